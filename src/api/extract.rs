@@ -1,0 +1,187 @@
+//! Extractors for the JSON face. Each rejects in problem+json: a body that is not JSON is
+//! `400`, a body over 1 MiB `413`, a wrong type or unknown field `422` naming the field.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::service::{self, Actor};
+
+/// A JSON body parsed into `T`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(AppError::BadRequest(
+                "expected a JSON body with `Content-Type: application/json`".to_owned(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest(rejection.body_text())
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the offending field when the shape is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(AppError::BadRequest(format!(
+                    "the body is not valid JSON: {inner}"
+                )));
+            }
+            let message = inner.to_string();
+            // serde names missing and unknown fields only in its message: `missing field `title``.
+            let named = ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|prefix| {
+                    let rest = message.strip_prefix(prefix)?;
+                    Some((
+                        rest.split('`').next().unwrap_or_default().to_owned(),
+                        *prefix,
+                    ))
+                });
+            let (field, key) = match named {
+                Some((name, prefix)) => {
+                    // For an unknown field the path already ends with its name.
+                    let field = if path == "." || path.is_empty() {
+                        name
+                    } else if path == name || path.ends_with(&format!(".{name}")) {
+                        path
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    (
+                        field,
+                        if prefix.starts_with("missing") {
+                            "error.required"
+                        } else {
+                            "error.unknown_field"
+                        },
+                    )
+                }
+                // At the root, or inside an array given where an object belongs.
+                None if path == "." || path.is_empty() || path.starts_with('[') => {
+                    return Err(AppError::BadRequest(format!(
+                        "the body has the wrong shape: {message}"
+                    )));
+                }
+                None => (path, "error.wrong_type"),
+            };
+            Err(AppError::Validation(vec![FieldError::new(field, key)]))
+        }
+    }
+}
+
+/// The user an API request acts for, from `Authorization: Bearer <token>`.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
+        let actor = service::auth::actor_by_token(&state.db, token).await?;
+        tracing::Span::current().record("user.email", actor.email.as_str());
+        Ok(ApiActor(actor))
+    }
+}
+
+/// No `Authorization` header: `None`; a header with a bad token is still `401`.
+impl axum::extract::OptionalFromRequestParts<AppState> for ApiActor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            <Self as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        count: Option<u32>,
+    }
+
+    fn field_of(result: Result<Body, AppError>) -> (u16, Vec<String>) {
+        match result {
+            Err(AppError::Validation(fields)) => {
+                (422, fields.into_iter().map(|f| f.field).collect())
+            }
+            Err(other) => (other.status().as_u16(), Vec::new()),
+            Ok(_) => (200, Vec::new()),
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(field_of(parse_json(br#"{"title": "x"}"#)).0, 200);
+        assert_eq!(
+            field_of(parse_json(br"{}")),
+            (422, vec!["title".to_owned()])
+        );
+        assert_eq!(
+            field_of(parse_json(br#"{"title": "x", "colour": 1}"#)),
+            (422, vec!["colour".to_owned()])
+        );
+        assert_eq!(
+            field_of(parse_json(br#"{"title": "x", "count": "many"}"#)),
+            (422, vec!["count".to_owned()])
+        );
+        assert_eq!(field_of(parse_json(br#"{"title": "#)).0, 400);
+        assert_eq!(field_of(parse_json(br"[1, 2]")).0, 400);
+    }
+}

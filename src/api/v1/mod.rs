@@ -1,0 +1,29 @@
+//! `/api/v1`: each module builds its own router with full paths; they are merged here.
+
+pub mod reference;
+pub mod tokens;
+pub mod users;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(reference::router())
+        .merge(users::router())
+        .merge(tokens::router())
+}
+
+/// `201 Created` with `Location` and the new resource.
+pub fn created<T: Serialize>(location: &str, body: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}

@@ -1,0 +1,218 @@
+//! Application state, the router with its middleware stack, and `serve()` with graceful
+//! shutdown. Both faces (api/, web/) are merged here; nothing else knows about layers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::ServeArgs;
+use crate::error::{AppError, bare_problem, problem_response};
+
+/// Bodies larger than this are refused with `413`.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// A request taking longer than this is answered `408`.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A browser session ends after this long without a request.
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(10);
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: PgPool,
+    pub settings: Arc<Settings>,
+    pub metrics: PrometheusHandle,
+}
+
+/// Settings of a running server (the parts of `ServeArgs` that requests need).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub secure_cookies: bool,
+    pub trusted_origins: Vec<String>,
+    pub trust_proxy: bool,
+}
+
+impl From<&ServeArgs> for Settings {
+    fn from(args: &ServeArgs) -> Self {
+        Settings {
+            secure_cookies: args.secure_cookies,
+            trusted_origins: args.trusted_origins.clone(),
+            trust_proxy: args.trust_proxy,
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(db: PgPool, settings: Settings) -> Self {
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            metrics: crate::telemetry::metrics_handle(),
+        }
+    }
+}
+
+/// The whole application: API, pages, docs, probes, static files and the middleware stack.
+pub fn router(state: AppState) -> anyhow::Result<Router> {
+    let (api, openapi) = crate::api::router().split_for_parts();
+    let api = api.layer(middleware::from_fn(crate::api::problem_json_errors));
+
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name("leitstand_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+    let web = crate::web::router().layer(sessions);
+
+    let mut csrf = CsrfLayer::new();
+    for origin in &state.settings.trusted_origins {
+        csrf = csrf
+            .add_trusted_origin(origin)
+            .map_err(|e| anyhow::anyhow!("LEITSTAND_TRUSTED_ORIGINS: {e}"))?;
+    }
+    let csrf = csrf.with_rejection_response(|_| AppError::Forbidden.into_response());
+
+    let router = Router::new()
+        .merge(api)
+        .merge(web)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+                .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), NewRequestId))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(),
+                        request.id = %id, user.email = tracing::field::Empty)
+                }))
+                .layer(CatchPanicLayer::custom(|_| {
+                    let status = StatusCode::INTERNAL_SERVER_ERROR;
+                    problem_response(status, &bare_problem(status, None))
+                }))
+                .layer(middleware::from_fn(crate::telemetry::record_http_metrics))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+                .layer(CompressionLayer::new())
+                .layer(csrf)
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        );
+    Ok(router)
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Request ids are UUIDv7: unique, and they sort by time in the logs.
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        uuid::Uuid::now_v7()
+            .to_string()
+            .parse()
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// `200` while the process runs.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `200` when the database answers within two seconds, else `503`.
+async fn readyz(State(db): State<PgPool>) -> Response {
+    let check =
+        tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(&db)).await;
+    match check {
+        Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// Prometheus text: request counts and latencies per route, and the connection pool.
+async fn metrics(State(state): State<AppState>) -> Response {
+    #[expect(clippy::cast_precision_loss, reason = "pool sizes are small")]
+    {
+        metrics::gauge!("db_pool_connections").set(f64::from(state.db.size()));
+        metrics::gauge!("db_pool_idle_connections").set(state.db.num_idle() as f64);
+        metrics::gauge!("db_pool_max_connections")
+            .set(f64::from(state.db.options().get_max_connections()));
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Unknown paths: a problem document under `/api`, a page elsewhere (see `web::error_pages`).
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
+    let state = AppState::new(db.clone(), Settings::from(&args));
+    let app = router(state)?;
+    let housekeeping = tokio::spawn(crate::web::housekeeping(db));
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", args.bind))?;
+    tracing::info!(address = %listener.local_addr()?, "Leitstand is listening on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    housekeeping.abort();
+    tracing::info!("stopped serving");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,114 @@
+//! Roles and what each may do. The one place where access is decided; both the API and the
+//! pages ask `Role::allows`.
+
+use serde::{Deserialize, Serialize};
+
+/// A user's role; each includes everything the roles before it may do.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything.
+    Viewer,
+    /// Works incidents, comments anywhere, creates problems and links incidents.
+    Agent,
+    /// Also transitions problems and maintains root cause, workaround and known errors.
+    ProblemManager,
+    /// Everything, including reference data, users and tokens.
+    Admin,
+}
+
+/// Something a request wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Read,
+    WorkIncidents,
+    ManageProblems,
+    Administer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Agent, Role::ProblemManager, Role::Admin];
+
+    pub fn allows(self, permission: Permission) -> bool {
+        let needed = match permission {
+            Permission::Read => Role::Viewer,
+            Permission::WorkIncidents => Role::Agent,
+            Permission::ManageProblems => Role::ProblemManager,
+            Permission::Administer => Role::Admin,
+        };
+        self >= needed
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Agent => "agent",
+            Role::ProblemManager => "problem_manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// The catalogue key of the role's name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::Viewer => "role.viewer",
+            Role::Agent => "role.agent",
+            Role::ProblemManager => "role.problem_manager",
+            Role::Admin => "role.admin",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.as_str() == value.trim())
+            .ok_or("error.role")
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_allows_exactly_its_own_and_lower_permissions() {
+        use Permission::*;
+        let table = [
+            (Role::Viewer, [true, false, false, false]),
+            (Role::Agent, [true, true, false, false]),
+            (Role::ProblemManager, [true, true, true, false]),
+            (Role::Admin, [true, true, true, true]),
+        ];
+        for (role, expected) in table {
+            let got = [Read, WorkIncidents, ManageProblems, Administer].map(|p| role.allows(p));
+            assert_eq!(got, expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_their_api_names_only() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert_eq!(Role::parse("root"), Err("error.role"));
+        assert_eq!(Role::parse("Admin"), Err("error.role"));
+    }
+}

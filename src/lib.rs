@@ -1,0 +1,24 @@
+//! Leitstand, an ITIL service desk. The map:
+//!
+//! - `domain/`  pure rules: roles, what people may type (no I/O, unit-tested beside the code)
+//! - `store/`   all SQL, one module per aggregate; functions take a connection
+//! - `service/` one async function per operation; checks the role, validates, owns the transaction
+//! - `api/`     the JSON face (`/api/v1`, problem+json errors, OpenAPI from the code)
+//! - `web/`     the HTML face (askama pages, sessions, forms), calling the same services
+//! - `app.rs`   state, router assembly and the middleware stack; `serve()`
+//! - `db/`      the connection pool, migrations and the private PostgreSQL cluster
+//! - `cli.rs`   the subcommands; `config.rs` their flags
+//! - `i18n/`    English and German text; `telemetry.rs` logs and metrics; `error.rs` the one error type
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod service;
+pub mod store;
+pub mod telemetry;
+pub mod web;

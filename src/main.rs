@@ -1,0 +1,18 @@
+//! The `leitstand` binary: parse the command line, start logging, run the subcommand.
+
+use clap::Parser;
+use leitstand::config::Cli;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    leitstand::telemetry::init_logging(cli.log_format);
+    match leitstand::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line a person can act on; the chain of causes after a colon.
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Operations: one async function each, shared by the JSON API and the pages. Each checks the
+//! actor's role, validates its input into domain values, and owns its transaction.
+
+pub mod auth;
+pub mod reference;
+pub mod users;
+
+pub use auth::Actor;
+
+/// A page request for a keyset-paginated list.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// The sort key of the last row of the previous page.
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// One page: the rows, and the sort key to continue after when another page follows.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows.
+    pub fn from_rows<R>(
+        rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> String,
+        view: impl Fn(R) -> T,
+    ) -> Self {
+        let (rows, more) = crate::store::split_page(rows, usize::try_from(limit).unwrap_or(0));
+        let next = if more { rows.last().map(&key) } else { None };
+        Page {
+            items: rows.into_iter().map(view).collect(),
+            next,
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! User accounts: created and changed by admins (or the operator at the command line).
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{Actor, Page, PageRequest};
+use crate::domain::{
+    Email, Invalid, Locale, Permission, Role, account::check_password, validation::required_text,
+};
+use crate::error::{AppError, AppResult};
+use crate::service::auth::hash_password;
+use crate::store;
+
+/// A user as the API and the pages show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub locale: Locale,
+    /// Keys of the groups the user belongs to.
+    pub groups: Vec<String>,
+    pub active: bool,
+    /// Whether the user can sign in with a password (API tokens work without one).
+    pub has_password: bool,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+}
+
+impl From<store::users::User> for UserView {
+    fn from(user: store::users::User) -> Self {
+        UserView {
+            has_password: user.password_hash.is_some(),
+            email: user.email,
+            name: user.name,
+            role: user.role,
+            locale: user.locale,
+            groups: user.groups,
+            active: user.active,
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+}
+
+/// The fields of a user, all optional: required ones are checked by `create`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    /// Required on create; the identifier, so it cannot be changed.
+    pub email: Option<String>,
+    /// Required on create.
+    pub name: Option<String>,
+    /// `viewer`, `agent`, `problem_manager` or `admin`; required on create.
+    pub role: Option<String>,
+    /// Keys of the groups the user belongs to (replaces the memberships).
+    pub groups: Option<Vec<String>>,
+    /// At least 12 characters; without one the user works through API tokens only.
+    pub password: Option<String>,
+    /// `en` (default) or `de`.
+    pub locale: Option<String>,
+    /// `false` disables the account: no sign-in, its tokens stop working.
+    pub active: Option<bool>,
+}
+
+/// Creates a user for an admin.
+pub async fn create(db: &PgPool, actor: &Actor, input: UserInput) -> AppResult<UserView> {
+    actor.require(Permission::Administer)?;
+    create_as_operator(db, input).await
+}
+
+/// Creates a user for the operator at the command line, who needs no account to make the first.
+pub async fn create_as_operator(db: &PgPool, input: UserInput) -> AppResult<UserView> {
+    let mut invalid = Invalid::default();
+    let email = if let Some(email) = &input.email {
+        invalid.check("email", Email::parse(email))
+    } else {
+        invalid.add("email", "error.required");
+        None
+    };
+    let name = invalid.check(
+        "name",
+        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    );
+    let role = if let Some(role) = &input.role {
+        invalid.check("role", Role::parse(role))
+    } else {
+        invalid.add("role", "error.required");
+        None
+    };
+    let locale = match &input.locale {
+        Some(locale) => invalid.check("locale", Locale::parse(locale)),
+        None => Some(Locale::En),
+    };
+    if let Some(password) = &input.password {
+        invalid.check("password", check_password(password));
+    }
+    if input.active == Some(false) {
+        invalid.add("active", "error.create_inactive");
+    }
+    let mut tx = db.begin().await?;
+    let group_ids = resolve_groups(&mut tx, input.groups.as_deref(), &mut invalid).await?;
+    let (Some(email), Some(name), Some(role), Some(locale)) = (email, name, role, locale) else {
+        return Err(invalid.into());
+    };
+    if !invalid.is_empty() {
+        return Err(invalid.into());
+    }
+    let password_hash = match input.password {
+        Some(password) => Some(hash_password(password).await?),
+        None => None,
+    };
+    let new = store::users::NewUser {
+        email: email.as_str(),
+        name: &name,
+        role,
+        locale,
+        password_hash: password_hash.as_deref(),
+    };
+    let id = store::users::insert(&mut tx, &new).await?;
+    if let Some(group_ids) = group_ids {
+        store::users::set_groups(&mut tx, id, &group_ids).await?;
+    }
+    let user = store::users::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    tracing::info!(user.email = %user.email, user.role = %user.role, "user created");
+    Ok(user.into())
+}
+
+/// Changes a user; only the fields given. Admins only.
+pub async fn update(
+    db: &PgPool,
+    actor: &Actor,
+    email: &str,
+    input: UserInput,
+) -> AppResult<UserView> {
+    actor.require(Permission::Administer)?;
+    let mut tx = db.begin().await?;
+    let mut user = store::users::find_by_email(&mut tx, &email.trim().to_lowercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut invalid = Invalid::default();
+    if let Some(new_email) = &input.email
+        && Email::parse(new_email).map_or(true, |e| e.as_str() != user.email)
+    {
+        invalid.add("email", "error.read_only");
+    }
+    if let Some(name) = &input.name
+        && let Some(name) = invalid.check("name", required_text(name, 200))
+    {
+        user.name = name;
+    }
+    if let Some(role) = &input.role
+        && let Some(role) = invalid.check("role", Role::parse(role))
+    {
+        user.role = role;
+    }
+    if let Some(locale) = &input.locale
+        && let Some(locale) = invalid.check("locale", Locale::parse(locale))
+    {
+        user.locale = locale;
+    }
+    if let Some(active) = input.active {
+        if !active && user.id == actor.id {
+            // An admin who disables themself may lock everyone out.
+            invalid.add("active", "error.disable_self");
+        }
+        user.active = active;
+    }
+    if user.id == actor.id && user.role != Role::Admin {
+        invalid.add("role", "error.demote_self");
+    }
+    let password = match input.password {
+        Some(password)
+            if invalid
+                .check("password", check_password(&password))
+                .is_some() =>
+        {
+            Some(password)
+        }
+        _ => None,
+    };
+    let group_ids = resolve_groups(&mut tx, input.groups.as_deref(), &mut invalid).await?;
+    if !invalid.is_empty() {
+        return Err(invalid.into());
+    }
+    if let Some(password) = password {
+        user.password_hash = Some(hash_password(password).await?);
+    }
+    store::users::update(&mut tx, &user).await?;
+    if let Some(group_ids) = group_ids {
+        store::users::set_groups(&mut tx, user.id, &group_ids).await?;
+    }
+    let user = store::users::find_by_id(&mut tx, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    tracing::info!(user.email = %user.email, "user changed");
+    Ok(user.into())
+}
+
+pub async fn get(db: &PgPool, actor: &Actor, email: &str) -> AppResult<UserView> {
+    actor.require(Permission::Read)?;
+    let mut conn = db.acquire().await?;
+    let user = store::users::find_by_email(&mut conn, &email.trim().to_lowercase()).await?;
+    user.map(UserView::from).ok_or(AppError::NotFound)
+}
+
+pub async fn list(db: &PgPool, actor: &Actor, page: PageRequest) -> AppResult<Page<UserView>> {
+    actor.require(Permission::Read)?;
+    let mut conn = db.acquire().await?;
+    let rows = store::users::list(&mut conn, page.after.as_deref(), page.limit).await?;
+    Ok(Page::from_rows(
+        rows,
+        page.limit,
+        |u| u.email.clone(),
+        UserView::from,
+    ))
+}
+
+/// The ids of the named groups; unknown keys are recorded as an error on `groups`.
+async fn resolve_groups(
+    conn: &mut PgConnection,
+    keys: Option<&[String]>,
+    invalid: &mut Invalid,
+) -> AppResult<Option<Vec<Uuid>>> {
+    let Some(keys) = keys else { return Ok(None) };
+    let mut keys: Vec<String> = keys.iter().map(|k| k.trim().to_owned()).collect();
+    keys.sort();
+    keys.dedup();
+    let found = store::groups::ids_by_keys(conn, &keys).await?;
+    if found.len() != keys.len() {
+        invalid.add("groups", "error.unknown_group");
+    }
+    Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
+}

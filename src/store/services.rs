@@ -1,0 +1,68 @@
+//! Business and technical services that incidents and problems are raised against.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceRow {
+    pub id: Uuid,
+    pub key: String,
+    pub name: String,
+    pub owner_group_id: Option<Uuid>,
+    /// The key of the owner group.
+    pub owner_group: Option<String>,
+    pub active: bool,
+}
+
+const SELECT: &str = "select s.id, s.key, s.name, s.owner_group_id, g.key as owner_group, s.active \
+     from services s left join groups g on g.id = s.owner_group_id";
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    key: &str,
+    name: &str,
+    owner_group_id: Option<Uuid>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query("insert into services (id, key, name, owner_group_id) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(key)
+        .bind(name)
+        .bind(owner_group_id)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn find_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<ServiceRow>> {
+    sqlx::query_as(&format!("{SELECT} where s.key = $1"))
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Services ordered by key, starting after `after`; `limit + 1` rows at most.
+pub async fn list(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<ServiceRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where ($1::text is null or s.key > $1) order by s.key limit $2"
+    ))
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn update(conn: &mut PgConnection, service: &ServiceRow) -> sqlx::Result<()> {
+    sqlx::query("update services set name = $2, owner_group_id = $3, active = $4, updated_at = now() where id = $1")
+        .bind(service.id)
+        .bind(&service.name)
+        .bind(service.owner_group_id)
+        .bind(service.active)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

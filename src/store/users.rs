@@ -1,0 +1,169 @@
+//! Users and their group memberships.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::{Locale, Role};
+
+/// A user as stored. `groups` are the keys of the groups they belong to, sorted.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub locale: Locale,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub groups: Vec<String>,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    locale: String,
+    password_hash: Option<String>,
+    active: bool,
+    groups: Vec<String>,
+    created_at: jiff_sqlx::Timestamp,
+    updated_at: jiff_sqlx::Timestamp,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        let decode = |what: &str, value: &str| {
+            sqlx::Error::Decode(format!("bad {what} {value:?} in users").into())
+        };
+        Ok(User {
+            role: Role::parse(&row.role).map_err(|_| decode("role", &row.role))?,
+            locale: Locale::parse(&row.locale).map_err(|_| decode("locale", &row.locale))?,
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            password_hash: row.password_hash,
+            active: row.active,
+            groups: row.groups,
+            created_at: row.created_at.to_jiff(),
+            updated_at: row.updated_at.to_jiff(),
+        })
+    }
+}
+
+const SELECT: &str = "select u.id, u.email, u.name, u.role, u.locale, u.password_hash, u.active, \
+     array(select g.key from group_members m join groups g on g.id = m.group_id \
+           where m.user_id = u.id order by g.key) as groups, \
+     u.created_at, u.updated_at from users u";
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub locale: Locale,
+    pub password_hash: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query("insert into users (id, email, name, role, locale, password_hash) values ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(new.email)
+        .bind(new.name)
+        .bind(new.role.as_str())
+        .bind(new.locale.as_str())
+        .bind(new.password_hash)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT} where u.email = $1"))
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
+    row.map(User::try_from).transpose()
+}
+
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT} where u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.map(User::try_from).transpose()
+}
+
+/// Users ordered by e-mail, starting after `after`; `limit + 1` rows at most.
+pub async fn list(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<User>> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "{SELECT} where ($1::text is null or u.email > $1) order by u.email limit $2"
+    ))
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+/// Writes the changeable fields of `user` back.
+pub async fn update(conn: &mut PgConnection, user: &User) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set name = $2, role = $3, locale = $4, password_hash = $5, active = $6, updated_at = now() \
+         where id = $1",
+    )
+    .bind(user.id)
+    .bind(&user.name)
+    .bind(user.role.as_str())
+    .bind(user.locale.as_str())
+    .bind(&user.password_hash)
+    .bind(user.active)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_locale(conn: &mut PgConnection, id: Uuid, locale: Locale) -> sqlx::Result<()> {
+    sqlx::query("update users set locale = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(locale.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the user's group memberships.
+pub async fn set_groups(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    group_ids: &[Uuid],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from group_members where user_id = $1 and group_id <> all($2)")
+        .bind(user_id)
+        .bind(group_ids)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "insert into group_members (group_id, user_id) select unnest($2::uuid[]), $1 on conflict do nothing",
+    )
+    .bind(user_id)
+    .bind(group_ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from users")
+        .fetch_one(conn)
+        .await
+}

@@ -1,0 +1,238 @@
+//! What every page needs: the reader's language, the signed-in user, flash messages.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::domain::{Locale, Permission};
+use crate::error::AppError;
+use crate::i18n::Tr;
+use crate::service::{self, Actor};
+
+/// The cookie holding the language of people who are not signed in (and a copy for signed-in ones).
+pub const LOCALE_COOKIE: &str = "leitstand_locale";
+const SESSION_USER: &str = "user";
+const SESSION_FLASH: &str = "flash";
+
+/// What the session remembers about the signed-in user.
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionUser {
+    id: Uuid,
+    stamp: String,
+}
+
+/// A message shown once on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success` or `error`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// The page context; `user` is `None` on anonymous pages.
+pub struct Ctx {
+    pub tr: Tr,
+    pub user: Option<Actor>,
+    pub flashes: Vec<Flash>,
+    /// The path of the page, for the language switch to come back to.
+    pub path: String,
+    session: Option<Session>,
+}
+
+impl Ctx {
+    /// A context without session, for error pages.
+    pub fn bare(tr: Tr, path: String) -> Self {
+        Ctx {
+            tr,
+            user: None,
+            flashes: Vec::new(),
+            path,
+            session: None,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.can(Permission::Administer))
+    }
+
+    pub fn session(&self) -> Result<&Session, AppError> {
+        self.session
+            .as_ref()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no session layer")))
+    }
+
+    /// Queues a message for the next page.
+    pub async fn flash(&self, kind: &str, text: String) -> Result<(), AppError> {
+        let session = self.session()?;
+        let mut flashes: Vec<Flash> = session
+            .get(SESSION_FLASH)
+            .await
+            .map_err(session_error)?
+            .unwrap_or_default();
+        flashes.push(Flash {
+            kind: kind.to_owned(),
+            text,
+        });
+        session
+            .insert(SESSION_FLASH, flashes)
+            .await
+            .map_err(session_error)
+    }
+
+    /// Starts a signed-in session (with a new session id, against fixation).
+    pub async fn sign_in(&self, actor: &Actor) -> Result<(), AppError> {
+        let session = self.session()?;
+        session.cycle_id().await.map_err(session_error)?;
+        let user = SessionUser {
+            id: actor.id,
+            stamp: actor.session_stamp.clone(),
+        };
+        session
+            .insert(SESSION_USER, user)
+            .await
+            .map_err(session_error)
+    }
+
+    pub async fn sign_out(&self) -> Result<(), AppError> {
+        self.session()?.flush().await.map_err(session_error)
+    }
+}
+
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "used as map_err(session_error)"
+)]
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session: {error}"))
+}
+
+/// The language for someone not signed in: the cookie, then `Accept-Language`, then English.
+pub fn anonymous_locale(headers: &HeaderMap) -> Locale {
+    let from_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|cookies| {
+            cookies.split(';').find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name == LOCALE_COOKIE)
+                    .then(|| Locale::parse(value).ok())
+                    .flatten()
+            })
+        });
+    from_cookie
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or_else(super::default_locale)
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, text)| AppError::Internal(anyhow::anyhow!("session: {text}")))?;
+        let user = match session
+            .get::<SessionUser>(SESSION_USER)
+            .await
+            .map_err(session_error)?
+        {
+            Some(remembered) => {
+                let actor = service::auth::actor_by_id(&state.db, remembered.id).await?;
+                // A disabled user or a changed password ends the session.
+                let actor = actor.filter(|a| a.session_stamp == remembered.stamp);
+                if actor.is_none() {
+                    session.flush().await.map_err(session_error)?;
+                }
+                actor
+            }
+            None => None,
+        };
+        if let Some(actor) = &user {
+            tracing::Span::current().record("user.email", actor.email.as_str());
+        }
+        let flashes = session
+            .remove::<Vec<Flash>>(SESSION_FLASH)
+            .await
+            .map_err(session_error)?
+            .unwrap_or_default();
+        let locale = user
+            .as_ref()
+            .map_or_else(|| anonymous_locale(&parts.headers), |u| u.locale);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), ToString::to_string);
+        Ok(Ctx {
+            tr: Tr::new(locale),
+            user,
+            flashes,
+            path,
+            session: Some(session),
+        })
+    }
+}
+
+/// A page for signed-in users only; others are sent to the sign-in page and brought back.
+pub struct SignedIn {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if let Some(actor) = ctx.user.clone() {
+            Ok(SignedIn { ctx, actor })
+        } else {
+            let next: String = ctx
+                .path
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            Err(super::see_other(&format!("/login?next={next}")))
+        }
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(ctx.user.clone().map(|actor| SignedIn { ctx, actor }))
+    }
+}

@@ -1,0 +1,67 @@
+//! Form state for re-rendering: the values a person typed and the error for each field.
+
+use std::collections::HashMap;
+
+use crate::domain::FieldError;
+use crate::error::AppError;
+use crate::i18n::Tr;
+
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+    /// An error about the form as a whole.
+    pub message: Option<String>,
+}
+
+impl FormState {
+    pub fn with_values(values: impl IntoIterator<Item = (String, String)>) -> Self {
+        FormState {
+            values: values.into_iter().collect(),
+            ..Default::default()
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.values.insert(name.to_owned(), value.into());
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    pub fn checked(&self, name: &str) -> bool {
+        matches!(self.value(name), "on" | "true")
+    }
+
+    pub fn error(&self, name: &str) -> Option<&str> {
+        self.errors.get(name).map(String::as_str)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.message.is_some()
+    }
+
+    /// Records `error` on the form when it concerns the input (422, 409); hands back any other.
+    pub fn absorb(
+        &mut self,
+        error: AppError,
+        tr: Tr,
+        conflict_field: &str,
+    ) -> Result<(), AppError> {
+        match error {
+            AppError::Validation(fields) => {
+                for FieldError { field, key } in fields {
+                    self.errors.insert(field, tr.t(key).to_owned());
+                }
+                Ok(())
+            }
+            AppError::Conflict(key) => {
+                self.errors
+                    .insert(conflict_field.to_owned(), tr.t(key).to_owned());
+                Ok(())
+            }
+            other => Err(other),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The start page and the user's own account: profile and API tokens.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::form::FormState;
+use super::{Ctx, SignedIn, render, see_other};
+use crate::app::AppState;
+use crate::error::AppResult;
+use crate::service::{self, auth::TokenView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/account", get(account))
+        .route("/account/tokens", post(create_token))
+        .route("/account/tokens/{id}/revoke", post(revoke_token))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: Ctx,
+    role: String,
+    groups: Vec<String>,
+}
+
+async fn home(SignedIn { ctx, actor }: SignedIn) -> Response {
+    let role = ctx.tr.t(actor.role.label_key()).to_owned();
+    render(
+        StatusCode::OK,
+        &HomePage {
+            ctx,
+            role,
+            groups: actor.groups,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    tokens: Vec<TokenView>,
+    form: FormState,
+    /// The secret of a token just made, shown this once.
+    new_secret: Option<String>,
+}
+
+async fn account(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+) -> AppResult<Response> {
+    let tokens = service::auth::list_tokens(&state.db, &actor, false).await?;
+    Ok(render(
+        StatusCode::OK,
+        &AccountPage {
+            ctx,
+            tokens,
+            form: FormState::default(),
+            new_secret: None,
+        },
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+}
+
+/// Makes a token and shows its secret in this response only (never through the session).
+async fn create_token(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Form(input): Form<TokenForm>,
+) -> AppResult<Response> {
+    let mut form = FormState::with_values([("name".to_owned(), input.name.clone())]);
+    let (status, new_secret) =
+        match service::auth::create_token(&state.db, &actor, None, &input.name).await {
+            Ok(token) => {
+                form = FormState::default();
+                (StatusCode::CREATED, Some(token.secret))
+            }
+            Err(error) => {
+                form.absorb(error, ctx.tr, "name")?;
+                (StatusCode::UNPROCESSABLE_ENTITY, None)
+            }
+        };
+    let tokens = service::auth::list_tokens(&state.db, &actor, false).await?;
+    Ok(render(
+        status,
+        &AccountPage {
+            ctx,
+            tokens,
+            form,
+            new_secret,
+        },
+    ))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    let token = service::auth::revoke_token(&state.db, &actor, id).await?;
+    ctx.flash("success", ctx.tr.t1("flash.token_revoked", &token.name))
+        .await?;
+    Ok(see_other("/account"))
+}

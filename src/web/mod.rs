@@ -1,0 +1,190 @@
+//! The HTML face: askama pages over the same service functions as the API. Sessions live in
+//! PostgreSQL; forms post and redirect (303), or re-render with field errors (422).
+
+pub mod admin;
+pub mod auth;
+pub mod context;
+pub mod form;
+pub mod home;
+
+use std::time::Duration;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sqlx::PgPool;
+
+use crate::app::AppState;
+use crate::domain::Locale;
+use crate::error::{AppError, ErrorInfo};
+use crate::i18n::Tr;
+
+pub use context::{Ctx, SignedIn};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(admin::router())
+        .route("/static/{file}", get(static_file))
+}
+
+/// The files in `static/`, compiled in so the binary needs nothing beside it.
+const STATIC_FILES: &[(&str, &str, &[u8])] = &[
+    (
+        "htmx-2.0.11.min.js",
+        "text/javascript",
+        include_bytes!("../../static/htmx-2.0.11.min.js"),
+    ),
+    (
+        "app.css",
+        "text/css",
+        include_bytes!("../../static/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript",
+        include_bytes!("../../static/app.js"),
+    ),
+];
+
+async fn static_file(Path(file): Path<String>) -> Response {
+    match STATIC_FILES.iter().find(|(name, _, _)| *name == file) {
+        Some((_, mime, body)) => (
+            [
+                (header::CONTENT_TYPE, *mime),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => AppError::NotFound.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    status: u16,
+    message: String,
+}
+
+/// Renders errors that reach a browser as a page in the reader's language. API paths keep
+/// their problem+json; pages that handle their own errors (forms) are left alone.
+pub async fn error_pages(State(_state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let is_page = !(path.starts_with("/api/") || path == "/api" || path == "/metrics");
+    let locale = context::anonymous_locale(request.headers());
+    let response = next.run(request).await;
+    if !is_page {
+        return response;
+    }
+    let Some(ErrorInfo(error)) = response.extensions().get::<ErrorInfo>().cloned() else {
+        return response;
+    };
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let tr = Tr::new(locale);
+    let message = error.problem(tr).detail.unwrap_or_default();
+    let page = ErrorPage {
+        ctx: Ctx::bare(tr, path),
+        status: status.as_u16(),
+        message,
+    };
+    let mut page_response = match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => return response,
+    };
+    for name in [
+        header::RETRY_AFTER,
+        header::HeaderName::from_static("x-request-id"),
+    ] {
+        if let Some(value) = response.headers().get(&name) {
+            page_response.headers_mut().insert(name, value.clone());
+        }
+    }
+    page_response
+}
+
+/// Background upkeep shared by all processes (idempotent): expired sessions, old sign-in failures.
+pub async fn housekeeping(db: PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_mins(10));
+    loop {
+        tick.tick().await;
+        let sessions = sqlx::query("delete from tower_sessions.session where expiry_date < now()")
+            .execute(&db)
+            .await;
+        let failures = match db.acquire().await {
+            Ok(mut conn) => crate::store::login_failures::prune(&mut conn).await,
+            Err(e) => Err(e),
+        };
+        if let Err(error) = sessions.map(|_| ()).and(failures.map(|_| ())) {
+            tracing::warn!(error = %error, "housekeeping failed; retrying later");
+        }
+    }
+}
+
+/// `303 See Other` to `location` (post/redirect/get).
+pub fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Renders a page, or a 500 when the template fails.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => AppError::Internal(anyhow::anyhow!("template: {error}")).into_response(),
+    }
+}
+
+/// Only a local path may be a redirect target (no `//host` or scheme).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(next) if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') => {
+            next
+        }
+        _ => "/",
+    }
+}
+
+/// The default language for people who have not chosen one.
+pub fn default_locale() -> Locale {
+    Locale::En
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(
+            safe_next(Some("/admin/groups?after=x")),
+            "/admin/groups?after=x"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "evil",
+            "/\\evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
