@@ -182,6 +182,14 @@ async fn not_found() -> AppError {
 pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), Settings::from(&args));
     let app = router(state)?;
+    let mut conn = db.acquire().await?;
+    if crate::store::users::count(&mut conn).await? == 0 {
+        tracing::warn!(
+            "there are no users yet; create the first admin with: leitstand user create \
+             --email admin@example.com --name Admin --role admin --password '<at least 12 characters>'"
+        );
+    }
+    drop(conn);
     let housekeeping = tokio::spawn(crate::web::housekeeping(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

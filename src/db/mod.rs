@@ -40,8 +40,13 @@ impl Database {
         }
         let data_dir = data_dir.to_path_buf();
         let (cluster, started_here) = tokio::task::spawn_blocking(move || -> anyhow::Result<(PrivateCluster, bool)> {
+            // Two processes starting at once must not both run initdb or start the server.
+            std::fs::create_dir_all(&data_dir)?;
+            let lock = std::fs::File::create(data_dir.join(".lock"))?;
+            lock.lock()?;
             let cluster = PrivateCluster::prepare(&data_dir)?;
             let started = cluster.start(&[])?;
+            lock.unlock()?;
             if started {
                 tracing::info!(pgdata = %cluster.pgdata().display(), "started the private PostgreSQL cluster");
             } else {

@@ -1,0 +1,359 @@
+//! Who may do what: the role matrix on the admin endpoints, tokens, rate limiting, and
+//! disabled accounts.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, fields, problem};
+
+#[tokio::test]
+async fn every_role_against_the_admin_endpoints() {
+    let app = TestApp::spawn().await;
+    app.create_group("service-desk", "IT").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "vpn", "name": "VPN"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let roles = ["viewer", "agent", "problem_manager", "admin"];
+    let mut tokens = Vec::new();
+    for role in roles {
+        let token = if role == "admin" {
+            app.admin_token.clone()
+        } else {
+            app.user_with_token(&format!("{role}@example.com"), role)
+                .await
+        };
+        tokens.push((role, token));
+    }
+    for (n, (role, token)) in tokens.iter().enumerate() {
+        let may_write = *role == "admin";
+        let write = |status: StatusCode| {
+            if may_write {
+                status
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        };
+        let cases: Vec<(&str, String, Option<Value>, StatusCode)> = vec![
+            ("GET", "/api/v1/groups".into(), None, StatusCode::OK),
+            (
+                "GET",
+                "/api/v1/groups/service-desk".into(),
+                None,
+                StatusCode::OK,
+            ),
+            ("GET", "/api/v1/services".into(), None, StatusCode::OK),
+            ("GET", "/api/v1/users".into(), None, StatusCode::OK),
+            (
+                "GET",
+                "/api/v1/users/admin@example.com".into(),
+                None,
+                StatusCode::OK,
+            ),
+            (
+                "POST",
+                "/api/v1/groups".into(),
+                Some(json!({"key": format!("g{n}"), "name": "G", "department": "HR"})),
+                write(StatusCode::CREATED),
+            ),
+            (
+                "PATCH",
+                "/api/v1/groups/service-desk".into(),
+                Some(json!({"name": format!("Desk {n}")})),
+                write(StatusCode::OK),
+            ),
+            (
+                "POST",
+                "/api/v1/services".into(),
+                Some(json!({"key": format!("s{n}"), "name": "S"})),
+                write(StatusCode::CREATED),
+            ),
+            (
+                "PATCH",
+                "/api/v1/services/vpn".into(),
+                Some(json!({"owner_group": "service-desk"})),
+                write(StatusCode::OK),
+            ),
+            (
+                "POST",
+                "/api/v1/users".into(),
+                Some(
+                    json!({"email": format!("new{n}@example.com"), "name": "New", "role": "agent"}),
+                ),
+                write(StatusCode::CREATED),
+            ),
+            (
+                "PATCH",
+                "/api/v1/users/viewer@example.com".into(),
+                Some(json!({"locale": "de"})),
+                write(StatusCode::OK),
+            ),
+            (
+                "GET",
+                "/api/v1/tokens?all=true".into(),
+                None,
+                write(StatusCode::OK),
+            ),
+        ];
+        for (method, path, body, expected) in cases {
+            let mut request = app
+                .api
+                .request(method.parse().unwrap(), app.url(&path))
+                .bearer_auth(token);
+            if let Some(body) = body {
+                request = request.json(&body);
+            }
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), expected, "{role} {method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_stored_hashed_and_stop_working_when_revoked() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+
+    let res = app
+        .post(&agent, "/api/v1/tokens", json!({"name": "chat bot"}))
+        .await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("location").is_some());
+    let made: Value = res.json().await.unwrap();
+    let secret = made["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("lst_"));
+    assert_eq!(made["user"], "agent@example.com");
+
+    // Only the hash is stored.
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from api_tokens where token_hash = sha256($1::bytea)")
+            .bind(secret.as_bytes())
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(stored, 1);
+    let plain: i64 = sqlx::query_scalar(
+        "select count(*) from api_tokens where position($1::bytea in token_hash) > 0",
+    )
+    .bind(secret.as_bytes())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(plain, 0);
+
+    // Listing never shows a secret.
+    let list: Value = app
+        .get(&secret, "/api/v1/tokens")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t.get("secret").is_none())
+    );
+    let me: Value = app.get(&secret, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["email"], "agent@example.com");
+
+    // Someone else cannot see or revoke it; its owner can.
+    let other = app.user_with_token("other@example.com", "agent").await;
+    let id = made["id"].as_str().unwrap();
+    problem(
+        app.delete(&other, &format!("/api/v1/tokens/{id}")).await,
+        404,
+    )
+    .await;
+    let res = app.delete(&agent, &format!("/api/v1/tokens/{id}")).await;
+    assert_eq!(res.status(), 200);
+    let revoked: Value = res.json().await.unwrap();
+    assert!(revoked["revoked_at"].is_string());
+    problem(app.get(&secret, "/api/v1/me").await, 401).await;
+
+    // Only admins make tokens for someone else.
+    problem(
+        app.post(
+            &agent,
+            "/api/v1/tokens",
+            json!({"name": "x", "email": "other@example.com"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/tokens",
+            json!({"name": "for other", "email": "other@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let made: Value = res.json().await.unwrap();
+    assert_eq!(made["user"], "other@example.com");
+    let body = problem(
+        app.post(&agent, "/api/v1/tokens", json!({"name": ""}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["name"]);
+    problem(app.delete(&agent, "/api/v1/tokens/not-a-uuid").await, 400).await;
+}
+
+#[tokio::test]
+async fn a_token_can_be_had_with_a_password_and_failures_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    app.create_user("anna@example.com", "agent", "en").await;
+    let ask = |password: &str| {
+        let body = json!({"name": "laptop", "email": "Anna@Example.com", "password": password});
+        app.api.post(app.url("/api/v1/tokens")).json(&body).send()
+    };
+    let res = ask(PASSWORD).await.unwrap();
+    assert_eq!(res.status(), 201);
+    for _ in 0..5 {
+        problem(ask("wrong password!").await.unwrap(), 401).await;
+    }
+    // The sixth failure in the window is refused before the password is even checked.
+    let res = ask(PASSWORD).await.unwrap();
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
+    problem(res, 429).await;
+
+    // Per address too: the 5 failures above and 15 more on other accounts reach the 20 allowed.
+    for n in 0..15 {
+        let body = json!({"name": "x", "email": format!("nobody{n}@example.com"), "password": "guess guess guess"});
+        let res = app
+            .api
+            .post(app.url("/api/v1/tokens"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    app.create_user("bert@example.com", "agent", "en").await;
+    let body = json!({"name": "x", "email": "bert@example.com", "password": PASSWORD});
+    problem(
+        app.api
+            .post(app.url("/api/v1/tokens"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        429,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_sign_in_and_their_tokens_stop_working() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        200
+    );
+
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/agent@example.com",
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    problem(app.get(&agent, "/api/v1/me").await, 401).await;
+    let res = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303, "the open session ends");
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[("email", "agent@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    // Re-enabled, the same token works again (it was never revoked).
+    app.patch(
+        &app.admin_token,
+        "/api/v1/users/agent@example.com",
+        json!({"active": true}),
+    )
+    .await;
+    assert_eq!(app.get(&agent, "/api/v1/me").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_users_browser_sessions() {
+    let app = TestApp::spawn().await;
+    app.create_user("agent@example.com", "agent", "en").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    assert_eq!(
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/agent@example.com",
+            json!({"password": "another long password"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn admins_cannot_lock_themselves_out() {
+    let app = TestApp::spawn().await;
+    let body = problem(
+        app.patch(
+            &app.admin_token,
+            "/api/v1/users/admin@example.com",
+            json!({"active": false}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["active"]);
+    let body = problem(
+        app.patch(
+            &app.admin_token,
+            "/api/v1/users/admin@example.com",
+            json!({"role": "agent"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["role"]);
+}

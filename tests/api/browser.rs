@@ -1,0 +1,229 @@
+//! A real browser (Debian's Chromium through chromedriver) signs in, switches to German and
+//! creates a group on an admin page.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver for the length of a test; killed when dropped.
+struct Driver(Child, u16);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts chromedriver, or explains why the browser test cannot run. In CI a missing
+/// browser is a failure (`.ci/run` installs it); on a developer machine the test says so.
+fn start_driver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium and chromium-driver (.ci/run installs them)"
+        );
+        eprintln!("SKIPPED browser test: apt-get install chromium chromium-driver to run it");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Driver(child, port))
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let profile = std::env::temp_dir().join(format!(
+        "leitstand-chromium-{}-{}",
+        std::process::id(),
+        driver.1
+    ));
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-quic", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.1))
+        .await
+        .expect("a Chromium session")
+}
+
+async fn wait_for_text(client: &Client, text: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let source = client.source().await.unwrap();
+        if source.contains(text) {
+            return source;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "page never showed {text:?}:\n{source}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    let client = browser(&driver).await;
+
+    client.goto(&app.url("/admin/groups")).await.unwrap();
+    wait_for_text(&client, "Sign in").await;
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("admin@example.com")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "New group").await;
+    assert!(
+        client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/admin/groups"),
+        "back where the admin wanted to go"
+    );
+
+    // Switch to German in the top bar.
+    client
+        .find(Locator::Css("button[name=locale][value=de]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Neue Gruppe").await;
+
+    client
+        .find(Locator::Id("key"))
+        .await
+        .unwrap()
+        .send_keys("facilities")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Gebäudemanagement")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("department"))
+        .await
+        .unwrap()
+        .send_keys("Facilities")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#new-group button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "Gruppe „Gebäudemanagement“ angelegt.").await;
+    assert!(page.contains(r#"href="/admin/groups/facilities""#));
+
+    // A bad key is explained next to the field, in German, and the typed name is kept.
+    client
+        .find(Locator::Id("key"))
+        .await
+        .unwrap()
+        .send_keys("Not Valid")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Personal")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("department"))
+        .await
+        .unwrap()
+        .send_keys("HR")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#new-group button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Nur Kleinbuchstaben, Ziffern und Bindestriche").await;
+    let kept = client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Personal"));
+
+    let group: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/groups/facilities")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["name"], "Gebäudemanagement");
+    client.close().await.unwrap();
+}

@@ -1,0 +1,14 @@
+//! Integration tests: one binary, each test against a real server and its own database.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::too_many_lines,
+    reason = "tests read best as straight-line stories"
+)]
+
+mod access;
+mod browser;
+mod frame;
+mod helpers;
+mod reference;
+mod web;

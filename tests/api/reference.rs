@@ -1,0 +1,241 @@
+//! Groups, services and users through the API: create, read, change, and every validation.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+#[tokio::test]
+async fn groups_are_created_read_changed_and_deactivated() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/groups",
+            json!({"key": "hr-desk", "name": " HR Desk ", "department": "HR"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["location"], "/api/v1/groups/hr-desk");
+    let group: Value = res.json().await.unwrap();
+    assert_eq!(
+        group,
+        json!({"key": "hr-desk", "name": "HR Desk", "department": "HR", "active": true, "member_count": 0})
+    );
+
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/groups/hr-desk",
+            json!({"name": "People Desk", "active": false}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let group: Value = app
+        .get(&app.admin_token, "/api/v1/groups/hr-desk")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["name"], "People Desk");
+    assert_eq!(group["active"], false);
+    assert_eq!(group["department"], "HR", "untouched fields stay");
+
+    let body = problem(
+        app.patch(
+            &app.admin_token,
+            "/api/v1/groups/hr-desk",
+            json!({"key": "other", "name": ""}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["key", "name"]);
+    problem(
+        app.patch(
+            &app.admin_token,
+            "/api/v1/groups/nope",
+            json!({"name": "x"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let body = problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/groups",
+            json!({"key": "x", "name": "X", "department": "IT", "active": false}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["active"]);
+    let long = "d".repeat(101);
+    let body = problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/groups",
+            json!({"key": "y", "name": "Y", "department": long}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["department"]);
+}
+
+#[tokio::test]
+async fn services_name_an_existing_owner_group() {
+    let app = TestApp::spawn().await;
+    app.create_group("network", "IT").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "vpn", "name": "VPN", "owner_group": "network"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let service: Value = res.json().await.unwrap();
+    assert_eq!(
+        service,
+        json!({"key": "vpn", "name": "VPN", "owner_group": "network", "active": true})
+    );
+
+    let body = problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "mail", "name": "Mail", "owner_group": "ghosts"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["owner_group"]);
+    problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "vpn", "name": "VPN again"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/services/vpn",
+            json!({"owner_group": ""}),
+        )
+        .await;
+    let service: Value = res.json().await.unwrap();
+    assert_eq!(
+        service["owner_group"],
+        Value::Null,
+        "an empty owner group clears it"
+    );
+    let page: Value = app
+        .get(&app.admin_token, "/api/v1/services")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn users_are_managed_by_email_with_roles_groups_and_languages() {
+    let app = TestApp::spawn().await;
+    app.create_group("service-desk", "IT").await;
+    app.create_group("facilities", "Facilities").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/users",
+            json!({"email": "Anna.Schmidt@Example.com", "name": "Anna Schmidt", "role": "agent",
+                   "groups": ["service-desk", "facilities"], "locale": "de", "password": "lange genug passwort"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        res.headers()["location"],
+        "/api/v1/users/anna.schmidt@example.com"
+    );
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["email"], "anna.schmidt@example.com");
+    assert_eq!(user["groups"], json!(["facilities", "service-desk"]));
+    assert_eq!(user["locale"], "de");
+    assert_eq!(user["has_password"], true);
+    assert!(user.get("password").is_none() && user.get("password_hash").is_none());
+
+    problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/users",
+            json!({"email": "ANNA.SCHMIDT@example.com", "name": "A", "role": "agent"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    let body = problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/users",
+            json!({"email": "no-at-sign", "name": "", "role": "root", "locale": "fr", "password": "short", "groups": ["nope"]}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        fields(&body),
+        ["email", "name", "role", "locale", "password", "groups"]
+    );
+    let body = problem(
+        app.post(&app.admin_token, "/api/v1/users", json!({})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["email", "name", "role"]);
+
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/anna.schmidt@example.com",
+            json!({"groups": ["facilities"], "role": "problem_manager"}),
+        )
+        .await;
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["groups"], json!(["facilities"]));
+    assert_eq!(user["role"], "problem_manager");
+    let group: Value = app
+        .get(&app.admin_token, "/api/v1/groups/facilities")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["member_count"], 1);
+    let body = problem(
+        app.patch(
+            &app.admin_token,
+            "/api/v1/users/anna.schmidt@example.com",
+            json!({"email": "new@example.com"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["email"]);
+    problem(
+        app.get(&app.admin_token, "/api/v1/users/nobody@example.com")
+            .await,
+        404,
+    )
+    .await;
+}

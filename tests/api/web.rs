@@ -1,0 +1,483 @@
+//! The pages: signing in and out, CSRF, rate limiting, both languages, admin forms.
+
+use crate::helpers::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn signing_in_and_out() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let res = browser
+        .get(app.url("/admin/groups?after=a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/login?next=/admin/groups%3Fafter%3Da"
+    );
+
+    let page = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign in") && page.contains(r#"name="password""#));
+
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", "not the password"),
+            ("next", "/admin/groups"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("The e-mail address or the password is wrong."));
+    assert!(
+        page.contains(r#"value="admin@example.com""#),
+        "the e-mail stays in the form"
+    );
+
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", PASSWORD),
+            ("next", "/admin/groups"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin/groups");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        cookie.contains("leitstand_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let page = browser
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Welcome, Test admin"));
+    let res = browser.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        303,
+        "signed out"
+    );
+
+    // An open redirect is not possible through `next`.
+    let res = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.example")
+        .form(&[("key", "evil"), ("name", "Evil"), ("department", "IT")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .header("origin", "https://evil.example")
+        .form(&[("key", "evil"), ("name", "Evil"), ("department", "IT")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "an Origin that is not our host");
+    let res = app.get(&app.admin_token, "/api/v1/groups/evil").await;
+    assert_eq!(res.status(), 404, "nothing was created");
+
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("key", "good"), ("name", "Good"), ("department", "IT")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "same-origin posts pass");
+}
+
+#[tokio::test]
+async fn the_sign_in_page_says_kindly_when_attempts_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    for _ in 0..5 {
+        let res = browser
+            .post(app.url("/login"))
+            .form(&[("email", "admin@example.com"), ("password", "nope")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = browser
+        .post(app.url("/login"))
+        .header("accept-language", "de-DE,de;q=0.9")
+        .form(&[("email", "admin@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Zu viele fehlgeschlagene Versuche"), "{page}");
+}
+
+#[tokio::test]
+async fn pages_follow_the_users_language_and_accept_language_before_sign_in() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let page = browser
+        .get(app.url("/login"))
+        .header("accept-language", "de-CH, en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<html lang="de">"#) && page.contains("Anmelden"),
+        "{page}"
+    );
+    let page = browser
+        .get(app.url("/login"))
+        .header("accept-language", "fr, en;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<html lang="en">"#) && page.contains("Sign in"));
+
+    app.create_user("berta@example.com", "admin", "de").await;
+    app.sign_in(&browser, "berta@example.com").await;
+    let page = browser
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Neuer Benutzer") && page.contains("Bearbeiter"),
+        "German labels and role names"
+    );
+
+    // Switching the language is remembered on the account.
+    let res = browser
+        .post(app.url("/locale"))
+        .form(&[("locale", "en"), ("next", "/admin/users")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/admin/users");
+    let page = browser
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("New user"));
+    let user: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/users/berta@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["locale"], "en");
+
+    // Error pages speak the reader's language too.
+    let res = app
+        .browser()
+        .get(app.url("/no/such/page"))
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Unter dieser Adresse gibt es nichts."),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .form(&[
+            ("key", "Bad Key"),
+            ("name", "<script>alert(1)</script>"),
+            ("department", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Use lowercase letters, digits and dashes only"));
+    assert!(page.contains("This field is required."));
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "typed text is kept, escaped"
+    );
+    assert!(!page.contains("<script>alert(1)"));
+
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .form(&[
+            ("key", "facilities"),
+            ("name", "Facilities"),
+            ("department", "Facilities"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = browser
+        .get(app.url("/admin/groups"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Group “Facilities” created."),
+        "flash message"
+    );
+    assert!(page.contains(r#"href="/admin/groups/facilities""#));
+    let again = browser
+        .get(app.url("/admin/groups"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("created."), "a flash shows once");
+
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .form(&[
+            ("key", "facilities"),
+            ("name", "Twice"),
+            ("department", "IT"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("A group with this key already exists.")
+    );
+
+    // Deactivate through the edit form (an unticked checkbox sends nothing).
+    let res = browser
+        .post(app.url("/admin/groups/facilities"))
+        .form(&[
+            ("name", "Facility Management"),
+            ("department", "Facilities"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let group: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/groups/facilities")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(group["active"], false);
+    assert_eq!(group["name"], "Facility Management");
+
+    // A user with two groups (repeated checkbox fields), then a bad edit keeps the typed values.
+    app.create_group("service-desk", "IT").await;
+    let res = browser
+        .post(app.url("/admin/users"))
+        .form(&[
+            ("email", "carl@example.com"),
+            ("name", "Carl"),
+            ("role", "agent"),
+            ("locale", "en"),
+            ("groups", "facilities"),
+            ("groups", "service-desk"),
+            ("password", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let user: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/users/carl@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        user["groups"],
+        serde_json::json!(["facilities", "service-desk"])
+    );
+    assert_eq!(user["has_password"], false);
+    let res = browser
+        .post(app.url("/admin/users/carl@example.com"))
+        .form(&[
+            ("name", "Carl Typed"),
+            ("role", "agent"),
+            ("locale", "en"),
+            ("password", "short"),
+            ("active", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("The password needs at least 12 characters."));
+    assert!(page.contains(r#"value="Carl Typed""#));
+
+    let res = browser
+        .post(app.url("/admin/services"))
+        .form(&[
+            ("key", "vpn"),
+            ("name", "VPN"),
+            ("owner_group", "service-desk"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let page = browser
+        .get(app.url("/admin/services/vpn"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<option value="service-desk" selected>"#),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn non_admins_get_a_forbidden_page_for_admin_pages() {
+    let app = TestApp::spawn().await;
+    app.create_user("agent@example.com", "agent", "de").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let res = browser.get(app.url("/admin/users")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = browser
+        .post(app.url("/admin/groups"))
+        .form(&[("key", "x"), ("name", "X"), ("department", "IT")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let page = browser
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains(r#"href="/admin/users""#),
+        "no admin links for agents"
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_makes_and_revokes_tokens() {
+    let app = TestApp::spawn().await;
+    app.create_user("agent@example.com", "agent", "en").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let res = browser
+        .post(app.url("/account/tokens"))
+        .form(&[("name", "my script")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let page = res.text().await.unwrap();
+    let start = page.find(r#"id="new-token">"#).unwrap() + r#"id="new-token">"#.len();
+    let secret = &page[start..start + page[start..].find('<').unwrap()];
+    assert!(secret.starts_with("lst_"));
+    assert_eq!(app.get(secret, "/api/v1/me").await.status(), 200);
+
+    let again = browser
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        again.contains("my script") && !again.contains(secret),
+        "the secret is shown once"
+    );
+    let action_start = again.find("/account/tokens/").unwrap();
+    let action = &again[action_start..action_start + again[action_start..].find('"').unwrap()];
+    let res = browser.post(app.url(action)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(app.get(secret, "/api/v1/me").await.status(), 401);
+}
