@@ -246,18 +246,32 @@ fn check_reachable_by(uid: u32, gid: u32, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The directory holding the PostgreSQL server programs.
+/// The directory holding the PostgreSQL server programs: `pg_config --bindir`, else the
+/// newest `/usr/lib/postgresql/*/bin`, else where `initdb` on `PATH` really lives.
 fn find_bindir() -> Option<PathBuf> {
+    let pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    find_bindir_in(
+        pg_config,
+        Path::new("/usr/lib/postgresql"),
+        std::env::var_os("PATH"),
+    )
+}
+
+fn find_bindir_in(
+    pg_config: Option<PathBuf>,
+    lib_root: &Path,
+    path: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
     let has_programs = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
-        && out.status.success()
-    {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if has_programs(&dir) {
-            return Some(dir);
-        }
+    if let Some(dir) = pg_config.filter(|dir| has_programs(dir)) {
+        return Some(dir);
     }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(lib_root)
         .into_iter()
         .flatten()
         .flatten()
@@ -271,8 +285,7 @@ fn find_bindir() -> Option<PathBuf> {
     if let Some((_, dir)) = versions.pop() {
         return Some(dir);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).find_map(|dir| {
+    std::env::split_paths(&path?).find_map(|dir| {
         let initdb = dir.join("initdb").canonicalize().ok()?;
         let real_dir = initdb.parent()?.to_path_buf();
         has_programs(&real_dir).then_some(real_dir)
@@ -324,6 +337,41 @@ fn id(args: &[&str]) -> anyhow::Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_newest_installed_postgresql_is_found_and_none_is_reported() {
+        let root = std::env::temp_dir().join(format!("leitstand-bindir-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let lib = root.join("lib");
+        assert_eq!(find_bindir_in(None, &lib, None), None, "nothing installed");
+        for version in ["13", "15", "9"] {
+            let bin = lib.join(version).join("bin");
+            fs::create_dir_all(&bin).unwrap();
+            for program in ["initdb", "pg_ctl"] {
+                fs::write(bin.join(program), "").unwrap();
+            }
+        }
+        fs::create_dir_all(lib.join("16").join("bin")).unwrap(); // no programs in it
+        assert_eq!(
+            find_bindir_in(None, &lib, None),
+            Some(lib.join("15").join("bin"))
+        );
+
+        // Only on PATH, through a symlink as Debian's wrappers are.
+        let on_path = root.join("path");
+        fs::create_dir_all(&on_path).unwrap();
+        std::os::unix::fs::symlink(
+            lib.join("13").join("bin").join("initdb"),
+            on_path.join("initdb"),
+        )
+        .unwrap();
+        let real = lib.join("13").join("bin").canonicalize().unwrap();
+        assert_eq!(
+            find_bindir_in(None, &root.join("none"), Some(on_path.into_os_string())),
+            Some(real)
+        );
+        fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn a_long_cluster_path_gets_its_socket_in_the_temp_dir() {

@@ -279,12 +279,13 @@ async fn a_disabled_user_cannot_sign_in_and_their_tokens_stop_working() {
     problem(app.get(&agent, "/api/v1/me").await, 401).await;
     let res = browser.get(app.url("/")).send().await.unwrap();
     assert_eq!(res.status(), 303, "the open session ends");
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[("email", "agent@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/login",
+            &[("email", "agent@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 401);
 
     // Re-enabled, the same token works again (it was never revoked).

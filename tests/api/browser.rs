@@ -83,6 +83,31 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
+async fn fill(client: &Client, id: &str, text: &str) {
+    let field = client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("field #{id}: {e}"));
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(client: &Client, css: &str) {
+    let button = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    button.click().await.unwrap();
+}
+
+/// With `LEITSTAND_SCREENSHOTS=<dir>`, saves what the browser shows, for people to look at.
+async fn screenshot(client: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("LEITSTAND_SCREENSHOTS") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 async fn wait_for_text(client: &Client, text: &str) -> String {
     let started = Instant::now();
     loop {
@@ -106,27 +131,9 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
 
     client.goto(&app.url("/admin/groups")).await.unwrap();
     wait_for_text(&client, "Sign in").await;
-    client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("admin@example.com")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&client, "email", "admin@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
     wait_for_text(&client, "New group").await;
     assert!(
         client
@@ -139,75 +146,21 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
     );
 
     // Switch to German in the top bar.
-    client
-        .find(Locator::Css("button[name=locale][value=de]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, "button[name=locale][value=de]").await;
     wait_for_text(&client, "Neue Gruppe").await;
 
-    client
-        .find(Locator::Id("key"))
-        .await
-        .unwrap()
-        .send_keys("facilities")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Gebäudemanagement")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("department"))
-        .await
-        .unwrap()
-        .send_keys("Facilities")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#new-group button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&client, "key", "facilities").await;
+    fill(&client, "name", "Gebäudemanagement").await;
+    fill(&client, "department", "Facilities").await;
+    click(&client, "#new-group button[type=submit]").await;
     let page = wait_for_text(&client, "Gruppe „Gebäudemanagement“ angelegt.").await;
     assert!(page.contains(r#"href="/admin/groups/facilities""#));
 
     // A bad key is explained next to the field, in German, and the typed name is kept.
-    client
-        .find(Locator::Id("key"))
-        .await
-        .unwrap()
-        .send_keys("Not Valid")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Personal")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("department"))
-        .await
-        .unwrap()
-        .send_keys("HR")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("#new-group button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&client, "key", "Not Valid").await;
+    fill(&client, "name", "Personal").await;
+    fill(&client, "department", "HR").await;
+    click(&client, "#new-group button[type=submit]").await;
     wait_for_text(&client, "Nur Kleinbuchstaben, Ziffern und Bindestriche").await;
     let kept = client
         .find(Locator::Id("name"))
@@ -217,6 +170,7 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
         .await
         .unwrap();
     assert_eq!(kept.as_deref(), Some("Personal"));
+    screenshot(&client, "admin-groups-de").await;
 
     let group: serde_json::Value = app
         .get(&app.admin_token, "/api/v1/groups/facilities")

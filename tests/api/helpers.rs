@@ -364,6 +364,28 @@ impl TestApp {
             .expect("client")
     }
 
+    /// Posts a form as a browser would.
+    pub async fn post_form(&self, browser: &Client, path: &str, form: &[(&str, &str)]) -> Response {
+        browser
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    /// The HTML of a page.
+    pub async fn page(&self, browser: &Client, path: &str) -> String {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET page")
+            .text()
+            .await
+            .expect("page text")
+    }
+
     /// Signs a browser client in; panics unless the sign-in redirects.
     pub async fn sign_in(&self, browser: &Client, email: &str) {
         let res = browser

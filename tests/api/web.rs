@@ -17,26 +17,20 @@ async fn signing_in_and_out() {
         "/login?next=/admin/groups%3Fafter%3Da"
     );
 
-    let page = browser
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/login").await;
     assert!(page.contains("Sign in") && page.contains(r#"name="password""#));
 
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "admin@example.com"),
-            ("password", "not the password"),
-            ("next", "/admin/groups"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/login",
+            &[
+                ("email", "admin@example.com"),
+                ("password", "not the password"),
+                ("next", "/admin/groups"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 401);
     let page = res.text().await.unwrap();
     assert!(page.contains("The e-mail address or the password is wrong."));
@@ -45,16 +39,17 @@ async fn signing_in_and_out() {
         "the e-mail stays in the form"
     );
 
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "admin@example.com"),
-            ("password", PASSWORD),
-            ("next", "/admin/groups"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/login",
+            &[
+                ("email", "admin@example.com"),
+                ("password", PASSWORD),
+                ("next", "/admin/groups"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/admin/groups");
     let cookie = res
@@ -71,14 +66,7 @@ async fn signing_in_and_out() {
         "{cookie}"
     );
 
-    let page = browser
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/").await;
     assert!(page.contains("Welcome, Test admin"));
     let res = browser.post(app.url("/logout")).send().await.unwrap();
     assert_eq!(res.status(), 303);
@@ -89,16 +77,17 @@ async fn signing_in_and_out() {
     );
 
     // An open redirect is not possible through `next`.
-    let res = browser
-        .post(app.url("/login"))
-        .form(&[
-            ("email", "admin@example.com"),
-            ("password", PASSWORD),
-            ("next", "//evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/login",
+            &[
+                ("email", "admin@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
     assert_eq!(res.headers()["location"], "/");
 }
 
@@ -142,12 +131,13 @@ async fn the_sign_in_page_says_kindly_when_attempts_are_rate_limited() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
     for _ in 0..5 {
-        let res = browser
-            .post(app.url("/login"))
-            .form(&[("email", "admin@example.com"), ("password", "nope")])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_form(
+                &browser,
+                "/login",
+                &[("email", "admin@example.com"), ("password", "nope")],
+            )
+            .await;
         assert_eq!(res.status(), 401);
     }
     let res = browser
@@ -192,36 +182,23 @@ async fn pages_follow_the_users_language_and_accept_language_before_sign_in() {
 
     app.create_user("berta@example.com", "admin", "de").await;
     app.sign_in(&browser, "berta@example.com").await;
-    let page = browser
-        .get(app.url("/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/admin/users").await;
     assert!(
         page.contains("Neuer Benutzer") && page.contains("Bearbeiter"),
         "German labels and role names"
     );
 
     // Switching the language is remembered on the account.
-    let res = browser
-        .post(app.url("/locale"))
-        .form(&[("locale", "en"), ("next", "/admin/users")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/locale",
+            &[("locale", "en"), ("next", "/admin/users")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/admin/users");
-    let page = browser
-        .get(app.url("/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/admin/users").await;
     assert!(page.contains("New user"));
     let user: serde_json::Value = app
         .get(&app.admin_token, "/api/v1/users/berta@example.com")
@@ -253,16 +230,17 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
     let browser = app.browser();
     app.sign_in(&browser, "admin@example.com").await;
 
-    let res = browser
-        .post(app.url("/admin/groups"))
-        .form(&[
-            ("key", "Bad Key"),
-            ("name", "<script>alert(1)</script>"),
-            ("department", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups",
+            &[
+                ("key", "Bad Key"),
+                ("name", "<script>alert(1)</script>"),
+                ("department", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("Use lowercase letters, digits and dashes only"));
@@ -273,50 +251,38 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
     );
     assert!(!page.contains("<script>alert(1)"));
 
-    let res = browser
-        .post(app.url("/admin/groups"))
-        .form(&[
-            ("key", "facilities"),
-            ("name", "Facilities"),
-            ("department", "Facilities"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups",
+            &[
+                ("key", "facilities"),
+                ("name", "Facilities"),
+                ("department", "Facilities"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let page = browser
-        .get(app.url("/admin/groups"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/admin/groups").await;
     assert!(
         page.contains("Group “Facilities” created."),
         "flash message"
     );
     assert!(page.contains(r#"href="/admin/groups/facilities""#));
-    let again = browser
-        .get(app.url("/admin/groups"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = app.page(&browser, "/admin/groups").await;
     assert!(!again.contains("created."), "a flash shows once");
 
-    let res = browser
-        .post(app.url("/admin/groups"))
-        .form(&[
-            ("key", "facilities"),
-            ("name", "Twice"),
-            ("department", "IT"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups",
+            &[
+                ("key", "facilities"),
+                ("name", "Twice"),
+                ("department", "IT"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     assert!(
         res.text()
@@ -326,15 +292,16 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
     );
 
     // Deactivate through the edit form (an unticked checkbox sends nothing).
-    let res = browser
-        .post(app.url("/admin/groups/facilities"))
-        .form(&[
-            ("name", "Facility Management"),
-            ("department", "Facilities"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups/facilities",
+            &[
+                ("name", "Facility Management"),
+                ("department", "Facilities"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let group: serde_json::Value = app
         .get(&app.admin_token, "/api/v1/groups/facilities")
@@ -347,20 +314,21 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
 
     // A user with two groups (repeated checkbox fields), then a bad edit keeps the typed values.
     app.create_group("service-desk", "IT").await;
-    let res = browser
-        .post(app.url("/admin/users"))
-        .form(&[
-            ("email", "carl@example.com"),
-            ("name", "Carl"),
-            ("role", "agent"),
-            ("locale", "en"),
-            ("groups", "facilities"),
-            ("groups", "service-desk"),
-            ("password", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/users",
+            &[
+                ("email", "carl@example.com"),
+                ("name", "Carl"),
+                ("role", "agent"),
+                ("locale", "en"),
+                ("groups", "facilities"),
+                ("groups", "service-desk"),
+                ("password", ""),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let user: serde_json::Value = app
         .get(&app.admin_token, "/api/v1/users/carl@example.com")
@@ -373,42 +341,37 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
         serde_json::json!(["facilities", "service-desk"])
     );
     assert_eq!(user["has_password"], false);
-    let res = browser
-        .post(app.url("/admin/users/carl@example.com"))
-        .form(&[
-            ("name", "Carl Typed"),
-            ("role", "agent"),
-            ("locale", "en"),
-            ("password", "short"),
-            ("active", "on"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/users/carl@example.com",
+            &[
+                ("name", "Carl Typed"),
+                ("role", "agent"),
+                ("locale", "en"),
+                ("password", "short"),
+                ("active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("The password needs at least 12 characters."));
     assert!(page.contains(r#"value="Carl Typed""#));
 
-    let res = browser
-        .post(app.url("/admin/services"))
-        .form(&[
-            ("key", "vpn"),
-            ("name", "VPN"),
-            ("owner_group", "service-desk"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/services",
+            &[
+                ("key", "vpn"),
+                ("name", "VPN"),
+                ("owner_group", "service-desk"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
-    let page = browser
-        .get(app.url("/admin/services/vpn"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/admin/services/vpn").await;
     assert!(
         page.contains(r#"<option value="service-desk" selected>"#),
         "{page}"
@@ -423,21 +386,15 @@ async fn non_admins_get_a_forbidden_page_for_admin_pages() {
     app.sign_in(&browser, "agent@example.com").await;
     let res = browser.get(app.url("/admin/users")).send().await.unwrap();
     assert_eq!(res.status(), 403);
-    let res = browser
-        .post(app.url("/admin/groups"))
-        .form(&[("key", "x"), ("name", "X"), ("department", "IT")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups",
+            &[("key", "x"), ("name", "X"), ("department", "IT")],
+        )
+        .await;
     assert_eq!(res.status(), 403);
-    let page = browser
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&browser, "/").await;
     assert!(
         !page.contains(r#"href="/admin/users""#),
         "no admin links for agents"
@@ -450,12 +407,9 @@ async fn the_account_page_makes_and_revokes_tokens() {
     app.create_user("agent@example.com", "agent", "en").await;
     let browser = app.browser();
     app.sign_in(&browser, "agent@example.com").await;
-    let res = browser
-        .post(app.url("/account/tokens"))
-        .form(&[("name", "my script")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(&browser, "/account/tokens", &[("name", "my script")])
+        .await;
     assert_eq!(res.status(), 201);
     let page = res.text().await.unwrap();
     let start = page.find(r#"id="new-token">"#).unwrap() + r#"id="new-token">"#.len();
@@ -463,14 +417,7 @@ async fn the_account_page_makes_and_revokes_tokens() {
     assert!(secret.starts_with("lst_"));
     assert_eq!(app.get(secret, "/api/v1/me").await.status(), 200);
 
-    let again = browser
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = app.page(&browser, "/account").await;
     assert!(
         again.contains("my script") && !again.contains(secret),
         "the secret is shown once"
