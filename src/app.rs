@@ -85,6 +85,21 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
     let web = crate::web::router().layer(sessions);
 
+    let routes = Router::new()
+        .merge(api)
+        .merge(web)
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found);
+    with_middleware(routes, state)
+}
+
+/// The middleware every request passes through, outermost first: sensitive headers hidden
+/// from logs, request id, trace span, panic → `500` problem+json, metrics, timeout,
+/// compression, cross-site request refusal, body limit; then error pages for browsers.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Result<Router> {
     let mut csrf = CsrfLayer::new();
     for origin in &state.settings.trusted_origins {
         csrf = csrf
@@ -92,15 +107,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             .map_err(|e| anyhow::anyhow!("LEITSTAND_TRUSTED_ORIGINS: {e}"))?;
     }
     let csrf = csrf.with_rejection_response(|_| AppError::Forbidden.into_response());
-
-    let router = Router::new()
-        .merge(api)
-        .merge(web)
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .fallback(not_found)
+    let app = routes
         .with_state(state.clone())
         .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
         .layer(
@@ -123,7 +130,7 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
                 .layer(csrf)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         );
-    Ok(router)
+    Ok(app)
 }
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -408,3 +408,39 @@ async fn every_response_carries_a_request_id() {
         .unwrap();
     assert_eq!(id(&echoed), "from-the-proxy", "an incoming id is kept");
 }
+
+async fn boom() -> &'static str {
+    panic!("a bug in a handler")
+}
+
+#[tokio::test]
+async fn a_panic_is_answered_with_a_500_problem_and_the_server_keeps_serving() {
+    let app = TestApp::spawn().await;
+    let routes = axum::Router::new()
+        .route("/api/v1/boom", axum::routing::get(boom))
+        .route("/healthz", axum::routing::get(|| async { "ok" }));
+    let state = leitstand::app::AppState::new(app.db.clone(), leitstand::app::Settings::default());
+    let address =
+        crate::helpers::serve_router(leitstand::app::with_middleware(routes, state).unwrap()).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("http://{address}/api/v1/boom"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().contains_key("x-request-id"));
+    let body = problem(res, 500).await;
+    assert!(
+        !body.to_string().contains("a bug in a handler"),
+        "internals are not shown: {body}"
+    );
+    assert_eq!(
+        client
+            .get(format!("http://{address}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

@@ -400,7 +400,11 @@ impl TestApp {
 
 /// Serves the application on an ephemeral port for the rest of the test.
 pub async fn serve(state: AppState) -> SocketAddr {
-    let app = leitstand::app::router(state).expect("router");
+    serve_router(leitstand::app::router(state).expect("router")).await
+}
+
+/// Serves any router (with the middleware applied) on an ephemeral port.
+pub async fn serve_router(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
