@@ -31,6 +31,13 @@ pub enum AppError {
     /// 409: a duplicate, or a change the workflow forbids; the key names the message.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// 409: the workflow does not allow this move; says which moves are allowed.
+    #[error("transition from {from} to {to} not allowed")]
+    Transition {
+        from: &'static str,
+        to: &'static str,
+        allowed: Vec<&'static str>,
+    },
     /// 412: `If-Match` is stale; carries the current representation.
     #[error("precondition failed")]
     PreconditionFailed(serde_json::Value),
@@ -112,7 +119,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Transition { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,6 +147,17 @@ impl AppError {
             AppError::Forbidden => ("forbidden", Some(tr.t("error.forbidden").to_owned())),
             AppError::NotFound => ("not-found", Some(tr.t("error.not_found").to_owned())),
             AppError::Conflict(key) => ("conflict", Some(tr.t(key).to_owned())),
+            AppError::Transition { from, to, allowed } => {
+                let allowed = if allowed.is_empty() {
+                    tr.t("error.transition_final").to_owned()
+                } else {
+                    allowed.join(", ")
+                };
+                (
+                    "transition-not-allowed",
+                    Some(tr.tn("error.transition", &[from, to, &allowed])),
+                )
+            }
             AppError::PreconditionFailed(_) => (
                 "stale-version",
                 Some(tr.t("error.stale_version").to_owned()),

@@ -47,6 +47,74 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body parsed into `T`, with the SHA-256 of its canonical form: the same JSON sent
+/// twice (whatever its key order or spacing) has the same hash, for `Idempotency-Key`.
+pub struct HashedJson<T> {
+    pub value: T,
+    pub hash: Vec<u8>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for HashedJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use sha2::{Digest, Sha256};
+        let ApiJson(raw) = ApiJson::<serde_json::Value>::from_request(request, state).await?;
+        // serde_json keeps object keys sorted, so this serialisation is canonical.
+        let canonical = serde_json::to_vec(&raw).map_err(|e| AppError::Internal(e.into()))?;
+        let value = parse_json(&canonical)?;
+        Ok(HashedJson {
+            value,
+            hash: Sha256::digest(&canonical).to_vec(),
+        })
+    }
+}
+
+/// The `Idempotency-Key` header: at most 255 characters.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(IdempotencyKey(None));
+        };
+        let key = value.to_str().map(str::trim).unwrap_or_default();
+        if key.is_empty() || key.len() > 255 {
+            return Err(AppError::InvalidParameter(FieldError::new(
+                "Idempotency-Key",
+                "error.idempotency_key",
+            )));
+        }
+        Ok(IdempotencyKey(Some(key.to_owned())))
+    }
+}
+
+/// The version in `If-Match` (`"3"`, `W/"3"`; `*` matches any): `None` when absent.
+pub struct IfMatch(pub Option<i64>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(IfMatch(None));
+        };
+        let text = value.to_str().unwrap_or_default().trim();
+        if text == "*" {
+            return Ok(IfMatch(None));
+        }
+        let version = text
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i64>();
+        version
+            .map(|v| IfMatch(Some(v)))
+            .map_err(|_| AppError::InvalidParameter(FieldError::new("If-Match", "error.if_match")))
+    }
+}
+
 /// Parses JSON, naming the offending field when the shape is wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

@@ -29,6 +29,7 @@ use crate::error::{ErrorInfo, bare_problem, problem_response};
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),
     tags(
+        (name = "incidents", description = "Incident management: restore service fast"),
         (name = "reference", description = "Groups and services (admins change them)"),
         (name = "users", description = "User accounts (admins)"),
         (name = "tokens", description = "API tokens"),

@@ -55,6 +55,15 @@ impl Tr {
         catalogue(self.locale).get(key).copied().unwrap_or(key)
     }
 
+    /// The text for `key` with `{0}`, `{1}`, … replaced by `args`.
+    pub fn tn(&self, key: &str, args: &[&str]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (n, arg) in args.iter().enumerate() {
+            text = text.replace(&format!("{{{n}}}"), arg);
+        }
+        text
+    }
+
     /// The text for `key` with `{0}` replaced by `arg`.
     pub fn t1(&self, key: &str, arg: impl std::fmt::Display) -> String {
         self.t(key).replace("{0}", &arg.to_string())
@@ -87,7 +96,7 @@ mod tests {
         let en = parse_catalogue(EN).unwrap();
         let de = parse_catalogue(DE).unwrap();
         for (key, text) in &en {
-            for placeholder in ["{0}", "{1}"] {
+            for placeholder in ["{0}", "{1}", "{2}"] {
                 assert_eq!(
                     text.contains(placeholder),
                     de[key].contains(placeholder),
@@ -141,6 +150,11 @@ mod tests {
             "\"flash.",
             "\"role.",
             "\"language.",
+            "tn(\"",
+            "\"state.",
+            "\"hold.",
+            "\"resolution.",
+            "\"level.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

@@ -2,6 +2,7 @@
 //! actor's role, validates its input into domain values, and owns its transaction.
 
 pub mod auth;
+pub mod incidents;
 pub mod reference;
 pub mod users;
 

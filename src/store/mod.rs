@@ -6,7 +6,11 @@
 //! integration tests exercise every query against a real PostgreSQL instead.
 
 pub mod groups;
+pub mod idempotency;
+pub mod incidents;
+pub mod journal;
 pub mod login_failures;
+pub mod saved_views;
 pub mod services;
 pub mod tokens;
 pub mod users;

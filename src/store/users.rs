@@ -167,3 +167,43 @@ pub async fn count(conn: &mut PgConnection) -> sqlx::Result<i64> {
         .fetch_one(conn)
         .await
 }
+
+/// Whether the user belongs to the group.
+pub async fn is_member(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    group_id: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from group_members where user_id = $1 and group_id = $2)",
+    )
+    .bind(user_id)
+    .bind(group_id)
+    .fetch_one(conn)
+    .await
+}
+
+/// Active users whose e-mail or name contains `text`, for caller and assignee pickers.
+pub async fn search(
+    conn: &mut PgConnection,
+    text: &str,
+    group_id: Option<Uuid>,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    sqlx::query_as(
+        "select u.email, u.name from users u where u.active and (u.email ilike $1 or u.name ilike $1) \
+         and ($2::uuid is null or exists (select 1 from group_members m where m.user_id = u.id and m.group_id = $2)) \
+         order by u.name, u.email limit $3",
+    )
+    .bind(pattern)
+    .bind(group_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -122,17 +122,21 @@ pub async fn housekeeping(db: PgPool) {
     let mut tick = tokio::time::interval(Duration::from_mins(10));
     loop {
         tick.tick().await;
-        let sessions = sqlx::query("delete from tower_sessions.session where expiry_date < now()")
-            .execute(&db)
-            .await;
-        let failures = match db.acquire().await {
-            Ok(mut conn) => crate::store::login_failures::prune(&mut conn).await,
-            Err(e) => Err(e),
-        };
-        if let Err(error) = sessions.map(|_| ()).and(failures.map(|_| ())) {
+        if let Err(error) = tidy(&db).await {
             tracing::warn!(error = %error, "housekeeping failed; retrying later");
         }
     }
+}
+
+/// Deletes expired sessions, old sign-in failures and idempotency keys older than a day.
+async fn tidy(db: &PgPool) -> sqlx::Result<()> {
+    let mut conn = db.acquire().await?;
+    sqlx::query("delete from tower_sessions.session where expiry_date < now()")
+        .execute(&mut *conn)
+        .await?;
+    crate::store::login_failures::prune(&mut conn).await?;
+    crate::store::idempotency::prune(&mut conn).await?;
+    Ok(())
 }
 
 /// `303 See Other` to `location` (post/redirect/get).

@@ -240,6 +240,11 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_render_offline() {
         ("/api/v1/tokens", &["get", "post"]),
         ("/api/v1/tokens/{id}", &["delete"]),
         ("/api/v1/me", &["get"]),
+        ("/api/v1/incidents", &["get", "post"]),
+        ("/api/v1/incidents/{number}", &["get", "patch"]),
+        ("/api/v1/incidents/{number}/transitions", &["post"]),
+        ("/api/v1/incidents/{number}/comments", &["post"]),
+        ("/api/v1/incidents/{number}/journal", &["get"]),
     ] {
         for method in methods {
             assert!(
@@ -256,6 +261,11 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_render_offline() {
         "UserView",
         "TokenView",
         "NewToken",
+        "IncidentView",
+        "NewIncidentInput",
+        "IncidentPatch",
+        "TransitionInput",
+        "JournalView",
     ] {
         assert!(schemas.contains_key(schema), "schema {schema}");
     }

@@ -11,5 +11,6 @@ mod browser;
 mod cli;
 mod frame;
 mod helpers;
+mod incidents;
 mod reference;
 mod web;

@@ -1,5 +1,6 @@
 //! `/api/v1`: each module builds its own router with full paths; they are merged here.
 
+pub mod incidents;
 pub mod reference;
 pub mod tokens;
 pub mod users;
@@ -14,6 +15,7 @@ use crate::app::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(incidents::router())
         .merge(reference::router())
         .merge(users::router())
         .merge(tokens::router())

@@ -1,0 +1,466 @@
+//! Incidents: numbers, the priority matrix and the workflow. Pure rules, no I/O.
+//! The tables mirror "Incidents" in API.md: a change here changes the public contract.
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldError, Invalid};
+
+/// `INC` followed by 7 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IncidentNumber(String);
+
+impl IncidentNumber {
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let value = value.trim().to_ascii_uppercase();
+        let digits = value.strip_prefix("INC").ok_or("error.incident_number")?;
+        if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value))
+        } else {
+            Err("error.incident_number")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Impact and urgency share one scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    High,
+    #[default]
+    Medium,
+    Low,
+}
+
+impl Level {
+    pub const ALL: [Level; 3] = [Level::High, Level::Medium, Level::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == value.trim())
+            .ok_or("error.level")
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Level::High => 0,
+            Level::Medium => 1,
+            Level::Low => 2,
+        }
+    }
+}
+
+/// The ITIL matrix: priority 1 (critical) to 5 (planning).
+pub fn priority(impact: Level, urgency: Level) -> i16 {
+    i16::from(impact.rank() + urgency.rank() + 1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    New,
+    InProgress,
+    OnHold,
+    Resolved,
+    Closed,
+    Canceled,
+}
+
+impl IncidentState {
+    pub const ALL: [IncidentState; 6] = [
+        IncidentState::New,
+        IncidentState::InProgress,
+        IncidentState::OnHold,
+        IncidentState::Resolved,
+        IncidentState::Closed,
+        IncidentState::Canceled,
+    ];
+    /// The states of incidents someone still has to work on.
+    pub const OPEN: [IncidentState; 3] = [
+        IncidentState::New,
+        IncidentState::InProgress,
+        IncidentState::OnHold,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::New => "new",
+            IncidentState::InProgress => "in_progress",
+            IncidentState::OnHold => "on_hold",
+            IncidentState::Resolved => "resolved",
+            IncidentState::Closed => "closed",
+            IncidentState::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value.trim())
+            .ok_or("error.state")
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            IncidentState::New => "state.new",
+            IncidentState::InProgress => "state.in_progress",
+            IncidentState::OnHold => "state.on_hold",
+            IncidentState::Resolved => "state.resolved",
+            IncidentState::Closed => "state.closed",
+            IncidentState::Canceled => "state.canceled",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+
+    /// The workflow table: where an incident may go from here.
+    pub fn allowed_next(self) -> &'static [IncidentState] {
+        use IncidentState::{Canceled, Closed, InProgress, New, OnHold, Resolved};
+        match self {
+            New => &[InProgress, OnHold, Resolved, Canceled],
+            InProgress => &[OnHold, Resolved, Canceled],
+            OnHold => &[InProgress, Resolved, Canceled],
+            Resolved => &[InProgress, Closed],
+            Closed | Canceled => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    AwaitingCaller,
+    AwaitingVendor,
+    AwaitingChange,
+    AwaitingProblem,
+}
+
+impl HoldReason {
+    pub const ALL: [HoldReason; 4] = [
+        HoldReason::AwaitingCaller,
+        HoldReason::AwaitingVendor,
+        HoldReason::AwaitingChange,
+        HoldReason::AwaitingProblem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::AwaitingCaller => "awaiting_caller",
+            HoldReason::AwaitingVendor => "awaiting_vendor",
+            HoldReason::AwaitingChange => "awaiting_change",
+            HoldReason::AwaitingProblem => "awaiting_problem",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|h| h.as_str() == value.trim())
+            .ok_or("error.hold_reason")
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            HoldReason::AwaitingCaller => "hold.awaiting_caller",
+            HoldReason::AwaitingVendor => "hold.awaiting_vendor",
+            HoldReason::AwaitingChange => "hold.awaiting_change",
+            HoldReason::AwaitingProblem => "hold.awaiting_problem",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolutionCode {
+    Workaround,
+    PermanentFix,
+    NotReproducible,
+    Duplicate,
+    SolvedByProblem,
+}
+
+impl ResolutionCode {
+    pub const ALL: [ResolutionCode; 5] = [
+        ResolutionCode::Workaround,
+        ResolutionCode::PermanentFix,
+        ResolutionCode::NotReproducible,
+        ResolutionCode::Duplicate,
+        ResolutionCode::SolvedByProblem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolutionCode::Workaround => "workaround",
+            ResolutionCode::PermanentFix => "permanent_fix",
+            ResolutionCode::NotReproducible => "not_reproducible",
+            ResolutionCode::Duplicate => "duplicate",
+            ResolutionCode::SolvedByProblem => "solved_by_problem",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == value.trim())
+            .ok_or("error.resolution_code")
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ResolutionCode::Workaround => "resolution.workaround",
+            ResolutionCode::PermanentFix => "resolution.permanent_fix",
+            ResolutionCode::NotReproducible => "resolution.not_reproducible",
+            ResolutionCode::Duplicate => "resolution.duplicate",
+            ResolutionCode::SolvedByProblem => "resolution.solved_by_problem",
+        }
+    }
+}
+
+/// A requested state change, as sent (strings are parsed by `plan_transition`).
+#[derive(Debug, Clone, Default)]
+pub struct TransitionRequest {
+    pub to: String,
+    pub hold_reason: Option<String>,
+    pub resolution_code: Option<String>,
+    pub resolution_notes: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What a permitted transition changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub from: IncidentState,
+    pub to: IncidentState,
+    /// Set when entering `on_hold`, cleared otherwise.
+    pub hold_reason: Option<HoldReason>,
+    /// Set when entering `resolved`; cleared on reopen; kept on close.
+    pub resolution: Option<(ResolutionCode, String)>,
+    /// The reason for a reopen or a cancellation.
+    pub reason: Option<String>,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    /// `409`: the workflow does not allow this move from here.
+    NotAllowed {
+        from: IncidentState,
+        to: IncidentState,
+    },
+    /// `422`: the target is unknown or a field the move needs is missing.
+    Invalid(Vec<FieldError>),
+}
+
+/// Checks a transition against the workflow table and what each move needs.
+pub fn plan_transition(
+    from: IncidentState,
+    request: &TransitionRequest,
+) -> Result<Transition, TransitionError> {
+    let mut invalid = Invalid::default();
+    let Some(to) = invalid.check("to", IncidentState::parse(&request.to)) else {
+        return Err(TransitionError::Invalid(invalid.0));
+    };
+    if !from.allowed_next().contains(&to) {
+        return Err(TransitionError::NotAllowed { from, to });
+    }
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut transition = Transition {
+        from,
+        to,
+        hold_reason: None,
+        resolution: None,
+        reason: text(&request.reason),
+    };
+    match to {
+        IncidentState::OnHold => match request.hold_reason.as_deref() {
+            Some(reason) => {
+                transition.hold_reason = invalid.check("hold_reason", HoldReason::parse(reason));
+            }
+            None => invalid.add("hold_reason", "error.required"),
+        },
+        IncidentState::Resolved => {
+            let code = if let Some(code) = request.resolution_code.as_deref() {
+                invalid.check("resolution_code", ResolutionCode::parse(code))
+            } else {
+                invalid.add("resolution_code", "error.required");
+                None
+            };
+            let notes = text(&request.resolution_notes);
+            if notes.is_none() {
+                invalid.add("resolution_notes", "error.required");
+            } else if notes.as_ref().is_some_and(|n| n.chars().count() > 100_000) {
+                invalid.add("resolution_notes", "error.too_long");
+            }
+            transition.resolution = code.zip(notes);
+        }
+        IncidentState::Canceled if transition.reason.is_none() => {
+            invalid.add("reason", "error.required");
+        }
+        IncidentState::InProgress
+            if from == IncidentState::Resolved && transition.reason.is_none() =>
+        {
+            invalid.add("reason", "error.reopen_reason");
+        }
+        _ => {}
+    }
+    if transition
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 10_000)
+    {
+        invalid.add("reason", "error.too_long");
+    }
+    invalid
+        .finish(|| transition)
+        .map_err(|i| TransitionError::Invalid(i.0))
+}
+
+/// Whether this move is the incident's first response (the first move out of `new`).
+pub fn is_first_response(transition: &Transition) -> bool {
+    transition.from == IncidentState::New
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IncidentState::*;
+
+    #[test]
+    fn the_priority_matrix_is_itils() {
+        use Level::*;
+        let table = [(High, [1, 2, 3]), (Medium, [2, 3, 4]), (Low, [3, 4, 5])];
+        for (impact, row) in table {
+            let got = [High, Medium, Low].map(|urgency| priority(impact, urgency));
+            assert_eq!(got, row, "impact {impact:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_inc_and_seven_digits() {
+        assert_eq!(
+            IncidentNumber::parse("INC0000042").unwrap().as_str(),
+            "INC0000042"
+        );
+        assert_eq!(
+            IncidentNumber::parse(" inc0000042 ").unwrap().as_str(),
+            "INC0000042"
+        );
+        for bad in ["INC42", "PRB0000042", "INC00000042", "INC00000a2", ""] {
+            assert!(IncidentNumber::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn request(to: &str) -> TransitionRequest {
+        TransitionRequest {
+            to: to.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    fn full(to: &str) -> TransitionRequest {
+        TransitionRequest {
+            to: to.to_owned(),
+            hold_reason: Some("awaiting_caller".to_owned()),
+            resolution_code: Some("workaround".to_owned()),
+            resolution_notes: Some("Restarted the VPN client.".to_owned()),
+            reason: Some("The caller called again.".to_owned()),
+        }
+    }
+
+    /// Every pair of states: allowed exactly where API.md's table says so.
+    #[test]
+    fn the_workflow_table_allows_exactly_the_listed_moves() {
+        let allowed = [
+            (New, vec![InProgress, OnHold, Resolved, Canceled]),
+            (InProgress, vec![OnHold, Resolved, Canceled]),
+            (OnHold, vec![InProgress, Resolved, Canceled]),
+            (Resolved, vec![InProgress, Closed]),
+            (Closed, vec![]),
+            (Canceled, vec![]),
+        ];
+        for (from, targets) in allowed {
+            for to in IncidentState::ALL {
+                let result = plan_transition(from, &full(to.as_str()));
+                if targets.contains(&to) {
+                    assert!(result.is_ok(), "{from:?} -> {to:?}: {result:?}");
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(TransitionError::NotAllowed { from, to }),
+                        "{from:?} -> {to:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn missing(from: IncidentState, request: &TransitionRequest) -> Vec<String> {
+        match plan_transition(from, request) {
+            Err(TransitionError::Invalid(fields)) => fields.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_move_names_what_it_needs() {
+        assert_eq!(missing(New, &request("on_hold")), ["hold_reason"]);
+        assert_eq!(
+            missing(New, &request("resolved")),
+            ["resolution_code", "resolution_notes"]
+        );
+        let blank_notes = TransitionRequest {
+            resolution_notes: Some("  ".into()),
+            ..full("resolved")
+        };
+        assert_eq!(missing(InProgress, &blank_notes), ["resolution_notes"]);
+        assert_eq!(missing(OnHold, &request("canceled")), ["reason"]);
+        assert_eq!(missing(Resolved, &request("in_progress")), ["reason"]);
+        let bad_codes = TransitionRequest {
+            hold_reason: Some("awaiting_godot".into()),
+            ..request("on_hold")
+        };
+        assert_eq!(missing(New, &bad_codes), ["hold_reason"]);
+        assert_eq!(missing(New, &request("flying")), ["to"]);
+    }
+
+    #[test]
+    fn a_transition_carries_what_it_sets() {
+        let t = plan_transition(New, &full("on_hold")).unwrap();
+        assert_eq!(t.hold_reason, Some(HoldReason::AwaitingCaller));
+        assert_eq!(t.resolution, None);
+        assert!(is_first_response(&t));
+        let t = plan_transition(InProgress, &full("resolved")).unwrap();
+        assert_eq!(
+            t.resolution,
+            Some((
+                ResolutionCode::Workaround,
+                "Restarted the VPN client.".to_owned()
+            ))
+        );
+        assert_eq!(t.hold_reason, None);
+        assert!(!is_first_response(&t));
+        // In-progress from resolved is a reopen and keeps its reason.
+        let t = plan_transition(Resolved, &full("in_progress")).unwrap();
+        assert_eq!(t.reason.as_deref(), Some("The caller called again."));
+    }
+}

@@ -1,0 +1,496 @@
+//! Incidents: reading, writing (with the optimistic `version`), and the queue queries.
+
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
+
+/// An incident as stored, with the keys and e-mails of what it points at.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub state: IncidentState,
+    pub hold_reason: Option<HoldReason>,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub caller_email: Option<String>,
+    pub caller_id: Option<Uuid>,
+    pub service_id: Option<Uuid>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignment_group: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub parent_id: Option<Uuid>,
+    pub parent: Option<String>,
+    pub major: bool,
+    pub resolution_code: Option<ResolutionCode>,
+    pub resolution_notes: Option<String>,
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
+    pub responded_at: Option<jiff::Timestamp>,
+    pub reassignment_count: i32,
+    pub opened_by: String,
+    pub opened_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub closed_at: Option<jiff::Timestamp>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct IncidentRow {
+    id: Uuid,
+    number: String,
+    title: String,
+    description: String,
+    state: String,
+    hold_reason: Option<String>,
+    impact: String,
+    urgency: String,
+    priority: i16,
+    caller_email: Option<String>,
+    caller_id: Option<Uuid>,
+    service_id: Option<Uuid>,
+    service: Option<String>,
+    category: Option<String>,
+    assignment_group_id: Option<Uuid>,
+    assignment_group: Option<String>,
+    assignee_id: Option<Uuid>,
+    assignee: Option<String>,
+    parent_id: Option<Uuid>,
+    parent: Option<String>,
+    major: bool,
+    resolution_code: Option<String>,
+    resolution_notes: Option<String>,
+    response_due: Option<jiff_sqlx::Timestamp>,
+    resolution_due: Option<jiff_sqlx::Timestamp>,
+    responded_at: Option<jiff_sqlx::Timestamp>,
+    reassignment_count: i32,
+    opened_by: String,
+    opened_at: jiff_sqlx::Timestamp,
+    updated_at: jiff_sqlx::Timestamp,
+    resolved_at: Option<jiff_sqlx::Timestamp>,
+    closed_at: Option<jiff_sqlx::Timestamp>,
+    version: i64,
+}
+
+fn decode<T>(what: &str, value: &str, parsed: Result<T, &'static str>) -> sqlx::Result<T> {
+    parsed.map_err(|_| sqlx::Error::Decode(format!("bad {what} {value:?} in incidents").into()))
+}
+
+impl TryFrom<IncidentRow> for Incident {
+    type Error = sqlx::Error;
+
+    fn try_from(row: IncidentRow) -> sqlx::Result<Self> {
+        let ts = |t: Option<jiff_sqlx::Timestamp>| t.map(jiff_sqlx::Timestamp::to_jiff);
+        Ok(Incident {
+            state: decode("state", &row.state, IncidentState::parse(&row.state))?,
+            hold_reason: row
+                .hold_reason
+                .as_deref()
+                .map(|h| decode("hold_reason", h, HoldReason::parse(h)))
+                .transpose()?,
+            impact: decode("impact", &row.impact, Level::parse(&row.impact))?,
+            urgency: decode("urgency", &row.urgency, Level::parse(&row.urgency))?,
+            resolution_code: row
+                .resolution_code
+                .as_deref()
+                .map(|r| decode("resolution_code", r, ResolutionCode::parse(r)))
+                .transpose()?,
+            id: row.id,
+            number: row.number,
+            title: row.title,
+            description: row.description,
+            priority: row.priority,
+            caller_email: row.caller_email,
+            caller_id: row.caller_id,
+            service_id: row.service_id,
+            service: row.service,
+            category: row.category,
+            assignment_group_id: row.assignment_group_id,
+            assignment_group: row.assignment_group,
+            assignee_id: row.assignee_id,
+            assignee: row.assignee,
+            parent_id: row.parent_id,
+            parent: row.parent,
+            major: row.major,
+            resolution_notes: row.resolution_notes,
+            response_due: ts(row.response_due),
+            resolution_due: ts(row.resolution_due),
+            responded_at: ts(row.responded_at),
+            reassignment_count: row.reassignment_count,
+            opened_by: row.opened_by,
+            opened_at: row.opened_at.to_jiff(),
+            updated_at: row.updated_at.to_jiff(),
+            resolved_at: ts(row.resolved_at),
+            closed_at: ts(row.closed_at),
+            version: row.version,
+        })
+    }
+}
+
+const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
+     i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
+     i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
+     i.parent_id, p.number as parent, i.major, i.resolution_code, i.resolution_notes, \
+     i.response_due, i.resolution_due, i.responded_at, i.reassignment_count, o.email as opened_by, \
+     i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
+
+const FROM: &str = " from incidents i \
+     left join services s on s.id = i.service_id \
+     left join groups g on g.id = i.assignment_group_id \
+     left join users a on a.id = i.assignee_id \
+     left join incidents p on p.id = i.parent_id \
+     join users o on o.id = i.opened_by_id";
+
+/// The fields of a new incident.
+pub struct NewIncident<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub caller_email: Option<&'a str>,
+    pub caller_id: Option<Uuid>,
+    pub service_id: Option<Uuid>,
+    pub category: Option<&'a str>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub parent_id: Option<Uuid>,
+    pub major: bool,
+    pub opened_by_id: Uuid,
+}
+
+pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into incidents (id, title, description, impact, urgency, priority, caller_email, caller_id, \
+         service_id, category, assignment_group_id, assignee_id, parent_id, major, opened_by_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(id)
+    .bind(new.title)
+    .bind(new.description)
+    .bind(new.impact.as_str())
+    .bind(new.urgency.as_str())
+    .bind(new.priority)
+    .bind(new.caller_email)
+    .bind(new.caller_id)
+    .bind(new.service_id)
+    .bind(new.category)
+    .bind(new.assignment_group_id)
+    .bind(new.assignee_id)
+    .bind(new.parent_id)
+    .bind(new.major)
+    .bind(new.opened_by_id)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<Incident>> {
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("select {COLUMNS}{FROM} where i.number = $1"))
+            .bind(number)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Incident::try_from).transpose()
+}
+
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Incident>> {
+    let row: Option<IncidentRow> =
+        sqlx::query_as(&format!("select {COLUMNS}{FROM} where i.id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Incident::try_from).transpose()
+}
+
+/// Locks the incident's row until the transaction ends, so two writers take turns.
+pub async fn lock_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<Incident>> {
+    let id: Option<Uuid> =
+        sqlx::query_scalar("select id from incidents where number = $1 for update")
+            .bind(number)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match id {
+        Some(id) => find_by_id(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Writes `incident` back over version `expected`, bumping the version. `false` when the
+/// stored version is no longer `expected`.
+pub async fn update(
+    conn: &mut PgConnection,
+    incident: &Incident,
+    expected: i64,
+) -> sqlx::Result<bool> {
+    let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
+    let done = sqlx::query(
+        "update incidents set title = $2, description = $3, state = $4, hold_reason = $5, impact = $6, \
+         urgency = $7, priority = $8, caller_email = $9, caller_id = $10, service_id = $11, category = $12, \
+         assignment_group_id = $13, assignee_id = $14, parent_id = $15, major = $16, resolution_code = $17, \
+         resolution_notes = $18, responded_at = $19, reassignment_count = $20, resolved_at = $21, \
+         closed_at = $22, updated_at = now(), version = version + 1 \
+         where id = $1 and version = $23",
+    )
+    .bind(incident.id)
+    .bind(&incident.title)
+    .bind(&incident.description)
+    .bind(incident.state.as_str())
+    .bind(incident.hold_reason.map(HoldReason::as_str))
+    .bind(incident.impact.as_str())
+    .bind(incident.urgency.as_str())
+    .bind(incident.priority)
+    .bind(&incident.caller_email)
+    .bind(incident.caller_id)
+    .bind(incident.service_id)
+    .bind(&incident.category)
+    .bind(incident.assignment_group_id)
+    .bind(incident.assignee_id)
+    .bind(incident.parent_id)
+    .bind(incident.major)
+    .bind(incident.resolution_code.map(ResolutionCode::as_str))
+    .bind(&incident.resolution_notes)
+    .bind(ts(incident.responded_at))
+    .bind(incident.reassignment_count)
+    .bind(ts(incident.resolved_at))
+    .bind(ts(incident.closed_at))
+    .bind(expected)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds a comment's words to the incident's search index and marks the incident active.
+pub async fn index_comment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    body: &str,
+    responded: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update incidents set comments_vector = comments_vector || leitstand_tsvector('C', $2), \
+         updated_at = now(), responded_at = case when $3 then coalesce(responded_at, now()) else responded_at end \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(body)
+    .bind(responded)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Numbers and titles of the incidents whose parent is `id`.
+pub async fn children(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    sqlx::query_as(
+        "select number, title, state from incidents where parent_id = $1 order by number",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn has_children(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from incidents where parent_id = $1)")
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// How a list is ordered; each order has a keyset position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Most recently changed first.
+    UpdatedDesc,
+    /// Most urgent first (priority 1 before 5), the longest waiting first within a priority.
+    Priority,
+    /// Oldest first.
+    OpenedAsc,
+    /// Best text match first (only with a search).
+    Relevance,
+}
+
+/// Where the previous page ended, in the terms of its sort.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Position {
+    Time(jiff::Timestamp, Uuid),
+    Priority(i16, jiff::Timestamp, Uuid),
+    Rank(f32, Uuid),
+}
+
+/// The filters of a list; every present filter narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<IncidentState>,
+    pub priority: Option<i16>,
+    pub assignment_group_id: Option<Uuid>,
+    /// `Some(None)`: unassigned incidents only.
+    pub assignee_id: Option<Option<Uuid>>,
+    pub service_id: Option<Uuid>,
+    pub text: Option<String>,
+    pub updated_since: Option<jiff::Timestamp>,
+}
+
+/// One row of a list with the values its keyset position is made of.
+pub struct ListRow {
+    pub incident: Incident,
+    pub rank: f32,
+}
+
+/// The search query: a match in German or in English word forms.
+const TSQUERY: &str = "(websearch_to_tsquery('german', $q) || websearch_to_tsquery('english', $q))";
+
+/// One page of incidents (`limit + 1` rows at most). Built with only the filters present and
+/// the open states written as literals, so PostgreSQL can choose the matching partial index.
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    sort: Sort,
+    after: Option<&Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<ListRow>> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("select {COLUMNS}, "));
+    match &filter.text {
+        Some(text) => {
+            q.push("ts_rank_cd(i.doc_vector || i.comments_vector, ");
+            push_tsquery(&mut q, text);
+            q.push(")::real as rank");
+        }
+        None => {
+            q.push("0::real as rank");
+        }
+    }
+    q.push(FROM).push(" where true");
+    push_filters(&mut q, filter);
+    match after {
+        Some(Position::Time(at, id)) if sort == Sort::UpdatedDesc => {
+            q.push(" and (i.updated_at, i.id) < (")
+                .push_bind(jiff_sqlx::Timestamp::from(*at))
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Position::Time(at, id)) => {
+            q.push(" and (i.opened_at, i.id) > (")
+                .push_bind(jiff_sqlx::Timestamp::from(*at))
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Position::Priority(priority, at, id)) => {
+            q.push(" and (i.priority, i.opened_at, i.id) > (")
+                .push_bind(*priority)
+                .push(", ")
+                .push_bind(jiff_sqlx::Timestamp::from(*at))
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Position::Rank(rank, id)) => {
+            if let Some(text) = &filter.text {
+                q.push(" and (ts_rank_cd(i.doc_vector || i.comments_vector, ");
+                push_tsquery(&mut q, text);
+                q.push(")::real, i.id) < (")
+                    .push_bind(*rank)
+                    .push(", ")
+                    .push_bind(*id)
+                    .push(")");
+            }
+        }
+        None => {}
+    }
+    q.push(match sort {
+        Sort::UpdatedDesc => " order by i.updated_at desc, i.id desc",
+        Sort::Priority => " order by i.priority, i.opened_at, i.id",
+        Sort::OpenedAsc => " order by i.opened_at, i.id",
+        Sort::Relevance => " order by rank desc, i.id desc",
+    });
+    q.push(" limit ").push_bind(limit + 1);
+    let rows: Vec<IncidentRowWithRank> = q.build_query_as().fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ListRow {
+                rank: row.rank,
+                incident: Incident::try_from(row.incident)?,
+            })
+        })
+        .collect()
+}
+
+/// The `and …` conditions of the filters that are present.
+fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
+    if !filter.states.is_empty() {
+        // Literal enum values (never user text), so partial indexes on the open states apply.
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        q.push(format!(" and i.state in ({})", states.join(", ")));
+    }
+    if let Some(priority) = filter.priority {
+        q.push(" and i.priority = ").push_bind(priority);
+    }
+    if let Some(group) = filter.assignment_group_id {
+        q.push(" and i.assignment_group_id = ").push_bind(group);
+    }
+    match filter.assignee_id {
+        Some(Some(user)) => {
+            q.push(" and i.assignee_id = ").push_bind(user);
+        }
+        Some(None) => {
+            q.push(" and i.assignee_id is null");
+        }
+        None => {}
+    }
+    if let Some(service) = filter.service_id {
+        q.push(" and i.service_id = ").push_bind(service);
+    }
+    if let Some(since) = filter.updated_since {
+        q.push(" and i.updated_at >= ")
+            .push_bind(jiff_sqlx::Timestamp::from(since));
+    }
+    if let Some(text) = &filter.text {
+        q.push(" and (i.doc_vector || i.comments_vector) @@ ");
+        push_tsquery(q, text);
+    }
+}
+
+fn push_tsquery(q: &mut QueryBuilder<Postgres>, text: &str) {
+    let (head, tail) = TSQUERY
+        .split_once("$q")
+        .expect("the query has two placeholders");
+    let (middle, end) = tail
+        .split_once("$q")
+        .expect("the query has two placeholders");
+    q.push(head)
+        .push_bind(text.to_owned())
+        .push(middle)
+        .push_bind(text.to_owned())
+        .push(end);
+}
+
+#[derive(sqlx::FromRow)]
+struct IncidentRowWithRank {
+    #[sqlx(flatten)]
+    incident: IncidentRow,
+    rank: f32,
+}

@@ -1,0 +1,79 @@
+//! The journal: append-only history of every incident. PostgreSQL refuses updates and deletes.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// The kinds of entry, as API.md names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Comment,
+    WorkNote,
+    Change,
+    Transition,
+    Link,
+    System,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Comment => "comment",
+            Kind::WorkNote => "work_note",
+            Kind::Change => "change",
+            Kind::Transition => "transition",
+            Kind::Link => "link",
+            Kind::System => "system",
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub at: jiff_sqlx::Timestamp,
+    /// The author's e-mail; `None` for the system.
+    pub author: Option<String>,
+    pub author_name: Option<String>,
+    pub kind: String,
+    pub body: Option<String>,
+    pub changes: Option<serde_json::Value>,
+}
+
+pub struct NewEntry<'a> {
+    pub incident_id: Uuid,
+    pub author_id: Option<Uuid>,
+    pub kind: Kind,
+    pub body: Option<&'a str>,
+    pub changes: Option<serde_json::Value>,
+}
+
+const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
+     from journal_entries j left join users u on u.id = j.author_id";
+
+pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into journal_entries (incident_id, author_id, kind, body, changes) values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(entry.incident_id)
+    .bind(entry.author_id)
+    .bind(entry.kind.as_str())
+    .bind(entry.body)
+    .bind(entry.changes)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query_as(&format!("{SELECT} where j.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await
+}
+
+/// The whole history of an incident, oldest first.
+pub async fn for_incident(
+    conn: &mut PgConnection,
+    incident_id: Uuid,
+) -> sqlx::Result<Vec<EntryRow>> {
+    sqlx::query_as(&format!("{SELECT} where j.incident_id = $1 order by j.id"))
+        .bind(incident_id)
+        .fetch_all(conn)
+        .await
+}

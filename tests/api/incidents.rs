@@ -1,0 +1,1107 @@
+//! Incidents through the API: the record, the workflow, the journal, concurrency,
+//! idempotency, lists and search.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+async fn create(app: &TestApp, token: &str, body: Value) -> Value {
+    let res = app.post(token, "/api/v1/incidents", body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    res.json().await.unwrap()
+}
+
+async fn transition(app: &TestApp, token: &str, number: &str, body: Value) -> reqwest::Response {
+    app.post(
+        token,
+        &format!("/api/v1/incidents/{number}/transitions"),
+        body,
+    )
+    .await
+}
+
+async fn journal(app: &TestApp, number: &str) -> Vec<Value> {
+    let res = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}/journal"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// An agent in the service desk, with a token.
+async fn desk(app: &TestApp) -> String {
+    app.create_group("service-desk", "IT").await;
+    let token = app.user_with_token("agent@example.com", "agent").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/agent@example.com",
+            json!({"groups": ["service-desk"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    token
+}
+
+#[tokio::test]
+async fn an_incident_is_created_with_its_derived_fields_and_one_journal_entry() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let res = app
+        .post(
+            &agent,
+            "/api/v1/incidents",
+            json!({"title": "VPN drops every five minutes", "description": "Since this morning",
+                   "impact": "high", "urgency": "low", "caller": "Anna.Schmidt@Example.com",
+                   "assignment_group": "service-desk", "assignee": "agent@example.com", "category": "network"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let number = res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .get(&agent, &format!("/api/v1/incidents/{number}"))
+        .await;
+    assert_eq!(res.headers()["etag"], "\"1\"");
+    let incident: Value = res.json().await.unwrap();
+    assert!(number.starts_with("INC") && number.len() == 10, "{number}");
+    assert_eq!(incident["state"], "new");
+    assert_eq!(incident["priority"], 3, "high impact, low urgency");
+    assert_eq!(incident["caller"], "anna.schmidt@example.com");
+    assert_eq!(incident["assignee"], "agent@example.com");
+    assert_eq!(incident["opened_by"], "agent@example.com");
+    assert_eq!(incident["version"], 1);
+    assert_eq!(incident["sla"]["responded_at"], Value::Null);
+    assert_eq!(incident["sla"]["paused"], false);
+    for field in [
+        "hold_reason",
+        "problem",
+        "parent",
+        "resolution_code",
+        "resolved_at",
+        "closed_at",
+    ] {
+        assert_eq!(incident[field], Value::Null, "{field}");
+    }
+    let entries = journal(&app, &number).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["kind"], "change");
+    assert_eq!(entries[0]["author"], "agent@example.com");
+    assert_eq!(
+        entries[0]["changes"]["title"]["to"],
+        "VPN drops every five minutes"
+    );
+    assert_eq!(entries[0]["changes"]["priority"]["to"], 3);
+
+    let minimal = create(&app, &agent, json!({"title": "Printer jam"})).await;
+    assert_eq!(
+        (
+            minimal["impact"].as_str(),
+            minimal["urgency"].as_str(),
+            minimal["priority"].as_i64()
+        ),
+        (Some("medium"), Some("medium"), Some(3))
+    );
+    assert_ne!(minimal["number"], number, "numbers are never reused");
+}
+
+#[tokio::test]
+async fn every_invalid_field_is_named() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    app.create_group("network", "IT").await;
+    let body = problem(
+        app.post(
+            &agent,
+            "/api/v1/incidents",
+            json!({"title": "x".repeat(201), "impact": "huge", "urgency": "now", "caller": "not-an-email",
+                   "service": "nope", "assignment_group": "ghosts", "assignee": "nobody@example.com",
+                   "parent": "INC9999999", "category": "c".repeat(101), "description": "d".repeat(100_001)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    let mut named = fields(&body);
+    named.sort();
+    let mut expected = [
+        "title",
+        "impact",
+        "urgency",
+        "caller",
+        "service",
+        "assignment_group",
+        "assignee",
+        "parent",
+        "category",
+        "description",
+    ];
+    expected.sort_unstable();
+    assert_eq!(named, expected);
+    let body = problem(
+        app.post(
+            &agent,
+            "/api/v1/incidents",
+            json!({"description": "no title"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["title"]);
+    // The assignee must be a member of the group.
+    let body = problem(
+        app.post(
+            &agent,
+            "/api/v1/incidents",
+            json!({"title": "t", "assignment_group": "network", "assignee": "agent@example.com"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["assignee"]);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("member")
+    );
+    let body = problem(
+        app.post(
+            &agent,
+            "/api/v1/incidents",
+            json!({"title": "t", "colour": "red"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["colour"]);
+}
+
+#[tokio::test]
+async fn patch_changes_fields_recomputes_priority_and_refuses_read_only_ones() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    app.create_group("network", "IT").await;
+    let incident = create(
+        &app,
+        &agent,
+        json!({"title": "Slow mail", "assignment_group": "service-desk"}),
+    )
+    .await;
+    let number = incident["number"].as_str().unwrap();
+    let path = format!("/api/v1/incidents/{number}");
+
+    let res = app
+        .patch(
+            &agent,
+            &path,
+            json!({"impact": "high", "urgency": "high", "category": "mail"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(changed["priority"], 1);
+    assert_eq!(changed["version"], 2);
+
+    let body = problem(
+        app.patch(
+            &agent,
+            &path,
+            json!({"state": "closed", "priority": 5, "number": "INC1", "version": 9}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["state", "priority", "number", "version"]);
+    problem(app.patch(&agent, &path, json!({"sla": {}})).await, 422).await;
+    let body = problem(app.patch(&agent, &path, json!({"title": null})).await, 422).await;
+    assert_eq!(fields(&body), ["title"]);
+
+    // Passing the incident to another team counts as a reassignment; null clears a field.
+    let res = app
+        .patch(
+            &agent,
+            &path,
+            json!({"assignment_group": "network", "category": null}),
+        )
+        .await;
+    let moved: Value = res.json().await.unwrap();
+    assert_eq!(moved["reassignment_count"], 1);
+    assert_eq!(moved["category"], Value::Null);
+    let res = app
+        .patch(&agent, &path, json!({"assignment_group": "service-desk"}))
+        .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["reassignment_count"],
+        2,
+        "ping-pong counts each time"
+    );
+
+    let entries = journal(&app, number).await;
+    let change = &entries[1];
+    assert_eq!(change["kind"], "change");
+    assert_eq!(change["changes"]["priority"], json!({"from": 3, "to": 1}));
+    assert_eq!(
+        change["changes"]["impact"],
+        json!({"from": "medium", "to": "high"})
+    );
+    assert!(
+        change["changes"].get("title").is_none(),
+        "only what changed"
+    );
+
+    // Nothing changed: no new version, no journal entry.
+    let same: Value = app
+        .patch(&agent, &path, json!({"category": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(same["version"], 4);
+    assert_eq!(journal(&app, number).await.len(), 4);
+    problem(
+        app.patch(
+            &agent,
+            "/api/v1/incidents/INC9999999",
+            json!({"title": "x"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+}
+
+/// Drives a new incident into `state` and returns its number.
+async fn in_state(app: &TestApp, token: &str, state: &str) -> String {
+    let incident = create(app, token, json!({"title": format!("to {state}")})).await;
+    let number = incident["number"].as_str().unwrap().to_owned();
+    let steps: &[Value] = match state {
+        "new" => &[],
+        "in_progress" => &[json!({"to": "in_progress"})],
+        "on_hold" => &[json!({"to": "on_hold", "hold_reason": "awaiting_vendor"})],
+        "resolved" => &[
+            json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Restarted."}),
+        ],
+        "closed" => &[
+            json!({"to": "resolved", "resolution_code": "permanent_fix", "resolution_notes": "Fixed."}),
+            json!({"to": "closed"}),
+        ],
+        "canceled" => &[json!({"to": "canceled", "reason": "Logged twice."})],
+        other => panic!("no such state {other}"),
+    };
+    for step in steps {
+        assert_eq!(
+            transition(app, token, &number, step.clone()).await.status(),
+            200,
+            "{state}: {step}"
+        );
+    }
+    number
+}
+
+fn complete_body(to: &str) -> Value {
+    json!({"to": to, "hold_reason": "awaiting_caller", "resolution_code": "workaround",
+           "resolution_notes": "Cleared the cache.", "reason": "The caller called back."})
+}
+
+#[tokio::test]
+async fn every_row_of_the_workflow_table_is_allowed_or_refused_with_409() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let table = [
+        (
+            "new",
+            vec!["in_progress", "on_hold", "resolved", "canceled"],
+        ),
+        ("in_progress", vec!["on_hold", "resolved", "canceled"]),
+        ("on_hold", vec!["in_progress", "resolved", "canceled"]),
+        ("resolved", vec!["in_progress", "closed"]),
+        ("closed", vec![]),
+        ("canceled", vec![]),
+    ];
+    let all = [
+        "new",
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "closed",
+        "canceled",
+    ];
+    for (from, allowed) in table {
+        for to in all {
+            let number = in_state(&app, &agent, from).await;
+            let res = transition(&app, &agent, &number, complete_body(to)).await;
+            if allowed.contains(&to) {
+                assert_eq!(res.status(), 200, "{from} -> {to}");
+                let incident: Value = res.json().await.unwrap();
+                assert_eq!(incident["state"], to);
+            } else {
+                let body = problem(res, 409).await;
+                let detail = body["detail"].as_str().unwrap();
+                assert!(detail.contains(from) && detail.contains(to), "{detail}");
+                for target in &allowed {
+                    assert!(
+                        detail.contains(target),
+                        "{from} -> {to} names {target}: {detail}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_transition_names_the_fields_it_needs() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let number = in_state(&app, &agent, "new").await;
+    let cases = [
+        (json!({"to": "on_hold"}), vec!["hold_reason"]),
+        (
+            json!({"to": "on_hold", "hold_reason": "lunch"}),
+            vec!["hold_reason"],
+        ),
+        (
+            json!({"to": "resolved"}),
+            vec!["resolution_code", "resolution_notes"],
+        ),
+        (
+            json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": " "}),
+            vec!["resolution_notes"],
+        ),
+        (json!({"to": "canceled"}), vec!["reason"]),
+        (json!({"to": "sideways"}), vec!["to"]),
+    ];
+    for (body, expected) in cases {
+        let problem_body =
+            problem(transition(&app, &agent, &number, body.clone()).await, 422).await;
+        assert_eq!(fields(&problem_body), expected, "{body}");
+    }
+    problem(transition(&app, &agent, &number, json!({})).await, 422).await;
+    let resolved = in_state(&app, &agent, "resolved").await;
+    let body = problem(
+        transition(&app, &agent, &resolved, json!({"to": "in_progress"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["reason"], "reopening needs a reason");
+}
+
+#[tokio::test]
+async fn transitions_set_what_the_workflow_says() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let incident = create(
+        &app,
+        &agent,
+        json!({"title": "Laptop will not boot", "assignment_group": "service-desk"}),
+    )
+    .await;
+    let number = incident["number"].as_str().unwrap();
+
+    // Taking it: assigns the acting agent and counts as the first response.
+    let taken: Value = transition(&app, &agent, number, json!({"to": "in_progress"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(taken["assignee"], "agent@example.com");
+    assert!(taken["sla"]["responded_at"].is_string());
+
+    let held: Value = transition(
+        &app,
+        &agent,
+        number,
+        json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(held["hold_reason"], "awaiting_caller");
+    assert_eq!(held["sla"]["paused"], true);
+    let resolved: Value = transition(&app, &agent, number, json!({"to": "resolved", "resolution_code": "permanent_fix", "resolution_notes": "Replaced the disk."}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resolved["hold_reason"], Value::Null);
+    assert_eq!(resolved["resolution_code"], "permanent_fix");
+    assert!(resolved["resolved_at"].is_string());
+    let reopened: Value = transition(
+        &app,
+        &agent,
+        number,
+        json!({"to": "in_progress", "reason": "It broke again."}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(reopened["resolution_code"], Value::Null);
+    assert_eq!(reopened["resolved_at"], Value::Null);
+    transition(&app, &agent, number, json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Booted from USB."})).await;
+    let closed: Value = transition(&app, &agent, number, json!({"to": "closed"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(closed["closed_at"].is_string());
+    assert_eq!(closed["resolution_notes"], "Booted from USB.");
+    problem(
+        app.patch(
+            &agent,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"title": "late edit"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+
+    let entries = journal(&app, number).await;
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "change",
+            "transition",
+            "transition",
+            "transition",
+            "transition",
+            "transition",
+            "transition"
+        ]
+    );
+    assert_eq!(
+        entries[1]["changes"]["state"],
+        json!({"from": "new", "to": "in_progress"})
+    );
+    assert_eq!(
+        entries[1]["changes"]["assignee"],
+        json!({"from": null, "to": "agent@example.com"})
+    );
+    assert_eq!(entries[4]["body"], "It broke again.");
+
+    // Taking an incident of a group one is not in is refused, naming the assignee.
+    app.create_group("network", "IT").await;
+    let other = create(
+        &app,
+        &agent,
+        json!({"title": "Switch down", "assignment_group": "network"}),
+    )
+    .await;
+    let body = problem(
+        transition(
+            &app,
+            &agent,
+            other["number"].as_str().unwrap(),
+            json!({"to": "in_progress"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["assignee"]);
+}
+
+async fn responded(app: &TestApp, number: &str) -> Value {
+    let incident: Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    incident["sla"]["responded_at"].clone()
+}
+
+#[tokio::test]
+async fn the_first_public_comment_by_someone_else_than_the_caller_is_the_response() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let caller = app.user_with_token("caller@example.com", "agent").await;
+    let incident = create(
+        &app,
+        &agent,
+        json!({"title": "No sound", "caller": "caller@example.com"}),
+    )
+    .await;
+    let number = incident["number"].as_str().unwrap();
+    let comments = format!("/api/v1/incidents/{number}/comments");
+
+    let res = app
+        .post(&caller, &comments, json!({"body": "Still no sound."}))
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        responded(&app, number).await,
+        Value::Null,
+        "the caller's own comment"
+    );
+    let res = app
+        .post(
+            &agent,
+            &comments,
+            json!({"body": "Checked the driver.", "internal": true}),
+        )
+        .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["kind"], "work_note");
+    assert_eq!(responded(&app, number).await, Value::Null, "a work note");
+    let res = app
+        .post(&agent, &comments, json!({"body": "We are on it."}))
+        .await;
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["kind"], "comment");
+    assert_eq!(entry["author"], "agent@example.com");
+    assert!(responded(&app, number).await.is_string());
+
+    let body = problem(
+        app.post(&agent, &comments, json!({"body": "  "})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["body"]);
+    let kinds: Vec<String> = journal(&app, number)
+        .await
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["change", "comment", "work_note", "comment"]);
+}
+
+#[tokio::test]
+async fn the_journal_is_append_only_in_the_database() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    create(&app, &agent, json!({"title": "Keep my history"})).await;
+    for statement in [
+        "update journal_entries set body = 'rewritten'",
+        "delete from journal_entries",
+        "truncate journal_entries",
+    ] {
+        let error = sqlx::query(statement)
+            .execute(&app.db)
+            .await
+            .expect_err(statement);
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_patches_with_the_same_if_match_let_exactly_one_win() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let incident = create(&app, &agent, json!({"title": "Race"})).await;
+    let path = format!("/api/v1/incidents/{}", incident["number"].as_str().unwrap());
+    let attempts = (0..8).map(|n| {
+        let request = app
+            .api
+            .patch(app.url(&path))
+            .bearer_auth(&agent)
+            .header("if-match", "\"1\"")
+            .json(&json!({"title": format!("Writer {n}")}));
+        async move { request.send().await.unwrap() }
+    });
+    let responses = futures_join_all(attempts).await;
+    let mut ok = 0;
+    for res in responses {
+        match res.status().as_u16() {
+            200 => ok += 1,
+            412 => {
+                let current: Value = res.json().await.unwrap();
+                assert_eq!(
+                    current["version"], 2,
+                    "the 412 body is the current incident"
+                );
+                assert!(current["title"].as_str().unwrap().starts_with("Writer"));
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one writer wins");
+    let res = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&agent)
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "Late"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+    let res = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&agent)
+        .header("if-match", "\"2\"")
+        .json(&json!({"title": "Fresh"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&agent)
+        .header("if-match", "yesterday")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400).await;
+    let res = app
+        .api
+        .post(app.url(&format!("{path}/transitions")))
+        .bearer_auth(&agent)
+        .header("if-match", "\"1\"")
+        .json(&json!({"to": "in_progress"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412, "transitions honour If-Match too");
+}
+
+/// Runs futures concurrently on this task.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.into_iter().map(|f| Box::pin(f)).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => {
+                        *result = Some(output);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(
+        results
+            .into_iter()
+            .map(|r| r.expect("every future finished")),
+    );
+    outputs
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_the_first_answer_and_create_once_even_when_concurrent() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let send = |key: &str, body: Value| {
+        let request = app
+            .api
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth(&agent)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let first = send(
+        "monitoring-4711",
+        json!({"title": "Disk full", "urgency": "high"}),
+    )
+    .await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    // The same JSON with other key order and spacing is the same request.
+    let again = app
+        .api
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&agent)
+        .header("idempotency-key", "monitoring-4711")
+        .header("content-type", "application/json")
+        .body(r#"{ "urgency" : "high", "title":"Disk full" }"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let body = problem(
+        send("monitoring-4711", json!({"title": "Disk nearly full"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["Idempotency-Key"]);
+
+    let responses =
+        futures_join_all((0..8).map(|_| send("burst-1", json!({"title": "Burst"})))).await;
+    let mut numbers = std::collections::BTreeSet::new();
+    for res in responses {
+        assert_eq!(res.status(), 201);
+        numbers.insert(
+            res.json::<Value>().await.unwrap()["number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        numbers.len(),
+        1,
+        "one incident for eight concurrent retries"
+    );
+    let count: i64 = sqlx::query_scalar("select count(*) from incidents where title = 'Burst'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
+    // Keys belong to their user, and comments take them too.
+    let other = app.user_with_token("other@example.com", "agent").await;
+    let res = app
+        .api
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&other)
+        .header("idempotency-key", "burst-1")
+        .json(&json!({"title": "Burst"}))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        res.json::<Value>().await.unwrap()["number"]
+            .as_str()
+            .unwrap(),
+        numbers.first().unwrap()
+    );
+    let comments = format!(
+        "/api/v1/incidents/{}/comments",
+        first["number"].as_str().unwrap()
+    );
+    for _ in 0..2 {
+        let res = app
+            .api
+            .post(app.url(&comments))
+            .bearer_auth(&agent)
+            .header("idempotency-key", "c-1")
+            .json(&json!({"body": "Once"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let entries = journal(&app, first["number"].as_str().unwrap()).await;
+    assert_eq!(entries.iter().filter(|e| e["body"] == "Once").count(), 1);
+    let res = app
+        .api
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&agent)
+        .header("idempotency-key", "k".repeat(256))
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400).await;
+}
+
+#[tokio::test]
+async fn viewers_read_but_change_nothing() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let viewer = app.user_with_token("viewer@example.com", "viewer").await;
+    let incident = create(&app, &agent, json!({"title": "Read me"})).await;
+    let number = incident["number"].as_str().unwrap();
+    assert_eq!(
+        app.get(&viewer, &format!("/api/v1/incidents/{number}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.get(&viewer, &format!("/api/v1/incidents/{number}/journal"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.get(&viewer, "/api/v1/incidents").await.status(), 200);
+    problem(
+        app.post(&viewer, "/api/v1/incidents", json!({"title": "x"}))
+            .await,
+        403,
+    )
+    .await;
+    problem(
+        app.patch(
+            &viewer,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"title": "x"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    problem(
+        transition(&app, &viewer, number, json!({"to": "in_progress"})).await,
+        403,
+    )
+    .await;
+    problem(
+        app.post(
+            &viewer,
+            &format!("/api/v1/incidents/{number}/comments"),
+            json!({"body": "x"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let unchanged: Value = app
+        .get(&viewer, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged["version"], 1);
+}
+
+#[tokio::test]
+async fn lists_filter_sort_page_and_export_csv() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    app.create_group("network", "IT").await;
+    app.post(
+        &app.admin_token,
+        "/api/v1/services",
+        json!({"key": "vpn", "name": "VPN"}),
+    )
+    .await;
+    let a = create(&app, &agent, json!({"title": "VPN down", "service": "vpn", "impact": "high", "urgency": "high", "assignment_group": "network"})).await;
+    let b = create(&app, &agent, json!({"title": "Mouse broken", "impact": "low", "urgency": "low", "assignment_group": "service-desk"})).await;
+    let c = create(
+        &app,
+        &agent,
+        json!({"title": "Printer, \"urgent\"", "assignment_group": "service-desk"}),
+    )
+    .await;
+    let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
+    transition(&app, &agent, &number(&b), json!({"to": "in_progress"})).await;
+
+    let list = |query: &'static str| {
+        let token = agent.clone();
+        let app = &app;
+        async move {
+            let res = app.get(&token, &format!("/api/v1/incidents{query}")).await;
+            assert_eq!(res.status(), 200, "{query}");
+            let page: Value = res.json().await.unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        list("").await,
+        [number(&b), number(&c), number(&a)],
+        "most recently updated first"
+    );
+    assert_eq!(
+        list("?sort=-priority").await,
+        [number(&a), number(&c), number(&b)]
+    );
+    assert_eq!(
+        list("?sort=opened_at").await,
+        [number(&a), number(&b), number(&c)]
+    );
+    assert_eq!(list("?state=in_progress").await, [number(&b)]);
+    assert_eq!(
+        list("?state=new&state=on_hold").await,
+        [number(&c), number(&a)]
+    );
+    assert_eq!(
+        list("?state=new,in_progress&assignment_group=service-desk").await,
+        [number(&b), number(&c)]
+    );
+    assert_eq!(list("?assignee=me").await, [number(&b)]);
+    assert_eq!(
+        list("?assignee=none&assignment_group=service-desk").await,
+        [number(&c)]
+    );
+    assert_eq!(list("?priority=1").await, [number(&a)]);
+    assert_eq!(list("?service=vpn").await, [number(&a)]);
+    assert!(list("?updated_since=2999-01-01T00:00:00Z").await.is_empty());
+
+    // Keyset pages under every sort.
+    for sort in ["-updated_at", "-priority", "opened_at"] {
+        let mut seen = Vec::new();
+        let mut path = format!("/api/v1/incidents?limit=1&sort={sort}");
+        loop {
+            let page: Value = app.get(&agent, &path).await.json().await.unwrap();
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["number"].as_str().unwrap().to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(cursor) => {
+                    path = format!("/api/v1/incidents?limit=1&sort={sort}&cursor={cursor}");
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 3, "{sort}: {seen:?}");
+    }
+    for bad in [
+        "?state=lost",
+        "?priority=9",
+        "?assignment_group=nope",
+        "?sort=title",
+        "?updated_since=yesterday",
+        "?assignee=nobody@example.com",
+    ] {
+        problem(
+            app.get(&agent, &format!("/api/v1/incidents{bad}")).await,
+            400,
+        )
+        .await;
+    }
+    let cursor_of_other_sort: Value = app
+        .get(&agent, "/api/v1/incidents?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = app
+        .get(
+            &agent,
+            &format!(
+                "/api/v1/incidents?sort=-priority&cursor={}",
+                cursor_of_other_sort["next_cursor"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(fields(&problem(res, 400).await), ["cursor"]);
+
+    let res = app
+        .api
+        .get(app.url("/api/v1/incidents?assignment_group=service-desk&limit=1"))
+        .bearer_auth(&agent)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let link = res.headers()["link"].to_str().unwrap().to_owned();
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("assignment_group=service-desk"),
+        "{link}"
+    );
+    let csv = res.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("number,title,state,priority"));
+    assert_eq!(lines.len(), 2, "one row, as limit=1: {csv}");
+    let all = app
+        .api
+        .get(app.url("/api/v1/incidents?sort=opened_at"))
+        .bearer_auth(&agent)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(all.contains("\"Printer, \"\"urgent\"\"\""), "{all}");
+}
+
+#[tokio::test]
+async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and_comments() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let de = create(
+        &app,
+        &agent,
+        json!({"title": "Keine Verbindung zum Server", "description": "Seit heute morgen"}),
+    )
+    .await;
+    let en = create(
+        &app,
+        &agent,
+        json!({"title": "Paper jam", "description": "Both printers on floor 3 stopped"}),
+    )
+    .await;
+    let note = create(&app, &agent, json!({"title": "Laptop slow"})).await;
+    let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
+    app.post(
+        &agent,
+        &format!("/api/v1/incidents/{}/comments", number(&note)),
+        json!({"body": "Festplatte ist fast voll", "internal": true}),
+    )
+    .await;
+
+    let search = |q: &str| {
+        let path = format!("/api/v1/incidents?q={}", q.replace(' ', "%20"));
+        let token = agent.clone();
+        let app = &app;
+        async move {
+            let page: Value = app.get(&token, &path).await.json().await.unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        search("Verbindungen").await,
+        [number(&de)],
+        "German plural finds the singular"
+    );
+    assert_eq!(
+        search("printer").await,
+        [number(&en)],
+        "English singular finds the plural"
+    );
+    assert_eq!(
+        search("Festplatten").await,
+        [number(&note)],
+        "comments and work notes are searched"
+    );
+    assert!(search("Drucker").await.is_empty());
+    assert_eq!(search("verbindung server").await, [number(&de)]);
+
+    // Ranked: the title outweighs the description.
+    let title_hit = create(&app, &agent, json!({"title": "Printer offline"})).await;
+    let results = search("printer").await;
+    assert_eq!(results.first(), Some(&number(&title_hit)), "{results:?}");
+}
