@@ -53,6 +53,14 @@ impl Level {
             .ok_or("error.level")
     }
 
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Level::High => "level.high",
+            Level::Medium => "level.medium",
+            Level::Low => "level.low",
+        }
+    }
+
     fn rank(self) -> u8 {
         match self {
             Level::High => 0,

@@ -155,6 +155,9 @@ mod tests {
             "\"hold.",
             "\"resolution.",
             "\"level.",
+            "\"queue.",
+            "\"journal.",
+            "\"incident.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

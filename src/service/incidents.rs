@@ -156,6 +156,18 @@ impl From<store::journal::EntryRow> for JournalView {
 }
 
 impl JournalView {
+    /// The catalogue key of the entry's kind.
+    pub fn kind_key(&self) -> &'static str {
+        match self.kind.as_str() {
+            "comment" => "journal.comment",
+            "work_note" => "journal.work_note",
+            "transition" => "journal.transition",
+            "link" => "journal.link",
+            "system" => "journal.system_entry",
+            _ => "journal.change",
+        }
+    }
+
     /// The changed fields with their old and new values, for the timeline.
     pub fn change_list(&self) -> Vec<(String, String, String)> {
         let show = |v: &Value| match v {
@@ -334,6 +346,31 @@ pub async fn children(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(store::incidents::children(&mut conn, incident.id).await?)
+}
+
+/// Active users matching `text` (e-mail or name), for the caller picker.
+pub async fn find_people(
+    db: &PgPool,
+    actor: &Actor,
+    text: &str,
+) -> AppResult<Vec<(String, String)>> {
+    actor.require(Permission::WorkIncidents)?;
+    let mut conn = db.acquire().await?;
+    Ok(store::users::search(&mut conn, text.trim(), None, false, 10).await?)
+}
+
+/// The people who can be assigned incidents of a group: its active members who work incidents.
+pub async fn assignable(
+    db: &PgPool,
+    actor: &Actor,
+    group: &str,
+) -> AppResult<Vec<(String, String)>> {
+    actor.require(Permission::WorkIncidents)?;
+    let mut conn = db.acquire().await?;
+    let Some(group) = store::groups::find_by_key(&mut conn, group).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(store::users::search(&mut conn, "", Some(group.id), true, 500).await?)
 }
 
 pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
@@ -1003,6 +1040,8 @@ pub struct ListQuery {
     pub assignee: Option<String>,
     pub service: Option<String>,
     pub problem: Option<String>,
+    /// Only incidents of the acting user's groups.
+    pub my_groups: bool,
     pub q: Option<String>,
     pub updated_since: Option<String>,
     pub sort: Option<String>,
@@ -1095,6 +1134,11 @@ pub async fn list(
                     .id,
             ),
         });
+    }
+    if query.my_groups {
+        let keys = actor.groups.clone();
+        let ids = store::groups::ids_by_keys(&mut conn, &keys).await?;
+        filter.assignment_groups = Some(ids.into_iter().map(|(_, id)| id).collect());
     }
     if let Some(key) = &query.service {
         let service = store::services::find_by_key(&mut conn, key).await?;

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod incidents;
 pub mod reference;
 pub mod users;
+pub mod views;
 
 pub use auth::Actor;
 

@@ -342,6 +342,8 @@ pub struct Filter {
     pub states: Vec<IncidentState>,
     pub priority: Option<i16>,
     pub assignment_group_id: Option<Uuid>,
+    /// Any of these groups ("my groups").
+    pub assignment_groups: Option<Vec<Uuid>>,
     /// `Some(None)`: unassigned incidents only.
     pub assignee_id: Option<Option<Uuid>>,
     pub service_id: Option<Uuid>,
@@ -451,6 +453,11 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
     }
     if let Some(group) = filter.assignment_group_id {
         q.push(" and i.assignment_group_id = ").push_bind(group);
+    }
+    if let Some(groups) = &filter.assignment_groups {
+        q.push(" and i.assignment_group_id = any(")
+            .push_bind(groups.clone())
+            .push(")");
     }
     match filter.assignee_id {
         Some(Some(user)) => {

@@ -183,11 +183,13 @@ pub async fn is_member(
     .await
 }
 
-/// Active users whose e-mail or name contains `text`, for caller and assignee pickers.
+/// Active users whose e-mail or name contains `text`, for caller and assignee pickers; with
+/// `workers_only`, only those who may work incidents (not viewers).
 pub async fn search(
     conn: &mut PgConnection,
     text: &str,
     group_id: Option<Uuid>,
+    workers_only: bool,
     limit: i64,
 ) -> sqlx::Result<Vec<(String, String)>> {
     let pattern = format!(
@@ -197,13 +199,15 @@ pub async fn search(
             .replace('_', "\\_")
     );
     sqlx::query_as(
-        "select u.email, u.name from users u where u.active and (u.email ilike $1 or u.name ilike $1) \
+        "select u.email, u.name from users u where u.active and (not $4 or u.role <> 'viewer') \
+         and (u.email ilike $1 or u.name ilike $1) \
          and ($2::uuid is null or exists (select 1 from group_members m where m.user_id = u.id and m.group_id = $2)) \
          order by u.name, u.email limit $3",
     )
     .bind(pattern)
     .bind(group_id)
     .bind(limit)
+    .bind(workers_only)
     .fetch_all(conn)
     .await
 }

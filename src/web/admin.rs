@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::form::FormState;
+use super::form::{Fields, FormState, checkbox, field};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::{Locale, Permission, Role};
@@ -51,22 +51,6 @@ impl ListParams {
 /// The admin pages refuse non-admins before reading anything.
 fn require_admin(actor: &Actor) -> AppResult<()> {
     actor.require(Permission::Administer)
-}
-
-/// Form fields as pairs, so that repeated fields (group checkboxes) survive.
-type Fields = axum::Form<Vec<(String, String)>>;
-
-fn field(fields: &[(String, String)], name: &str) -> Option<String> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-}
-
-fn checkbox(fields: &[(String, String)], name: &str) -> bool {
-    fields
-        .iter()
-        .any(|(k, v)| k == name && (v == "on" || v == "true"))
 }
 
 // ---------------------------------------------------------------- groups

@@ -41,6 +41,8 @@ pub struct Ctx {
     pub flashes: Vec<Flash>,
     /// The path of the page, for the language switch to come back to.
     pub path: String,
+    /// The user's saved queue views, for the navigation.
+    pub views: Vec<crate::store::saved_views::SavedView>,
     session: Option<Session>,
 }
 
@@ -52,6 +54,7 @@ impl Ctx {
             user: None,
             flashes: Vec::new(),
             path,
+            views: Vec::new(),
             session: None,
         }
     }
@@ -166,11 +169,16 @@ impl FromRequestParts<AppState> for Ctx {
         if let Some(actor) = &user {
             tracing::Span::current().record("user.email", actor.email.as_str());
         }
-        let flashes = session
-            .remove::<Vec<Flash>>(SESSION_FLASH)
-            .await
-            .map_err(session_error)?
-            .unwrap_or_default();
+        // Messages are shown by the next page a person looks at, not spent by a form post.
+        let flashes = if parts.method == axum::http::Method::GET {
+            session
+                .remove::<Vec<Flash>>(SESSION_FLASH)
+                .await
+                .map_err(session_error)?
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let locale = user
             .as_ref()
             .map_or_else(|| anonymous_locale(&parts.headers), |u| u.locale);
@@ -178,11 +186,16 @@ impl FromRequestParts<AppState> for Ctx {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), ToString::to_string);
+        let views = match &user {
+            Some(actor) => service::views::for_actor(&state.db, actor).await?,
+            None => Vec::new(),
+        };
         Ok(Ctx {
             tr: Tr::new(locale),
             user,
             flashes,
             path,
+            views,
             session: Some(session),
         })
     }

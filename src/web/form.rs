@@ -65,3 +65,30 @@ impl FormState {
         }
     }
 }
+
+/// Form fields as pairs, so that repeated fields (checkboxes) survive.
+pub type Fields = axum::Form<Vec<(String, String)>>;
+
+/// The first value of a field.
+pub fn field(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// Every value of a repeated field.
+pub fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Whether a checkbox was ticked.
+pub fn checkbox(fields: &[(String, String)], name: &str) -> bool {
+    fields
+        .iter()
+        .any(|(k, v)| k == name && (v == "on" || v == "true"))
+}

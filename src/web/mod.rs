@@ -6,6 +6,7 @@ pub mod auth;
 pub mod context;
 pub mod form;
 pub mod home;
+pub mod incidents;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(home::router())
         .merge(admin::router())
+        .merge(incidents::router())
         .route("/static/{file}", get(static_file))
 }
 

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod frame;
 mod helpers;
+mod incident_pages;
 mod incidents;
 mod reference;
 mod web;

@@ -1,0 +1,992 @@
+//! Agent pages for incidents: queues (with saved views, bulk edit and CSV), the new-incident
+//! form, and the incident page (edit in place, workflow buttons, comments, journal timeline).
+//! Every write goes through `service::incidents`, exactly like the API.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use uuid::Uuid;
+
+use super::form::{Fields, FormState, all, checkbox, field};
+use super::{Ctx, SignedIn, render, see_other};
+use crate::app::AppState;
+use crate::domain::Permission;
+use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
+use crate::error::{AppError, AppResult};
+use crate::service::incidents::{
+    self, CommentInput, Created, IncidentPatch, IncidentView, JournalView, ListQuery,
+    NewIncidentInput, TransitionInput,
+};
+use crate::service::reference::{self, GroupView, ServiceView};
+use crate::service::{Actor, views};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", get(queue).post(create))
+        .route("/incidents.csv", get(export_csv))
+        .route("/incidents/new", get(new_form))
+        .route("/incidents/bulk", post(bulk))
+        .route("/incidents/views", post(save_view))
+        .route("/incidents/views/{id}/delete", post(delete_view))
+        .route("/incidents/{number}", get(incident_page).post(update))
+        .route("/incidents/{number}/transitions", post(transition))
+        .route("/incidents/{number}/comments", post(comment))
+        .route("/lookup/people", get(lookup_people))
+        .route("/lookup/assignees", get(lookup_assignees))
+}
+
+/// Rows per queue page.
+const QUEUE_PAGE: i64 = 50;
+/// Most rows a CSV export of a queue holds.
+const EXPORT_LIMIT: usize = 10_000;
+
+// ------------------------------------------------------------------ queues
+
+/// The named queues agents live in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    Mine,
+    MyGroups,
+    Unassigned,
+    Open,
+    All,
+}
+
+impl Queue {
+    const ALL: [Queue; 5] = [
+        Queue::Mine,
+        Queue::MyGroups,
+        Queue::Unassigned,
+        Queue::Open,
+        Queue::All,
+    ];
+
+    fn parse(value: Option<&str>) -> Queue {
+        match value {
+            Some("mine") => Queue::Mine,
+            Some("groups") => Queue::MyGroups,
+            Some("unassigned") => Queue::Unassigned,
+            Some("all") => Queue::All,
+            _ => Queue::Open,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Queue::Mine => "mine",
+            Queue::MyGroups => "groups",
+            Queue::Unassigned => "unassigned",
+            Queue::Open => "open",
+            Queue::All => "all",
+        }
+    }
+
+    fn label_key(self) -> &'static str {
+        match self {
+            Queue::Mine => "queue.mine",
+            Queue::MyGroups => "queue.groups",
+            Queue::Unassigned => "queue.unassigned",
+            Queue::Open => "queue.open",
+            Queue::All => "queue.all",
+        }
+    }
+
+    /// The queue's own filters; filters chosen on the page come on top.
+    fn apply(self, query: &mut ListQuery) {
+        let open = || {
+            IncidentState::OPEN
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        };
+        if query.states.is_empty() && self != Queue::All {
+            query.states = open();
+        }
+        match self {
+            Queue::Mine => query.assignee = Some("me".to_owned()),
+            Queue::MyGroups => query.my_groups = true,
+            Queue::Unassigned => query.assignee = Some("none".to_owned()),
+            Queue::Open | Queue::All => {}
+        }
+    }
+}
+
+struct QueueTab {
+    key: &'static str,
+    label: String,
+    active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/queue.html")]
+struct QueuePage {
+    ctx: Ctx,
+    tabs: Vec<QueueTab>,
+    queue: &'static str,
+    rows: Vec<IncidentView>,
+    next: Option<String>,
+    /// The query string of this view without the page position.
+    query: String,
+    form: FormState,
+    chosen_states: Vec<String>,
+    groups: Vec<GroupView>,
+    services: Vec<ServiceView>,
+    can_work: bool,
+    states: Vec<Choice>,
+    hold_reasons: Vec<Choice>,
+    resolution_codes: Vec<Choice>,
+}
+
+impl QueuePage {
+    fn state_chosen(&self, state: &str) -> bool {
+        self.chosen_states.iter().any(|s| s == state)
+    }
+}
+
+/// A value and its label in the reader's language.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+}
+
+fn state_choices(ctx: &Ctx) -> Vec<Choice> {
+    IncidentState::ALL
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str(),
+            label: ctx.tr.t(s.label_key()).to_owned(),
+        })
+        .collect()
+}
+
+fn hold_choices(ctx: &Ctx) -> Vec<Choice> {
+    HoldReason::ALL
+        .iter()
+        .map(|h| Choice {
+            value: h.as_str(),
+            label: ctx.tr.t(h.label_key()).to_owned(),
+        })
+        .collect()
+}
+
+fn resolution_choices(ctx: &Ctx) -> Vec<Choice> {
+    ResolutionCode::ALL
+        .iter()
+        .filter(|r| **r != ResolutionCode::SolvedByProblem)
+        .map(|r| Choice {
+            value: r.as_str(),
+            label: ctx.tr.t(r.label_key()).to_owned(),
+        })
+        .collect()
+}
+
+fn level_choices(ctx: &Ctx) -> Vec<Choice> {
+    Level::ALL
+        .iter()
+        .map(|l| Choice {
+            value: l.as_str(),
+            label: ctx.tr.t(l.label_key()).to_owned(),
+        })
+        .collect()
+}
+
+/// The query-string pairs of a request.
+fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded_pairs(raw.unwrap_or_default())
+}
+
+fn serde_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{raw}")
+            .parse()
+            .unwrap_or_else(|_| axum::http::Uri::from_static("/")),
+    )
+    .map(|q| q.0)
+    .unwrap_or_default()
+}
+
+/// Encodes pairs back into a query string.
+fn to_query(pairs: &[(String, String)]) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    let pairs = pairs(raw.as_deref());
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let queue = Queue::parse(value("queue").as_deref());
+    let mut query = ListQuery::from_pairs(&pairs);
+    queue.apply(&mut query);
+    let result = incidents::list(
+        &state.db,
+        &actor,
+        &query,
+        value("after").as_deref(),
+        QUEUE_PAGE,
+    )
+    .await?;
+    let kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "after")
+        .cloned()
+        .collect();
+    let form = FormState::with_values(kept.iter().filter(|(k, _)| k != "state").cloned());
+    let tabs = Queue::ALL
+        .iter()
+        .map(|q| QueueTab {
+            key: q.key(),
+            label: ctx.tr.t(q.label_key()).to_owned(),
+            active: *q == queue,
+        })
+        .collect();
+    let page = QueuePage {
+        tabs,
+        queue: queue.key(),
+        rows: result.items,
+        next: result.next,
+        query: to_query(&kept),
+        form,
+        chosen_states: all(&pairs, "state"),
+        groups: reference::all_groups(&state.db, &actor).await?,
+        services: reference::list_services(
+            &state.db,
+            &actor,
+            crate::service::PageRequest {
+                after: None,
+                limit: 200,
+            },
+        )
+        .await?
+        .items,
+        can_work: actor.can(Permission::WorkIncidents),
+        states: state_choices(&ctx),
+        hold_reasons: hold_choices(&ctx),
+        resolution_codes: resolution_choices(&ctx),
+        ctx,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The current view as CSV: every row of the filter, up to `EXPORT_LIMIT`.
+async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    RawQuery(raw): RawQuery,
+) -> AppResult<Response> {
+    let pairs = pairs(raw.as_deref());
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut query = ListQuery::from_pairs(&pairs);
+    Queue::parse(value("queue").as_deref()).apply(&mut query);
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = incidents::list(&state.db, &actor, &query, after.as_deref(), 200).await?;
+        rows.extend(page.items);
+        match page.next {
+            Some(next) if rows.len() < EXPORT_LIMIT => after = Some(next),
+            _ => break,
+        }
+    }
+    rows.truncate(EXPORT_LIMIT);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"incidents.csv\"",
+            ),
+        ],
+        incidents::to_csv(&rows),
+    )
+        .into_response())
+}
+
+async fn save_view(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let query = field(&fields, "query").unwrap_or_default();
+    match views::save(
+        &state.db,
+        &actor,
+        &field(&fields, "name").unwrap_or_default(),
+        &query,
+    )
+    .await
+    {
+        Ok(name) => {
+            ctx.flash("success", ctx.tr.t1("flash.view_saved", &name))
+                .await?;
+        }
+        Err(AppError::Validation(_)) => {
+            ctx.flash("error", ctx.tr.t("error.view_name").to_owned())
+                .await?;
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(see_other(&format!("/incidents?{query}")))
+}
+
+async fn delete_view(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(id): Path<Uuid>,
+) -> AppResult<Response> {
+    views::delete(&state.db, &actor, id).await?;
+    ctx.flash("success", ctx.tr.t("flash.view_deleted").to_owned())
+        .await?;
+    Ok(see_other("/incidents"))
+}
+
+/// Bulk edit: each selected incident is its own transaction; failures are listed by number.
+async fn bulk(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let numbers = all(&fields, "numbers");
+    let back = format!("/incidents?{}", field(&fields, "back").unwrap_or_default());
+    if numbers.is_empty() {
+        ctx.flash("error", ctx.tr.t("bulk.none_selected").to_owned())
+            .await?;
+        return Ok(see_other(&back));
+    }
+    let action = field(&fields, "action").unwrap_or_default();
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for number in &numbers {
+        let result = match action.as_str() {
+            "assign" => {
+                let patch = IncidentPatch {
+                    assignment_group: field(&fields, "assignment_group")
+                        .filter(|g| !g.is_empty())
+                        .map(Some),
+                    assignee: field(&fields, "assignee")
+                        .filter(|a| !a.is_empty())
+                        .map(Some),
+                    ..Default::default()
+                };
+                incidents::update(&state.db, &actor, number, patch, None)
+                    .await
+                    .map(|_| ())
+            }
+            "transition" => {
+                let input = TransitionInput {
+                    to: field(&fields, "to").unwrap_or_default(),
+                    hold_reason: field(&fields, "hold_reason").filter(|v| !v.is_empty()),
+                    resolution_code: field(&fields, "resolution_code").filter(|v| !v.is_empty()),
+                    resolution_notes: field(&fields, "resolution_notes"),
+                    reason: field(&fields, "reason"),
+                };
+                incidents::transition(&state.db, &actor, number, input, None)
+                    .await
+                    .map(|_| ())
+            }
+            _ => Err(AppError::field("action", "error.required")),
+        };
+        match result {
+            Ok(()) => done.push(number.clone()),
+            Err(error) => failed.push(format!("{number}: {}", error_text(&error, &ctx))),
+        }
+    }
+    if !done.is_empty() {
+        ctx.flash("success", ctx.tr.t1("bulk.done", done.join(", ")))
+            .await?;
+    }
+    for failure in failed {
+        ctx.flash("error", failure).await?;
+    }
+    Ok(see_other(&back))
+}
+
+/// One line explaining an error, in the reader's language.
+fn error_text(error: &AppError, ctx: &Ctx) -> String {
+    match error {
+        AppError::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, ctx.tr.t(f.key)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.problem(ctx.tr).detail.unwrap_or_default(),
+    }
+}
+
+// ------------------------------------------------------------------ new incident
+
+#[derive(Template)]
+#[template(path = "incidents/new.html")]
+struct NewPage {
+    ctx: Ctx,
+    form: FormState,
+    groups: Vec<GroupView>,
+    services: Vec<ServiceView>,
+    assignable: Vec<(String, String)>,
+    levels: Vec<Choice>,
+}
+
+impl NewPage {
+    fn assignee_listed(&self) -> bool {
+        self.assignable
+            .iter()
+            .any(|(email, _)| email == self.form.value("assignee"))
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    actor.require(Permission::WorkIncidents)?;
+    let group = form.value("assignment_group").to_owned();
+    let assignable = if group.is_empty() {
+        Vec::new()
+    } else {
+        incidents::assignable(&state.db, actor, &group).await?
+    };
+    let page = NewPage {
+        groups: reference::all_groups(&state.db, actor)
+            .await?
+            .into_iter()
+            .filter(|g| g.active)
+            .collect(),
+        services: active_services(state, actor).await?,
+        assignable,
+        levels: level_choices(&ctx),
+        form,
+        ctx,
+    };
+    Ok(render(status, &page))
+}
+
+async fn active_services(state: &AppState, actor: &Actor) -> AppResult<Vec<ServiceView>> {
+    let page = reference::list_services(
+        &state.db,
+        actor,
+        crate::service::PageRequest {
+            after: None,
+            limit: 200,
+        },
+    )
+    .await?;
+    Ok(page.items.into_iter().filter(|s| s.active).collect())
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+) -> AppResult<Response> {
+    let mut form = FormState::default();
+    form.set("impact", "medium");
+    form.set("urgency", "medium");
+    if let [group] = actor.groups.as_slice() {
+        form.set("assignment_group", group.clone());
+    }
+    new_page(&state, ctx, &actor, form, StatusCode::OK).await
+}
+
+fn text(fields: &[(String, String)], name: &str) -> Option<String> {
+    field(fields, name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let input = NewIncidentInput {
+        title: field(&fields, "title"),
+        description: field(&fields, "description"),
+        impact: text(&fields, "impact"),
+        urgency: text(&fields, "urgency"),
+        caller: text(&fields, "caller"),
+        service: text(&fields, "service"),
+        category: text(&fields, "category"),
+        assignment_group: text(&fields, "assignment_group"),
+        assignee: text(&fields, "assignee"),
+        parent: text(&fields, "parent"),
+        major: Some(checkbox(&fields, "major")),
+    };
+    match incidents::create(&state.db, &actor, input, None).await {
+        Ok(Created::New(view)) => {
+            ctx.flash("success", ctx.tr.t1("flash.incident_created", &view.number))
+                .await?;
+            Ok(see_other(&format!("/incidents/{}", view.number)))
+        }
+        Ok(Created::Replayed { .. }) => Ok(see_other("/incidents")),
+        Err(error) => {
+            let mut form = FormState::with_values(fields);
+            form.absorb(error, ctx.tr, "title")?;
+            new_page(&state, ctx, &actor, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the incident page
+
+/// Someone else saved first: what they changed, shown above the form that keeps the typing.
+struct Conflict {
+    entries: Vec<JournalView>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/show.html")]
+struct IncidentPage {
+    ctx: Ctx,
+    incident: IncidentView,
+    journal: Vec<JournalView>,
+    children: Vec<(String, String, String)>,
+    groups: Vec<GroupView>,
+    services: Vec<ServiceView>,
+    assignable: Vec<(String, String)>,
+    levels: Vec<Choice>,
+    hold_reasons: Vec<Choice>,
+    resolution_codes: Vec<Choice>,
+    form: FormState,
+    /// Errors of a workflow move, shown at its button.
+    move_form: FormState,
+    comment_form: FormState,
+    conflict: Option<Conflict>,
+    can_work: bool,
+    /// The newest journal entry the reader has seen (for conflicts).
+    seen: i64,
+}
+
+impl IncidentPage {
+    fn state_label(&self) -> &str {
+        self.ctx.tr.t(self.incident.state.label_key())
+    }
+
+    /// The moves the workflow allows now, with what each needs.
+    fn moves(&self) -> Vec<Move> {
+        self.incident
+            .allowed_next()
+            .iter()
+            .map(|s| {
+                let reopen = *s == IncidentState::InProgress
+                    && self.incident.state == IncidentState::Resolved;
+                Move {
+                    to: s.as_str(),
+                    label: self
+                        .ctx
+                        .tr
+                        .t(if reopen {
+                            "incident.reopen"
+                        } else {
+                            s.label_key()
+                        })
+                        .to_owned(),
+                    open: self.move_form.value("to") == s.as_str(),
+                    needs: match s {
+                        IncidentState::OnHold => Needs::HoldReason,
+                        IncidentState::Resolved => Needs::Resolution,
+                        IncidentState::Canceled => Needs::Reason,
+                        _ if reopen => Needs::Reason,
+                        _ => Needs::Nothing,
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn assignee_listed(&self) -> bool {
+        self.assignable
+            .iter()
+            .any(|(email, _)| email == self.form.value("assignee"))
+    }
+}
+
+/// A workflow button and the fields its move needs.
+struct Move {
+    to: &'static str,
+    label: String,
+    /// Re-shown with errors after a refused attempt.
+    open: bool,
+    needs: Needs,
+}
+
+/// The fields a workflow move asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nothing,
+    HoldReason,
+    Resolution,
+    Reason,
+}
+
+impl Move {
+    fn needs_hold_reason(&self) -> bool {
+        self.needs == Needs::HoldReason
+    }
+
+    fn needs_resolution(&self) -> bool {
+        self.needs == Needs::Resolution
+    }
+
+    fn needs_reason(&self) -> bool {
+        self.needs == Needs::Reason
+    }
+}
+
+fn view_form(incident: &IncidentView) -> FormState {
+    let mut form = FormState::default();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    for (name, value) in [
+        ("title", incident.title.clone()),
+        ("description", incident.description.clone()),
+        ("impact", incident.impact.as_str().to_owned()),
+        ("urgency", incident.urgency.as_str().to_owned()),
+        ("caller", text(&incident.caller)),
+        ("service", text(&incident.service)),
+        ("category", text(&incident.category)),
+        ("assignment_group", text(&incident.assignment_group)),
+        ("assignee", text(&incident.assignee)),
+        ("parent", text(&incident.parent)),
+        (
+            "major",
+            if incident.major {
+                "on".to_owned()
+            } else {
+                String::new()
+            },
+        ),
+        ("version", incident.version.to_string()),
+    ] {
+        form.set(name, value);
+    }
+    form
+}
+
+struct PageParts {
+    form: Option<FormState>,
+    move_form: FormState,
+    comment_form: FormState,
+    conflict: Option<Conflict>,
+}
+
+async fn show(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    number: &str,
+    parts: PageParts,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let incident = incidents::get(&state.db, actor, number).await?;
+    let journal = incidents::journal(&state.db, actor, number).await?;
+    let mut form = parts.form.unwrap_or_else(|| view_form(&incident));
+    if parts.conflict.is_some() {
+        // Saving again applies the typed values on top of the newest version.
+        form.set("version", incident.version.to_string());
+    }
+    let group = form.value("assignment_group").to_owned();
+    let assignable = if group.is_empty() {
+        Vec::new()
+    } else {
+        incidents::assignable(&state.db, actor, &group).await?
+    };
+    let page = IncidentPage {
+        children: incidents::children(&state.db, actor, number).await?,
+        groups: reference::all_groups(&state.db, actor).await?,
+        services: active_services(state, actor).await?,
+        assignable,
+        levels: level_choices(&ctx),
+        hold_reasons: hold_choices(&ctx),
+        resolution_codes: resolution_choices(&ctx),
+        seen: journal.last().map_or(0, |e| e.id),
+        form,
+        move_form: parts.move_form,
+        comment_form: parts.comment_form,
+        conflict: parts.conflict,
+        can_work: actor.can(Permission::WorkIncidents),
+        journal,
+        incident,
+        ctx,
+    };
+    Ok(render(status, &page))
+}
+
+fn fresh() -> PageParts {
+    PageParts {
+        form: None,
+        move_form: FormState::default(),
+        comment_form: FormState::default(),
+        conflict: None,
+    }
+}
+
+async fn incident_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    show(&state, ctx, &actor, &number, fresh(), StatusCode::OK).await
+}
+
+/// The journal entries the reader had not seen when the write was refused.
+async fn conflict(
+    state: &AppState,
+    actor: &Actor,
+    number: &str,
+    fields: &[(String, String)],
+) -> AppResult<Conflict> {
+    let seen: i64 = field(fields, "seen")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let journal = incidents::journal(&state.db, actor, number).await?;
+    Ok(Conflict {
+        entries: journal.into_iter().filter(|e| e.id > seen).collect(),
+    })
+}
+
+fn version(fields: &[(String, String)]) -> Option<i64> {
+    field(fields, "version").and_then(|v| v.parse().ok())
+}
+
+/// Saves the edit form; a stale version shows the other changes and keeps the typing.
+async fn update(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let patch = IncidentPatch {
+        title: Some(field(&fields, "title")),
+        description: Some(field(&fields, "description")),
+        impact: Some(text(&fields, "impact")),
+        urgency: Some(text(&fields, "urgency")),
+        caller: Some(text(&fields, "caller")),
+        service: Some(text(&fields, "service")),
+        category: Some(text(&fields, "category")),
+        assignment_group: Some(text(&fields, "assignment_group")),
+        assignee: Some(text(&fields, "assignee")),
+        parent: Some(text(&fields, "parent")),
+        major: Some(Some(checkbox(&fields, "major"))),
+        ..Default::default()
+    };
+    match incidents::update(&state.db, &actor, &number, patch, version(&fields)).await {
+        Ok(view) => {
+            ctx.flash("success", ctx.tr.t1("flash.saved", &view.number))
+                .await?;
+            Ok(see_other(&format!("/incidents/{}", view.number)))
+        }
+        Err(AppError::PreconditionFailed(_)) => {
+            let conflict = conflict(&state, &actor, &number, &fields).await?;
+            let parts = PageParts {
+                form: Some(FormState::with_values(fields)),
+                conflict: Some(conflict),
+                ..fresh()
+            };
+            show(&state, ctx, &actor, &number, parts, StatusCode::CONFLICT).await
+        }
+        Err(error) => {
+            let mut form = FormState::with_values(fields);
+            form.absorb(error, ctx.tr, "title")?;
+            let parts = PageParts {
+                form: Some(form),
+                ..fresh()
+            };
+            show(
+                &state,
+                ctx,
+                &actor,
+                &number,
+                parts,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn transition(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let input = TransitionInput {
+        to: field(&fields, "to").unwrap_or_default(),
+        hold_reason: text(&fields, "hold_reason"),
+        resolution_code: text(&fields, "resolution_code"),
+        resolution_notes: field(&fields, "resolution_notes"),
+        reason: field(&fields, "reason"),
+    };
+    match incidents::transition(&state.db, &actor, &number, input, version(&fields)).await {
+        Ok(view) => {
+            let label = ctx.tr.t(view.state.label_key()).to_owned();
+            ctx.flash("success", ctx.tr.tn("flash.moved", &[&view.number, &label]))
+                .await?;
+            Ok(see_other(&format!("/incidents/{}", view.number)))
+        }
+        Err(AppError::PreconditionFailed(_)) => {
+            let conflict = conflict(&state, &actor, &number, &fields).await?;
+            show(
+                &state,
+                ctx,
+                &actor,
+                &number,
+                PageParts {
+                    conflict: Some(conflict),
+                    ..fresh()
+                },
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(error @ AppError::Transition { .. }) => {
+            ctx.flash("error", error_text(&error, &ctx)).await?;
+            Ok(see_other(&format!("/incidents/{number}")))
+        }
+        Err(error) => {
+            let mut move_form = FormState::with_values(fields);
+            move_form.absorb(error, ctx.tr, "to")?;
+            show(
+                &state,
+                ctx,
+                &actor,
+                &number,
+                PageParts {
+                    move_form,
+                    ..fresh()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn comment(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let input = CommentInput {
+        body: field(&fields, "body"),
+        internal: checkbox(&fields, "internal"),
+    };
+    match incidents::comment(&state.db, &actor, &number, input, None).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/incidents/{}#journal",
+            number.to_ascii_uppercase()
+        ))),
+        Err(error) => {
+            let mut comment_form = FormState::with_values(fields);
+            comment_form.absorb(error, ctx.tr, "body")?;
+            show(
+                &state,
+                ctx,
+                &actor,
+                &number,
+                PageParts {
+                    comment_form,
+                    ..fresh()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+// ------------------------------------------------------------------ pickers (htmx)
+
+#[derive(Template)]
+#[template(path = "incidents/options.html")]
+struct Options {
+    choices: Vec<(String, String)>,
+    /// Offer an empty first choice.
+    blank: bool,
+    selected: String,
+}
+
+#[derive(serde::Deserialize)]
+struct LookupParams {
+    #[serde(default)]
+    caller: String,
+    #[serde(default)]
+    assignment_group: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn lookup_people(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(params): Query<LookupParams>,
+) -> AppResult<Response> {
+    let options = if params.caller.trim().len() < 2 {
+        Vec::new()
+    } else {
+        incidents::find_people(&state.db, &actor, &params.caller).await?
+    };
+    Ok(render(
+        StatusCode::OK,
+        &Options {
+            choices: options,
+            blank: false,
+            selected: String::new(),
+        },
+    ))
+}
+
+async fn lookup_assignees(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(params): Query<LookupParams>,
+) -> AppResult<Response> {
+    let options = if params.assignment_group.is_empty() {
+        Vec::new()
+    } else {
+        incidents::assignable(&state.db, &actor, &params.assignment_group).await?
+    };
+    Ok(render(
+        StatusCode::OK,
+        &Options {
+            choices: options,
+            blank: true,
+            selected: params.assignee,
+        },
+    ))
+}
