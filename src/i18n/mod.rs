@@ -158,6 +158,7 @@ mod tests {
             "\"queue.",
             "\"journal.",
             "\"incident.",
+            "\"move.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

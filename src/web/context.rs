@@ -169,8 +169,11 @@ impl FromRequestParts<AppState> for Ctx {
         if let Some(actor) = &user {
             tracing::Span::current().record("user.email", actor.email.as_str());
         }
-        // Messages are shown by the next page a person looks at, not spent by a form post.
-        let flashes = if parts.method == axum::http::Method::GET {
+        // Messages are shown by the next page a person looks at, not spent by a form post
+        // or by an htmx request for a piece of a page.
+        let whole_page =
+            parts.method == axum::http::Method::GET && !parts.headers.contains_key("hx-request");
+        let flashes = if whole_page {
             session
                 .remove::<Vec<Flash>>(SESSION_FLASH)
                 .await

@@ -612,7 +612,7 @@ impl IncidentPage {
                         .t(if reopen {
                             "incident.reopen"
                         } else {
-                            s.label_key()
+                            move_key(*s)
                         })
                         .to_owned(),
                     open: self.move_form.value("to") == s.as_str(),
@@ -632,6 +632,18 @@ impl IncidentPage {
         self.assignable
             .iter()
             .any(|(email, _)| email == self.form.value("assignee"))
+    }
+}
+
+/// The catalogue key of the button that moves an incident into `state`.
+fn move_key(state: IncidentState) -> &'static str {
+    match state {
+        IncidentState::New => "state.new",
+        IncidentState::InProgress => "move.in_progress",
+        IncidentState::OnHold => "move.on_hold",
+        IncidentState::Resolved => "move.resolved",
+        IncidentState::Closed => "move.closed",
+        IncidentState::Canceled => "move.canceled",
     }
 }
 

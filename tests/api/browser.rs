@@ -181,3 +181,167 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
     assert_eq!(group["name"], "Gebäudemanagement");
     client.close().await.unwrap();
 }
+
+/// Selects an option of a `<select>` by its value.
+async fn choose(client: &Client, css: &str, value: &str) {
+    let select = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    select.select_by_value(value).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_agent_logs_a_call_works_it_and_meets_a_colleagues_change_in_chromium() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("service-desk", "IT").await;
+    app.create_user("agent@example.com", "agent", "en").await;
+    app.patch(
+        &app.admin_token,
+        "/api/v1/users/agent@example.com",
+        json!({"groups": ["service-desk"]}),
+    )
+    .await;
+    let client = browser(&driver).await;
+
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "agent@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&client, "Welcome").await;
+
+    // Take the call: the priority follows impact and urgency while typing.
+    client.goto(&app.url("/incidents/new")).await.unwrap();
+    wait_for_text(&client, "Log incident").await;
+    fill(&client, "title", "VPN drops every five minutes").await;
+    fill(&client, "caller", "anna.schmidt@example.com").await;
+    choose(&client, "#impact", "high").await;
+    choose(&client, "#urgency", "high").await;
+    let priority = client
+        .find(Locator::Id("priority"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(priority, "P1", "live priority");
+    screenshot(&client, "incident-new").await;
+    click(&client, "#new-incident button[type=submit]").await;
+    wait_for_text(&client, "logged.").await;
+    let number = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/incidents/")
+        .to_owned();
+    assert!(number.starts_with("INC"), "{number}");
+
+    // Work it: on hold awaiting the caller.
+    click(&client, "details.move:has(form[data-to=on_hold]) summary").await;
+    choose(
+        &client,
+        "form[data-to=on_hold] select[name=hold_reason]",
+        "awaiting_caller",
+    )
+    .await;
+    click(&client, "form[data-to=on_hold] button[type=submit]").await;
+    wait_for_text(&client, "is now: On hold.").await;
+
+    // A colleague changes the title while this page is open; our edit then conflicts.
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"title": "VPN drops for the whole floor"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    fill(&client, "description", "Caller uses the Windows client 5.2").await;
+    click(&client, "#edit button[type=submit]").await;
+    wait_for_text(&client, "Someone else saved this incident first.").await;
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains("VPN drops for the whole floor"),
+        "the colleague's change is shown"
+    );
+    let kept = client
+        .find(Locator::Id("description"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.as_deref(),
+        Some("Caller uses the Windows client 5.2"),
+        "the typing is kept"
+    );
+    screenshot(&client, "incident-conflict").await;
+    // Take the colleague's title, keep the notes, save again.
+    let title = client.find(Locator::Id("title")).await.unwrap();
+    title.clear().await.unwrap();
+    title
+        .send_keys("VPN drops for the whole floor")
+        .await
+        .unwrap();
+    click(&client, "#edit button[type=submit]").await;
+    wait_for_text(&client, "saved.").await;
+
+    // Resolve it with a workaround.
+    click(&client, "details.move:has(form[data-to=resolved]) summary").await;
+    choose(
+        &client,
+        "form[data-to=resolved] select[name=resolution_code]",
+        "workaround",
+    )
+    .await;
+    client
+        .find(Locator::Css(
+            "form[data-to=resolved] textarea[name=resolution_notes]",
+        ))
+        .await
+        .unwrap()
+        .send_keys("Switched the caller to the backup gateway.")
+        .await
+        .unwrap();
+    click(&client, "form[data-to=resolved] button[type=submit]").await;
+    wait_for_text(&client, "is now: Resolved.").await;
+    screenshot(&client, "incident-resolved").await;
+
+    let incident: serde_json::Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incident["state"], "resolved");
+    assert_eq!(incident["title"], "VPN drops for the whole floor");
+    assert_eq!(
+        incident["description"],
+        "Caller uses the Windows client 5.2"
+    );
+    assert_eq!(incident["priority"], 1);
+
+    // The queue: j selects the first row, Enter opens it.
+    client.goto(&app.url("/incidents?queue=all")).await.unwrap();
+    wait_for_text(&client, &number).await;
+    screenshot(&client, "incident-queue").await;
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("j")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    wait_for_text(&client, "Switched the caller to the backup gateway.").await;
+    client.close().await.unwrap();
+}
