@@ -142,7 +142,10 @@ const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_r
      i.response_due, i.resolution_due, i.responded_at, i.reassignment_count, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
 
-const FROM: &str = " from incidents i \
+const FROM: &str = " from incidents i";
+
+/// What every incident row shows besides its own columns.
+const JOINS: &str = " \
      left join services s on s.id = i.service_id \
      left join groups g on g.id = i.assignment_group_id \
      left join users a on a.id = i.assignee_id \
@@ -198,17 +201,18 @@ pub async fn find_by_number(
     conn: &mut PgConnection,
     number: &str,
 ) -> sqlx::Result<Option<Incident>> {
-    let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("select {COLUMNS}{FROM} where i.number = $1"))
-            .bind(number)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<IncidentRow> = sqlx::query_as(&format!(
+        "select {COLUMNS}{FROM}{JOINS} where i.number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(conn)
+    .await?;
     row.map(Incident::try_from).transpose()
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Incident>> {
     let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("select {COLUMNS}{FROM} where i.id = $1"))
+        sqlx::query_as(&format!("select {COLUMNS}{FROM}{JOINS} where i.id = $1"))
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -357,8 +361,8 @@ pub struct ListRow {
     pub rank: f32,
 }
 
-/// The search query: a match in German or in English word forms.
-const TSQUERY: &str = "(websearch_to_tsquery('german', $q) || websearch_to_tsquery('english', $q))";
+/// How many of the most recent matches a relevance search ranks.
+pub const SEARCH_CANDIDATES: i64 = 1000;
 
 /// One page of incidents (`limit + 1` rows at most). Built with only the filters present and
 /// the open states written as literals, so PostgreSQL can choose the matching partial index.
@@ -369,19 +373,62 @@ pub async fn list(
     after: Option<&Position>,
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("select {COLUMNS}, "));
-    match &filter.text {
-        Some(text) => {
-            q.push("ts_rank_cd(i.doc_vector || i.comments_vector, ");
-            push_tsquery(&mut q, text);
-            q.push(")::real as rank");
-        }
-        None => {
-            q.push("0::real as rank");
-        }
+    let filter = prepared(&mut *conn, filter).await?;
+    let mut q = list_query("", &filter, sort, after, limit);
+    let rows: Vec<IncidentRowWithRank> = q.build_query_as().fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(ListRow {
+                rank: row.rank,
+                incident: Incident::try_from(row.incident)?,
+            })
+        })
+        .collect()
+}
+
+/// The plan PostgreSQL chooses for a list query (`EXPLAIN (ANALYZE, BUFFERS)`), one line
+/// per row; for checking that every list runs on an index.
+pub async fn explain_list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    sort: Sort,
+    after: Option<&Position>,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    let filter = prepared(&mut *conn, filter).await?;
+    let mut q = list_query("explain (analyze, buffers) ", &filter, sort, after, limit);
+    q.build_query_scalar().fetch_all(conn).await
+}
+
+/// The list query: only the filters present, then the keyset position, order and limit.
+/// `filter.text` is a tsquery here (see `prepared`).
+fn list_query<'a>(
+    prefix: &str,
+    filter: &'a Filter,
+    sort: Sort,
+    after: Option<&'a Position>,
+    limit: i64,
+) -> QueryBuilder<'a, Postgres> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{prefix}select {COLUMNS}, "));
+    // Relevance: the best matches among the most recent `SEARCH_CANDIDATES` matches, so a
+    // common word costs the same as a rare one.
+    if let (Some(text), Sort::Relevance) = (&filter.text, sort) {
+        q.push("r.rank from (select i.id, ts_rank_cd(i.doc_vector || i.comments_vector, ");
+        push_tsquery(&mut q, text);
+        q.push(")::real as rank from incidents i where true");
+        push_filters(&mut q, filter);
+        q.push(" order by i.updated_at desc, i.id desc limit ")
+            .push(SEARCH_CANDIDATES);
+        q.push(") r join incidents i on i.id = r.id")
+            .push(JOINS)
+            .push(" where true");
+    } else {
+        q.push("0::real as rank")
+            .push(FROM)
+            .push(JOINS)
+            .push(" where true");
+        push_filters(&mut q, filter);
     }
-    q.push(FROM).push(" where true");
-    push_filters(&mut q, filter);
     match after {
         Some(Position::Time(at, id)) if sort == Sort::UpdatedDesc => {
             q.push(" and (i.updated_at, i.id) < (")
@@ -407,34 +454,22 @@ pub async fn list(
                 .push(")");
         }
         Some(Position::Rank(rank, id)) => {
-            if let Some(text) = &filter.text {
-                q.push(" and (ts_rank_cd(i.doc_vector || i.comments_vector, ");
-                push_tsquery(&mut q, text);
-                q.push(")::real, i.id) < (")
-                    .push_bind(*rank)
-                    .push(", ")
-                    .push_bind(*id)
-                    .push(")");
-            }
+            q.push(" and (r.rank, i.id) < (")
+                .push_bind(*rank)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
         }
         None => {}
     }
     q.push(match sort {
-        Sort::UpdatedDesc => " order by i.updated_at desc, i.id desc",
+        Sort::Relevance if filter.text.is_some() => " order by r.rank desc, i.id desc",
+        Sort::UpdatedDesc | Sort::Relevance => " order by i.updated_at desc, i.id desc",
         Sort::Priority => " order by i.priority, i.opened_at, i.id",
         Sort::OpenedAsc => " order by i.opened_at, i.id",
-        Sort::Relevance => " order by rank desc, i.id desc",
     });
     q.push(" limit ").push_bind(limit + 1);
-    let rows: Vec<IncidentRowWithRank> = q.build_query_as().fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(ListRow {
-                rank: row.rank,
-                incident: Incident::try_from(row.incident)?,
-            })
-        })
-        .collect()
+    q
 }
 
 /// The `and …` conditions of the filters that are present.
@@ -481,18 +516,30 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
     }
 }
 
-fn push_tsquery(q: &mut QueryBuilder<Postgres>, text: &str) {
-    let (head, tail) = TSQUERY
-        .split_once("$q")
-        .expect("the query has two placeholders");
-    let (middle, end) = tail
-        .split_once("$q")
-        .expect("the query has two placeholders");
-    q.push(head)
-        .push_bind(text.to_owned())
-        .push(middle)
-        .push_bind(text.to_owned())
-        .push(end);
+/// Binds a tsquery given as text (see `as_tsquery`).
+fn push_tsquery(q: &mut QueryBuilder<Postgres>, tsquery: &str) {
+    q.push("(").push_bind(tsquery.to_owned()).push("::tsquery)");
+}
+
+/// What a person typed as a tsquery matching German or English word forms, as text. Bound as
+/// a constant, it lets the planner estimate from the index's statistics how many rows match,
+/// and so choose the GIN index for rare words and the recency index for common ones.
+async fn as_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "select (websearch_to_tsquery('german', $1) || websearch_to_tsquery('english', $1))::text",
+    )
+    .bind(text)
+    .fetch_one(conn)
+    .await
+}
+
+/// The filter with its search text turned into a tsquery.
+async fn prepared(conn: &mut PgConnection, filter: &Filter) -> sqlx::Result<Filter> {
+    let mut prepared = filter.clone();
+    if let Some(text) = &filter.text {
+        prepared.text = Some(as_tsquery(conn, text).await?);
+    }
+    Ok(prepared)
 }
 
 #[derive(sqlx::FromRow)]

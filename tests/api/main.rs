@@ -13,5 +13,6 @@ mod frame;
 mod helpers;
 mod incident_pages;
 mod incidents;
+mod plans;
 mod reference;
 mod web;

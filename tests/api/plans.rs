@@ -1,0 +1,239 @@
+//! Every list query runs on an index: the queue and search queries are planned over a large
+//! incident table and their `EXPLAIN (ANALYZE)` must name the expected index and never scan
+//! the whole table. `LEITSTAND_PLAN_ROWS` sets the size (default 100,000);
+//! `scripts/explain-plans` runs it at 1,000,000 and prints the plans.
+
+use std::time::Instant;
+
+use leitstand::domain::incident::IncidentState;
+use leitstand::store::incidents::{Filter, Position, Sort, explain_list};
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+/// Fills the database with `rows` incidents spread over 40 groups, 400 agents and two years;
+/// 70% closed, 10% resolved, 20% open, titles in German and English.
+async fn seed(db: &sqlx::PgPool, rows: i64) {
+    let statements = [
+        "insert into groups (id, key, name, department) \
+         select gen_random_uuid(), 'group-' || g, 'Group ' || g, 'IT' from generate_series(1, 40) g",
+        "insert into users (id, email, name, role) \
+         select gen_random_uuid(), 'agent' || u || '@example.com', 'Agent ' || u, 'agent' from generate_series(1, 400) u",
+        "insert into group_members (group_id, user_id) \
+         select g.id, u.id from users u join groups g on g.key = 'group-' || (1 + (substring(u.email from 'agent(\\d+)')::int % 40)) \
+         where u.email like 'agent%'",
+        // Timestamps grow with n, so recent incidents are the open ones, as in a real desk.
+        "insert into incidents (id, title, description, state, hold_reason, impact, urgency, priority, \
+             assignment_group_id, assignee_id, opened_by_id, opened_at, updated_at, resolution_code, \
+             resolution_notes, resolved_at, closed_at) \
+         select gen_random_uuid(), \
+             (array['VPN', 'Drucker', 'Printer', 'Mail', 'Laptop', 'Netzwerk', 'Network', 'Server', 'Passwort', 'Password'])[1 + n % 10] \
+               || ' ' || (array['drops', 'fällt aus', 'is slow', 'langsam', 'error', 'Fehlermeldung', 'broken', 'Verbindung getrennt'])[1 + (n / 10) % 8] \
+               || ' #' || n, \
+             'Reported by caller ' || n || '. ' || md5(n::text), \
+             s.state, \
+             case when s.state = 'on_hold' then 'awaiting_vendor' end, \
+             (array['high', 'medium', 'low'])[1 + n % 3], (array['high', 'medium', 'low'])[1 + (n / 3) % 3], \
+             1 + n % 3 + (n / 3) % 3, \
+             g.id, \
+             case when n % 5 = 0 then null else a.id end, \
+             a.id, \
+             t.at, t.at + interval '2 hours', \
+             case when s.state in ('resolved', 'closed') then 'workaround' end, \
+             case when s.state in ('resolved', 'closed') then 'Restarted the service.' end, \
+             case when s.state in ('resolved', 'closed') then t.at + interval '1 hour' end, \
+             case when s.state = 'closed' then t.at + interval '2 hours' end \
+         from generate_series(1, $1) n \
+         cross join lateral (select now() - make_interval(secs => ($1 - n) * 60.0) as at) t \
+         cross join lateral (select case when n > $1 * 0.8 then (array['new', 'in_progress', 'on_hold', 'new', 'in_progress'])[1 + n % 5] \
+                                          when n > $1 * 0.7 then 'resolved' else 'closed' end as state) s \
+         join groups g on g.key = 'group-' || (1 + n % 40) \
+         join users a on a.email = 'agent' || (1 + ((n % 40) + 40 * ((n / 40) % 10))) || '@example.com'",
+        "analyze",
+    ];
+    for statement in statements {
+        let mut query = sqlx::query(statement);
+        if statement.contains("$1") {
+            query = query.bind(rows);
+        }
+        query
+            .execute(db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {statement}"));
+    }
+}
+
+#[tokio::test]
+async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
+    let rows: i64 = std::env::var("LEITSTAND_PLAN_ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(100_000);
+    let app = TestApp::spawn().await;
+    let started = Instant::now();
+    seed(&app.db, rows).await;
+    let count: i64 = sqlx::query_scalar("select count(*) from incidents")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, rows);
+    eprintln!(
+        "seeded {rows} incidents in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let group: Uuid = sqlx::query_scalar("select id from groups where key = 'group-7'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let agent: Uuid = sqlx::query_scalar("select id from users where email = 'agent7@example.com'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let open = IncidentState::OPEN.to_vec();
+    let (at, id): (jiff_sqlx::Timestamp, Uuid) = sqlx::query_as(
+        "select updated_at, id from incidents where assignment_group_id = $1 and state in ('new', 'in_progress', 'on_hold') \
+         order by updated_at desc, id desc offset 50 limit 1",
+    )
+    .bind(group)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let second_page = Position::Time(at.to_jiff(), id);
+
+    let cases: Vec<(&str, Filter, Sort, Option<&Position>, &str)> = vec![
+        (
+            "queue: one group's open incidents, newest first",
+            Filter {
+                states: open.clone(),
+                assignment_group_id: Some(group),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_open_group_updated_idx",
+        ),
+        (
+            "queue, page 2 (keyset)",
+            Filter {
+                states: open.clone(),
+                assignment_group_id: Some(group),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            Some(&second_page),
+            "incidents_open_group_updated_idx",
+        ),
+        (
+            "queue: one group, one state",
+            Filter {
+                states: vec![IncidentState::InProgress],
+                assignment_group_id: Some(group),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_group_state_updated_idx",
+        ),
+        (
+            "my work",
+            Filter {
+                states: open.clone(),
+                assignee_id: Some(Some(agent)),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_open_assignee_updated_idx",
+        ),
+        (
+            "all open, newest first",
+            Filter {
+                states: open.clone(),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_open_updated_idx",
+        ),
+        (
+            "unassigned",
+            Filter {
+                states: open.clone(),
+                assignee_id: Some(None),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_open_updated_idx",
+        ),
+        (
+            "all open, most urgent first",
+            Filter {
+                states: open.clone(),
+                ..Filter::default()
+            },
+            Sort::Priority,
+            None,
+            "incidents_open_priority_idx",
+        ),
+        (
+            "everything, newest first",
+            Filter::default(),
+            Sort::UpdatedDesc,
+            None,
+            "incidents_updated_idx",
+        ),
+        (
+            "everything, oldest first",
+            Filter::default(),
+            Sort::OpenedAsc,
+            None,
+            "incidents_opened_idx",
+        ),
+        (
+            "full-text search, a common word (German word forms), best of the newest matches",
+            Filter {
+                text: Some("Verbindungen getrennt".to_owned()),
+                ..Filter::default()
+            },
+            Sort::Relevance,
+            None,
+            "incidents_",
+        ),
+        (
+            "full-text search, a rare word",
+            Filter {
+                text: Some("4711".to_owned()),
+                ..Filter::default()
+            },
+            Sort::Relevance,
+            None,
+            "incidents_search_idx",
+        ),
+        (
+            "full-text search in open incidents (English word forms)",
+            Filter {
+                text: Some("printers".to_owned()),
+                states: open.clone(),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_",
+        ),
+    ];
+    let mut conn = app.db.acquire().await.unwrap();
+    for (name, filter, sort, after, index) in cases {
+        let plan = explain_list(&mut conn, &filter, sort, after, 50)
+            .await
+            .unwrap()
+            .join("\n");
+        eprintln!("== {name}\n{plan}\n");
+        assert!(plan.contains(index), "{name}: expected {index}:\n{plan}");
+        assert!(
+            !plan.contains("Seq Scan on incidents"),
+            "{name}: scans the whole table:\n{plan}"
+        );
+    }
+}
