@@ -119,6 +119,16 @@ async fn queues_filter_save_views_export_and_page() {
         "the view is in the navigation"
     );
 
+    // The view can be deleted again from the queue page.
+    let queue = app.page(&browser, "/incidents").await;
+    let start = queue.find("/incidents/views/").expect("a delete button");
+    let action = &queue[start..start + queue[start..].find('"').unwrap()];
+    assert_eq!(app.post_form(&browser, action, &[]).await.status(), 303);
+    assert!(
+        !app.page(&browser, "/").await.contains("Urgent desk"),
+        "the view is gone"
+    );
+
     let res = browser
         .get(app.url("/incidents.csv?queue=groups"))
         .send()
