@@ -8,6 +8,7 @@
 //! - `app.rs`   state, router assembly and the middleware stack; `serve()`
 //! - `db/`      the connection pool, migrations and the private PostgreSQL cluster
 //! - `cli.rs`   the subcommands; `config.rs` their flags
+//! - `url.rs`   percent-encoding for links
 //! - `i18n/`    English and German text; `telemetry.rs` logs and metrics; `error.rs` the one error type
 
 pub mod api;
@@ -21,4 +22,5 @@ pub mod i18n;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod url;
 pub mod web;

@@ -9,3 +9,33 @@ pub mod validation;
 pub use account::{Email, Locale, Slug};
 pub use role::{Permission, Role};
 pub use validation::{FieldError, Invalid};
+
+/// A closed set of values with an API name and a catalogue key for its label.
+pub trait Labelled: Copy {
+    /// The name in the API and the database.
+    fn as_str(self) -> &'static str;
+    /// The catalogue key of its label.
+    fn label_key(self) -> &'static str;
+}
+
+macro_rules! labelled {
+    ($($t:ty),*) => {$(
+        impl Labelled for $t {
+            fn as_str(self) -> &'static str {
+                <$t>::as_str(self)
+            }
+            fn label_key(self) -> &'static str {
+                <$t>::label_key(self)
+            }
+        }
+    )*};
+}
+
+labelled!(
+    Role,
+    Locale,
+    incident::IncidentState,
+    incident::HoldReason,
+    incident::ResolutionCode,
+    incident::Level
+);

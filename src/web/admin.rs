@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::form::{Fields, FormState, checkbox, field};
+use super::form::{Choice, Fields, FormState, checkbox, choices, field};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::{Locale, Permission, Role};
@@ -347,32 +347,6 @@ async fn update_service(
 
 // ---------------------------------------------------------------- users
 
-/// Choices for the role and language pickers, with their labels in the reader's language.
-struct Choice {
-    value: &'static str,
-    label: String,
-}
-
-fn role_choices(ctx: &Ctx) -> Vec<Choice> {
-    Role::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.as_str(),
-            label: ctx.tr.t(r.label_key()).to_owned(),
-        })
-        .collect()
-}
-
-fn locale_choices(ctx: &Ctx) -> Vec<Choice> {
-    Locale::ALL
-        .iter()
-        .map(|l| Choice {
-            value: l.as_str(),
-            label: ctx.tr.t(l.label_key()).to_owned(),
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 struct UsersPage {
@@ -425,7 +399,7 @@ async fn users_list(
 ) -> AppResult<Response> {
     let page = users::list(&state.db, actor, params.page()).await?;
     let groups = reference::all_groups(&state.db, actor).await?;
-    let (roles, locales) = (role_choices(&ctx), locale_choices(&ctx));
+    let (roles, locales) = (choices(&ctx, Role::ALL), choices(&ctx, Locale::ALL));
     let page = UsersPage {
         ctx,
         users: page.items,
@@ -562,7 +536,7 @@ async fn edit_user_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let groups = reference::all_groups(&state.db, actor).await?;
-    let (roles, locales) = (role_choices(&ctx), locale_choices(&ctx));
+    let (roles, locales) = (choices(&ctx, Role::ALL), choices(&ctx, Locale::ALL));
     Ok(render(
         status,
         &UserEditPage {

@@ -223,17 +223,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(actor) = ctx.user.clone() {
             Ok(SignedIn { ctx, actor })
         } else {
-            let next: String = ctx
-                .path
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
+            let next = crate::url::encode_path(&ctx.path);
             Err(super::see_other(&format!("/login?next={next}")))
         }
     }

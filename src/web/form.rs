@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Labelled};
 use crate::error::AppError;
 use crate::i18n::Tr;
 
@@ -91,4 +91,21 @@ pub fn checkbox(fields: &[(String, String)], name: &str) -> bool {
     fields
         .iter()
         .any(|(k, v)| k == name && (v == "on" || v == "true"))
+}
+
+/// A value and its label in the reader's language, for a `<select>`.
+pub struct Choice {
+    pub value: &'static str,
+    pub label: String,
+}
+
+/// The choices of an enumeration, labelled in the reader's language.
+pub fn choices<T: Labelled>(ctx: &super::Ctx, items: impl IntoIterator<Item = T>) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|item| Choice {
+            value: item.as_str(),
+            label: ctx.tr.t(item.label_key()).to_owned(),
+        })
+        .collect()
 }

@@ -4,13 +4,13 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
-use super::form::{Fields, FormState, all, checkbox, field};
+use super::form::{Choice, Fields, FormState, all, checkbox, choices, field};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::Permission;
@@ -146,95 +146,19 @@ impl QueuePage {
     }
 }
 
-/// A value and its label in the reader's language.
-pub struct Choice {
-    pub value: &'static str,
-    pub label: String,
-}
-
-fn state_choices(ctx: &Ctx) -> Vec<Choice> {
-    IncidentState::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.as_str(),
-            label: ctx.tr.t(s.label_key()).to_owned(),
-        })
-        .collect()
-}
-
-fn hold_choices(ctx: &Ctx) -> Vec<Choice> {
-    HoldReason::ALL
-        .iter()
-        .map(|h| Choice {
-            value: h.as_str(),
-            label: ctx.tr.t(h.label_key()).to_owned(),
-        })
-        .collect()
-}
-
+/// Resolution codes an agent picks; `solved_by_problem` is set by problem management.
 fn resolution_choices(ctx: &Ctx) -> Vec<Choice> {
-    ResolutionCode::ALL
-        .iter()
-        .filter(|r| **r != ResolutionCode::SolvedByProblem)
-        .map(|r| Choice {
-            value: r.as_str(),
-            label: ctx.tr.t(r.label_key()).to_owned(),
-        })
-        .collect()
-}
-
-fn level_choices(ctx: &Ctx) -> Vec<Choice> {
-    Level::ALL
-        .iter()
-        .map(|l| Choice {
-            value: l.as_str(),
-            label: ctx.tr.t(l.label_key()).to_owned(),
-        })
-        .collect()
-}
-
-/// The query-string pairs of a request.
-fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded_pairs(raw.unwrap_or_default())
-}
-
-fn serde_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
-    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
-        &format!("/?{raw}")
-            .parse()
-            .unwrap_or_else(|_| axum::http::Uri::from_static("/")),
-    )
-    .map(|q| q.0)
-    .unwrap_or_default()
-}
-
-/// Encodes pairs back into a query string.
-fn to_query(pairs: &[(String, String)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    let codes = ResolutionCode::ALL
+        .into_iter()
+        .filter(|r| *r != ResolutionCode::SolvedByProblem);
+    choices(ctx, codes)
 }
 
 async fn queue(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
-    RawQuery(raw): RawQuery,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let pairs = pairs(raw.as_deref());
     let value = |name: &str| {
         pairs
             .iter()
@@ -272,7 +196,7 @@ async fn queue(
         queue: queue.key(),
         rows: result.items,
         next: result.next,
-        query: to_query(&kept),
+        query: crate::url::query_string(&kept),
         form,
         chosen_states: all(&pairs, "state"),
         groups: reference::all_groups(&state.db, &actor).await?,
@@ -287,8 +211,8 @@ async fn queue(
         .await?
         .items,
         can_work: actor.can(Permission::WorkIncidents),
-        states: state_choices(&ctx),
-        hold_reasons: hold_choices(&ctx),
+        states: choices(&ctx, IncidentState::ALL),
+        hold_reasons: choices(&ctx, HoldReason::ALL),
         resolution_codes: resolution_choices(&ctx),
         ctx,
     };
@@ -299,9 +223,8 @@ async fn queue(
 async fn export_csv(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
-    RawQuery(raw): RawQuery,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let pairs = pairs(raw.as_deref());
     let value = |name: &str| {
         pairs
             .iter()
@@ -489,7 +412,7 @@ async fn new_page(
             .collect(),
         services: active_services(state, actor).await?,
         assignable,
-        levels: level_choices(&ctx),
+        levels: choices(&ctx, Level::ALL),
         form,
         ctx,
     };
@@ -741,8 +664,8 @@ async fn show(
         groups: reference::all_groups(&state.db, actor).await?,
         services: active_services(state, actor).await?,
         assignable,
-        levels: level_choices(&ctx),
-        hold_reasons: hold_choices(&ctx),
+        levels: choices(&ctx, Level::ALL),
+        hold_reasons: choices(&ctx, HoldReason::ALL),
         resolution_codes: resolution_choices(&ctx),
         seen: journal.last().map_or(0, |e| e.id),
         form,

@@ -248,30 +248,14 @@ async fn list_incidents(
                 .cloned()
                 .collect();
             link_pairs.push(("cursor".to_owned(), encode_cursor(next)));
-            let query: Vec<String> = link_pairs
-                .iter()
-                .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-                .collect();
-            if let Ok(link) = HeaderValue::from_str(&format!(
-                "</api/v1/incidents?{}>; rel=\"next\"",
-                query.join("&")
-            )) {
+            let query = crate::url::query_string(&link_pairs);
+            if let Ok(link) =
+                HeaderValue::from_str(&format!("</api/v1/incidents?{query}>; rel=\"next\""))
+            {
                 response.headers_mut().insert(header::LINK, link);
             }
         }
         return Ok(response);
     }
     Ok(Json(ListResponse::from(result)).into_response())
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
