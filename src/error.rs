@@ -31,6 +31,9 @@ pub enum AppError {
     /// 409: a duplicate, or a change the workflow forbids; the key names the message.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// 409: the incident is linked to another problem (named).
+    #[error("linked to problem {0}")]
+    LinkedElsewhere(String),
     /// 409: the workflow does not allow this move; says which moves are allowed.
     #[error("transition from {from} to {to} not allowed")]
     Transition {
@@ -119,7 +122,9 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) | AppError::Transition { .. } => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Transition { .. } | AppError::LinkedElsewhere(_) => {
+                StatusCode::CONFLICT
+            }
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -147,6 +152,10 @@ impl AppError {
             AppError::Forbidden => ("forbidden", Some(tr.t("error.forbidden").to_owned())),
             AppError::NotFound => ("not-found", Some(tr.t("error.not_found").to_owned())),
             AppError::Conflict(key) => ("conflict", Some(tr.t(key).to_owned())),
+            AppError::LinkedElsewhere(problem) => (
+                "linked-elsewhere",
+                Some(tr.t1("error.linked_elsewhere", problem)),
+            ),
             AppError::Transition { from, to, allowed } => {
                 let allowed = if allowed.is_empty() {
                     tr.t("error.transition_final").to_owned()

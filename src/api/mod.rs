@@ -30,6 +30,7 @@ use crate::error::{ErrorInfo, bare_problem, problem_response};
     modifiers(&BearerAuth),
     tags(
         (name = "incidents", description = "Incident management: restore service fast"),
+        (name = "problems", description = "Problem management and known errors: remove the cause"),
         (name = "reference", description = "Groups and services (admins change them)"),
         (name = "users", description = "User accounts (admins)"),
         (name = "tokens", description = "API tokens"),

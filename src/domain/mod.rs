@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod incident;
+pub mod problem;
 pub mod role;
 pub mod validation;
 
@@ -37,5 +38,7 @@ labelled!(
     incident::IncidentState,
     incident::HoldReason,
     incident::ResolutionCode,
-    incident::Level
+    incident::Level,
+    problem::ProblemState,
+    problem::ProblemResolution
 );

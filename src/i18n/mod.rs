@@ -159,6 +159,8 @@ mod tests {
             "\"journal.",
             "\"incident.",
             "\"move.",
+            "\"problem_state.",
+            "\"problem_resolution.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

@@ -18,7 +18,12 @@ use crate::domain::incident::{
 };
 use crate::domain::{Email, FieldError, Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
-use crate::store::{self, idempotency::Claim, incidents::Incident, journal::Kind};
+use crate::store::{
+    self,
+    idempotency::Claim,
+    incidents::Incident,
+    journal::{Kind, Subject},
+};
 
 /// Most characters in a description, a comment or resolution notes.
 pub const MAX_TEXT: usize = 100_000;
@@ -103,7 +108,7 @@ impl IncidentView {
             category: incident.category,
             assignment_group: incident.assignment_group,
             assignee: incident.assignee,
-            problem: None,
+            problem: incident.problem,
             parent: incident.parent,
             major: incident.major,
             resolution_code: incident.resolution_code,
@@ -270,7 +275,7 @@ pub struct IncidentPatch {
 }
 
 /// Distinguishes a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -469,7 +474,7 @@ pub async fn create(
     store::journal::append(
         &mut tx,
         store::journal::NewEntry {
-            incident_id: id,
+            subject: Subject::Incident(id),
             author_id: Some(actor.id),
             kind: Kind::Change,
             body: Some("created"),
@@ -487,7 +492,7 @@ pub async fn create(
     Ok(Created::New(view))
 }
 
-fn level(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Level {
+pub(super) fn level(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Level {
     value
         .map_or(Some(Level::Medium), |v| {
             invalid.check(field, Level::parse(v))
@@ -510,27 +515,27 @@ fn category(invalid: &mut Invalid, value: Option<&str>) -> Option<Option<String>
 
 // ------------------------------------------------------------------ references
 
-struct RefInput<'a> {
-    caller: Option<&'a str>,
-    service: Option<&'a str>,
-    assignment_group: Option<&'a str>,
-    assignee: Option<&'a str>,
-    parent: Option<&'a str>,
+pub(super) struct RefInput<'a> {
+    pub(super) caller: Option<&'a str>,
+    pub(super) service: Option<&'a str>,
+    pub(super) assignment_group: Option<&'a str>,
+    pub(super) assignee: Option<&'a str>,
+    pub(super) parent: Option<&'a str>,
 }
 
 /// The ids behind the keys, e-mails and numbers a request names. For each: `None` not given,
 /// `Some(None)` cleared, `Some(Some(id))` set.
 #[derive(Default)]
-struct References {
+pub(super) struct References {
     caller_given: bool,
     caller_email: Option<String>,
     caller_id: Option<Uuid>,
-    service_id: Option<Option<Uuid>>,
-    service_key: Option<String>,
-    group_id: Option<Option<Uuid>>,
-    group_key: Option<String>,
-    assignee_id: Option<Option<Uuid>>,
-    assignee_email: Option<String>,
+    pub(super) service_id: Option<Option<Uuid>>,
+    pub(super) service_key: Option<String>,
+    pub(super) group_id: Option<Option<Uuid>>,
+    pub(super) group_key: Option<String>,
+    pub(super) assignee_id: Option<Option<Uuid>>,
+    pub(super) assignee_email: Option<String>,
     parent_id: Option<Option<Uuid>>,
     parent_number: Option<String>,
 }
@@ -542,7 +547,7 @@ fn given(value: Option<&str>) -> Option<Option<&str>> {
 impl References {
     /// Looks up every reference; unknown or unusable ones are recorded on their field.
     /// `this` is the incident being changed, for the parent checks.
-    async fn resolve(
+    pub(super) async fn resolve(
         conn: &mut PgConnection,
         invalid: &mut Invalid,
         input: RefInput<'_>,
@@ -721,7 +726,7 @@ pub async fn update(
     store::journal::append(
         &mut tx,
         store::journal::NewEntry {
-            incident_id: after.id,
+            subject: Subject::Incident(after.id),
             author_id: Some(actor.id),
             kind: Kind::Change,
             body: None,
@@ -936,7 +941,7 @@ pub async fn transition(
     store::journal::append(
         &mut tx,
         store::journal::NewEntry {
-            incident_id: after.id,
+            subject: Subject::Incident(after.id),
             author_id: Some(actor.id),
             kind: Kind::Transition,
             body: body.as_deref(),
@@ -1009,7 +1014,7 @@ pub async fn comment(
     let entry = store::journal::append(
         &mut tx,
         store::journal::NewEntry {
-            incident_id: incident.id,
+            subject: Subject::Incident(incident.id),
             author_id: Some(actor.id),
             kind,
             body: Some(&body),
@@ -1082,7 +1087,7 @@ impl ListQuery {
     }
 }
 
-fn bad_parameter(field: &str, key: &'static str) -> AppError {
+pub(super) fn bad_parameter(field: &str, key: &'static str) -> AppError {
     AppError::InvalidParameter(FieldError::new(field, key))
 }
 
@@ -1148,8 +1153,16 @@ pub async fn list(
                 .id,
         );
     }
-    if query.problem.is_some() {
-        return Err(bad_parameter("problem", "error.unknown_problem"));
+    if let Some(number) = &query.problem {
+        let found = match crate::domain::problem::ProblemNumber::parse(number) {
+            Ok(number) => store::problems::find_by_number(&mut conn, number.as_str()).await?,
+            Err(_) => None,
+        };
+        filter.problem_id = Some(
+            found
+                .ok_or_else(|| bad_parameter("problem", "error.unknown_problem"))?
+                .id,
+        );
     }
     if let Some(since) = &query.updated_since {
         filter.updated_since = Some(
@@ -1267,6 +1280,60 @@ fn csv_cell(value: &str) -> String {
     } else {
         value
     }
+}
+
+// ------------------------------------------------------------------ from problem management
+
+/// Resolves a linked incident because its problem was resolved, in the problem's transaction
+/// (the incident's row is locked by the caller). `false` when the incident is not in a state
+/// that can be resolved (already resolved, closed, canceled).
+pub(super) async fn resolve_by_problem(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    incident_id: Uuid,
+    notes: &str,
+) -> AppResult<bool> {
+    let before = store::incidents::find_by_id(conn, incident_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !before.state.is_open() {
+        return Ok(false);
+    }
+    let request = TransitionRequest {
+        to: IncidentState::Resolved.as_str().to_owned(),
+        resolution_code: Some(ResolutionCode::SolvedByProblem.as_str().to_owned()),
+        resolution_notes: Some(notes.to_owned()),
+        ..TransitionRequest::default()
+    };
+    let planned = incident::plan_transition(before.state, &request)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
+    let mut after = before.clone();
+    let now = jiff::Timestamp::now();
+    after.state = planned.to;
+    after.hold_reason = None;
+    after.resolution_code = Some(ResolutionCode::SolvedByProblem);
+    after.resolution_notes = Some(notes.to_owned());
+    after.resolved_at = Some(now);
+    if after.responded_at.is_none() {
+        after.responded_at = Some(now);
+    }
+    if !store::incidents::update(conn, &after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "incident changed under its row lock"
+        )));
+    }
+    store::journal::append(
+        conn,
+        store::journal::NewEntry {
+            subject: Subject::Incident(incident_id),
+            author_id: Some(actor.id),
+            kind: Kind::Transition,
+            body: Some(notes),
+            changes: Some(Value::Object(changes(Some(&before), &after))),
+        },
+    )
+    .await?;
+    Ok(true)
 }
 
 #[cfg(test)]

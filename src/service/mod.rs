@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod incidents;
+pub mod problems;
 pub mod reference;
 pub mod users;
 pub mod views;

@@ -28,6 +28,8 @@ pub struct Incident {
     pub assignee: Option<String>,
     pub parent_id: Option<Uuid>,
     pub parent: Option<String>,
+    pub problem_id: Option<Uuid>,
+    pub problem: Option<String>,
     pub major: bool,
     pub resolution_code: Option<ResolutionCode>,
     pub resolution_notes: Option<String>,
@@ -65,6 +67,8 @@ struct IncidentRow {
     assignee: Option<String>,
     parent_id: Option<Uuid>,
     parent: Option<String>,
+    problem_id: Option<Uuid>,
+    problem: Option<String>,
     major: bool,
     resolution_code: Option<String>,
     resolution_notes: Option<String>,
@@ -119,6 +123,8 @@ impl TryFrom<IncidentRow> for Incident {
             assignee: row.assignee,
             parent_id: row.parent_id,
             parent: row.parent,
+            problem_id: row.problem_id,
+            problem: row.problem,
             major: row.major,
             resolution_notes: row.resolution_notes,
             response_due: ts(row.response_due),
@@ -138,7 +144,7 @@ impl TryFrom<IncidentRow> for Incident {
 const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
-     i.parent_id, p.number as parent, i.major, i.resolution_code, i.resolution_notes, \
+     i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.major, i.resolution_code, i.resolution_notes, \
      i.response_due, i.resolution_due, i.responded_at, i.reassignment_count, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
 
@@ -150,6 +156,7 @@ const JOINS: &str = " \
      left join groups g on g.id = i.assignment_group_id \
      left join users a on a.id = i.assignee_id \
      left join incidents p on p.id = i.parent_id \
+     left join problems pr on pr.id = i.problem_id \
      join users o on o.id = i.opened_by_id";
 
 /// The fields of a new incident.
@@ -351,6 +358,7 @@ pub struct Filter {
     /// `Some(None)`: unassigned incidents only.
     pub assignee_id: Option<Option<Uuid>>,
     pub service_id: Option<Uuid>,
+    pub problem_id: Option<Uuid>,
     pub text: Option<String>,
     pub updated_since: Option<jiff::Timestamp>,
 }
@@ -506,6 +514,9 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
     if let Some(service) = filter.service_id {
         q.push(" and i.service_id = ").push_bind(service);
     }
+    if let Some(problem) = filter.problem_id {
+        q.push(" and i.problem_id = ").push_bind(problem);
+    }
     if let Some(since) = filter.updated_since {
         q.push(" and i.updated_at >= ")
             .push_bind(jiff_sqlx::Timestamp::from(since));
@@ -524,7 +535,7 @@ fn push_tsquery(q: &mut QueryBuilder<Postgres>, tsquery: &str) {
 /// What a person typed as a tsquery matching German or English word forms, as text. Bound as
 /// a constant, it lets the planner estimate from the index's statistics how many rows match,
 /// and so choose the GIN index for rare words and the recency index for common ones.
-async fn as_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
+pub async fn as_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
     sqlx::query_scalar(
         "select (websearch_to_tsquery('german', $1) || websearch_to_tsquery('english', $1))::text",
     )
@@ -547,4 +558,42 @@ struct IncidentRowWithRank {
     #[sqlx(flatten)]
     incident: IncidentRow,
     rank: f32,
+}
+
+/// Links the incident to a problem (or unlinks it with `None`): a change like any other, so
+/// the version moves on.
+pub async fn set_problem(
+    conn: &mut PgConnection,
+    id: Uuid,
+    problem_id: Option<Uuid>,
+) -> sqlx::Result<()> {
+    sqlx::query("update incidents set problem_id = $2, updated_at = now(), version = version + 1 where id = $1")
+        .bind(id)
+        .bind(problem_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Locks and returns the incidents linked to a problem, those waiting for it first.
+pub async fn lock_linked(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from incidents where problem_id = $1 \
+         order by (hold_reason = 'awaiting_problem') desc nulls last, opened_at, id for update",
+    )
+    .bind(problem_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Any word of `text` as a tsquery (German or English forms): for finding known errors that
+/// share words with an incident, best match first.
+pub async fn as_any_word_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
+    sqlx::query_scalar(
+        "select coalesce(nullif(replace((plainto_tsquery('german', $1) || plainto_tsquery('english', $1))::text, \
+         ' & ', ' | '), ''), '')",
+    )
+    .bind(text)
+    .fetch_one(conn)
+    .await
 }

@@ -1,4 +1,5 @@
-//! The journal: append-only history of every incident. PostgreSQL refuses updates and deletes.
+//! The journal: append-only history of every incident and problem. PostgreSQL refuses
+//! updates and deletes.
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -39,8 +40,15 @@ pub struct EntryRow {
     pub changes: Option<serde_json::Value>,
 }
 
+/// What an entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Incident(Uuid),
+    Problem(Uuid),
+}
+
 pub struct NewEntry<'a> {
-    pub incident_id: Uuid,
+    pub subject: Subject,
     pub author_id: Option<Uuid>,
     pub kind: Kind,
     pub body: Option<&'a str>,
@@ -52,9 +60,17 @@ const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_nam
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
     let id: i64 = sqlx::query_scalar(
-        "insert into journal_entries (incident_id, author_id, kind, body, changes) values ($1, $2, $3, $4, $5) returning id",
+        "insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
+         values ($1, $2, $3, $4, $5, $6) returning id",
     )
-    .bind(entry.incident_id)
+    .bind(match entry.subject {
+        Subject::Incident(id) => Some(id),
+        Subject::Problem(_) => None,
+    })
+    .bind(match entry.subject {
+        Subject::Problem(id) => Some(id),
+        Subject::Incident(_) => None,
+    })
     .bind(entry.author_id)
     .bind(entry.kind.as_str())
     .bind(entry.body)
@@ -74,6 +90,14 @@ pub async fn for_incident(
 ) -> sqlx::Result<Vec<EntryRow>> {
     sqlx::query_as(&format!("{SELECT} where j.incident_id = $1 order by j.id"))
         .bind(incident_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// The whole history of a problem, oldest first.
+pub async fn for_problem(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Result<Vec<EntryRow>> {
+    sqlx::query_as(&format!("{SELECT} where j.problem_id = $1 order by j.id"))
+        .bind(problem_id)
         .fetch_all(conn)
         .await
 }

@@ -245,6 +245,19 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_render_offline() {
         ("/api/v1/incidents/{number}/transitions", &["post"]),
         ("/api/v1/incidents/{number}/comments", &["post"]),
         ("/api/v1/incidents/{number}/journal", &["get"]),
+        ("/api/v1/incidents/{number}/problem", &["post"]),
+        ("/api/v1/incidents/{number}/suggestions", &["get"]),
+        ("/api/v1/problems", &["get", "post"]),
+        ("/api/v1/problems/{number}", &["get", "patch"]),
+        ("/api/v1/problems/{number}/transitions", &["post"]),
+        ("/api/v1/problems/{number}/comments", &["post"]),
+        ("/api/v1/problems/{number}/journal", &["get"]),
+        ("/api/v1/problems/{number}/incidents", &["get", "post"]),
+        (
+            "/api/v1/problems/{number}/incidents/{incident}",
+            &["delete"],
+        ),
+        ("/api/v1/known-errors", &["get"]),
     ] {
         for method in methods {
             assert!(
@@ -266,6 +279,9 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_render_offline() {
         "IncidentPatch",
         "TransitionInput",
         "JournalView",
+        "ProblemView",
+        "ProblemPatch",
+        "ProblemTransitionInput",
     ] {
         assert!(schemas.contains_key(schema), "schema {schema}");
     }

@@ -14,5 +14,6 @@ mod helpers;
 mod incident_pages;
 mod incidents;
 mod plans;
+mod problems;
 mod reference;
 mod web;

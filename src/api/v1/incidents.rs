@@ -35,7 +35,7 @@ fn with_etag(status: StatusCode, view: &IncidentView) -> Response {
 }
 
 /// A created resource, or the stored answer to a retried `Idempotency-Key`.
-fn created<T: serde::Serialize>(
+pub(super) fn created<T: serde::Serialize>(
     created: Created<T>,
     location: impl Fn(&serde_json::Value) -> Option<String>,
 ) -> AppResult<Response> {
@@ -59,7 +59,7 @@ fn created<T: serde::Serialize>(
     Ok(response)
 }
 
-fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
+pub(super) fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
     key.0.map(|key| Idempotency {
         key,
         request_hash: hash,

@@ -1,6 +1,7 @@
 //! `/api/v1`: each module builds its own router with full paths; they are merged here.
 
 pub mod incidents;
+pub mod problems;
 pub mod reference;
 pub mod tokens;
 pub mod users;
@@ -16,6 +17,7 @@ use crate::app::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(incidents::router())
+        .merge(problems::router())
         .merge(reference::router())
         .merge(users::router())
         .merge(tokens::router())

@@ -1,0 +1,351 @@
+//! Problems: numbers and the workflow. Pure rules, no I/O. The table mirrors "Problems" in
+//! API.md: a change here changes the public contract.
+
+use serde::{Deserialize, Serialize};
+
+use super::{FieldError, Invalid};
+
+/// `PRB` followed by 7 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProblemNumber(String);
+
+impl ProblemNumber {
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        let value = value.trim().to_ascii_uppercase();
+        let digits = value.strip_prefix("PRB").ok_or("error.problem_number")?;
+        if digits.len() == 7 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(value))
+        } else {
+            Err("error.problem_number")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemState {
+    New,
+    Assessment,
+    RootCauseAnalysis,
+    FixInProgress,
+    Resolved,
+    Closed,
+}
+
+impl ProblemState {
+    pub const ALL: [ProblemState; 6] = [
+        ProblemState::New,
+        ProblemState::Assessment,
+        ProblemState::RootCauseAnalysis,
+        ProblemState::FixInProgress,
+        ProblemState::Resolved,
+        ProblemState::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemState::New => "new",
+            ProblemState::Assessment => "assessment",
+            ProblemState::RootCauseAnalysis => "root_cause_analysis",
+            ProblemState::FixInProgress => "fix_in_progress",
+            ProblemState::Resolved => "resolved",
+            ProblemState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value.trim())
+            .ok_or("error.problem_state")
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ProblemState::New => "problem_state.new",
+            ProblemState::Assessment => "problem_state.assessment",
+            ProblemState::RootCauseAnalysis => "problem_state.root_cause_analysis",
+            ProblemState::FixInProgress => "problem_state.fix_in_progress",
+            ProblemState::Resolved => "problem_state.resolved",
+            ProblemState::Closed => "problem_state.closed",
+        }
+    }
+
+    /// The workflow table: where a problem may go from here.
+    pub fn allowed_next(self) -> &'static [ProblemState] {
+        use ProblemState::{Assessment, Closed, FixInProgress, New, Resolved, RootCauseAnalysis};
+        match self {
+            New => &[Assessment, Closed],
+            Assessment => &[RootCauseAnalysis, Closed],
+            RootCauseAnalysis => &[FixInProgress, Resolved, Closed],
+            FixInProgress => &[Resolved],
+            Resolved => &[Closed, RootCauseAnalysis],
+            Closed => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemResolution {
+    FixApplied,
+    RiskAccepted,
+    Duplicate,
+    Canceled,
+}
+
+impl ProblemResolution {
+    pub const ALL: [ProblemResolution; 4] = [
+        ProblemResolution::FixApplied,
+        ProblemResolution::RiskAccepted,
+        ProblemResolution::Duplicate,
+        ProblemResolution::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemResolution::FixApplied => "fix_applied",
+            ProblemResolution::RiskAccepted => "risk_accepted",
+            ProblemResolution::Duplicate => "duplicate",
+            ProblemResolution::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, &'static str> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == value.trim())
+            .ok_or("error.problem_resolution")
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ProblemResolution::FixApplied => "problem_resolution.fix_applied",
+            ProblemResolution::RiskAccepted => "problem_resolution.risk_accepted",
+            ProblemResolution::Duplicate => "problem_resolution.duplicate",
+            ProblemResolution::Canceled => "problem_resolution.canceled",
+        }
+    }
+}
+
+/// A requested state change, as sent.
+#[derive(Debug, Clone, Default)]
+pub struct ProblemTransitionRequest {
+    pub to: String,
+    pub resolution_code: Option<String>,
+    pub fix_notes: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What a permitted transition changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemTransition {
+    pub from: ProblemState,
+    pub to: ProblemState,
+    /// Set when resolving, or when closing early; cleared on reopen; kept on a later close.
+    pub resolution: Option<ProblemResolution>,
+    pub fix_notes: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemTransitionError {
+    NotAllowed {
+        from: ProblemState,
+        to: ProblemState,
+    },
+    Invalid(Vec<FieldError>),
+}
+
+/// Checks a transition against the workflow table and what each move needs.
+pub fn plan_transition(
+    from: ProblemState,
+    request: &ProblemTransitionRequest,
+) -> Result<ProblemTransition, ProblemTransitionError> {
+    use ProblemState::{Closed, Resolved, RootCauseAnalysis};
+    let mut invalid = Invalid::default();
+    let Some(to) = invalid.check("to", ProblemState::parse(&request.to)) else {
+        return Err(ProblemTransitionError::Invalid(invalid.0));
+    };
+    if !from.allowed_next().contains(&to) {
+        return Err(ProblemTransitionError::NotAllowed { from, to });
+    }
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut transition = ProblemTransition {
+        from,
+        to,
+        resolution: None,
+        fix_notes: text(&request.fix_notes),
+        reason: text(&request.reason),
+    };
+    let code = |invalid: &mut Invalid| {
+        if let Some(code) = request.resolution_code.as_deref() {
+            invalid.check("resolution_code", ProblemResolution::parse(code))
+        } else {
+            invalid.add("resolution_code", "error.required");
+            None
+        }
+    };
+    match (from, to) {
+        (Resolved, Closed) => {}
+        // Closing early: only as canceled or duplicate.
+        (_, Closed) => {
+            transition.resolution = code(&mut invalid);
+            if transition.resolution.is_some_and(|c| {
+                !matches!(
+                    c,
+                    ProblemResolution::Canceled | ProblemResolution::Duplicate
+                )
+            }) {
+                invalid.add("resolution_code", "error.close_early");
+            }
+        }
+        (_, Resolved) => {
+            transition.resolution = code(&mut invalid);
+            if transition.fix_notes.is_none() {
+                invalid.add("fix_notes", "error.required");
+            }
+        }
+        (Resolved, RootCauseAnalysis) if transition.reason.is_none() => {
+            invalid.add("reason", "error.reopen_reason");
+        }
+        _ => {}
+    }
+    for (field, value) in [
+        ("fix_notes", &transition.fix_notes),
+        ("reason", &transition.reason),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 100_000) {
+            invalid.add(field, "error.too_long");
+        }
+    }
+    invalid
+        .finish(|| transition)
+        .map_err(|i| ProblemTransitionError::Invalid(i.0))
+}
+
+/// A problem may be marked a known error only with a root cause and a workaround.
+pub fn check_known_error(
+    known_error: bool,
+    root_cause: Option<&str>,
+    workaround: Option<&str>,
+) -> Vec<FieldError> {
+    let blank = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
+    let mut errors = Vec::new();
+    if known_error {
+        if blank(root_cause) {
+            errors.push(FieldError::new("root_cause", "error.known_error_needs"));
+        }
+        if blank(workaround) {
+            errors.push(FieldError::new("workaround", "error.known_error_needs"));
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ProblemState::*;
+
+    fn full(to: &str) -> ProblemTransitionRequest {
+        ProblemTransitionRequest {
+            to: to.to_owned(),
+            resolution_code: Some("canceled".to_owned()),
+            fix_notes: Some("Patched the gateway.".to_owned()),
+            reason: Some("It came back.".to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_workflow_table_allows_exactly_the_listed_moves() {
+        let allowed = [
+            (New, vec![Assessment, Closed]),
+            (Assessment, vec![RootCauseAnalysis, Closed]),
+            (RootCauseAnalysis, vec![FixInProgress, Resolved, Closed]),
+            (FixInProgress, vec![Resolved]),
+            (Resolved, vec![Closed, RootCauseAnalysis]),
+            (Closed, vec![]),
+        ];
+        for (from, targets) in allowed {
+            for to in ProblemState::ALL {
+                let result = plan_transition(from, &full(to.as_str()));
+                if targets.contains(&to) {
+                    assert!(result.is_ok(), "{from:?} -> {to:?}: {result:?}");
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(ProblemTransitionError::NotAllowed { from, to }),
+                        "{from:?} -> {to:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn fields(from: ProblemState, request: &ProblemTransitionRequest) -> Vec<String> {
+        match plan_transition(from, request) {
+            Err(ProblemTransitionError::Invalid(errors)) => {
+                errors.into_iter().map(|e| e.field).collect()
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_move_names_what_it_needs() {
+        let bare = |to: &str| ProblemTransitionRequest {
+            to: to.to_owned(),
+            ..Default::default()
+        };
+        assert_eq!(fields(New, &bare("closed")), ["resolution_code"]);
+        let fixed = ProblemTransitionRequest {
+            resolution_code: Some("fix_applied".into()),
+            ..bare("closed")
+        };
+        assert_eq!(
+            fields(Assessment, &fixed),
+            ["resolution_code"],
+            "closing early is only canceled or duplicate"
+        );
+        assert_eq!(
+            fields(RootCauseAnalysis, &bare("resolved")),
+            ["resolution_code", "fix_notes"]
+        );
+        assert_eq!(fields(Resolved, &bare("root_cause_analysis")), ["reason"]);
+        assert!(
+            plan_transition(Resolved, &bare("closed")).is_ok(),
+            "closing a resolved problem needs nothing"
+        );
+    }
+
+    #[test]
+    fn known_errors_need_a_root_cause_and_a_workaround() {
+        assert!(check_known_error(false, None, None).is_empty());
+        assert!(check_known_error(true, Some("Expired certificate"), Some("Reconnect")).is_empty());
+        let names: Vec<String> = check_known_error(true, Some(" "), None)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(names, ["root_cause", "workaround"]);
+    }
+
+    #[test]
+    fn numbers_are_prb_and_seven_digits() {
+        assert_eq!(
+            ProblemNumber::parse("prb0000007").unwrap().as_str(),
+            "PRB0000007"
+        );
+        assert!(ProblemNumber::parse("INC0000007").is_err());
+    }
+}

@@ -1,0 +1,318 @@
+//! Problems: reading, writing (with the optimistic `version`), lists and known-error search.
+
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::incident::Level;
+use crate::domain::problem::{ProblemResolution, ProblemState};
+
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub state: ProblemState,
+    pub known_error: bool,
+    pub root_cause: Option<String>,
+    pub workaround: Option<String>,
+    pub resolution_code: Option<ProblemResolution>,
+    pub fix_notes: Option<String>,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub service_id: Option<Uuid>,
+    pub service: Option<String>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignment_group: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub incident_count: i64,
+    pub opened_by: String,
+    pub opened_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub closed_at: Option<jiff::Timestamp>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProblemRow {
+    id: Uuid,
+    number: String,
+    title: String,
+    description: String,
+    state: String,
+    known_error: bool,
+    root_cause: Option<String>,
+    workaround: Option<String>,
+    resolution_code: Option<String>,
+    fix_notes: Option<String>,
+    impact: String,
+    urgency: String,
+    priority: i16,
+    service_id: Option<Uuid>,
+    service: Option<String>,
+    assignment_group_id: Option<Uuid>,
+    assignment_group: Option<String>,
+    assignee_id: Option<Uuid>,
+    assignee: Option<String>,
+    incident_count: i64,
+    opened_by: String,
+    opened_at: jiff_sqlx::Timestamp,
+    updated_at: jiff_sqlx::Timestamp,
+    resolved_at: Option<jiff_sqlx::Timestamp>,
+    closed_at: Option<jiff_sqlx::Timestamp>,
+    version: i64,
+}
+
+fn decode<T>(what: &str, value: &str, parsed: Result<T, &'static str>) -> sqlx::Result<T> {
+    parsed.map_err(|_| sqlx::Error::Decode(format!("bad {what} {value:?} in problems").into()))
+}
+
+impl TryFrom<ProblemRow> for Problem {
+    type Error = sqlx::Error;
+
+    fn try_from(row: ProblemRow) -> sqlx::Result<Self> {
+        let ts = |t: Option<jiff_sqlx::Timestamp>| t.map(jiff_sqlx::Timestamp::to_jiff);
+        Ok(Problem {
+            state: decode("state", &row.state, ProblemState::parse(&row.state))?,
+            resolution_code: row
+                .resolution_code
+                .as_deref()
+                .map(|r| decode("resolution_code", r, ProblemResolution::parse(r)))
+                .transpose()?,
+            impact: decode("impact", &row.impact, Level::parse(&row.impact))?,
+            urgency: decode("urgency", &row.urgency, Level::parse(&row.urgency))?,
+            id: row.id,
+            number: row.number,
+            title: row.title,
+            description: row.description,
+            known_error: row.known_error,
+            root_cause: row.root_cause,
+            workaround: row.workaround,
+            fix_notes: row.fix_notes,
+            priority: row.priority,
+            service_id: row.service_id,
+            service: row.service,
+            assignment_group_id: row.assignment_group_id,
+            assignment_group: row.assignment_group,
+            assignee_id: row.assignee_id,
+            assignee: row.assignee,
+            incident_count: row.incident_count,
+            opened_by: row.opened_by,
+            opened_at: row.opened_at.to_jiff(),
+            updated_at: row.updated_at.to_jiff(),
+            resolved_at: ts(row.resolved_at),
+            closed_at: ts(row.closed_at),
+            version: row.version,
+        })
+    }
+}
+
+const COLUMNS: &str = "p.id, p.number, p.title, p.description, p.state, p.known_error, p.root_cause, p.workaround, \
+     p.resolution_code, p.fix_notes, p.impact, p.urgency, p.priority, p.service_id, s.key as service, \
+     p.assignment_group_id, g.key as assignment_group, p.assignee_id, a.email as assignee, \
+     (select count(*) from incidents i where i.problem_id = p.id) as incident_count, \
+     o.email as opened_by, p.opened_at, p.updated_at, p.resolved_at, p.closed_at, p.version";
+
+const FROM: &str = " from problems p \
+     left join services s on s.id = p.service_id \
+     left join groups g on g.id = p.assignment_group_id \
+     left join users a on a.id = p.assignee_id \
+     join users o on o.id = p.opened_by_id";
+
+pub struct NewProblem<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub service_id: Option<Uuid>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub opened_by_id: Uuid,
+}
+
+pub async fn insert(conn: &mut PgConnection, new: &NewProblem<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into problems (id, title, description, impact, urgency, priority, service_id, assignment_group_id, \
+         assignee_id, opened_by_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(new.title)
+    .bind(new.description)
+    .bind(new.impact.as_str())
+    .bind(new.urgency.as_str())
+    .bind(new.priority)
+    .bind(new.service_id)
+    .bind(new.assignment_group_id)
+    .bind(new.assignee_id)
+    .bind(new.opened_by_id)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<Problem>> {
+    let row: Option<ProblemRow> =
+        sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.number = $1"))
+            .bind(number)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Problem::try_from).transpose()
+}
+
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Problem>> {
+    let row: Option<ProblemRow> =
+        sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    row.map(Problem::try_from).transpose()
+}
+
+/// Locks the problem's row until the transaction ends.
+pub async fn lock_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<Problem>> {
+    let id: Option<Uuid> =
+        sqlx::query_scalar("select id from problems where number = $1 for update")
+            .bind(number)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match id {
+        Some(id) => find_by_id(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Writes `problem` back over version `expected`; `false` when the version moved on.
+pub async fn update(
+    conn: &mut PgConnection,
+    problem: &Problem,
+    expected: i64,
+) -> sqlx::Result<bool> {
+    let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
+    let done = sqlx::query(
+        "update problems set title = $2, description = $3, state = $4, known_error = $5, root_cause = $6, \
+         workaround = $7, resolution_code = $8, fix_notes = $9, impact = $10, urgency = $11, priority = $12, \
+         service_id = $13, assignment_group_id = $14, assignee_id = $15, resolved_at = $16, closed_at = $17, \
+         updated_at = now(), version = version + 1 where id = $1 and version = $18",
+    )
+    .bind(problem.id)
+    .bind(&problem.title)
+    .bind(&problem.description)
+    .bind(problem.state.as_str())
+    .bind(problem.known_error)
+    .bind(&problem.root_cause)
+    .bind(&problem.workaround)
+    .bind(problem.resolution_code.map(ProblemResolution::as_str))
+    .bind(&problem.fix_notes)
+    .bind(problem.impact.as_str())
+    .bind(problem.urgency.as_str())
+    .bind(problem.priority)
+    .bind(problem.service_id)
+    .bind(problem.assignment_group_id)
+    .bind(problem.assignee_id)
+    .bind(ts(problem.resolved_at))
+    .bind(ts(problem.closed_at))
+    .bind(expected)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the problem active without changing it (a comment, a link).
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update problems set updated_at = now() where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<ProblemState>,
+    pub known_error: Option<bool>,
+    pub service_id: Option<Uuid>,
+    pub assignment_group_id: Option<Uuid>,
+    /// A tsquery (see `incidents::as_tsquery`).
+    pub tsquery: Option<String>,
+}
+
+/// Problems newest first after `(updated_at, id)`; `limit + 1` rows at most.
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Problem>> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("select {COLUMNS}{FROM} where true"));
+    if !filter.states.is_empty() {
+        let states: Vec<String> = filter
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        q.push(format!(" and p.state in ({})", states.join(", ")));
+    }
+    if let Some(known) = filter.known_error {
+        q.push(" and p.known_error = ").push_bind(known);
+    }
+    if let Some(service) = filter.service_id {
+        q.push(" and p.service_id = ").push_bind(service);
+    }
+    if let Some(group) = filter.assignment_group_id {
+        q.push(" and p.assignment_group_id = ").push_bind(group);
+    }
+    if let Some(tsquery) = &filter.tsquery {
+        q.push(" and p.doc_vector @@ (")
+            .push_bind(tsquery.clone())
+            .push("::tsquery)");
+    }
+    if let Some((at, id)) = after {
+        q.push(" and (p.updated_at, p.id) < (")
+            .push_bind(jiff_sqlx::Timestamp::from(at))
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    q.push(" order by p.updated_at desc, p.id desc limit ")
+        .push_bind(limit + 1);
+    let rows: Vec<ProblemRow> = q.build_query_as().fetch_all(conn).await?;
+    rows.into_iter().map(Problem::try_from).collect()
+}
+
+/// Known errors matching a tsquery, best match first.
+pub async fn known_errors(
+    conn: &mut PgConnection,
+    tsquery: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<(Problem, f32)>> {
+    #[derive(sqlx::FromRow)]
+    struct Ranked {
+        #[sqlx(flatten)]
+        problem: ProblemRow,
+        rank: f32,
+    }
+    let rows: Vec<Ranked> = sqlx::query_as(&format!(
+        "select {COLUMNS}, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank{FROM} \
+         where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
+         order by rank desc, p.updated_at desc limit $2"
+    ))
+    .bind(tsquery)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((Problem::try_from(r.problem)?, r.rank)))
+        .collect()
+}

@@ -1,0 +1,875 @@
+//! Problem management through the API: the workflow, known errors, links, and what flows
+//! from a problem to its incidents.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+struct Desk {
+    agent: String,
+    manager: String,
+}
+
+async fn desk(app: &TestApp) -> Desk {
+    app.create_group("service-desk", "IT").await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let manager = app
+        .user_with_token("pm@example.com", "problem_manager")
+        .await;
+    for email in ["agent@example.com", "pm@example.com"] {
+        app.patch(
+            &app.admin_token,
+            &format!("/api/v1/users/{email}"),
+            json!({"groups": ["service-desk"]}),
+        )
+        .await;
+    }
+    Desk { agent, manager }
+}
+
+async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let res = app.post(token, path, body).await;
+    assert_eq!(res.status(), 201, "{path}");
+    res.json().await.unwrap()
+}
+
+fn number(v: &Value) -> String {
+    v["number"].as_str().unwrap().to_owned()
+}
+
+async fn move_problem(app: &TestApp, token: &str, number: &str, body: Value) -> reqwest::Response {
+    app.post(
+        token,
+        &format!("/api/v1/problems/{number}/transitions"),
+        body,
+    )
+    .await
+}
+
+async fn journal(app: &TestApp, path: &str) -> Vec<Value> {
+    app.get(&app.admin_token, &format!("{path}/journal"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Drives a new problem into `state`.
+async fn in_state(app: &TestApp, desk: &Desk, state: &str) -> String {
+    let p = number(
+        &create(
+            app,
+            &desk.agent,
+            "/api/v1/problems",
+            json!({"title": format!("to {state}")}),
+        )
+        .await,
+    );
+    let path: &[Value] = match state {
+        "new" => &[],
+        "assessment" => &[json!({"to": "assessment"})],
+        "root_cause_analysis" => &[
+            json!({"to": "assessment"}),
+            json!({"to": "root_cause_analysis"}),
+        ],
+        "fix_in_progress" => &[
+            json!({"to": "assessment"}),
+            json!({"to": "root_cause_analysis"}),
+            json!({"to": "fix_in_progress"}),
+        ],
+        "resolved" => &[
+            json!({"to": "assessment"}),
+            json!({"to": "root_cause_analysis"}),
+            json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "Patched."}),
+        ],
+        "closed" => &[json!({"to": "closed", "resolution_code": "canceled"})],
+        other => panic!("{other}"),
+    };
+    for step in path {
+        assert_eq!(
+            move_problem(app, &desk.manager, &p, step.clone())
+                .await
+                .status(),
+            200,
+            "{state}: {step}"
+        );
+    }
+    p
+}
+
+#[tokio::test]
+async fn every_row_of_the_problem_workflow_is_allowed_or_refused_with_409() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let table = [
+        ("new", vec!["assessment", "closed"]),
+        ("assessment", vec!["root_cause_analysis", "closed"]),
+        (
+            "root_cause_analysis",
+            vec!["fix_in_progress", "resolved", "closed"],
+        ),
+        ("fix_in_progress", vec!["resolved"]),
+        ("resolved", vec!["closed", "root_cause_analysis"]),
+        ("closed", vec![]),
+    ];
+    let all = [
+        "new",
+        "assessment",
+        "root_cause_analysis",
+        "fix_in_progress",
+        "resolved",
+        "closed",
+    ];
+    for (from, allowed) in table {
+        for to in all {
+            let p = in_state(&app, &desk, from).await;
+            let body = json!({"to": to, "resolution_code": "duplicate", "fix_notes": "Fixed.", "reason": "Back again."});
+            let res = move_problem(&app, &desk.manager, &p, body).await;
+            if allowed.contains(&to) {
+                assert_eq!(res.status(), 200, "{from} -> {to}");
+            } else {
+                let body = problem(res, 409).await;
+                assert!(
+                    body["detail"].as_str().unwrap().contains(to),
+                    "{from} -> {to}"
+                );
+            }
+        }
+    }
+    let p = in_state(&app, &desk, "root_cause_analysis").await;
+    let body = problem(
+        move_problem(&app, &desk.manager, &p, json!({"to": "resolved"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["resolution_code", "fix_notes"]);
+    let body = problem(
+        move_problem(
+            &app,
+            &desk.manager,
+            &p,
+            json!({"to": "closed", "resolution_code": "fix_applied"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["resolution_code"]);
+    let resolved = in_state(&app, &desk, "resolved").await;
+    let body = problem(
+        move_problem(
+            &app,
+            &desk.manager,
+            &resolved,
+            json!({"to": "root_cause_analysis"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["reason"]);
+}
+
+#[tokio::test]
+async fn roles_agents_create_and_link_managers_move_and_set_root_causes() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let viewer = app.user_with_token("viewer@example.com", "viewer").await;
+    problem(
+        app.post(&viewer, "/api/v1/problems", json!({"title": "x"}))
+            .await,
+        403,
+    )
+    .await;
+    let p = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/problems",
+            json!({"title": "Mail queue stalls", "impact": "high"}),
+        )
+        .await,
+    );
+    assert_eq!(
+        app.get(&viewer, &format!("/api/v1/problems/{p}"))
+            .await
+            .status(),
+        200
+    );
+    problem(
+        move_problem(&app, &desk.agent, &p, json!({"to": "assessment"})).await,
+        403,
+    )
+    .await;
+    problem(
+        app.patch(
+            &desk.agent,
+            &format!("/api/v1/problems/{p}"),
+            json!({"root_cause": "A full disk"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let res = app
+        .patch(
+            &desk.agent,
+            &format!("/api/v1/problems/{p}"),
+            json!({"description": "Every morning at 9"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "agents may describe the problem");
+    let res = app
+        .patch(
+            &desk.manager,
+            &format!("/api/v1/problems/{p}"),
+            json!({"root_cause": "A full disk"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"3\"");
+}
+
+#[tokio::test]
+async fn a_known_error_needs_a_root_cause_and_a_workaround() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let p = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/problems",
+            json!({"title": "VPN certificate"}),
+        )
+        .await,
+    );
+    let path = format!("/api/v1/problems/{p}");
+    let body = problem(
+        app.patch(&desk.manager, &path, json!({"known_error": true}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["root_cause", "workaround"]);
+    let body = problem(
+        app.patch(
+            &desk.manager,
+            &path,
+            json!({"known_error": true, "root_cause": "Expired certificate"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["workaround"]);
+    let res = app.patch(&desk.manager, &path, json!({"known_error": true, "root_cause": "Expired certificate", "workaround": "Reconnect with the backup profile"})).await;
+    assert_eq!(res.status(), 200);
+    let body = problem(
+        app.patch(&desk.manager, &path, json!({"workaround": null}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        fields(&body),
+        ["workaround"],
+        "a known error keeps its workaround"
+    );
+    let stale = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&desk.manager)
+        .header("if-match", "\"1\"")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    assert_eq!(
+        stale.json::<Value>().await.unwrap()["known_error"],
+        true,
+        "412 carries the current problem"
+    );
+}
+
+#[tokio::test]
+async fn linking_writes_both_journals_and_an_incident_has_one_problem() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let a = number(&create(&app, &desk.agent, "/api/v1/problems", json!({"title": "A"})).await);
+    let b = number(&create(&app, &desk.agent, "/api/v1/problems", json!({"title": "B"})).await);
+    let inc = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Symptom"}),
+        )
+        .await,
+    );
+
+    let res = app
+        .post(
+            &desk.agent,
+            &format!("/api/v1/problems/{a}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["problem"], a);
+    let again = app
+        .post(
+            &desk.agent,
+            &format!("/api/v1/problems/{a}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+    assert_eq!(again.status(), 200, "linking twice is harmless");
+    let body = problem(
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/problems/{b}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(body["detail"].as_str().unwrap().contains(&a), "{body}");
+    let body = problem(
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/problems/{b}/incidents"),
+            json!({"incident": "INC9999999"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["incident"]);
+
+    let prb: Value = app
+        .get(&desk.agent, &format!("/api/v1/problems/{a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prb["incident_count"], 1);
+    let linked: Vec<Value> = app
+        .get(&desk.agent, &format!("/api/v1/problems/{a}/incidents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0]["number"], inc);
+    let listed: Value = app
+        .get(&desk.agent, &format!("/api/v1/incidents?problem={a}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["number"], inc);
+
+    let kinds = |entries: &[Value]| {
+        entries
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&journal(&app, &format!("/api/v1/incidents/{inc}")).await),
+        ["change", "link"]
+    );
+    assert_eq!(
+        kinds(&journal(&app, &format!("/api/v1/problems/{a}")).await),
+        ["change", "link"]
+    );
+
+    let res = app
+        .delete(
+            &desk.agent,
+            &format!("/api/v1/problems/{a}/incidents/{inc}"),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    problem(
+        app.delete(
+            &desk.agent,
+            &format!("/api/v1/problems/{a}/incidents/{inc}"),
+        )
+        .await,
+        404,
+    )
+    .await;
+    assert_eq!(
+        kinds(&journal(&app, &format!("/api/v1/incidents/{inc}")).await),
+        ["change", "link", "link"]
+    );
+    let res = app
+        .post(
+            &desk.agent,
+            &format!("/api/v1/problems/{b}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "free to link elsewhere now");
+}
+
+#[tokio::test]
+async fn a_problem_is_created_from_an_incident_with_its_fields_and_linked() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    app.post(
+        &app.admin_token,
+        "/api/v1/services",
+        json!({"key": "vpn", "name": "VPN"}),
+    )
+    .await;
+    let inc = create(&app, &desk.agent, "/api/v1/incidents", json!({"title": "VPN drops", "description": "Every 5 minutes", "service": "vpn", "impact": "high", "urgency": "low"})).await;
+    let res = app
+        .post(
+            &desk.agent,
+            &format!("/api/v1/incidents/{}/problem", number(&inc)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/api/v1/problems/PRB")
+    );
+    let prb: Value = res.json().await.unwrap();
+    for field in [
+        "title",
+        "description",
+        "service",
+        "impact",
+        "urgency",
+        "priority",
+    ] {
+        assert_eq!(prb[field], inc[field], "{field}");
+    }
+    assert_eq!(prb["incident_count"], 1);
+    let linked: Value = app
+        .get(&desk.agent, &format!("/api/v1/incidents/{}", number(&inc)))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(linked["problem"], prb["number"]);
+    problem(
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/incidents/{}/problem", number(&inc)),
+            json!({}),
+        )
+        .await,
+        409,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let p = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/problems",
+            json!({"title": "Printer spooler"}),
+        )
+        .await,
+    );
+    let open = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Cannot print"}),
+        )
+        .await,
+    );
+    let held = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Print queue stuck"}),
+        )
+        .await,
+    );
+    let closed = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Printed twice"}),
+        )
+        .await,
+    );
+    for inc in [&open, &held, &closed] {
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/problems/{p}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+    }
+    app.post(
+        &desk.agent,
+        &format!("/api/v1/incidents/{held}/transitions"),
+        json!({"to": "on_hold", "hold_reason": "awaiting_problem"}),
+    )
+    .await;
+    app.post(
+        &desk.agent,
+        &format!("/api/v1/incidents/{closed}/transitions"),
+        json!({"to": "canceled", "reason": "Duplicate call"}),
+    )
+    .await;
+
+    let res = app
+        .patch(
+            &desk.manager,
+            &format!("/api/v1/problems/{p}"),
+            json!({"workaround": "Restart the spooler service"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let system = |entries: Vec<Value>| {
+        entries
+            .into_iter()
+            .filter(|e| e["kind"] == "system")
+            .map(|e| e["body"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    for inc in [&open, &held] {
+        let notes = system(journal(&app, &format!("/api/v1/incidents/{inc}")).await);
+        assert_eq!(
+            notes,
+            [format!("Workaround from {p}: Restart the spooler service")],
+            "{inc}"
+        );
+    }
+    assert!(
+        system(journal(&app, &format!("/api/v1/incidents/{closed}")).await).is_empty(),
+        "none on a closed incident"
+    );
+
+    // Changed again: another entry; an incident linked later gets the current workaround at once.
+    app.patch(
+        &desk.manager,
+        &format!("/api/v1/problems/{p}"),
+        json!({"workaround": "Clear the queue, then restart the spooler"}),
+    )
+    .await;
+    assert_eq!(
+        system(journal(&app, &format!("/api/v1/incidents/{open}")).await).len(),
+        2
+    );
+    let late = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Late caller"}),
+        )
+        .await,
+    );
+    app.post(
+        &desk.agent,
+        &format!("/api/v1/problems/{p}/incidents"),
+        json!({"incident": late}),
+    )
+    .await;
+    assert_eq!(
+        system(journal(&app, &format!("/api/v1/incidents/{late}")).await),
+        [format!(
+            "Workaround from {p}: Clear the queue, then restart the spooler"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let p = in_state(&app, &desk, "root_cause_analysis").await;
+    let mut incidents = Vec::new();
+    for (title, step) in [
+        ("new one", None),
+        ("working", Some(json!({"to": "in_progress"}))),
+        (
+            "waiting",
+            Some(json!({"to": "on_hold", "hold_reason": "awaiting_problem"})),
+        ),
+        (
+            "done already",
+            Some(
+                json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Rebooted"}),
+            ),
+        ),
+    ] {
+        let inc = number(
+            &create(
+                &app,
+                &desk.agent,
+                "/api/v1/incidents",
+                json!({"title": title, "assignment_group": "service-desk"}),
+            )
+            .await,
+        );
+        if let Some(step) = step {
+            assert_eq!(
+                app.post(
+                    &desk.agent,
+                    &format!("/api/v1/incidents/{inc}/transitions"),
+                    step
+                )
+                .await
+                .status(),
+                200
+            );
+        }
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/problems/{p}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+        incidents.push(inc);
+    }
+    let res = move_problem(&app, &desk.manager, &p, json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "Replaced the switch"})).await;
+    assert_eq!(res.status(), 200);
+    for inc in &incidents[..3] {
+        let incident: Value = app
+            .get(&app.admin_token, &format!("/api/v1/incidents/{inc}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(incident["state"], "resolved", "{inc}");
+        assert_eq!(incident["resolution_code"], "solved_by_problem");
+        assert_eq!(
+            incident["resolution_notes"],
+            format!("Resolved by problem {p}: Replaced the switch")
+        );
+        assert_eq!(incident["hold_reason"], Value::Null);
+        let last = journal(&app, &format!("/api/v1/incidents/{inc}"))
+            .await
+            .pop()
+            .unwrap();
+        assert_eq!(last["kind"], "transition");
+    }
+    let untouched: Value = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{}", incidents[3]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        untouched["resolution_code"], "workaround",
+        "an incident resolved before keeps its own resolution"
+    );
+
+    // resolve_incidents: false leaves them alone.
+    let q = in_state(&app, &desk, "root_cause_analysis").await;
+    let inc = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "stays open"}),
+        )
+        .await,
+    );
+    app.post(
+        &desk.agent,
+        &format!("/api/v1/problems/{q}/incidents"),
+        json!({"incident": inc}),
+    )
+    .await;
+    let res = move_problem(&app, &desk.manager, &q, json!({"to": "resolved", "resolution_code": "risk_accepted", "fix_notes": "Living with it", "resolve_incidents": false})).await;
+    assert_eq!(res.status(), 200);
+    let incident: Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{inc}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incident["state"], "new");
+}
+
+#[tokio::test]
+async fn the_resolve_cascade_survives_a_concurrent_edit_of_a_linked_incident() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let p = in_state(&app, &desk, "root_cause_analysis").await;
+    let mut incidents = Vec::new();
+    for n in 0..10 {
+        let inc = number(
+            &create(
+                &app,
+                &desk.agent,
+                "/api/v1/incidents",
+                json!({"title": format!("Outage report {n}")}),
+            )
+            .await,
+        );
+        app.post(
+            &desk.agent,
+            &format!("/api/v1/problems/{p}/incidents"),
+            json!({"incident": inc}),
+        )
+        .await;
+        incidents.push(inc);
+    }
+    // An agent edits one linked incident while the problem is being resolved.
+    let edit = app
+        .api
+        .patch(app.url(&format!("/api/v1/incidents/{}", incidents[5])))
+        .bearer_auth(&desk.agent)
+        .json(&json!({"category": "network"}))
+        .send();
+    let resolve = app
+        .api
+        .post(app.url(&format!("/api/v1/problems/{p}/transitions")))
+        .bearer_auth(&desk.manager)
+        .json(&json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "Router firmware"}))
+        .send();
+    let (edit, resolve) = tokio::join!(edit, resolve);
+    assert_eq!(
+        edit.unwrap().status(),
+        200,
+        "the edit waits for the row, then applies"
+    );
+    assert_eq!(resolve.unwrap().status(), 200);
+    for inc in &incidents {
+        let incident: Value = app
+            .get(&app.admin_token, &format!("/api/v1/incidents/{inc}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(incident["state"], "resolved", "{inc} was not left behind");
+    }
+    let edited: Value = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{}", incidents[5]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(edited["category"], "network", "and the edit is not lost");
+}
+
+#[tokio::test]
+async fn known_errors_and_suggestions_match_german_and_english_word_forms() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let mut known = Vec::new();
+    for (title, root_cause, workaround) in [
+        (
+            "VPN-Verbindung bricht ab",
+            "Abgelaufenes Zertifikat",
+            "Mit dem Ersatzprofil verbinden",
+        ),
+        (
+            "Printers lose their queue",
+            "Spooler memory leak",
+            "Restart the spooler service",
+        ),
+    ] {
+        let p = number(
+            &create(
+                &app,
+                &desk.agent,
+                "/api/v1/problems",
+                json!({"title": title}),
+            )
+            .await,
+        );
+        let res = app
+            .patch(
+                &desk.manager,
+                &format!("/api/v1/problems/{p}"),
+                json!({"root_cause": root_cause, "workaround": workaround, "known_error": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        known.push(p);
+    }
+    create(
+        &app,
+        &desk.agent,
+        "/api/v1/problems",
+        json!({"title": "Printer driver crash (not a known error)"}),
+    )
+    .await;
+
+    let search = |q: &str| {
+        let path = format!("/api/v1/known-errors?q={}", q.replace(' ', "%20"));
+        let token = desk.agent.clone();
+        let app = &app;
+        async move {
+            let found: Vec<Value> = app.get(&token, &path).await.json().await.unwrap();
+            found
+                .iter()
+                .map(|p| {
+                    (
+                        p["number"].as_str().unwrap().to_owned(),
+                        p["workaround"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let found = search("Verbindungen").await;
+    assert_eq!(
+        found,
+        [(
+            known[0].clone(),
+            "Mit dem Ersatzprofil verbinden".to_owned()
+        )]
+    );
+    assert_eq!(
+        search("printer")
+            .await
+            .into_iter()
+            .map(|f| f.0)
+            .collect::<Vec<_>>(),
+        [known[1].clone()],
+        "only known errors"
+    );
+    assert!(search("").await.is_empty());
+
+    let inc = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/incidents",
+            json!({"title": "Keine VPN Verbindung seit heute"}),
+        )
+        .await,
+    );
+    let suggestions: Vec<Value> = app
+        .get(&desk.agent, &format!("/api/v1/incidents/{inc}/suggestions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        suggestions.first().map(|p| p["number"].clone()),
+        Some(json!(known[0]))
+    );
+}
