@@ -20,6 +20,7 @@ use crate::service::incidents::{
     self, CommentInput, Created, IncidentPatch, IncidentView, JournalView, ListQuery,
     NewIncidentInput, TransitionInput,
 };
+use crate::service::problems::{self, LinkInput, ProblemView};
 use crate::service::reference::{self, GroupView, ServiceView};
 use crate::service::{Actor, views};
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}", get(incident_page).post(update))
         .route("/incidents/{number}/transitions", post(transition))
         .route("/incidents/{number}/comments", post(comment))
+        .route("/incidents/suggest", get(suggest))
         .route("/lookup/people", get(lookup_people))
         .route("/lookup/assignees", get(lookup_assignees))
 }
@@ -473,6 +475,9 @@ async fn create(
         Ok(Created::New(view)) => {
             ctx.flash("success", ctx.tr.t1("flash.incident_created", &view.number))
                 .await?;
+            if let Some(known_error) = text(&fields, "apply_known_error") {
+                apply_known_error(&state, &ctx, &actor, &view.number, &known_error).await?;
+            }
             Ok(see_other(&format!("/incidents/{}", view.number)))
         }
         Ok(Created::Replayed { .. }) => Ok(see_other("/incidents")),
@@ -482,6 +487,79 @@ async fn create(
             new_page(&state, ctx, &actor, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
+}
+
+/// Links a just-logged incident to a known error and resolves it with the workaround: the
+/// caller is helped while still on the line. A failure is reported; the incident stays.
+async fn apply_known_error(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    number: &str,
+    problem: &str,
+) -> AppResult<()> {
+    let link = LinkInput {
+        incident: Some(number.to_owned()),
+    };
+    let result = match problems::link(&state.db, actor, problem, link).await {
+        Ok(_) => {
+            let known = problems::get(&state.db, actor, problem).await?;
+            let input = TransitionInput {
+                to: "resolved".to_owned(),
+                resolution_code: Some("workaround".to_owned()),
+                resolution_notes: Some(format!(
+                    "{}: {}",
+                    known.number,
+                    known.workaround.unwrap_or_default()
+                )),
+                ..TransitionInput::default()
+            };
+            incidents::transition(&state.db, actor, number, input, None)
+                .await
+                .map(|_| ())
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(()) => {
+            ctx.flash("success", ctx.tr.t1("flash.workaround_applied", problem))
+                .await
+        }
+        Err(error) => ctx.flash("error", error_text(&error, ctx)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents/suggestions.html")]
+struct SuggestionsFragment {
+    ctx: Ctx,
+    known_errors: Vec<ProblemView>,
+}
+
+#[derive(serde::Deserialize)]
+struct SuggestParams {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// Known errors matching what the agent is typing (htmx, debounced in the form).
+async fn suggest(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Query(params): Query<SuggestParams>,
+) -> AppResult<Response> {
+    let text = format!("{} {}", params.title, params.description);
+    let known_errors = if text.trim().chars().count() < 3 {
+        Vec::new()
+    } else {
+        problems::known_errors(&state.db, &actor, &text, 5).await?
+    };
+    Ok(render(
+        StatusCode::OK,
+        &SuggestionsFragment { ctx, known_errors },
+    ))
 }
 
 // ------------------------------------------------------------------ the incident page
@@ -498,6 +576,10 @@ struct IncidentPage {
     incident: IncidentView,
     journal: Vec<JournalView>,
     children: Vec<(String, String, String)>,
+    /// The linked problem, with its workaround.
+    problem: Option<ProblemView>,
+    /// Known errors matching this incident, offered while it has no problem.
+    suggestions: Vec<ProblemView>,
     groups: Vec<GroupView>,
     services: Vec<ServiceView>,
     assignable: Vec<(String, String)>,
@@ -659,7 +741,18 @@ async fn show(
     } else {
         incidents::assignable(&state.db, actor, &group).await?
     };
+    let problem = match &incident.problem {
+        Some(problem) => Some(problems::get(&state.db, actor, problem).await?),
+        None => None,
+    };
+    let suggestions = if problem.is_none() && incident.state.is_open() {
+        problems::suggestions(&state.db, actor, number).await?
+    } else {
+        Vec::new()
+    };
     let page = IncidentPage {
+        problem,
+        suggestions,
         children: incidents::children(&state.db, actor, number).await?,
         groups: reference::all_groups(&state.db, actor).await?,
         services: active_services(state, actor).await?,

@@ -7,6 +7,7 @@ pub mod context;
 pub mod form;
 pub mod home;
 pub mod incidents;
+pub mod problems;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(admin::router())
         .merge(incidents::router())
+        .merge(problems::router())
         .route("/static/{file}", get(static_file))
 }
 

@@ -345,3 +345,72 @@ async fn an_agent_logs_a_call_works_it_and_meets_a_colleagues_change_in_chromium
     wait_for_text(&client, "Switched the caller to the backup gateway.").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_known_error_is_offered_while_typing_and_applied_in_one_click_in_chromium() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_user("agent@example.com", "agent", "en").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/problems",
+            json!({"title": "Outlook crashes when opening attachments"}),
+        )
+        .await;
+    let prb = res.json::<serde_json::Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/problems/{prb}"),
+            json!({"root_cause": "Preview handler bug", "workaround": "Turn off the attachment preview in Outlook", "known_error": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let client = browser(&driver).await;
+    client
+        .goto(&app.url("/login?next=/incidents/new"))
+        .await
+        .unwrap();
+    fill(&client, "email", "agent@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&client, "Log incident").await;
+
+    // The caller describes the symptom; the known error appears while the agent types.
+    fill(&client, "title", "Outlook crashes on attachments").await;
+    wait_for_text(&client, "Turn off the attachment preview in Outlook").await;
+    screenshot(&client, "known-error-suggested").await;
+    click(
+        &client,
+        &format!("button[name=apply_known_error][value={prb}]"),
+    )
+    .await;
+    wait_for_text(&client, "the workaround was applied").await;
+    let page = client.source().await.unwrap();
+    assert!(
+        page.contains(&prb) && page.contains("Turn off the attachment preview in Outlook"),
+        "the workaround is on the incident"
+    );
+    screenshot(&client, "known-error-applied").await;
+
+    let number = client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .trim_start_matches("/incidents/")
+        .to_owned();
+    let incident: serde_json::Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incident["problem"], prb.as_str());
+    assert_eq!(incident["state"], "resolved");
+    client.close().await.unwrap();
+}

@@ -14,6 +14,7 @@ mod helpers;
 mod incident_pages;
 mod incidents;
 mod plans;
+mod problem_pages;
 mod problems;
 mod reference;
 mod web;
