@@ -2,6 +2,7 @@
 //! No I/O here: no SQL, no HTTP, no clock.
 
 pub mod account;
+pub mod clustering;
 pub mod incident;
 pub mod problem;
 pub mod role;

@@ -1092,3 +1092,152 @@ pub async fn suggestions(
     )
     .await
 }
+
+// ------------------------------------------------------------------ problem candidates
+
+/// Most recent incidents a candidate search looks at.
+const CANDIDATE_WINDOW_LIMIT: i64 = 20_000;
+
+/// A cluster of similar incidents that no problem covers yet.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CandidateView {
+    /// The service the incidents share.
+    pub service: Option<String>,
+    pub size: usize,
+    pub incidents: Vec<IncidentView>,
+}
+
+/// Settings of a candidate search.
+#[derive(Debug, Clone, Copy)]
+pub struct CandidateSettings {
+    /// Look at incidents opened in the last this many days.
+    pub days: i64,
+    /// Clusters need at least this many incidents.
+    pub min_size: usize,
+    /// How many title words two incidents must share (Jaccard index, 0 to 1).
+    pub similarity: f64,
+}
+
+impl Default for CandidateSettings {
+    fn default() -> Self {
+        CandidateSettings {
+            days: 7,
+            min_size: 3,
+            similarity: 0.4,
+        }
+    }
+}
+
+/// Clusters of similar incidents of the same service, opened recently and linked to no problem.
+pub async fn candidates(
+    db: &PgPool,
+    actor: &Actor,
+    settings: CandidateSettings,
+) -> AppResult<Vec<CandidateView>> {
+    actor.require(Permission::Read)?;
+    let mut invalid = Invalid::default();
+    if !(1..=90).contains(&settings.days) {
+        invalid.add("days", "error.days");
+    }
+    if !(2..=1000).contains(&settings.min_size) {
+        invalid.add("min_size", "error.min_size");
+    }
+    if !(0.05..=1.0).contains(&settings.similarity) {
+        invalid.add("similarity", "error.similarity");
+    }
+    if let Some(error) = invalid.0.into_iter().next() {
+        return Err(AppError::InvalidParameter(error));
+    }
+    let mut conn = db.acquire().await?;
+    let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * settings.days);
+    let rows = store::incidents::recent_unlinked(&mut conn, since, CANDIDATE_WINDOW_LIMIT).await?;
+    let items: Vec<(Option<Uuid>, &str)> = rows
+        .iter()
+        .map(|r| (r.service_id, r.title.as_str()))
+        .collect();
+    let now = jiff::Timestamp::now();
+    let mut result = Vec::new();
+    for cluster in
+        crate::domain::clustering::clusters(&items, settings.similarity, settings.min_size)
+    {
+        let mut incidents = Vec::with_capacity(cluster.len());
+        for index in cluster {
+            if let Some(incident) = store::incidents::find_by_id(&mut conn, rows[index].id).await? {
+                incidents.push(IncidentView::new(incident, now));
+            }
+        }
+        result.push(CandidateView {
+            service: incidents.first().and_then(|i| i.service.clone()),
+            size: incidents.len(),
+            incidents,
+        });
+    }
+    Ok(result)
+}
+
+/// Turns a cluster into a problem: made from the first incident, with all of them linked, in
+/// one transaction. `409` if one of them is linked to a problem meanwhile.
+pub async fn create_from_cluster(
+    db: &PgPool,
+    actor: &Actor,
+    numbers: &[String],
+) -> AppResult<ProblemView> {
+    actor.require(Permission::WorkIncidents)?;
+    let Some(first) = numbers.first() else {
+        return Err(AppError::field("incidents", "error.required"));
+    };
+    let mut tx = db.begin().await?;
+    let mut incidents = Vec::new();
+    for number in numbers {
+        let parsed =
+            IncidentNumber::parse(number).map_err(|key| AppError::field("incidents", key))?;
+        let incident = store::incidents::lock_by_number(&mut tx, parsed.as_str())
+            .await?
+            .ok_or_else(|| AppError::field("incidents", "error.unknown_incident"))?;
+        if let Some(problem) = &incident.problem {
+            return Err(AppError::LinkedElsewhere(problem.clone()));
+        }
+        incidents.push(incident);
+    }
+    let template = &incidents[0];
+    let id = store::problems::insert(
+        &mut tx,
+        &store::problems::NewProblem {
+            title: &template.title,
+            description: &template.description,
+            impact: template.impact,
+            urgency: template.urgency,
+            priority: template.priority,
+            service_id: template.service_id,
+            assignment_group_id: None,
+            assignee_id: None,
+            opened_by_id: actor.id,
+        },
+    )
+    .await?;
+    let problem = store::problems::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let body = format!(
+        "created from a cluster of {} incidents around {first}",
+        numbers.len()
+    );
+    journal_entry(
+        &mut tx,
+        Subject::Problem(id),
+        Some(actor),
+        Kind::Change,
+        Some(&body),
+        Some(Value::Object(changes(None, &problem))),
+    )
+    .await?;
+    for incident in &incidents {
+        link_in_tx(&mut tx, actor, &problem, incident).await?;
+    }
+    let problem = store::problems::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    tracing::info!(problem.number = %problem.number, incidents = numbers.len(), "problem created from a candidate cluster");
+    Ok(problem.into())
+}

@@ -597,3 +597,29 @@ pub async fn as_any_word_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::R
     .fetch_one(conn)
     .await
 }
+
+/// An incident as problem candidates see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    pub id: Uuid,
+    pub service_id: Option<Uuid>,
+    pub title: String,
+}
+
+/// Incidents opened since `since`, not linked to a problem and not canceled: walks
+/// `incidents_opened_idx` over the window only.
+pub async fn recent_unlinked(
+    conn: &mut PgConnection,
+    since: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<CandidateRow>> {
+    sqlx::query_as(
+        "select id, service_id, title from incidents \
+         where opened_at >= $1 and problem_id is null and state <> 'canceled' \
+         order by opened_at desc, id desc limit $2",
+    )
+    .bind(jiff_sqlx::Timestamp::from(since))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -19,8 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{CommentInput, Created, IncidentView, JournalView};
 use crate::service::problems::{
-    self, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery, ProblemTransitionInput,
-    ProblemView,
+    self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
+    ProblemTransitionInput, ProblemView,
 };
 use crate::service::reference::{self, GroupView};
 
@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/problems", get(queue).post(create))
         .route("/problems/new", get(new_form))
+        .route(
+            "/problems/candidates",
+            get(candidates_page).post(create_from_cluster),
+        )
         .route("/problems/{number}", get(problem_page).post(update))
         .route("/problems/{number}/transitions", post(transition))
         .route("/problems/{number}/comments", post(comment))
@@ -538,4 +542,67 @@ async fn known_errors_page(
             found,
         },
     ))
+}
+
+// ------------------------------------------------------------------ problem candidates
+
+#[derive(Template)]
+#[template(path = "problems/candidates.html")]
+struct CandidatesPage {
+    ctx: Ctx,
+    clusters: Vec<CandidateView>,
+    days: i64,
+    min_size: usize,
+    can_work: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct CandidateParams {
+    days: Option<i64>,
+    min_size: Option<usize>,
+}
+
+async fn candidates_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Query(params): Query<CandidateParams>,
+) -> AppResult<Response> {
+    let defaults = CandidateSettings::default();
+    let settings = CandidateSettings {
+        days: params.days.unwrap_or(defaults.days),
+        min_size: params.min_size.unwrap_or(defaults.min_size),
+        ..defaults
+    };
+    let clusters = problems::candidates(&state.db, &actor, settings).await?;
+    let page = CandidatesPage {
+        clusters,
+        days: settings.days,
+        min_size: settings.min_size,
+        can_work: actor.can(Permission::WorkIncidents),
+        ctx,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+async fn create_from_cluster(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let numbers = super::form::all(&fields, "incidents");
+    match problems::create_from_cluster(&state.db, &actor, &numbers).await {
+        Ok(problem) => {
+            ctx.flash(
+                "success",
+                ctx.tr.t1("flash.problem_created", &problem.number),
+            )
+            .await?;
+            Ok(see_other(&format!("/problems/{}", problem.number)))
+        }
+        Err(error @ (AppError::LinkedElsewhere(_) | AppError::Validation(_))) => {
+            ctx.flash("error", error_line(&error, &ctx)).await?;
+            Ok(see_other("/problems/candidates"))
+        }
+        Err(other) => Err(other),
+    }
 }

@@ -296,3 +296,44 @@ async fn a_problem_is_made_from_an_incident_page() {
             .contains("is linked to problem")
     );
 }
+
+#[tokio::test]
+async fn the_candidates_page_turns_a_cluster_into_a_problem_in_one_click() {
+    let app = TestApp::spawn().await;
+    let (agent, _) = setup(&app).await;
+    let mut numbers = Vec::new();
+    for title in [
+        "Printer on floor 3 jams",
+        "Printers floor 3 jam paper",
+        "printer jams on floor 3 again",
+    ] {
+        let res = app
+            .post(
+                &app.admin_token,
+                "/api/v1/incidents",
+                json!({"title": title}),
+            )
+            .await;
+        numbers.push(
+            res.json::<Value>().await.unwrap()["number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let page = app.page(&agent, "/problems/candidates").await;
+    assert!(numbers.iter().all(|n| page.contains(n.as_str())), "{page}");
+    let form: Vec<(&str, &str)> = numbers.iter().map(|n| ("incidents", n.as_str())).collect();
+    let res = app.post_form(&agent, "/problems/candidates", &form).await;
+    assert_eq!(res.status(), 303);
+    let problem_page = app.page(&agent, &location(&res)).await;
+    assert!(
+        numbers.iter().all(|n| problem_page.contains(n.as_str())),
+        "all linked"
+    );
+    assert!(
+        app.page(&agent, "/problems/candidates")
+            .await
+            .contains("No clusters of similar incidents right now.")
+    );
+}

@@ -873,3 +873,134 @@ async fn known_errors_and_suggestions_match_german_and_english_word_forms() {
         Some(json!(known[0]))
     );
 }
+
+#[tokio::test]
+async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_service() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    for (key, name) in [("vpn", "VPN"), ("mail", "Mail")] {
+        app.post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": key, "name": name}),
+        )
+        .await;
+    }
+    let mut made = std::collections::HashMap::new();
+    for (label, title, service) in [
+        ("v1", "VPN Verbindung bricht ab", "vpn"),
+        ("v2", "Keine VPN Verbindungen mehr", "vpn"),
+        ("v3", "VPN-Verbindung bricht ständig ab", "vpn"),
+        ("v4", "vpn verbindung bricht ab nach update", "vpn"),
+        ("other_service", "VPN Verbindung bricht ab", "mail"),
+        ("m1", "Mailbox full", "mail"),
+        ("m2", "Mailbox is full", "mail"),
+        ("linked", "VPN Verbindung bricht ab", "vpn"),
+        ("old", "VPN Verbindung bricht ab", "vpn"),
+        ("unrelated", "Drucker druckt nicht", "vpn"),
+    ] {
+        let n = number(
+            &create(
+                &app,
+                &desk.agent,
+                "/api/v1/incidents",
+                json!({"title": title, "service": service}),
+            )
+            .await,
+        );
+        made.insert(label, n);
+    }
+    let p = number(
+        &create(
+            &app,
+            &desk.agent,
+            "/api/v1/problems",
+            json!({"title": "Existing"}),
+        )
+        .await,
+    );
+    app.post(
+        &desk.agent,
+        &format!("/api/v1/problems/{p}/incidents"),
+        json!({"incident": made["linked"]}),
+    )
+    .await;
+    sqlx::query("update incidents set opened_at = now() - interval '10 days' where number = $1")
+        .bind(&made["old"])
+        .execute(&app.db)
+        .await
+        .unwrap();
+
+    let clusters: Vec<Value> = app
+        .get(&desk.agent, "/api/v1/problem-candidates")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(clusters.len(), 1, "{clusters:#?}");
+    assert_eq!(clusters[0]["service"], "vpn");
+    let mut numbers: Vec<String> = clusters[0]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(number)
+        .collect();
+    numbers.sort();
+    let mut expected: Vec<String> = ["v1", "v2", "v3", "v4"]
+        .iter()
+        .map(|l| made[l].clone())
+        .collect();
+    expected.sort();
+    assert_eq!(numbers, expected, "same service, similar, recent, unlinked");
+
+    let wider: Vec<Value> = app
+        .get(&desk.agent, "/api/v1/problem-candidates?days=30&min_size=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        wider.len(),
+        2,
+        "the old one joins the VPN cluster and the mailboxes form one: {wider:#?}"
+    );
+    assert_eq!(wider[0]["size"], 5);
+    problem(
+        app.get(&desk.agent, "/api/v1/problem-candidates?days=0")
+            .await,
+        400,
+    )
+    .await;
+
+    let res = app
+        .post(
+            &desk.agent,
+            "/api/v1/problem-candidates",
+            json!({"incidents": expected}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let prb: Value = res.json().await.unwrap();
+    assert_eq!(prb["incident_count"], 4);
+    assert_eq!(prb["service"], "vpn");
+    problem(
+        app.post(
+            &desk.agent,
+            "/api/v1/problem-candidates",
+            json!({"incidents": expected}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    let after: Vec<Value> = app
+        .get(&desk.agent, "/api/v1/problem-candidates")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        after.is_empty(),
+        "a cluster covered by a problem is no candidate any more"
+    );
+}

@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::error::{AppResult, Problem};
 use crate::service::incidents::{CommentInput, IncidentView, JournalView};
 use crate::service::problems::{
-    self, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery, ProblemTransitionInput,
-    ProblemView,
+    self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
+    ProblemTransitionInput, ProblemView,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(known_errors))
         .routes(routes!(problem_from_incident))
         .routes(routes!(incident_suggestions))
+        .routes(routes!(problem_candidates, create_from_cluster))
 }
 
 fn with_etag(status: StatusCode, view: &ProblemView) -> Response {
@@ -275,4 +276,55 @@ async fn incident_suggestions(
     Ok(Json(
         problems::suggestions(&state.db, &actor, &number).await?,
     ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CandidateParams {
+    /// Incidents opened in the last this many days (1–90, default 7).
+    days: Option<i64>,
+    /// Smallest cluster (2–1000, default 3).
+    min_size: Option<usize>,
+    /// Share of title words two incidents must have in common (0.05–1, default 0.4).
+    similarity: Option<f64>,
+}
+
+/// Clusters of similar recent incidents of one service that no problem covers yet.
+#[utoipa::path(get, path = "/api/v1/problem-candidates", tag = "problems", params(CandidateParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<CandidateView>), (status = 400, body = Problem)))]
+async fn problem_candidates(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(params): Query<CandidateParams>,
+) -> AppResult<Json<Vec<CandidateView>>> {
+    let defaults = CandidateSettings::default();
+    let settings = CandidateSettings {
+        days: params.days.unwrap_or(defaults.days),
+        min_size: params.min_size.unwrap_or(defaults.min_size),
+        similarity: params.similarity.unwrap_or(defaults.similarity),
+    };
+    Ok(Json(
+        problems::candidates(&state.db, &actor, settings).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterInput {
+    /// The incidents of the cluster; the first gives the problem its title and description.
+    pub incidents: Vec<String>,
+}
+
+/// Turns a cluster into a problem with all its incidents linked, in one transaction.
+#[utoipa::path(post, path = "/api/v1/problem-candidates", tag = "problems", request_body = ClusterInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = ProblemView), (status = 403, body = Problem), (status = 409, body = Problem),
+              (status = 422, body = Problem)))]
+async fn create_from_cluster(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<ClusterInput>,
+) -> AppResult<Response> {
+    let problem = problems::create_from_cluster(&state.db, &actor, &input.incidents).await?;
+    Ok(with_etag(StatusCode::CREATED, &problem))
 }
