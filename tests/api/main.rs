@@ -7,6 +7,7 @@
 )]
 
 mod access;
+mod bench;
 mod browser;
 mod cli;
 mod frame;
@@ -18,3 +19,8 @@ mod problem_pages;
 mod problems;
 mod reference;
 mod web;
+
+/// Percent-encodes a query value for test URLs.
+pub fn leitstand_url(text: &str) -> String {
+    leitstand::url::encode(text)
+}

@@ -13,7 +13,7 @@ use crate::helpers::TestApp;
 
 /// Fills the database with `rows` incidents spread over 40 groups, 400 agents and two years;
 /// 70% closed, 10% resolved, 20% open, titles in German and English.
-async fn seed(db: &sqlx::PgPool, rows: i64) {
+pub async fn seed(db: &sqlx::PgPool, rows: i64) {
     let statements = [
         "insert into groups (id, key, name, department) \
          select gen_random_uuid(), 'group-' || g, 'Group ' || g, 'IT' from generate_series(1, 40) g",

@@ -1,0 +1,124 @@
+//! Benchmarks, not tests: ignored in the normal run, started by `scripts/bench-known-errors`.
+//! They print their figures; they fail only when something errors, never on timing.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "small counts"
+    )]
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    eprintln!(
+        "BENCH {name}: n={} p50={:.2} ms p95={:.2} ms max={:.2} ms",
+        samples.len(),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
+        ms(*samples.last().unwrap())
+    );
+}
+
+/// Seeds `LEITSTAND_BENCH_INCIDENTS` incidents (default 1,000,000) and
+/// `LEITSTAND_BENCH_PROBLEMS` problems (default 10,000; a third of them known errors), then
+/// measures known-error search and incident suggestions over HTTP.
+#[tokio::test]
+#[ignore = "a benchmark: run scripts/bench-known-errors"]
+async fn bench_known_error_search_and_suggestions() {
+    let env = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (incidents, problems) = (
+        env("LEITSTAND_BENCH_INCIDENTS", 1_000_000),
+        env("LEITSTAND_BENCH_PROBLEMS", 10_000),
+    );
+    let app = TestApp::spawn().await;
+    let started = Instant::now();
+    crate::plans::seed(&app.db, incidents).await;
+    sqlx::query(
+        "insert into problems (id, title, description, known_error, root_cause, workaround, priority, opened_by_id) \
+         select gen_random_uuid(), \
+             (array['VPN', 'Drucker', 'Printer', 'Mail', 'Laptop', 'Netzwerk', 'Network', 'Server', 'Passwort', 'Password'])[1 + n % 10] \
+               || ' ' || (array['Zertifikat', 'driver', 'Treiber', 'queue', 'Speicher', 'memory', 'Gateway', 'timeout'])[1 + (n / 10) % 8] \
+               || ' ' || (array['abgelaufen', 'crashes', 'voll', 'leaks', 'hängt', 'drops', 'fehlerhaft', 'slow'])[1 + (n / 80) % 8] || ' ' || n, \
+             'Problem ' || n, n % 3 = 0, \
+             case when n % 3 = 0 then 'Root cause ' || n end, \
+             case when n % 3 = 0 then 'Workaround ' || n || ': restart the ' || (array['client', 'Dienst', 'service', 'Gerät'])[1 + n % 4] end, \
+             3, (select id from users limit 1) \
+         from generate_series(1, $1) n",
+    )
+    .bind(problems)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("analyze problems")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    eprintln!(
+        "seeded {incidents} incidents and {problems} problems in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let queries = [
+        "VPN Zertifikat abgelaufen",
+        "printer driver crashes",
+        "Drucker Treiber",
+        "mail queue full",
+        "Laptop Speicher voll",
+        "network gateway timeout",
+        "Server memory leaks",
+        "Passwort",
+        "Verbindungen",
+        "printers",
+    ];
+    let mut samples = Vec::new();
+    for round in 0..30 {
+        for q in queries {
+            let path = format!("/api/v1/known-errors?q={}", crate::leitstand_url(q));
+            let start = Instant::now();
+            let res = app.get(&app.admin_token, &path).await;
+            assert_eq!(res.status(), 200);
+            let found: Vec<Value> = res.json().await.unwrap();
+            samples.push(start.elapsed());
+            if round == 0 {
+                eprintln!("  {q:?}: {} known errors", found.len());
+            }
+        }
+    }
+    report("GET /api/v1/known-errors?q=", samples);
+
+    let numbers: Vec<String> =
+        sqlx::query_scalar("select number from incidents where state in ('new', 'in_progress', 'on_hold') order by opened_at desc limit 300")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let mut samples = Vec::new();
+    for number in &numbers {
+        let start = Instant::now();
+        let res = app
+            .get(
+                &app.admin_token,
+                &format!("/api/v1/incidents/{number}/suggestions"),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let _: Vec<Value> = res.json().await.unwrap();
+        samples.push(start.elapsed());
+    }
+    report("GET /api/v1/incidents/{number}/suggestions", samples);
+}
