@@ -1269,7 +1269,7 @@ pub fn to_csv(rows: &[IncidentView]) -> String {
     out
 }
 
-fn csv_cell(value: &str) -> String {
+pub(super) fn csv_cell(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

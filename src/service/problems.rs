@@ -1241,3 +1241,37 @@ pub async fn create_from_cluster(
     tracing::info!(problem.number = %problem.number, incidents = numbers.len(), "problem created from a candidate cluster");
     Ok(problem.into())
 }
+
+/// Problems as CSV (RFC 4180), cells a spreadsheet would run as a formula defused.
+pub fn to_csv(rows: &[ProblemView]) -> String {
+    let mut out = String::from(
+        "number,title,state,known_error,priority,service,assignment_group,assignee,incident_count,opened_at,updated_at,resolved_at,closed_at\r\n",
+    );
+    let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
+    for row in rows {
+        let cells = [
+            row.number.clone(),
+            row.title.clone(),
+            row.state.as_str().to_owned(),
+            row.known_error.to_string(),
+            row.priority.to_string(),
+            row.service.clone().unwrap_or_default(),
+            row.assignment_group.clone().unwrap_or_default(),
+            row.assignee.clone().unwrap_or_default(),
+            row.incident_count.to_string(),
+            time(Some(row.opened_at)),
+            time(Some(row.updated_at)),
+            time(row.resolved_at),
+            time(row.closed_at),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|c| incident_ops::csv_cell(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}

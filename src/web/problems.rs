@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/problems", get(queue).post(create))
         .route("/problems/new", get(new_form))
+        .route("/problems.csv", get(export_csv))
         .route(
             "/problems/candidates",
             get(candidates_page).post(create_from_cluster),
@@ -104,6 +105,39 @@ async fn queue(
         ctx,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The filtered problems as CSV, every page (up to 10,000 rows).
+async fn export_csv(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let query = ProblemQuery::from_pairs(&pairs);
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = problems::list(&state.db, &actor, &query, after.as_deref(), 200).await?;
+        rows.extend(page.items);
+        match page.next {
+            Some(next) if rows.len() < 10_000 => after = Some(next),
+            _ => break,
+        }
+    }
+    rows.truncate(10_000);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"problems.csv\"",
+            ),
+        ],
+        problems::to_csv(&rows),
+    )
+        .into_response())
 }
 
 // ------------------------------------------------------------------ new problem

@@ -169,6 +169,19 @@ async fn a_problem_manager_works_a_problem_through_its_pages() {
 
     let queue = app.page(&pm, "/problems?known_error=true").await;
     assert!(queue.contains(&number));
+    let csv = pm
+        .get(app.url("/problems.csv?known_error=true"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("number,title,state,known_error"));
+    assert!(
+        csv.contains(&format!("{number},Mail delays every Monday,resolved,true")),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
