@@ -850,16 +850,7 @@ fn changes(before: Option<&Incident>, after: &Incident) -> Map<String, Value> {
             ("resolution_notes", json!(i.resolution_notes)),
         ]
     };
-    let old = before.map(fields);
-    let mut map = Map::new();
-    for (n, (field, to)) in fields(after).into_iter().enumerate() {
-        let from = old.as_ref().map_or(Value::Null, |old| old[n].1.clone());
-        let empty = |v: &Value| v.is_null() || v.as_str() == Some("") || v == &json!(false);
-        if from != to && !(before.is_none() && empty(&to)) {
-            map.insert(field.to_owned(), json!({"from": from, "to": to}));
-        }
-    }
-    map
+    super::field_changes(before.map(fields).as_deref(), fields(after))
 }
 
 // ------------------------------------------------------------------ transitions

@@ -257,11 +257,11 @@ pub async fn incidents(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Ve
 
 // ------------------------------------------------------------------ create
 
-async fn claim(
+async fn claim<T>(
     tx: &mut PgConnection,
     actor: &Actor,
     idempotency: Option<&Idempotency>,
-) -> AppResult<Option<Created<ProblemView>>> {
+) -> AppResult<Option<Created<T>>> {
     if let Some(key) = idempotency {
         match store::idempotency::claim(tx, actor.id, &key.key, &key.request_hash).await? {
             Claim::Fresh => {}
@@ -282,11 +282,11 @@ async fn claim(
     Ok(None)
 }
 
-async fn complete(
+async fn complete<T: Serialize>(
     tx: &mut PgConnection,
     actor: &Actor,
     idempotency: Option<&Idempotency>,
-    view: &ProblemView,
+    view: &T,
 ) -> AppResult<()> {
     if let Some(key) = idempotency {
         let body = serde_json::to_value(view).map_err(anyhow::Error::from)?;
@@ -799,16 +799,7 @@ fn changes(before: Option<&Problem>, after: &Problem) -> Map<String, Value> {
             ("assignee", json!(p.assignee)),
         ]
     };
-    let old = before.map(fields);
-    let mut map = Map::new();
-    for (n, (field, to)) in fields(after).into_iter().enumerate() {
-        let from = old.as_ref().map_or(Value::Null, |old| old[n].1.clone());
-        let empty = |v: &Value| v.is_null() || v.as_str() == Some("") || v == &json!(false);
-        if from != to && !(before.is_none() && empty(&to)) {
-            map.insert(field.to_owned(), json!({"from": from, "to": to}));
-        }
-    }
-    map
+    super::field_changes(before.map(fields).as_deref(), fields(after))
 }
 
 // ------------------------------------------------------------------ workflow
@@ -910,7 +901,8 @@ pub async fn comment(
     actor: &Actor,
     number: &str,
     input: incident_ops::CommentInput,
-) -> AppResult<JournalView> {
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<JournalView>> {
     actor.require(Permission::WorkIncidents)?;
     let number = parse_number(number)?;
     let body = input
@@ -926,6 +918,9 @@ pub async fn comment(
         return Err(AppError::field("body", "error.too_long"));
     }
     let mut tx = db.begin().await?;
+    if let Some(replay) = claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
+    }
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
@@ -946,8 +941,10 @@ pub async fn comment(
     )
     .await?;
     store::problems::touch(&mut tx, problem.id).await?;
+    let view = JournalView::from(entry);
+    complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
-    Ok(entry.into())
+    Ok(Created::New(view))
 }
 
 // ------------------------------------------------------------------ lists and known errors

@@ -473,7 +473,7 @@ async fn comment(
         body: field(&fields, "body"),
         internal: checkbox(&fields, "internal"),
     };
-    if let Err(error) = problems::comment(&state.db, &actor, &number, input).await {
+    if let Err(error) = problems::comment(&state.db, &actor, &number, input, None).await {
         ctx.flash("error", error_line(&error, &ctx)).await?;
     }
     Ok(see_other(&format!(

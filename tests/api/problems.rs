@@ -228,6 +228,28 @@ async fn roles_agents_create_and_link_managers_move_and_set_root_causes() {
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["etag"], "\"3\"");
+
+    // Comments take an Idempotency-Key like every creating POST.
+    for _ in 0..2 {
+        let res = app
+            .api
+            .post(app.url(&format!("/api/v1/problems/{p}/comments")))
+            .bearer_auth(&desk.agent)
+            .header("idempotency-key", "note-1")
+            .json(&json!({"body": "Seen again on Monday", "internal": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    let entries = journal(&app, &format!("/api/v1/problems/{p}")).await;
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e["body"] == "Seen again on Monday")
+            .count(),
+        1
+    );
 }
 
 #[tokio::test]

@@ -115,17 +115,24 @@ async fn transition_problem(
 }
 
 #[utoipa::path(post, path = "/api/v1/problems/{number}/comments", tag = "problems", request_body = CommentInput,
-    params(("number" = String, Path)), security(("bearer" = [])),
+    params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])),
     responses((status = 201, body = JournalView), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 422, body = Problem)))]
 async fn comment_problem(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(number): Path<String>,
-    ApiJson(input): ApiJson<CommentInput>,
+    key: IdempotencyKey,
+    HashedJson { value, hash }: HashedJson<CommentInput>,
 ) -> AppResult<Response> {
-    let entry = problems::comment(&state.db, &actor, &number, input).await?;
-    Ok((StatusCode::CREATED, Json(entry)).into_response())
+    let entry =
+        problems::comment(&state.db, &actor, &number, value, idempotency(key, hash)).await?;
+    created(entry, |_| {
+        Some(format!(
+            "/api/v1/problems/{}/journal",
+            number.to_ascii_uppercase()
+        ))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/problems/{number}/journal", tag = "problems", params(("number" = String, Path)),
