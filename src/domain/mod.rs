@@ -6,6 +6,7 @@ pub mod clustering;
 pub mod incident;
 pub mod problem;
 pub mod role;
+pub mod sla;
 pub mod validation;
 
 pub use account::{Email, Locale, Slug};
