@@ -31,6 +31,7 @@ use crate::error::{ErrorInfo, bare_problem, problem_response};
     tags(
         (name = "incidents", description = "Incident management: restore service fast"),
         (name = "problems", description = "Problem management and known errors: remove the cause"),
+        (name = "service levels", description = "Business-hour calendars and SLA policies (admins)"),
         (name = "reference", description = "Groups and services (admins change them)"),
         (name = "users", description = "User accounts (admins)"),
         (name = "tokens", description = "API tokens"),

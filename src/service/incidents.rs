@@ -93,7 +93,7 @@ impl IncidentView {
                 responded_at: incident.responded_at,
                 response_breached,
                 resolution_breached,
-                paused: incident.state == IncidentState::OnHold,
+                paused: super::sla::paused(&incident),
             },
             number: incident.number,
             title: incident.title,
@@ -468,7 +468,7 @@ pub async fn create(
         opened_by_id: actor.id,
     };
     let id = store::incidents::insert(&mut tx, &new).await?;
-    let incident = store::incidents::find_by_id(&mut tx, id)
+    let mut incident = store::incidents::find_by_id(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     store::journal::append(
@@ -482,6 +482,7 @@ pub async fn create(
         },
     )
     .await?;
+    super::sla::update_clock(&mut tx, None, &mut incident).await?;
     let view = IncidentView::new(incident, jiff::Timestamp::now());
     if let Some(key) = &idempotency {
         let body = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
@@ -734,9 +735,10 @@ pub async fn update(
         },
     )
     .await?;
-    let incident = store::incidents::find_by_id(&mut tx, after.id)
+    let mut incident = store::incidents::find_by_id(&mut tx, after.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    super::sla::update_clock(&mut tx, Some(&before), &mut incident).await?;
     tx.commit().await?;
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }
@@ -940,9 +942,10 @@ pub async fn transition(
         },
     )
     .await?;
-    let incident = store::incidents::find_by_id(&mut tx, after.id)
+    let mut incident = store::incidents::find_by_id(&mut tx, after.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    super::sla::update_clock(&mut tx, Some(&before), &mut incident).await?;
     tx.commit().await?;
     tracing::info!(from = before.state.as_str(), "incident moved");
     Ok(IncidentView::new(incident, now))
@@ -1324,6 +1327,10 @@ pub(super) async fn resolve_by_problem(
         },
     )
     .await?;
+    let mut incident = store::incidents::find_by_id(conn, incident_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    super::sla::update_clock(conn, Some(&before), &mut incident).await?;
     Ok(true)
 }
 

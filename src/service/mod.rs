@@ -5,6 +5,7 @@ pub mod auth;
 pub mod incidents;
 pub mod problems;
 pub mod reference;
+pub mod sla;
 pub mod users;
 pub mod views;
 

@@ -36,6 +36,11 @@ pub struct Incident {
     pub response_due: Option<jiff::Timestamp>,
     pub resolution_due: Option<jiff::Timestamp>,
     pub responded_at: Option<jiff::Timestamp>,
+    pub sla_policy_id: Option<Uuid>,
+    /// Business seconds the resolution clock stood still so far.
+    pub sla_paused_seconds: i64,
+    /// Since when the resolution clock stands still (on a pausing hold, or resolved).
+    pub sla_paused_since: Option<jiff::Timestamp>,
     pub reassignment_count: i32,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
@@ -75,6 +80,9 @@ struct IncidentRow {
     response_due: Option<jiff_sqlx::Timestamp>,
     resolution_due: Option<jiff_sqlx::Timestamp>,
     responded_at: Option<jiff_sqlx::Timestamp>,
+    sla_policy_id: Option<Uuid>,
+    sla_paused_seconds: i64,
+    sla_paused_since: Option<jiff_sqlx::Timestamp>,
     reassignment_count: i32,
     opened_by: String,
     opened_at: jiff_sqlx::Timestamp,
@@ -130,6 +138,9 @@ impl TryFrom<IncidentRow> for Incident {
             response_due: ts(row.response_due),
             resolution_due: ts(row.resolution_due),
             responded_at: ts(row.responded_at),
+            sla_policy_id: row.sla_policy_id,
+            sla_paused_seconds: row.sla_paused_seconds,
+            sla_paused_since: ts(row.sla_paused_since),
             reassignment_count: row.reassignment_count,
             opened_by: row.opened_by,
             opened_at: row.opened_at.to_jiff(),
@@ -145,7 +156,7 @@ const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_r
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
      i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.major, i.resolution_code, i.resolution_notes, \
-     i.response_due, i.resolution_due, i.responded_at, i.reassignment_count, o.email as opened_by, \
+     i.response_due, i.resolution_due, i.responded_at, i.sla_policy_id, i.sla_paused_seconds, i.sla_paused_since, i.reassignment_count, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
 
 const FROM: &str = " from incidents i";
@@ -622,4 +633,22 @@ pub async fn recent_unlinked(
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// Writes the service-level clock of an incident (its policy, due dates and pauses).
+pub async fn set_sla(conn: &mut PgConnection, incident: &Incident) -> sqlx::Result<()> {
+    let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
+    sqlx::query(
+        "update incidents set sla_policy_id = $2, response_due = $3, resolution_due = $4, \
+         sla_paused_seconds = $5, sla_paused_since = $6 where id = $1",
+    )
+    .bind(incident.id)
+    .bind(incident.sla_policy_id)
+    .bind(ts(incident.response_due))
+    .bind(ts(incident.resolution_due))
+    .bind(incident.sla_paused_seconds)
+    .bind(ts(incident.sla_paused_since))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

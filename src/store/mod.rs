@@ -13,6 +13,7 @@ pub mod login_failures;
 pub mod problems;
 pub mod saved_views;
 pub mod services;
+pub mod sla;
 pub mod tokens;
 pub mod users;
 

@@ -18,6 +18,7 @@ mod plans;
 mod problem_pages;
 mod problems;
 mod reference;
+mod sla;
 mod web;
 
 /// Percent-encodes a query value for test URLs.

@@ -3,6 +3,7 @@
 pub mod incidents;
 pub mod problems;
 pub mod reference;
+pub mod sla;
 pub mod tokens;
 pub mod users;
 
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(problems::router())
         .merge(reference::router())
+        .merge(sla::router())
         .merge(users::router())
         .merge(tokens::router())
 }

@@ -1,0 +1,450 @@
+//! Service levels: calendars and policies (admins), and the clock on every incident. The clock
+//! is kept in the transaction of each incident change: due dates are set when an incident is
+//! logged, move when a pausing hold ends or when the priority or the policy changes, stop while
+//! the incident is resolved, and every move is a `system` journal entry.
+
+use std::collections::BTreeSet;
+
+use jiff::SignedDuration;
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use super::Actor;
+use crate::domain::incident::IncidentState;
+use crate::domain::sla::{Calendar, Interval, due};
+use crate::domain::{Invalid, Permission, Slug, validation::required_text};
+use crate::error::{AppError, AppResult};
+use crate::store::{
+    self,
+    incidents::Incident,
+    journal::{Kind, NewEntry, Subject},
+};
+
+// ------------------------------------------------------------------ calendars
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HolidayView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CalendarView {
+    pub key: String,
+    pub name: String,
+    /// An IANA time zone such as `Europe/Berlin`.
+    pub time_zone: String,
+    /// Seven lists, Monday first, of `["HH:MM", "HH:MM"]` working intervals.
+    pub week: Vec<Vec<[String; 2]>>,
+    pub holidays: Vec<HolidayView>,
+    /// Around the clock (the built-in `24x7`).
+    pub always: bool,
+}
+
+impl From<store::sla::CalendarRow> for CalendarView {
+    fn from(row: store::sla::CalendarRow) -> Self {
+        CalendarView {
+            week: serde_json::from_value(row.week).unwrap_or_default(),
+            holidays: serde_json::from_value(row.holidays).unwrap_or_default(),
+            key: row.key,
+            name: row.name,
+            time_zone: row.time_zone,
+            always: row.always,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarInput {
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    /// Seven lists, Monday first, of `["HH:MM", "HH:MM"]`; several intervals a day allowed.
+    pub week: Option<Vec<Vec<[String; 2]>>>,
+    pub holidays: Option<Vec<HolidayView>>,
+}
+
+fn parse_time(text: &str) -> Option<Time> {
+    let (h, m) = text.trim().split_once(':')?;
+    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+}
+
+/// The domain calendar of a stored one.
+fn calendar_of(row: &store::sla::CalendarRow) -> AppResult<Calendar> {
+    if row.always {
+        return Ok(Calendar::always());
+    }
+    let view = CalendarView::from(row.clone());
+    let (calendar, errors) = build_calendar(&view.time_zone, &view.week, &view.holidays);
+    calendar.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "stored calendar {} is invalid: {errors:?}",
+            row.key
+        ))
+    })
+}
+
+/// Checks a calendar's parts; the calendar, or the field errors.
+fn build_calendar(
+    time_zone: &str,
+    week: &[Vec<[String; 2]>],
+    holidays: &[HolidayView],
+) -> (Option<Calendar>, Invalid) {
+    let mut invalid = Invalid::default();
+    let tz = TimeZone::get(time_zone.trim()).ok();
+    if tz.is_none() {
+        invalid.add("time_zone", "error.time_zone");
+    }
+    if week.len() != 7 {
+        invalid.add("week", "error.week");
+    }
+    let mut days: [Vec<Interval>; 7] = Default::default();
+    for (n, day) in week.iter().take(7).enumerate() {
+        for [start, end] in day {
+            match (parse_time(start), parse_time(end)) {
+                (Some(start), Some(end)) => match Interval::new(start, end) {
+                    Ok(interval) => days[n].push(interval),
+                    Err(key) => invalid.add(format!("week[{n}]"), key),
+                },
+                _ => invalid.add(format!("week[{n}]"), "error.time_of_day"),
+            }
+        }
+    }
+    let mut dates = BTreeSet::new();
+    for (n, holiday) in holidays.iter().enumerate() {
+        match holiday.date.parse::<Date>() {
+            Ok(date) => {
+                dates.insert(date);
+            }
+            Err(_) => invalid.add(format!("holidays[{n}].date"), "error.date"),
+        }
+    }
+    let calendar = match (tz, invalid.is_empty()) {
+        (Some(tz), true) => match Calendar::new(tz, days, dates) {
+            Ok(calendar) => Some(calendar),
+            Err(key) => {
+                invalid.add("week", key);
+                None
+            }
+        },
+        _ => None,
+    };
+    (calendar, invalid)
+}
+
+pub async fn create_calendar(
+    db: &PgPool,
+    actor: &Actor,
+    input: CalendarInput,
+) -> AppResult<CalendarView> {
+    actor.require(Permission::Administer)?;
+    let mut invalid = Invalid::default();
+    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
+    let name = invalid.check(
+        "name",
+        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    );
+    let time_zone = input.time_zone.unwrap_or_default();
+    let week = input.week.unwrap_or_default();
+    let holidays = input.holidays.unwrap_or_default();
+    let (_, problems) = build_calendar(&time_zone, &week, &holidays);
+    invalid.0.extend(problems.0);
+    let (Some(key), Some(name), true) = (key, name, invalid.is_empty()) else {
+        return Err(invalid.into());
+    };
+    let mut tx = db.begin().await?;
+    let new = store::sla::NewCalendar {
+        key: key.as_str(),
+        name: &name,
+        time_zone: time_zone.trim(),
+        week: json!(week),
+        holidays: json!(holidays),
+    };
+    store::sla::insert_calendar(&mut tx, new)
+        .await
+        .map_err(|e| unique_to_conflict(e, "error.calendar_key_taken"))?;
+    let row = store::sla::calendar_by_key(&mut tx, key.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+pub async fn calendars(db: &PgPool, actor: &Actor) -> AppResult<Vec<CalendarView>> {
+    actor.require(Permission::Read)?;
+    let mut conn = db.acquire().await?;
+    Ok(store::sla::calendars(&mut conn)
+        .await?
+        .into_iter()
+        .map(CalendarView::from)
+        .collect())
+}
+
+fn unique_to_conflict(error: sqlx::Error, key: &'static str) -> AppError {
+    match &error {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            AppError::Conflict(key)
+        }
+        _ => error.into(),
+    }
+}
+
+// ------------------------------------------------------------------ policies
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PolicyView {
+    pub key: String,
+    pub name: String,
+    /// The calendar's key.
+    pub calendar: String,
+    /// The service it applies to; with neither service nor group, it is the default.
+    pub service: Option<String>,
+    pub assignment_group: Option<String>,
+    /// Business seconds to the first response, for priorities 1 to 5.
+    pub response_seconds: Vec<i32>,
+    /// Business seconds to resolution, for priorities 1 to 5.
+    pub resolution_seconds: Vec<i32>,
+    /// Hold reasons that stop the resolution clock.
+    pub pause_reasons: Vec<String>,
+    pub at_risk_percent: i16,
+}
+
+impl From<store::sla::PolicyRow> for PolicyView {
+    fn from(row: store::sla::PolicyRow) -> Self {
+        PolicyView {
+            key: row.key,
+            name: row.name,
+            calendar: row.calendar,
+            service: row.service,
+            assignment_group: row.assignment_group,
+            response_seconds: row.response_targets,
+            resolution_seconds: row.resolution_targets,
+            pause_reasons: row.pause_reasons,
+            at_risk_percent: row.at_risk_percent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    pub key: Option<String>,
+    pub name: Option<String>,
+    /// A calendar key (`24x7` is built in).
+    pub calendar: Option<String>,
+    pub service: Option<String>,
+    pub assignment_group: Option<String>,
+    /// Five positive numbers of business seconds, priority 1 first.
+    pub response_seconds: Option<Vec<i32>>,
+    pub resolution_seconds: Option<Vec<i32>>,
+    /// Default `awaiting_caller` and `awaiting_vendor`.
+    pub pause_reasons: Option<Vec<String>>,
+    /// Default 75.
+    pub at_risk_percent: Option<i16>,
+}
+
+fn targets(invalid: &mut Invalid, field: &str, value: Option<&Vec<i32>>) -> Vec<i32> {
+    match value {
+        Some(v) if v.len() == 5 && v.iter().all(|s| *s > 0) => v.clone(),
+        _ => {
+            invalid.add(field, "error.targets");
+            Vec::new()
+        }
+    }
+}
+
+pub async fn create_policy(
+    db: &PgPool,
+    actor: &Actor,
+    input: PolicyInput,
+) -> AppResult<PolicyView> {
+    actor.require(Permission::Administer)?;
+    let mut invalid = Invalid::default();
+    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
+    let name = invalid.check(
+        "name",
+        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    );
+    let response = targets(
+        &mut invalid,
+        "response_seconds",
+        input.response_seconds.as_ref(),
+    );
+    let resolution = targets(
+        &mut invalid,
+        "resolution_seconds",
+        input.resolution_seconds.as_ref(),
+    );
+    let pause_reasons = input
+        .pause_reasons
+        .unwrap_or_else(|| vec!["awaiting_caller".into(), "awaiting_vendor".into()]);
+    if pause_reasons
+        .iter()
+        .any(|r| crate::domain::incident::HoldReason::parse(r).is_err())
+    {
+        invalid.add("pause_reasons", "error.hold_reason");
+    }
+    let at_risk = input.at_risk_percent.unwrap_or(75);
+    if !(1..=99).contains(&at_risk) {
+        invalid.add("at_risk_percent", "error.percent");
+    }
+    if input.service.is_some() && input.assignment_group.is_some() {
+        invalid.add("assignment_group", "error.one_scope");
+    }
+    let mut tx = db.begin().await?;
+    let calendar =
+        store::sla::calendar_by_key(&mut tx, input.calendar.as_deref().unwrap_or("24x7")).await?;
+    if calendar.is_none() {
+        invalid.add("calendar", "error.unknown_calendar");
+    }
+    let service_id = match input.service.as_deref() {
+        Some(key) => {
+            if let Some(service) = store::services::find_by_key(&mut tx, key).await? {
+                Some(service.id)
+            } else {
+                invalid.add("service", "error.unknown_service");
+                None
+            }
+        }
+        None => None,
+    };
+    let group_id = match input.assignment_group.as_deref() {
+        Some(key) => {
+            if let Some(group) = store::groups::find_by_key(&mut tx, key).await? {
+                Some(group.id)
+            } else {
+                invalid.add("assignment_group", "error.unknown_group");
+                None
+            }
+        }
+        None => None,
+    };
+    let (Some(key), Some(name), Some(calendar), true) = (key, name, calendar, invalid.is_empty())
+    else {
+        return Err(invalid.into());
+    };
+    let new = store::sla::NewPolicy {
+        key: key.as_str(),
+        name: &name,
+        calendar_id: calendar.id,
+        service_id,
+        assignment_group_id: group_id,
+        response_targets: &response,
+        resolution_targets: &resolution,
+        pause_reasons: &pause_reasons,
+        at_risk_percent: at_risk,
+    };
+    store::sla::insert_policy(&mut tx, new)
+        .await
+        .map_err(|e| unique_to_conflict(e, "error.policy_taken"))?;
+    let row = store::sla::policy_by_key(&mut tx, key.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+pub async fn policies(db: &PgPool, actor: &Actor) -> AppResult<Vec<PolicyView>> {
+    actor.require(Permission::Read)?;
+    let mut conn = db.acquire().await?;
+    Ok(store::sla::policies(&mut conn)
+        .await?
+        .into_iter()
+        .map(PolicyView::from)
+        .collect())
+}
+
+// ------------------------------------------------------------------ the clock
+
+/// Whether the resolution clock stands still in this state under this policy.
+fn pausing(incident: &Incident, policy: &store::sla::PolicyRow) -> bool {
+    match incident.state {
+        IncidentState::Resolved | IncidentState::Closed | IncidentState::Canceled => true,
+        IncidentState::OnHold => incident
+            .hold_reason
+            .is_some_and(|reason| policy.pause_reasons.iter().any(|r| r == reason.as_str())),
+        IncidentState::New | IncidentState::InProgress => false,
+    }
+}
+
+fn target(targets: &[i32], priority: i16) -> SignedDuration {
+    let index = usize::try_from(priority - 1)
+        .unwrap_or(0)
+        .min(targets.len().saturating_sub(1));
+    SignedDuration::from_secs(i64::from(targets.get(index).copied().unwrap_or(0)))
+}
+
+/// Brings the incident's clock up to date after a change (`before` is `None` when it was just
+/// logged) and writes it, with a `system` journal entry when a due date moved.
+pub(super) async fn update_clock(
+    conn: &mut PgConnection,
+    before: Option<&Incident>,
+    after: &mut Incident,
+) -> AppResult<()> {
+    let Some(policy) =
+        store::sla::applicable_policy(conn, after.service_id, after.assignment_group_id).await?
+    else {
+        return Ok(());
+    };
+    let calendar_row = store::sla::calendar_by_id(conn, policy.calendar_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let calendar = calendar_of(&calendar_row)?;
+    let now = jiff::Timestamp::now();
+    let was_paused = before.is_some_and(|b| b.sla_paused_since.is_some());
+    let pauses_now = pausing(after, &policy);
+    match (was_paused, pauses_now) {
+        (false, true) => after.sla_paused_since = Some(now),
+        (true, false) => {
+            if let Some(since) = after.sla_paused_since.take() {
+                after.sla_paused_seconds += calendar.between(since, now).as_secs();
+            }
+        }
+        _ => {}
+    }
+    let (old_response, old_resolution) = (after.response_due, after.resolution_due);
+    after.sla_policy_id = Some(policy.id);
+    after.response_due = calendar.add(
+        after.opened_at,
+        target(&policy.response_targets, after.priority),
+    );
+    after.resolution_due = due(
+        &calendar,
+        after.opened_at,
+        target(&policy.resolution_targets, after.priority),
+        SignedDuration::from_secs(after.sla_paused_seconds),
+    );
+    store::incidents::set_sla(conn, after).await?;
+    if after.response_due != old_response || after.resolution_due != old_resolution {
+        let show = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
+        let changes = json!({
+            "response_due": {"from": show(old_response), "to": show(after.response_due)},
+            "resolution_due": {"from": show(old_resolution), "to": show(after.resolution_due)},
+        });
+        let body = format!("service level {}", policy.key);
+        store::journal::append(
+            conn,
+            NewEntry {
+                subject: Subject::Incident(after.id),
+                author_id: None,
+                kind: Kind::System,
+                body: Some(&body),
+                changes: Some(changes),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the resolution clock stands still right now (for the API's `sla.paused`).
+pub fn paused(incident: &Incident) -> bool {
+    // Without a policy there is no clock; an incident on hold still reads as paused.
+    incident.state == IncidentState::OnHold
+        && (incident.sla_paused_since.is_some() || incident.sla_policy_id.is_none())
+}

@@ -1,0 +1,319 @@
+//! The service-level clock on incidents: due dates from the most specific policy, pauses,
+//! priority changes, resolve and reopen; calendars and policies validated.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fields, problem};
+
+fn at(v: &Value) -> jiff::Timestamp {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+fn seconds_between(a: &Value, b: &Value) -> i64 {
+    at(b).duration_since(at(a)).as_secs()
+}
+
+/// A default policy on the 24x7 calendar: priority p gets p hours to respond and 10·p to resolve.
+async fn default_policy(app: &TestApp) {
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "default", "name": "Default", "calendar": "24x7",
+                   "response_seconds": [3600, 7200, 10800, 14400, 18000],
+                   "resolution_seconds": [36000, 72000, 108_000, 144_000, 180_000]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+async fn incident(app: &TestApp, body: Value) -> Value {
+    let res = app.post(&app.admin_token, "/api/v1/incidents", body).await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+async fn move_to(app: &TestApp, number: &str, body: Value) -> Value {
+    let res = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}/transitions"),
+            body,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn without_a_policy_there_is_no_clock() {
+    let app = TestApp::spawn().await;
+    let inc = incident(&app, json!({"title": "No SLA yet"})).await;
+    assert_eq!(inc["sla"]["response_due"], Value::Null);
+    assert_eq!(inc["sla"]["resolution_due"], Value::Null);
+}
+
+#[tokio::test]
+async fn due_dates_follow_the_priority_and_the_most_specific_policy() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    let inc = incident(
+        &app,
+        json!({"title": "Slow laptop", "impact": "medium", "urgency": "medium"}),
+    )
+    .await;
+    assert_eq!(
+        seconds_between(&inc["opened_at"], &inc["sla"]["response_due"]),
+        3 * 3600,
+        "priority 3: 3 hours"
+    );
+    assert_eq!(
+        seconds_between(&inc["opened_at"], &inc["sla"]["resolution_due"]),
+        30 * 3600
+    );
+    let journal: Vec<Value> = app
+        .get(
+            &app.admin_token,
+            &format!(
+                "/api/v1/incidents/{}/journal",
+                inc["number"].as_str().unwrap()
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        journal
+            .iter()
+            .any(|e| e["kind"] == "system" && e["changes"]["response_due"]["to"].is_string()),
+        "due dates go through the journal"
+    );
+
+    // Raising the priority recomputes both from the opening.
+    let number = inc["number"].as_str().unwrap();
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"impact": "high", "urgency": "high"}),
+        )
+        .await;
+    let raised: Value = res.json().await.unwrap();
+    assert_eq!(
+        seconds_between(&raised["opened_at"], &raised["sla"]["response_due"]),
+        3600
+    );
+    assert_eq!(
+        seconds_between(&raised["opened_at"], &raised["sla"]["resolution_due"]),
+        10 * 3600
+    );
+
+    // A group policy beats the default; a service policy beats the group's.
+    app.create_group("network", "IT").await;
+    app.post(
+        &app.admin_token,
+        "/api/v1/services",
+        json!({"key": "vpn", "name": "VPN"}),
+    )
+    .await;
+    for (key, scope) in [
+        ("network", json!({"assignment_group": "network"})),
+        ("vpn", json!({"service": "vpn"})),
+    ] {
+        let mut body = json!({"key": key, "name": key, "response_seconds": [60, 60, 60, 60, 60], "resolution_seconds": [600, 600, 600, 600, 600]});
+        if key == "vpn" {
+            body["response_seconds"] = json!([30, 30, 30, 30, 30]);
+        }
+        body.as_object_mut()
+            .unwrap()
+            .extend(scope.as_object().unwrap().clone());
+        assert_eq!(
+            app.post(&app.admin_token, "/api/v1/sla/policies", body)
+                .await
+                .status(),
+            201
+        );
+    }
+    let by_group = incident(
+        &app,
+        json!({"title": "Switch", "assignment_group": "network"}),
+    )
+    .await;
+    assert_eq!(
+        seconds_between(&by_group["opened_at"], &by_group["sla"]["response_due"]),
+        60
+    );
+    let by_service = incident(
+        &app,
+        json!({"title": "VPN", "assignment_group": "network", "service": "vpn"}),
+    )
+    .await;
+    assert_eq!(
+        seconds_between(&by_service["opened_at"], &by_service["sla"]["response_due"]),
+        30
+    );
+}
+
+#[tokio::test]
+async fn a_pausing_hold_moves_the_resolution_due_date_by_the_paused_time() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    let inc = incident(&app, json!({"title": "Waiting for the caller"})).await;
+    let number = inc["number"].as_str().unwrap().to_owned();
+    let held = move_to(
+        &app,
+        &number,
+        json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+    )
+    .await;
+    assert_eq!(held["sla"]["paused"], true);
+    // Two hours pass on hold.
+    sqlx::query("update incidents set sla_paused_since = sla_paused_since - interval '2 hours' where number = $1").bind(&number).execute(&app.db).await.unwrap();
+    let back = move_to(&app, &number, json!({"to": "in_progress"})).await;
+    assert_eq!(back["sla"]["paused"], false);
+    let moved = seconds_between(
+        &inc["sla"]["resolution_due"],
+        &back["sla"]["resolution_due"],
+    );
+    assert!(
+        (7200..7210).contains(&moved),
+        "moved by the two paused hours: {moved} s"
+    );
+    assert_eq!(
+        back["sla"]["response_due"], inc["sla"]["response_due"],
+        "the response target does not pause"
+    );
+
+    // Other hold reasons do not stop the clock.
+    let held = move_to(
+        &app,
+        &number,
+        json!({"to": "on_hold", "hold_reason": "awaiting_change"}),
+    )
+    .await;
+    assert_eq!(held["sla"]["paused"], false);
+    let back_again = move_to(&app, &number, json!({"to": "in_progress"})).await;
+    assert_eq!(
+        back_again["sla"]["resolution_due"],
+        back["sla"]["resolution_due"]
+    );
+}
+
+#[tokio::test]
+async fn resolving_stops_the_clock_and_reopening_restarts_it() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    let inc = incident(&app, json!({"title": "Reopened later"})).await;
+    let number = inc["number"].as_str().unwrap().to_owned();
+    move_to(
+        &app,
+        &number,
+        json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Restarted"}),
+    )
+    .await;
+    sqlx::query("update incidents set sla_paused_since = sla_paused_since - interval '5 hours' where number = $1").bind(&number).execute(&app.db).await.unwrap();
+    let reopened = move_to(
+        &app,
+        &number,
+        json!({"to": "in_progress", "reason": "Back again"}),
+    )
+    .await;
+    let moved = seconds_between(
+        &inc["sla"]["resolution_due"],
+        &reopened["sla"]["resolution_due"],
+    );
+    assert!(
+        (5 * 3600..5 * 3600 + 10).contains(&moved),
+        "the resolved time does not count: {moved} s"
+    );
+}
+
+#[tokio::test]
+async fn calendars_and_policies_are_validated_naming_each_field() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/calendars",
+            json!({"key": "berlin", "name": "Berlin office", "time_zone": "Europe/Berlin",
+                   "week": [[["08:00", "12:00"], ["13:00", "17:00"]], [["08:00", "17:00"]], [["08:00", "17:00"]], [["08:00", "17:00"]], [["08:00", "16:00"]], [], []],
+                   "holidays": [{"date": "2026-12-25", "name": "Weihnachten"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let calendar: Value = res.json().await.unwrap();
+    assert_eq!(calendar["week"][0][1], json!(["13:00", "17:00"]));
+    let body = problem(
+        app.post(
+            &app.admin_token,
+            "/api/v1/sla/calendars",
+            json!({"key": "Bad Key", "name": "", "time_zone": "Mars/Olympus",
+                   "week": [[["17:00", "08:00"]], [["8am", "5pm"]], [], [], [], [], []],
+                   "holidays": [{"date": "25.12.2026", "name": "x"}]}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        fields(&body),
+        [
+            "key",
+            "name",
+            "time_zone",
+            "week[0]",
+            "week[1]",
+            "holidays[0].date"
+        ]
+    );
+    problem(app.post(&app.admin_token, "/api/v1/sla/calendars", json!({"key": "berlin", "name": "Again", "time_zone": "UTC", "week": [[["08:00", "17:00"]], [], [], [], [], [], []]})).await, 409).await;
+
+    let body = problem(
+        app.post(&app.admin_token, "/api/v1/sla/policies", json!({"key": "p", "name": "P", "calendar": "nope", "response_seconds": [1, 2, 3], "resolution_seconds": [0, 1, 1, 1, 1], "at_risk_percent": 100})).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        fields(&body),
+        [
+            "response_seconds",
+            "resolution_seconds",
+            "at_risk_percent",
+            "calendar"
+        ]
+    );
+    let ok = json!({"key": "office", "name": "Office hours", "calendar": "berlin", "response_seconds": [1800, 3600, 7200, 14400, 28800], "resolution_seconds": [14400, 28800, 57600, 115_200, 230_400]});
+    assert_eq!(
+        app.post(&app.admin_token, "/api/v1/sla/policies", ok)
+            .await
+            .status(),
+        201
+    );
+    let second_default = json!({"key": "other", "name": "Other", "response_seconds": [1, 1, 1, 1, 1], "resolution_seconds": [1, 1, 1, 1, 1]});
+    problem(
+        app.post(&app.admin_token, "/api/v1/sla/policies", second_default)
+            .await,
+        409,
+    )
+    .await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    problem(
+        app.post(&agent, "/api/v1/sla/calendars", json!({})).await,
+        403,
+    )
+    .await;
+    let listed: Vec<Value> = app
+        .get(&agent, "/api/v1/sla/calendars")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| c["key"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["24x7", "berlin"]
+    );
+}
