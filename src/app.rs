@@ -197,6 +197,10 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     drop(conn);
+    let sla_worker = tokio::spawn(crate::service::sla::worker(
+        db.clone(),
+        Duration::from_secs(5),
+    ));
     let housekeeping = tokio::spawn(crate::web::housekeeping(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -209,6 +213,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
+    sla_worker.abort();
     tracing::info!("stopped serving");
     Ok(())
 }

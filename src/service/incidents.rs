@@ -67,6 +67,7 @@ pub struct IncidentView {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[expect(clippy::struct_excessive_bools, reason = "the sla object of API.md")]
 pub struct SlaView {
     /// When a first response is due; `null` until service levels are configured.
     pub response_due: Option<jiff::Timestamp>,
@@ -76,16 +77,25 @@ pub struct SlaView {
     pub resolution_breached: bool,
     /// The clock stops while the incident is on hold.
     pub paused: bool,
+    /// The resolution target is mostly used up (the policy's at-risk percentage).
+    pub at_risk: bool,
 }
 
 impl IncidentView {
     pub fn new(incident: Incident, now: jiff::Timestamp) -> Self {
-        let response_breached = incident
-            .response_due
-            .is_some_and(|due| incident.responded_at.unwrap_or(now) > due);
-        let resolution_breached = incident
-            .resolution_due
-            .is_some_and(|due| incident.resolved_at.unwrap_or(now) > due);
+        // Marked by the SLA worker, or visibly past due before its next pass.
+        let response_breached = incident.sla_response_breached_at.is_some()
+            || incident
+                .response_due
+                .is_some_and(|due| incident.responded_at.unwrap_or(now) > due);
+        let running = incident.state.is_open() && incident.sla_paused_since.is_none();
+        let resolution_breached = incident.sla_resolution_breached_at.is_some()
+            || incident
+                .resolution_due
+                .is_some_and(|due| match incident.resolved_at {
+                    Some(resolved) => resolved > due,
+                    None => running && now > due,
+                });
         IncidentView {
             sla: SlaView {
                 response_due: incident.response_due,
@@ -94,6 +104,7 @@ impl IncidentView {
                 response_breached,
                 resolution_breached,
                 paused: super::sla::paused(&incident),
+                at_risk: incident.sla_at_risk_at.is_some(),
             },
             number: incident.number,
             title: incident.title,
@@ -1041,6 +1052,8 @@ pub struct ListQuery {
     pub problem: Option<String>,
     /// Only incidents of the acting user's groups.
     pub my_groups: bool,
+    /// `at_risk` or `breached`.
+    pub sla: Option<String>,
     pub q: Option<String>,
     pub updated_since: Option<String>,
     pub sort: Option<String>,
@@ -1070,6 +1083,7 @@ impl ListQuery {
                 "assignee" => &mut query.assignee,
                 "service" => &mut query.service,
                 "problem" => &mut query.problem,
+                "sla" => &mut query.sla,
                 "q" => &mut query.q,
                 "updated_since" => &mut query.updated_since,
                 "sort" => &mut query.sort,
@@ -1095,6 +1109,33 @@ pub async fn list(
 ) -> AppResult<Page<IncidentView>> {
     actor.require(Permission::Read)?;
     let mut conn = db.acquire().await?;
+    let filter = filter_of(&mut conn, actor, query).await?;
+    let sort = match query.sort.as_deref() {
+        None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
+        None | Some("-updated_at") => Sort::UpdatedDesc,
+        Some("-priority") => Sort::Priority,
+        Some("opened_at") => Sort::OpenedAsc,
+        Some(_) => return Err(bad_parameter("sort", "error.sort")),
+    };
+    let after = cursor
+        .map(|c| decode_position(c, sort).ok_or_else(|| bad_parameter("cursor", "error.cursor")))
+        .transpose()?;
+    let rows = store::incidents::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
+    let now = jiff::Timestamp::now();
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |row| encode_position(&row.incident, row.rank, sort),
+        |row| IncidentView::new(row.incident, now),
+    ))
+}
+
+/// The store filter for a list query: every name looked up, every bad value named.
+async fn filter_of(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    query: &ListQuery,
+) -> AppResult<store::incidents::Filter> {
     let mut filter = store::incidents::Filter::default();
     for state in &query.states {
         let state = IncidentState::parse(state).map_err(|key| bad_parameter("state", key))?;
@@ -1115,7 +1156,7 @@ pub async fn list(
         );
     }
     if let Some(key) = &query.assignment_group {
-        let group = store::groups::find_by_key(&mut conn, key).await?;
+        let group = store::groups::find_by_key(&mut *conn, key).await?;
         filter.assignment_group_id = Some(
             group
                 .ok_or_else(|| bad_parameter("assignment_group", "error.unknown_group"))?
@@ -1127,20 +1168,27 @@ pub async fn list(
             "me" => Some(actor.id),
             "none" => None,
             email => Some(
-                store::users::find_by_email(&mut conn, &email.to_lowercase())
+                store::users::find_by_email(&mut *conn, &email.to_lowercase())
                     .await?
                     .ok_or_else(|| bad_parameter("assignee", "error.unknown_user"))?
                     .id,
             ),
         });
     }
+    if let Some(sla) = &query.sla {
+        filter.sla = Some(match sla.as_str() {
+            "at_risk" => store::incidents::SlaFilter::AtRisk,
+            "breached" => store::incidents::SlaFilter::Breached,
+            _ => return Err(bad_parameter("sla", "error.sla_filter")),
+        });
+    }
     if query.my_groups {
         let keys = actor.groups.clone();
-        let ids = store::groups::ids_by_keys(&mut conn, &keys).await?;
+        let ids = store::groups::ids_by_keys(&mut *conn, &keys).await?;
         filter.assignment_groups = Some(ids.into_iter().map(|(_, id)| id).collect());
     }
     if let Some(key) = &query.service {
-        let service = store::services::find_by_key(&mut conn, key).await?;
+        let service = store::services::find_by_key(&mut *conn, key).await?;
         filter.service_id = Some(
             service
                 .ok_or_else(|| bad_parameter("service", "error.unknown_service"))?
@@ -1149,7 +1197,7 @@ pub async fn list(
     }
     if let Some(number) = &query.problem {
         let found = match crate::domain::problem::ProblemNumber::parse(number) {
-            Ok(number) => store::problems::find_by_number(&mut conn, number.as_str()).await?,
+            Ok(number) => store::problems::find_by_number(&mut *conn, number.as_str()).await?,
             Err(_) => None,
         };
         filter.problem_id = Some(
@@ -1171,24 +1219,7 @@ pub async fn list(
         }
         filter.text = Some(text.clone());
     }
-    let sort = match query.sort.as_deref() {
-        None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
-        None | Some("-updated_at") => Sort::UpdatedDesc,
-        Some("-priority") => Sort::Priority,
-        Some("opened_at") => Sort::OpenedAsc,
-        Some(_) => return Err(bad_parameter("sort", "error.sort")),
-    };
-    let after = cursor
-        .map(|c| decode_position(c, sort).ok_or_else(|| bad_parameter("cursor", "error.cursor")))
-        .transpose()?;
-    let rows = store::incidents::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
-    let now = jiff::Timestamp::now();
-    Ok(Page::from_rows(
-        rows,
-        limit,
-        |row| encode_position(&row.incident, row.rank, sort),
-        |row| IncidentView::new(row.incident, now),
-    ))
+    Ok(filter)
 }
 
 fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {

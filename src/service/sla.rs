@@ -413,12 +413,12 @@ pub(super) async fn update_clock(
         after.opened_at,
         target(&policy.response_targets, after.priority),
     );
-    after.resolution_due = due(
-        &calendar,
-        after.opened_at,
-        target(&policy.resolution_targets, after.priority),
-        SignedDuration::from_secs(after.sla_paused_seconds),
-    );
+    let resolution_target = target(&policy.resolution_targets, after.priority);
+    let paused_total = SignedDuration::from_secs(after.sla_paused_seconds);
+    after.resolution_due = due(&calendar, after.opened_at, resolution_target, paused_total);
+    let at_risk_target = resolution_target * i32::from(policy.at_risk_percent) / 100;
+    after.sla_at_risk_due = due(&calendar, after.opened_at, at_risk_target, paused_total);
+    after.sla_next_check = next_check(after);
     store::incidents::set_sla(conn, after).await?;
     if after.response_due != old_response || after.resolution_due != old_resolution {
         let show = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
@@ -447,4 +447,104 @@ pub fn paused(incident: &Incident) -> bool {
     // Without a policy there is no clock; an incident on hold still reads as paused.
     incident.state == IncidentState::OnHold
         && (incident.sla_paused_since.is_some() || incident.sla_policy_id.is_none())
+}
+
+/// The next moment the worker has to look at the incident: a response or resolution target
+/// running out, or the at-risk point; nothing while the resolution clock stands still.
+fn next_check(incident: &Incident) -> Option<jiff::Timestamp> {
+    let mut moments = Vec::new();
+    if incident.responded_at.is_none() && incident.sla_response_breached_at.is_none() {
+        moments.extend(incident.response_due);
+    }
+    if incident.state.is_open() && incident.sla_paused_since.is_none() {
+        if incident.sla_at_risk_at.is_none() {
+            moments.extend(incident.sla_at_risk_due);
+        }
+        if incident.sla_resolution_breached_at.is_none() {
+            moments.extend(incident.resolution_due);
+        }
+    }
+    moments.into_iter().min()
+}
+
+/// Marks what is due on a claimed incident, each mark once, with a journal entry and an event.
+async fn mark(
+    conn: &mut PgConnection,
+    incident: &mut Incident,
+    now: jiff::Timestamp,
+) -> AppResult<usize> {
+    let mut marks = Vec::new();
+    if incident.responded_at.is_none()
+        && incident.sla_response_breached_at.is_none()
+        && incident.response_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_response_breached_at = Some(now);
+        marks.push(("sla_response_breached", "response target breached"));
+    }
+    let running = incident.state.is_open() && incident.sla_paused_since.is_none();
+    if running
+        && incident.sla_at_risk_at.is_none()
+        && incident.sla_at_risk_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_at_risk_at = Some(now);
+        marks.push(("sla_at_risk", "resolution target at risk"));
+    }
+    if running
+        && incident.sla_resolution_breached_at.is_none()
+        && incident.resolution_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_resolution_breached_at = Some(now);
+        marks.push(("sla_resolution_breached", "resolution target breached"));
+    }
+    for (kind, text) in &marks {
+        let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
+        store::incidents::add_event(conn, kind, incident.id, payload).await?;
+        store::journal::append(
+            conn,
+            NewEntry {
+                subject: Subject::Incident(incident.id),
+                author_id: None,
+                kind: Kind::System,
+                body: Some(text),
+                changes: None,
+            },
+        )
+        .await?;
+    }
+    incident.sla_next_check = next_check(incident);
+    store::incidents::set_sla(conn, incident).await?;
+    Ok(marks.len())
+}
+
+/// One pass of the SLA worker: claims incidents whose next check is due (skipping those another
+/// process holds), marks them, and repeats while there is work. Returns the marks made.
+pub async fn run_checks(db: &PgPool, now: jiff::Timestamp) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let mut marked = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let ids = store::incidents::claim_sla_checks(&mut tx, now, BATCH).await?;
+        for id in &ids {
+            if let Some(mut incident) = store::incidents::find_by_id(&mut tx, *id).await? {
+                marked += mark(&mut tx, &mut incident, now).await?;
+            }
+        }
+        tx.commit().await?;
+        if ids.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            return Ok(marked);
+        }
+    }
+}
+
+/// The worker in the server process: a pass every `tick`, for as long as the server runs.
+pub async fn worker(db: PgPool, tick: std::time::Duration) {
+    let mut interval = tokio::time::interval(tick);
+    loop {
+        interval.tick().await;
+        match run_checks(&db, jiff::Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(marked) => tracing::info!(marked, "SLA marks"),
+            Err(error) => tracing::warn!(error = %error, "SLA check failed; retrying next tick"),
+        }
+    }
 }

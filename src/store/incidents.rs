@@ -41,6 +41,12 @@ pub struct Incident {
     pub sla_paused_seconds: i64,
     /// Since when the resolution clock stands still (on a pausing hold, or resolved).
     pub sla_paused_since: Option<jiff::Timestamp>,
+    /// When the resolution target will be `at_risk_percent` used up.
+    pub sla_at_risk_due: Option<jiff::Timestamp>,
+    pub sla_at_risk_at: Option<jiff::Timestamp>,
+    pub sla_response_breached_at: Option<jiff::Timestamp>,
+    pub sla_resolution_breached_at: Option<jiff::Timestamp>,
+    pub sla_next_check: Option<jiff::Timestamp>,
     pub reassignment_count: i32,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
@@ -83,6 +89,11 @@ struct IncidentRow {
     sla_policy_id: Option<Uuid>,
     sla_paused_seconds: i64,
     sla_paused_since: Option<jiff_sqlx::Timestamp>,
+    sla_at_risk_due: Option<jiff_sqlx::Timestamp>,
+    sla_at_risk_at: Option<jiff_sqlx::Timestamp>,
+    sla_response_breached_at: Option<jiff_sqlx::Timestamp>,
+    sla_resolution_breached_at: Option<jiff_sqlx::Timestamp>,
+    sla_next_check: Option<jiff_sqlx::Timestamp>,
     reassignment_count: i32,
     opened_by: String,
     opened_at: jiff_sqlx::Timestamp,
@@ -141,6 +152,11 @@ impl TryFrom<IncidentRow> for Incident {
             sla_policy_id: row.sla_policy_id,
             sla_paused_seconds: row.sla_paused_seconds,
             sla_paused_since: ts(row.sla_paused_since),
+            sla_at_risk_due: ts(row.sla_at_risk_due),
+            sla_at_risk_at: ts(row.sla_at_risk_at),
+            sla_response_breached_at: ts(row.sla_response_breached_at),
+            sla_resolution_breached_at: ts(row.sla_resolution_breached_at),
+            sla_next_check: ts(row.sla_next_check),
             reassignment_count: row.reassignment_count,
             opened_by: row.opened_by,
             opened_at: row.opened_at.to_jiff(),
@@ -156,7 +172,8 @@ const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_r
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
      i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.major, i.resolution_code, i.resolution_notes, \
-     i.response_due, i.resolution_due, i.responded_at, i.sla_policy_id, i.sla_paused_seconds, i.sla_paused_since, i.reassignment_count, o.email as opened_by, \
+     i.response_due, i.resolution_due, i.responded_at, i.sla_policy_id, i.sla_paused_seconds, i.sla_paused_since, i.sla_at_risk_due, i.sla_at_risk_at, \
+     i.sla_response_breached_at, i.sla_resolution_breached_at, i.sla_next_check, i.reassignment_count, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
 
 const FROM: &str = " from incidents i";
@@ -370,8 +387,18 @@ pub struct Filter {
     pub assignee_id: Option<Option<Uuid>>,
     pub service_id: Option<Uuid>,
     pub problem_id: Option<Uuid>,
+    pub sla: Option<SlaFilter>,
     pub text: Option<String>,
     pub updated_since: Option<jiff::Timestamp>,
+}
+
+/// Incidents by where they stand against their service level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    /// Open, marked at risk, not yet breached.
+    AtRisk,
+    /// A response or resolution target was breached.
+    Breached,
 }
 
 /// One row of a list with the values its keyset position is made of.
@@ -528,6 +555,18 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
     if let Some(problem) = filter.problem_id {
         q.push(" and i.problem_id = ").push_bind(problem);
     }
+    match filter.sla {
+        Some(SlaFilter::AtRisk) => {
+            q.push(
+                " and i.sla_at_risk_at is not null and i.sla_resolution_breached_at is null \
+                 and i.state in ('new', 'in_progress', 'on_hold')",
+            );
+        }
+        Some(SlaFilter::Breached) => {
+            q.push(" and (i.sla_response_breached_at is not null or i.sla_resolution_breached_at is not null)");
+        }
+        None => {}
+    }
     if let Some(since) = filter.updated_since {
         q.push(" and i.updated_at >= ")
             .push_bind(jiff_sqlx::Timestamp::from(since));
@@ -640,7 +679,8 @@ pub async fn set_sla(conn: &mut PgConnection, incident: &Incident) -> sqlx::Resu
     let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
     sqlx::query(
         "update incidents set sla_policy_id = $2, response_due = $3, resolution_due = $4, \
-         sla_paused_seconds = $5, sla_paused_since = $6 where id = $1",
+         sla_paused_seconds = $5, sla_paused_since = $6, sla_at_risk_due = $7, sla_at_risk_at = $8, \
+         sla_response_breached_at = $9, sla_resolution_breached_at = $10, sla_next_check = $11 where id = $1",
     )
     .bind(incident.id)
     .bind(incident.sla_policy_id)
@@ -648,7 +688,44 @@ pub async fn set_sla(conn: &mut PgConnection, incident: &Incident) -> sqlx::Resu
     .bind(ts(incident.resolution_due))
     .bind(incident.sla_paused_seconds)
     .bind(ts(incident.sla_paused_since))
+    .bind(ts(incident.sla_at_risk_due))
+    .bind(ts(incident.sla_at_risk_at))
+    .bind(ts(incident.sla_response_breached_at))
+    .bind(ts(incident.sla_resolution_breached_at))
+    .bind(ts(incident.sla_next_check))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` incidents whose next SLA check is due, locking them; rows another
+/// worker holds are skipped, so two workers never mark the same incident.
+pub async fn claim_sla_checks(
+    conn: &mut PgConnection,
+    now: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from incidents where sla_next_check <= $1 order by sla_next_check limit $2 for update skip locked",
+    )
+    .bind(jiff_sqlx::Timestamp::from(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Records an event for notifications, in the transaction of its cause.
+pub async fn add_event(
+    conn: &mut PgConnection,
+    kind: &str,
+    incident_id: Uuid,
+    payload: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into events (kind, incident_id, payload) values ($1, $2, $3)")
+        .bind(kind)
+        .bind(incident_id)
+        .bind(payload)
+        .execute(conn)
+        .await?;
     Ok(())
 }

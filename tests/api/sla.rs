@@ -317,3 +317,136 @@ async fn calendars_and_policies_are_validated_naming_each_field() {
         ["24x7", "berlin"]
     );
 }
+
+#[tokio::test]
+async fn two_workers_mark_at_risk_and_breaches_exactly_once() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "tight", "name": "Tight", "response_seconds": [60, 60, 60, 60, 60],
+                   "resolution_seconds": [600, 600, 600, 600, 600], "at_risk_percent": 50}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let mut numbers = Vec::new();
+    for n in 0..40 {
+        numbers.push(
+            incident(&app, json!({"title": format!("Outage {n}")})).await["number"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    // One is on hold waiting for the caller: its resolution clock stands still.
+    let held = &numbers[0];
+    move_to(
+        &app,
+        held,
+        json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+    )
+    .await;
+
+    let soon = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(7))
+        .unwrap();
+    let (a, b) = tokio::join!(
+        leitstand::service::sla::run_checks(&app.db, soon),
+        leitstand::service::sla::run_checks(&app.db, soon)
+    );
+    // 39 running incidents: response breached and at risk (50% of 10 min); not yet breached.
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        39 * 2,
+        "each mark exactly once between two workers"
+    );
+    let later = soon
+        .checked_add(jiff::SignedDuration::from_mins(10))
+        .unwrap();
+    let (a, b) = tokio::join!(
+        leitstand::service::sla::run_checks(&app.db, later),
+        leitstand::service::sla::run_checks(&app.db, later)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        39,
+        "then the resolution breach, once each"
+    );
+    assert_eq!(
+        leitstand::service::sla::run_checks(&app.db, later)
+            .await
+            .unwrap(),
+        0,
+        "nothing twice"
+    );
+
+    let events: Vec<(String, i64)> =
+        sqlx::query_as("select kind, count(*) from events group by kind order by kind")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        events,
+        [
+            ("sla_at_risk".to_owned(), 39),
+            ("sla_resolution_breached".to_owned(), 39),
+            ("sla_response_breached".to_owned(), 39)
+        ]
+    );
+    let one: Value = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{}", numbers[1]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            one["sla"]["at_risk"].as_bool(),
+            one["sla"]["response_breached"].as_bool(),
+            one["sla"]["resolution_breached"].as_bool()
+        ),
+        (Some(true), Some(true), Some(true))
+    );
+    let paused: Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{held}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            paused["sla"]["at_risk"].as_bool(),
+            paused["sla"]["resolution_breached"].as_bool()
+        ),
+        (Some(false), Some(false)),
+        "a paused clock is not marked"
+    );
+
+    let breached: Value = app
+        .get(&app.admin_token, "/api/v1/incidents?sla=breached&limit=200")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(breached["items"].as_array().unwrap().len(), 39);
+    let at_risk: Value = app
+        .get(&app.admin_token, "/api/v1/incidents?sla=at_risk")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        at_risk["items"].as_array().unwrap().is_empty(),
+        "breached ones are no longer merely at risk"
+    );
+    problem(
+        app.get(&app.admin_token, "/api/v1/incidents?sla=late")
+            .await,
+        400,
+    )
+    .await;
+}

@@ -191,6 +191,8 @@ struct IncidentListParams {
     service: Option<String>,
     /// A problem number.
     problem: Option<String>,
+    /// `at_risk` (open, marked at risk, not breached) or `breached`.
+    sla: Option<String>,
     /// Full text over title, description and comments, in German and English word forms.
     q: Option<String>,
     /// RFC 3339 timestamp.
