@@ -122,3 +122,92 @@ async fn bench_known_error_search_and_suggestions() {
     }
     report("GET /api/v1/incidents/{number}/suggestions", samples);
 }
+
+/// Seeds `LEITSTAND_BENCH_INCIDENTS` open incidents (default 1,000,000) under a policy, with
+/// their next SLA checks spread over 30 days, then times worker passes: one with nothing due,
+/// and one with 1,000 incidents due.
+#[tokio::test]
+#[ignore = "a benchmark: run scripts/bench-sla-worker"]
+async fn bench_sla_worker_tick() {
+    let rows = std::env::var("LEITSTAND_BENCH_INCIDENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000_i64);
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            serde_json::json!({"key": "default", "name": "Default", "response_seconds": [3600, 3600, 3600, 3600, 3600],
+                               "resolution_seconds": [86400, 86400, 86400, 86400, 86400]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let started = Instant::now();
+    crate::plans::seed(&app.db, rows).await;
+    // Every incident open, with a due date and a next check somewhere in the next 30 days.
+    sqlx::query(
+        "update incidents set state = 'in_progress', hold_reason = null, resolution_code = null, \
+         resolution_notes = null, resolved_at = null, closed_at = null, responded_at = opened_at, \
+         sla_policy_id = (select id from sla_policies limit 1), \
+         resolution_due = now() + interval '1 hour' + (random() * interval '30 days'), sla_next_check = resolution_due",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query("update incidents set sla_next_check = resolution_due")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query("vacuum analyze incidents")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from incidents where state = 'in_progress' and sla_next_check is not null",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    eprintln!(
+        "seeded {open} open incidents with a pending SLA check in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain (analyze, buffers) select id from incidents where sla_next_check <= now() \
+         order by sla_next_check limit 500 for update skip locked",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    eprintln!("{}", plan.join("\n"));
+
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let marked = leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+            .await
+            .unwrap();
+        idle.push(start.elapsed());
+        assert_eq!(marked, 0);
+    }
+    report("worker pass with nothing due", idle);
+
+    sqlx::query(
+        "update incidents set resolution_due = now() - interval '1 minute', sla_at_risk_due = now() - interval '2 minutes', \
+         sla_next_check = now() - interval '2 minutes' where id in (select id from incidents order by id limit 1000)",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let start = Instant::now();
+    let marked = leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    report(
+        "worker pass with 1,000 incidents due",
+        vec![start.elapsed()],
+    );
+    eprintln!("marks made: {marked}");
+}
