@@ -161,6 +161,7 @@ mod tests {
             "\"move.",
             "\"problem_state.",
             "\"problem_resolution.",
+            "\"sla.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

@@ -79,6 +79,9 @@ pub struct SlaView {
     pub paused: bool,
     /// The resolution target is mostly used up (the policy's at-risk percentage).
     pub at_risk: bool,
+    /// The policy whose calendar counts business time (for countdowns in the pages).
+    #[serde(skip)]
+    pub policy_id: Option<Uuid>,
 }
 
 impl IncidentView {
@@ -105,6 +108,7 @@ impl IncidentView {
                 resolution_breached,
                 paused: super::sla::paused(&incident),
                 at_risk: incident.sla_at_risk_at.is_some(),
+                policy_id: incident.sla_policy_id,
             },
             number: incident.number,
             title: incident.title,
@@ -1115,6 +1119,7 @@ pub async fn list(
         None | Some("-updated_at") => Sort::UpdatedDesc,
         Some("-priority") => Sort::Priority,
         Some("opened_at") => Sort::OpenedAsc,
+        Some("sla_due") => Sort::BreachesNext,
         Some(_) => return Err(bad_parameter("sort", "error.sort")),
     };
     let after = cursor
@@ -1226,6 +1231,13 @@ fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {
     match sort {
         Sort::UpdatedDesc => format!("u:{}:{}", incident.updated_at.as_microsecond(), incident.id),
         Sort::OpenedAsc => format!("o:{}:{}", incident.opened_at.as_microsecond(), incident.id),
+        Sort::BreachesNext => format!(
+            "d:{}:{}",
+            incident
+                .resolution_due
+                .map_or(0, jiff::Timestamp::as_microsecond),
+            incident.id
+        ),
         Sort::Priority => format!(
             "p:{}:{}:{}",
             incident.priority,
@@ -1245,7 +1257,9 @@ fn decode_position(cursor: &str, sort: Sort) -> Option<store::incidents::Positio
             .and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
     };
     match (sort, parts.as_slice()) {
-        (Sort::UpdatedDesc, ["u", at, id]) | (Sort::OpenedAsc, ["o", at, id]) => {
+        (Sort::UpdatedDesc, ["u", at, id])
+        | (Sort::OpenedAsc, ["o", at, id])
+        | (Sort::BreachesNext, ["d", at, id]) => {
             Some(Position::Time(micros(at)?, id.parse().ok()?))
         }
         (Sort::Priority, ["p", priority, at, id]) => Some(Position::Priority(

@@ -548,3 +548,50 @@ pub async fn worker(db: PgPool, tick: std::time::Duration) {
         }
     }
 }
+
+/// Business time left until each incident's resolution target, counted in its policy's
+/// calendar (negative once past); `None` without a target, when closed, or while paused.
+pub async fn time_left(
+    db: &PgPool,
+    views: &[super::incidents::IncidentView],
+    now: jiff::Timestamp,
+) -> AppResult<Vec<Option<SignedDuration>>> {
+    let mut conn = db.acquire().await?;
+    let policies = store::sla::policies(&mut conn).await?;
+    let mut calendars = std::collections::HashMap::new();
+    for row in store::sla::calendars(&mut conn).await? {
+        calendars.insert(row.id, calendar_of(&row)?);
+    }
+    let calendar_of_policy = |id: uuid::Uuid| {
+        policies
+            .iter()
+            .find(|p| p.id == id)
+            .and_then(|p| calendars.get(&p.calendar_id))
+    };
+    Ok(views
+        .iter()
+        .map(|view| {
+            let calendar = calendar_of_policy(view.sla.policy_id?)?;
+            let due = view.sla.resolution_due?;
+            if !view.state.is_open() || view.sla.paused {
+                return None;
+            }
+            Some(if due > now {
+                calendar.between(now, due)
+            } else {
+                -calendar.between(due, now)
+            })
+        })
+        .collect())
+}
+
+/// "2d 4h", "3h 20m", "45m" for a business-time span (its absolute value).
+pub fn short_span(span: SignedDuration) -> String {
+    let minutes = span.as_secs().abs() / 60;
+    let (days, hours, mins) = (minutes / (24 * 60), (minutes / 60) % 24, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h {mins}m"),
+        _ => format!("{days}d {hours}h"),
+    }
+}

@@ -365,6 +365,8 @@ pub enum Sort {
     OpenedAsc,
     /// Best text match first (only with a search).
     Relevance,
+    /// The resolution target that runs out first, first (incidents with a target only).
+    BreachesNext,
 }
 
 /// Where the previous page ended, in the terms of its sort.
@@ -475,9 +477,19 @@ fn list_query<'a>(
             .push(" where true");
         push_filters(&mut q, filter);
     }
+    if sort == Sort::BreachesNext {
+        q.push(" and i.resolution_due is not null");
+    }
     match after {
         Some(Position::Time(at, id)) if sort == Sort::UpdatedDesc => {
             q.push(" and (i.updated_at, i.id) < (")
+                .push_bind(jiff_sqlx::Timestamp::from(*at))
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Position::Time(at, id)) if sort == Sort::BreachesNext => {
+            q.push(" and (i.resolution_due, i.id) > (")
                 .push_bind(jiff_sqlx::Timestamp::from(*at))
                 .push(", ")
                 .push_bind(*id)
@@ -513,6 +525,7 @@ fn list_query<'a>(
         Sort::UpdatedDesc | Sort::Relevance => " order by i.updated_at desc, i.id desc",
         Sort::Priority => " order by i.priority, i.opened_at, i.id",
         Sort::OpenedAsc => " order by i.opened_at, i.id",
+        Sort::BreachesNext => " order by i.resolution_due, i.id",
     });
     q.push(" limit ").push_bind(limit + 1);
     q

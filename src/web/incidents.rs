@@ -129,6 +129,8 @@ struct QueuePage {
     tabs: Vec<QueueTab>,
     queue: &'static str,
     rows: Vec<IncidentView>,
+    /// Business time left to each row's resolution target.
+    left: Vec<Option<jiff::SignedDuration>>,
     next: Option<String>,
     /// The query string of this view without the page position.
     query: String,
@@ -145,6 +147,24 @@ struct QueuePage {
 impl QueuePage {
     fn state_chosen(&self, state: &str) -> bool {
         self.chosen_states.iter().any(|s| s == state)
+    }
+
+    /// The countdown of row `n`: text and a class that colours it (breached, at risk).
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes loop indexes by reference"
+    )]
+    fn due(&self, n: &usize) -> Option<(String, &'static str)> {
+        let left = (*self.left.get(*n)?)?;
+        let row = self.rows.get(*n)?;
+        let text = crate::service::sla::short_span(left);
+        Some(if left.is_negative() || row.sla.resolution_breached {
+            (self.ctx.tr.t1("sla.overdue", text), "sla-breached")
+        } else if row.sla.at_risk {
+            (text, "sla-at-risk")
+        } else {
+            (text, "sla-ok")
+        })
     }
 }
 
@@ -193,9 +213,12 @@ async fn queue(
             active: *q == queue,
         })
         .collect();
+    let left =
+        crate::service::sla::time_left(&state.db, &result.items, jiff::Timestamp::now()).await?;
     let page = QueuePage {
         tabs,
         queue: queue.key(),
+        left,
         rows: result.items,
         next: result.next,
         query: crate::url::query_string(&kept),

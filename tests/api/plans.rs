@@ -25,7 +25,7 @@ pub async fn seed(db: &sqlx::PgPool, rows: i64) {
         // Timestamps grow with n, so recent incidents are the open ones, as in a real desk.
         "insert into incidents (id, title, description, state, hold_reason, impact, urgency, priority, \
              assignment_group_id, assignee_id, opened_by_id, opened_at, updated_at, resolution_code, \
-             resolution_notes, resolved_at, closed_at) \
+             resolution_notes, resolved_at, closed_at, resolution_due) \
          select gen_random_uuid(), \
              (array['VPN', 'Drucker', 'Printer', 'Mail', 'Laptop', 'Netzwerk', 'Network', 'Server', 'Passwort', 'Password'])[1 + n % 10] \
                || ' ' || (array['drops', 'fällt aus', 'is slow', 'langsam', 'error', 'Fehlermeldung', 'broken', 'Verbindung getrennt'])[1 + (n / 10) % 8] \
@@ -42,7 +42,8 @@ pub async fn seed(db: &sqlx::PgPool, rows: i64) {
              case when s.state in ('resolved', 'closed') then 'workaround' end, \
              case when s.state in ('resolved', 'closed') then 'Restarted the service.' end, \
              case when s.state in ('resolved', 'closed') then t.at + interval '1 hour' end, \
-             case when s.state = 'closed' then t.at + interval '2 hours' end \
+             case when s.state = 'closed' then t.at + interval '2 hours' end, \
+             case when s.state in ('new', 'in_progress', 'on_hold') then t.at + interval '1 day' end \
          from generate_series(1, $1) n \
          cross join lateral (select now() - make_interval(secs => ($1 - n) * 60.0) as at) t \
          cross join lateral (select case when n > $1 * 0.8 then (array['new', 'in_progress', 'on_hold', 'new', 'in_progress'])[1 + n % 5] \
@@ -176,6 +177,16 @@ async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
             Sort::Priority,
             None,
             "incidents_open_priority_idx",
+        ),
+        (
+            "breaches next (open incidents by resolution due)",
+            Filter {
+                states: open.clone(),
+                ..Filter::default()
+            },
+            Sort::BreachesNext,
+            None,
+            "incidents_open_resolution_due_idx",
         ),
         (
             "everything, newest first",

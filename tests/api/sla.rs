@@ -450,3 +450,76 @@ async fn two_workers_mark_at_risk_and_breaches_exactly_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    let low = incident(
+        &app,
+        json!({"title": "Low", "impact": "low", "urgency": "low"}),
+    )
+    .await;
+    let high = incident(
+        &app,
+        json!({"title": "High", "impact": "high", "urgency": "high"}),
+    )
+    .await;
+    let mid = incident(&app, json!({"title": "Mid"})).await;
+    let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
+
+    let page: Value = app
+        .get(&app.admin_token, "/api/v1/incidents?sort=sla_due&limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(number)
+        .collect();
+    assert_eq!(first, [number(&high), number(&mid)], "10 h before 30 h");
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let rest: Value = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents?sort=sla_due&limit=2&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["items"][0]["number"], low["number"]);
+
+    // The queue shows business time left, and marks what is overdue.
+    sqlx::query("update incidents set resolution_due = now() - interval '90 minutes', sla_next_check = now() - interval '90 minutes' where number = $1")
+        .bind(number(&mid))
+        .execute(&app.db)
+        .await
+        .unwrap();
+    leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    app.create_user("agent@example.com", "agent", "en").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let queue = app
+        .page(&browser, "/incidents?queue=open&sort=sla_due")
+        .await;
+    assert!(
+        queue.contains(r#"<span class="sla sla-breached">overdue 1h 30m</span>"#),
+        "{queue}"
+    );
+    assert!(
+        queue.contains(r#"<span class="sla sla-ok">9h 59m</span>"#)
+            || queue.contains(r#"<span class="sla sla-ok">10h 0m</span>"#)
+    );
+    let high_at = queue.find(&number(&high)).unwrap();
+    let low_at = queue.find(&number(&low)).unwrap();
+    assert!(
+        queue.find(&number(&mid)).unwrap() < high_at && high_at < low_at,
+        "breaches next"
+    );
+}

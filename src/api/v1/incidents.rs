@@ -198,7 +198,8 @@ struct IncidentListParams {
     /// RFC 3339 timestamp.
     updated_since: Option<String>,
     /// `-updated_at` (default; with `q` the default is best match), `-priority` (priority 1
-    /// first, then the longest open), `opened_at` (oldest first).
+    /// first, then the longest open), `opened_at` (oldest first), `sla_due` (breaches next:
+    /// incidents with a resolution target, the one due first first).
     sort: Option<String>,
     /// Rows per page, 1 to 200 (default 50).
     limit: Option<i64>,
