@@ -82,6 +82,9 @@ pub struct SlaView {
     /// The policy whose calendar counts business time (for countdowns in the pages).
     #[serde(skip)]
     pub policy_id: Option<Uuid>,
+    /// Business seconds the resolution clock stood still so far.
+    #[serde(skip)]
+    pub paused_seconds: i64,
 }
 
 impl IncidentView {
@@ -109,6 +112,7 @@ impl IncidentView {
                 paused: super::sla::paused(&incident),
                 at_risk: incident.sla_at_risk_at.is_some(),
                 policy_id: incident.sla_policy_id,
+                paused_seconds: incident.sla_paused_seconds,
             },
             number: incident.number,
             title: incident.title,

@@ -595,3 +595,54 @@ pub fn short_span(span: SignedDuration) -> String {
         _ => format!("{days}d {hours}h"),
     }
 }
+
+/// An incident's service level for its page: the policy, and business time used, left and
+/// paused on the resolution target.
+pub struct Summary {
+    pub policy: String,
+    pub used: SignedDuration,
+    pub left: Option<SignedDuration>,
+    pub paused: SignedDuration,
+}
+
+impl Summary {
+    pub fn used_text(&self) -> String {
+        short_span(self.used)
+    }
+
+    pub fn paused_text(&self) -> String {
+        short_span(self.paused)
+    }
+}
+
+pub async fn summary(
+    db: &PgPool,
+    view: &super::incidents::IncidentView,
+    now: jiff::Timestamp,
+) -> AppResult<Option<Summary>> {
+    let Some(policy_id) = view.sla.policy_id else {
+        return Ok(None);
+    };
+    let mut conn = db.acquire().await?;
+    let Some(policy) = store::sla::policy_by_id(&mut conn, policy_id).await? else {
+        return Ok(None);
+    };
+    let calendar_row = store::sla::calendar_by_id(&mut conn, policy.calendar_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let calendar = calendar_of(&calendar_row)?;
+    let end = view.resolved_at.unwrap_or(now);
+    let paused = SignedDuration::from_secs(view.sla.paused_seconds);
+    let used = (calendar.between(view.opened_at, end) - paused).max(SignedDuration::ZERO);
+    let left = time_left(db, std::slice::from_ref(view), now)
+        .await?
+        .into_iter()
+        .next()
+        .flatten();
+    Ok(Some(Summary {
+        policy: policy.name,
+        used,
+        left,
+        paused,
+    }))
+}

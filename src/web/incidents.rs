@@ -617,6 +617,8 @@ struct IncidentPage {
     can_work: bool,
     /// The newest journal entry the reader has seen (for conflicts).
     seen: i64,
+    /// The service level, when a policy applies.
+    sla: Option<crate::service::sla::Summary>,
 }
 
 impl IncidentPage {
@@ -660,6 +662,21 @@ impl IncidentPage {
         self.assignable
             .iter()
             .any(|(email, _)| email == self.form.value("assignee"))
+    }
+
+    /// The countdown to the resolution target, as in the queues.
+    fn left_label(&self) -> Option<(String, &'static str)> {
+        let left = self.sla.as_ref()?.left?;
+        let text = crate::service::sla::short_span(left);
+        Some(
+            if left.is_negative() || self.incident.sla.resolution_breached {
+                (self.ctx.tr.t1("sla.overdue", text), "sla-breached")
+            } else if self.incident.sla.at_risk {
+                (text, "sla-at-risk")
+            } else {
+                (text, "sla-ok")
+            },
+        )
     }
 }
 
@@ -773,7 +790,9 @@ async fn show(
     } else {
         Vec::new()
     };
+    let sla = crate::service::sla::summary(&state.db, &incident, jiff::Timestamp::now()).await?;
     let page = IncidentPage {
+        sla,
         problem,
         suggestions,
         children: incidents::children(&state.db, actor, number).await?,

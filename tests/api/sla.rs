@@ -522,4 +522,14 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
         queue.find(&number(&mid)).unwrap() < high_at && high_at < low_at,
         "breaches next"
     );
+
+    // The incident page shows the policy, the targets, the time used and the pauses.
+    let page = app
+        .page(&browser, &format!("/incidents/{}", number(&mid)))
+        .await;
+    assert!(
+        page.contains(r#"id="sla""#) && page.contains("<dd>Default</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("Business time used") && page.contains("overdue 1h 30m"));
 }
