@@ -162,6 +162,7 @@ mod tests {
             "\"problem_state.",
             "\"problem_resolution.",
             "\"sla.",
+            "\"weekday.",
         ] {
             let mut rest = text;
             while let Some(at) = rest.find(marker) {

@@ -230,6 +230,25 @@ impl From<store::sla::PolicyRow> for PolicyView {
     }
 }
 
+impl PolicyView {
+    /// Response targets in business minutes, priority 1 first: "30 / 60 / 120 / 240 / 480".
+    pub fn response_minutes(&self) -> String {
+        minutes(&self.response_seconds)
+    }
+
+    pub fn resolution_minutes(&self) -> String {
+        minutes(&self.resolution_seconds)
+    }
+}
+
+fn minutes(seconds: &[i32]) -> String {
+    seconds
+        .iter()
+        .map(|s| (s / 60).to_string())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {

@@ -8,6 +8,7 @@ pub mod form;
 pub mod home;
 pub mod incidents;
 pub mod problems;
+pub mod sla;
 
 use std::time::Duration;
 
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(incidents::router())
         .merge(problems::router())
+        .merge(sla::router())
         .route("/static/{file}", get(static_file))
 }
 

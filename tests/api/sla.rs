@@ -533,3 +533,152 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
     );
     assert!(page.contains("Business time used") && page.contains("overdue 1h 30m"));
 }
+
+#[tokio::test]
+async fn admins_keep_calendars_and_policies_on_their_page() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(page.contains("Around the clock") && page.contains("No policies yet"));
+
+    let mut bad = vec![
+        ("key", "berlin"),
+        ("name", "Berlin"),
+        ("time_zone", "Mars/Olympus"),
+        ("day0", "8am-5pm"),
+    ];
+    bad.extend([
+        ("day1", ""),
+        ("day2", ""),
+        ("day3", ""),
+        ("day4", ""),
+        ("day5", ""),
+        ("day6", ""),
+        ("holidays", ""),
+    ]);
+    let res = app.post_form(&browser, "/admin/sla/calendars", &bad).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Use an IANA time zone") && page.contains("Use times of day as HH:MM."),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="8am-5pm""#), "typed text kept");
+
+    let mut good = vec![
+        ("key", "berlin"),
+        ("name", "Berlin office"),
+        ("time_zone", "Europe/Berlin"),
+        ("day0", "08:00-12:00, 13:00-17:00"),
+    ];
+    good.extend([
+        ("day1", "08:00-17:00"),
+        ("day2", "08:00-17:00"),
+        ("day3", "08:00-17:00"),
+        ("day4", "08:00-16:00"),
+        ("day5", ""),
+        ("day6", ""),
+    ]);
+    good.push((
+        "holidays",
+        "2026-12-25 Weihnachten\n2026-12-26 Zweiter Feiertag",
+    ));
+    assert_eq!(
+        app.post_form(&browser, "/admin/sla/calendars", &good)
+            .await
+            .status(),
+        303
+    );
+    let calendars: Vec<Value> = app
+        .get(&app.admin_token, "/api/v1/sla/calendars")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let berlin = calendars.iter().find(|c| c["key"] == "berlin").unwrap();
+    assert_eq!(
+        berlin["week"][0],
+        json!([["08:00", "12:00"], ["13:00", "17:00"]])
+    );
+    assert_eq!(
+        berlin["holidays"][1],
+        json!({"date": "2026-12-26", "name": "Zweiter Feiertag"})
+    );
+
+    let mut policy = vec![
+        ("key", "office"),
+        ("name", "Office hours"),
+        ("calendar", "berlin"),
+        ("service", ""),
+        ("assignment_group", ""),
+        ("at_risk_percent", "80"),
+    ];
+    for (name, value) in [
+        ("response1", "30"),
+        ("response2", "60"),
+        ("response3", "120"),
+        ("response4", "240"),
+        ("response5", "480"),
+    ] {
+        policy.push((name, value));
+    }
+    for (name, value) in [
+        ("resolution1", "240"),
+        ("resolution2", "480"),
+        ("resolution3", "960"),
+        ("resolution4", "1920"),
+        ("resolution5", "x"),
+    ] {
+        policy.push((name, value));
+    }
+    policy.push(("pause_reasons", "awaiting_caller"));
+    let res = app
+        .post_form(&browser, "/admin/sla/policies", &policy)
+        .await;
+    assert_eq!(res.status(), 422, "one target is not a number");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Give five positive numbers")
+    );
+    policy.retain(|(name, _)| *name != "resolution5");
+    policy.push(("resolution5", "3840"));
+    assert_eq!(
+        app.post_form(&browser, "/admin/sla/policies", &policy)
+            .await
+            .status(),
+        303
+    );
+    let policies: Vec<Value> = app
+        .get(&app.admin_token, "/api/v1/sla/policies")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        policies[0]["response_seconds"],
+        json!([1800, 3600, 7200, 14400, 28800])
+    );
+    assert_eq!(policies[0]["pause_reasons"], json!(["awaiting_caller"]));
+    assert_eq!(policies[0]["at_risk_percent"], 80);
+    assert!(
+        app.page(&browser, "/admin/sla")
+            .await
+            .contains("30 / 60 / 120 / 240 / 480")
+    );
+
+    app.create_user("agent@example.com", "agent", "en").await;
+    let agent = app.browser();
+    app.sign_in(&agent, "agent@example.com").await;
+    assert_eq!(
+        agent
+            .get(app.url("/admin/sla"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}

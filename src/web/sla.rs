@@ -1,0 +1,263 @@
+//! Admin pages for service levels: business-hour calendars and SLA policies. They call the
+//! same service functions as `/api/v1/sla`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+
+use super::form::{Choice, Fields, FormState, all, choices, field};
+use super::{Ctx, SignedIn, render, see_other};
+use crate::app::AppState;
+use crate::domain::Permission;
+use crate::domain::incident::HoldReason;
+use crate::error::AppResult;
+use crate::service::reference::{self, GroupView, ServiceView};
+use crate::service::sla::{
+    self, CalendarInput, CalendarView, HolidayView, PolicyInput, PolicyView,
+};
+use crate::service::{Actor, PageRequest};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/sla", get(sla_page))
+        .route("/admin/sla/calendars", axum::routing::post(create_calendar))
+        .route("/admin/sla/policies", axum::routing::post(create_policy))
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "weekday.mon",
+    "weekday.tue",
+    "weekday.wed",
+    "weekday.thu",
+    "weekday.fri",
+    "weekday.sat",
+    "weekday.sun",
+];
+
+#[derive(Template)]
+#[template(path = "admin/sla.html")]
+struct SlaPage {
+    ctx: Ctx,
+    calendars: Vec<CalendarView>,
+    policies: Vec<PolicyView>,
+    services: Vec<ServiceView>,
+    groups: Vec<GroupView>,
+    hold_reasons: Vec<Choice>,
+    calendar_form: FormState,
+    policy_form: FormState,
+}
+
+impl SlaPage {
+    /// Day `n` (Monday first) with its label and the field names of its form input and errors.
+    fn days(&self) -> Vec<(String, String, String)> {
+        WEEKDAYS
+            .iter()
+            .enumerate()
+            .map(|(n, key)| {
+                (
+                    self.ctx.tr.t(key).to_owned(),
+                    format!("day{n}"),
+                    format!("week[{n}]"),
+                )
+            })
+            .collect()
+    }
+
+    /// The form field of a target: `response3`.
+    #[expect(
+        clippy::unused_self,
+        reason = "called from the template as self.field_name"
+    )]
+    fn field_name(&self, prefix: &str, priority: &str) -> String {
+        format!("{prefix}{priority}")
+    }
+
+    /// A calendar's working week as "Mon 08:00–17:00 · …".
+    fn week_text(&self, calendar: &CalendarView) -> String {
+        if calendar.always {
+            return self.ctx.tr.t("sla.always").to_owned();
+        }
+        calendar
+            .week
+            .iter()
+            .zip(WEEKDAYS)
+            .filter(|(day, _)| !day.is_empty())
+            .map(|(day, key)| {
+                let spans: Vec<String> = day.iter().map(|[a, b]| format!("{a}–{b}")).collect();
+                format!("{} {}", self.ctx.tr.t(key), spans.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    calendar_form: FormState,
+    policy_form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    actor.require(Permission::Administer)?;
+    let page = SlaPage {
+        calendars: sla::calendars(&state.db, actor).await?,
+        policies: sla::policies(&state.db, actor).await?,
+        services: reference::list_services(
+            &state.db,
+            actor,
+            PageRequest {
+                after: None,
+                limit: 200,
+            },
+        )
+        .await?
+        .items,
+        groups: reference::all_groups(&state.db, actor).await?,
+        hold_reasons: choices(&ctx, HoldReason::ALL),
+        calendar_form,
+        policy_form,
+        ctx,
+    };
+    Ok(render(status, &page))
+}
+
+async fn sla_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+) -> AppResult<Response> {
+    let mut calendar_form = FormState::default();
+    calendar_form.set("time_zone", "Europe/Berlin");
+    for n in 0..5 {
+        calendar_form.set(&format!("day{n}"), "08:00-17:00");
+    }
+    let mut policy_form = FormState::default();
+    policy_form.set("at_risk_percent", "75");
+    page(
+        &state,
+        ctx,
+        &actor,
+        calendar_form,
+        policy_form,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// "08:00-12:00, 13:00-17:00" → `[["08:00", "12:00"], ["13:00", "17:00"]]`; what does not
+/// split into two times is passed on as typed, for the service to name.
+fn intervals(text: &str) -> Vec<[String; 2]> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once(['-', '–']) {
+            Some((a, b)) => [a.trim().to_owned(), b.trim().to_owned()],
+            None => [part.to_owned(), String::new()],
+        })
+        .collect()
+}
+
+async fn create_calendar(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    let week = (0..7)
+        .map(|n| intervals(&field(&fields, &format!("day{n}")).unwrap_or_default()))
+        .collect();
+    let holidays = field(&fields, "holidays")
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (date, name) = line.split_once(' ').unwrap_or((line, ""));
+            HolidayView {
+                date: date.to_owned(),
+                name: name.trim().to_owned(),
+            }
+        })
+        .collect();
+    let input = CalendarInput {
+        key: field(&fields, "key"),
+        name: field(&fields, "name"),
+        time_zone: field(&fields, "time_zone"),
+        week: Some(week),
+        holidays: Some(holidays),
+    };
+    match sla::create_calendar(&state.db, &actor, input).await {
+        Ok(calendar) => {
+            ctx.flash("success", ctx.tr.t1("flash.saved", &calendar.name))
+                .await?;
+            Ok(see_other("/admin/sla"))
+        }
+        Err(error) => {
+            let mut form = FormState::with_values(fields);
+            form.absorb(error, ctx.tr, "key")?;
+            page(
+                &state,
+                ctx,
+                &actor,
+                form,
+                FormState::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn create_policy(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): Fields,
+) -> AppResult<Response> {
+    // The form takes minutes; the service counts seconds. What is not a number is sent as 0,
+    // which the service refuses, naming the field.
+    let targets = |prefix: &str| -> Vec<i32> {
+        (1..=5)
+            .map(|p| {
+                field(&fields, &format!("{prefix}{p}"))
+                    .and_then(|v| v.trim().parse::<i32>().ok())
+                    .map_or(0, |m| m.saturating_mul(60))
+            })
+            .collect()
+    };
+    let text = |name: &str| field(&fields, name).filter(|v| !v.trim().is_empty());
+    let input = PolicyInput {
+        key: field(&fields, "key"),
+        name: field(&fields, "name"),
+        calendar: text("calendar"),
+        service: text("service"),
+        assignment_group: text("assignment_group"),
+        response_seconds: Some(targets("response")),
+        resolution_seconds: Some(targets("resolution")),
+        pause_reasons: Some(all(&fields, "pause_reasons")),
+        at_risk_percent: text("at_risk_percent")
+            .and_then(|v| v.trim().parse().ok())
+            .or(Some(0)),
+    };
+    match sla::create_policy(&state.db, &actor, input).await {
+        Ok(policy) => {
+            ctx.flash("success", ctx.tr.t1("flash.saved", &policy.name))
+                .await?;
+            Ok(see_other("/admin/sla"))
+        }
+        Err(error) => {
+            let mut form = FormState::with_values(fields);
+            form.absorb(error, ctx.tr, "key")?;
+            page(
+                &state,
+                ctx,
+                &actor,
+                FormState::default(),
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
