@@ -258,6 +258,9 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_render_offline() {
             &["delete"],
         ),
         ("/api/v1/known-errors", &["get"]),
+        ("/api/v1/problem-candidates", &["get", "post"]),
+        ("/api/v1/sla/calendars", &["get", "post"]),
+        ("/api/v1/sla/policies", &["get", "post"]),
     ] {
         for method in methods {
             assert!(
