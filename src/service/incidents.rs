@@ -410,6 +410,47 @@ pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<
 
 // ------------------------------------------------------------------ create
 
+/// Claims an `Idempotency-Key` in the creating transaction: `Some` is the stored answer to
+/// replay; a key used for another request is `422`.
+pub(super) async fn claim<T>(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Option<Created<T>>> {
+    if let Some(key) = idempotency {
+        match store::idempotency::claim(tx, actor.id, &key.key, &key.request_hash).await? {
+            Claim::Fresh => {}
+            Claim::Replay { status, response } => {
+                return Ok(Some(Created::Replayed {
+                    status,
+                    body: response,
+                }));
+            }
+            Claim::Mismatch => {
+                return Err(AppError::field(
+                    "Idempotency-Key",
+                    "error.idempotency_mismatch",
+                ));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Stores the answer to replay for an `Idempotency-Key`, in the creating transaction.
+pub(super) async fn complete<T: Serialize>(
+    tx: &mut PgConnection,
+    actor: &Actor,
+    idempotency: Option<&Idempotency>,
+    view: &T,
+) -> AppResult<()> {
+    if let Some(key) = idempotency {
+        let body = serde_json::to_value(view).map_err(anyhow::Error::from)?;
+        store::idempotency::complete(tx, actor.id, &key.key, 201, &body).await?;
+    }
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &PgPool,
@@ -419,22 +460,8 @@ pub async fn create(
 ) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::WorkIncidents)?;
     let mut tx = db.begin().await?;
-    if let Some(key) = &idempotency {
-        match store::idempotency::claim(&mut tx, actor.id, &key.key, &key.request_hash).await? {
-            Claim::Fresh => {}
-            Claim::Replay { status, response } => {
-                return Ok(Created::Replayed {
-                    status,
-                    body: response,
-                });
-            }
-            Claim::Mismatch => {
-                return Err(AppError::field(
-                    "Idempotency-Key",
-                    "error.idempotency_mismatch",
-                ));
-            }
-        }
+    if let Some(replay) = claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
     }
     let mut invalid = Invalid::default();
     let title = invalid.check(
@@ -503,10 +530,7 @@ pub async fn create(
     .await?;
     super::sla::update_clock(&mut tx, None, &mut incident).await?;
     let view = IncidentView::new(incident, jiff::Timestamp::now());
-    if let Some(key) = &idempotency {
-        let body = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
-        store::idempotency::complete(&mut tx, actor.id, &key.key, 201, &body).await?;
-    }
+    complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     tracing::info!(incident.number = %view.number, "incident created");
     Ok(Created::New(view))
@@ -677,15 +701,9 @@ async fn check_membership(
 
 /// Checks `If-Match` against the stored version: `412` with the current body when stale.
 fn check_version(incident: &Incident, if_match: Option<i64>) -> AppResult<()> {
-    match if_match {
-        Some(expected) if expected != incident.version => {
-            let current = IncidentView::new(incident.clone(), jiff::Timestamp::now());
-            Err(AppError::PreconditionFailed(
-                serde_json::to_value(current).map_err(anyhow::Error::from)?,
-            ))
-        }
-        _ => Ok(()),
-    }
+    super::check_version(incident.version, if_match, || {
+        IncidentView::new(incident.clone(), jiff::Timestamp::now())
+    })
 }
 
 #[tracing::instrument(skip_all, fields(incident.number = %number))]
@@ -983,22 +1001,8 @@ pub async fn comment(
     actor.require(Permission::WorkIncidents)?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
-    if let Some(key) = &idempotency {
-        match store::idempotency::claim(&mut tx, actor.id, &key.key, &key.request_hash).await? {
-            Claim::Fresh => {}
-            Claim::Replay { status, response } => {
-                return Ok(Created::Replayed {
-                    status,
-                    body: response,
-                });
-            }
-            Claim::Mismatch => {
-                return Err(AppError::field(
-                    "Idempotency-Key",
-                    "error.idempotency_mismatch",
-                ));
-            }
-        }
+    if let Some(replay) = claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
     }
     let body = input
         .body
@@ -1036,10 +1040,7 @@ pub async fn comment(
     )
     .await?;
     let view = JournalView::from(entry);
-    if let Some(key) = &idempotency {
-        let body = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
-        store::idempotency::complete(&mut tx, actor.id, &key.key, 201, &body).await?;
-    }
+    complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))
 }

@@ -61,3 +61,18 @@ pub fn field_changes(
     }
     map
 }
+
+/// `If-Match` against the stored version: `412` carrying the current representation when stale.
+pub fn check_version<V: serde::Serialize>(
+    version: i64,
+    if_match: Option<i64>,
+    current: impl FnOnce() -> V,
+) -> crate::error::AppResult<()> {
+    match if_match {
+        Some(expected) if expected != version => {
+            let body = serde_json::to_value(current()).map_err(anyhow::Error::from)?;
+            Err(crate::error::AppError::PreconditionFailed(body))
+        }
+        _ => Ok(()),
+    }
+}

@@ -20,7 +20,6 @@ use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store::{
     self,
-    idempotency::Claim,
     journal::{Kind, NewEntry, Subject},
     problems::Problem,
 };
@@ -180,15 +179,9 @@ fn parse_incident(number: &str) -> AppResult<IncidentNumber> {
 }
 
 fn check_version(problem: &Problem, if_match: Option<i64>) -> AppResult<()> {
-    match if_match {
-        Some(expected) if expected != problem.version => {
-            let current = ProblemView::from(problem.clone());
-            Err(AppError::PreconditionFailed(
-                serde_json::to_value(current).map_err(anyhow::Error::from)?,
-            ))
-        }
-        _ => Ok(()),
-    }
+    super::check_version(problem.version, if_match, || {
+        ProblemView::from(problem.clone())
+    })
 }
 
 async fn journal_entry(
@@ -257,44 +250,6 @@ pub async fn incidents(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Ve
 
 // ------------------------------------------------------------------ create
 
-async fn claim<T>(
-    tx: &mut PgConnection,
-    actor: &Actor,
-    idempotency: Option<&Idempotency>,
-) -> AppResult<Option<Created<T>>> {
-    if let Some(key) = idempotency {
-        match store::idempotency::claim(tx, actor.id, &key.key, &key.request_hash).await? {
-            Claim::Fresh => {}
-            Claim::Replay { status, response } => {
-                return Ok(Some(Created::Replayed {
-                    status,
-                    body: response,
-                }));
-            }
-            Claim::Mismatch => {
-                return Err(AppError::field(
-                    "Idempotency-Key",
-                    "error.idempotency_mismatch",
-                ));
-            }
-        }
-    }
-    Ok(None)
-}
-
-async fn complete<T: Serialize>(
-    tx: &mut PgConnection,
-    actor: &Actor,
-    idempotency: Option<&Idempotency>,
-    view: &T,
-) -> AppResult<()> {
-    if let Some(key) = idempotency {
-        let body = serde_json::to_value(view).map_err(anyhow::Error::from)?;
-        store::idempotency::complete(tx, actor.id, &key.key, 201, &body).await?;
-    }
-    Ok(())
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &PgPool,
@@ -304,7 +259,7 @@ pub async fn create(
 ) -> AppResult<Created<ProblemView>> {
     actor.require(Permission::WorkIncidents)?;
     let mut tx = db.begin().await?;
-    if let Some(replay) = claim(&mut tx, actor, idempotency.as_ref()).await? {
+    if let Some(replay) = incident_ops::claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
     let mut invalid = Invalid::default();
@@ -369,7 +324,7 @@ pub async fn create(
     )
     .await?;
     let view = ProblemView::from(problem);
-    complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    incident_ops::complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     tracing::info!(problem.number = %view.number, "problem created");
     Ok(Created::New(view))
@@ -918,7 +873,7 @@ pub async fn comment(
         return Err(AppError::field("body", "error.too_long"));
     }
     let mut tx = db.begin().await?;
-    if let Some(replay) = claim(&mut tx, actor, idempotency.as_ref()).await? {
+    if let Some(replay) = incident_ops::claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
@@ -942,7 +897,7 @@ pub async fn comment(
     .await?;
     store::problems::touch(&mut tx, problem.id).await?;
     let view = JournalView::from(entry);
-    complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    incident_ops::complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))
 }

@@ -109,3 +109,22 @@ pub fn choices<T: Labelled>(ctx: &super::Ctx, items: impl IntoIterator<Item = T>
         })
         .collect()
 }
+
+/// A field's trimmed value; `None` when absent or blank.
+pub fn text(fields: &[(String, String)], name: &str) -> Option<String> {
+    field(fields, name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// One line explaining an error for a flash message, in the reader's language.
+pub fn error_line(error: &AppError, ctx: &super::Ctx) -> String {
+    match error {
+        AppError::Validation(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, ctx.tr.t(f.key)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.problem(ctx.tr).detail.unwrap_or_default(),
+    }
+}

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
-use super::form::{Choice, Fields, FormState, all, checkbox, choices, field};
+use super::form::{Choice, Fields, FormState, all, checkbox, choices, error_line, field, text};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::Permission;
@@ -369,7 +369,7 @@ async fn bulk(
         };
         match result {
             Ok(()) => done.push(number.clone()),
-            Err(error) => failed.push(format!("{number}: {}", error_text(&error, &ctx))),
+            Err(error) => failed.push(format!("{number}: {}", error_line(&error, &ctx))),
         }
     }
     if !done.is_empty() {
@@ -380,18 +380,6 @@ async fn bulk(
         ctx.flash("error", failure).await?;
     }
     Ok(see_other(&back))
-}
-
-/// One line explaining an error, in the reader's language.
-fn error_text(error: &AppError, ctx: &Ctx) -> String {
-    match error {
-        AppError::Validation(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, ctx.tr.t(f.key)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.problem(ctx.tr).detail.unwrap_or_default(),
-    }
 }
 
 // ------------------------------------------------------------------ new incident
@@ -470,12 +458,6 @@ async fn new_form(
     new_page(&state, ctx, &actor, form, StatusCode::OK).await
 }
 
-fn text(fields: &[(String, String)], name: &str) -> Option<String> {
-    field(fields, name)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
 async fn create(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
@@ -548,7 +530,7 @@ async fn apply_known_error(
             ctx.flash("success", ctx.tr.t1("flash.workaround_applied", problem))
                 .await
         }
-        Err(error) => ctx.flash("error", error_text(&error, ctx)).await,
+        Err(error) => ctx.flash("error", error_line(&error, ctx)).await,
     }
 }
 
@@ -944,7 +926,7 @@ async fn transition(
             .await
         }
         Err(error @ AppError::Transition { .. }) => {
-            ctx.flash("error", error_text(&error, &ctx)).await?;
+            ctx.flash("error", error_line(&error, &ctx)).await?;
             Ok(see_other(&format!("/incidents/{number}")))
         }
         Err(error) => {

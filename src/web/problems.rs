@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::form::{Choice, Fields, FormState, checkbox, choices, field};
+use super::form::{Choice, Fields, FormState, checkbox, choices, error_line, field, text};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::Permission;
@@ -43,23 +43,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/incidents/{number}/problem", post(from_incident))
         .route("/known-errors", get(known_errors_page))
-}
-
-fn text(fields: &[(String, String)], name: &str) -> Option<String> {
-    field(fields, name)
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-fn error_line(error: &AppError, ctx: &Ctx) -> String {
-    match error {
-        AppError::Validation(fields) => fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, ctx.tr.t(f.key)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.problem(ctx.tr).detail.unwrap_or_default(),
-    }
 }
 
 // ------------------------------------------------------------------ queue
