@@ -77,6 +77,46 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
             print_token(&token.secret);
             Ok(false)
         }
+        Command::Explain => {
+            let pool = database.connect(1).await?;
+            let mut conn = pool.acquire().await?;
+            let plans = crate::store::plans::hot_queries(&mut conn).await?;
+            let scanning: Vec<&str> = plans
+                .iter()
+                .filter(|p| p.scans_incidents())
+                .map(|p| p.name.as_str())
+                .collect();
+            print_plans(&plans);
+            if !scanning.is_empty() {
+                anyhow::bail!(
+                    "these queries read the whole incident table: {}",
+                    scanning.join("; ")
+                );
+            }
+            Ok(false)
+        }
+        Command::Demo(args) => {
+            let pool = database.connect(2).await?;
+            let options = crate::demo::Options {
+                incidents: args.incidents,
+                problems: args.problems,
+                seed: args.seed,
+                force: args.force,
+                until: jiff::Timestamp::now(),
+            };
+            let summary = crate::demo::run(&pool, &options).await?;
+            tracing::info!(
+                incidents = summary.incidents,
+                problems = summary.problems,
+                journal_entries = summary.journal_entries,
+                users = summary.users,
+                seconds = format!("{:.1}", summary.seconds),
+                "demo data loaded; sign in as {} with the password {}",
+                crate::demo::ADMIN,
+                crate::demo::PASSWORD
+            );
+            Ok(false)
+        }
     }
 }
 
@@ -87,6 +127,17 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
 fn print_token(secret: &str) {
     println!("API token (shown once; it cannot be retrieved later):");
     println!("{secret}");
+}
+
+#[expect(clippy::print_stdout, reason = "the plans are the command's output")]
+fn print_plans(plans: &[crate::store::plans::Plan]) {
+    for plan in plans {
+        println!("== {}", plan.name);
+        for line in &plan.lines {
+            println!("{line}");
+        }
+        println!();
+    }
 }
 
 /// One line for the operator: every invalid field with its message.

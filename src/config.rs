@@ -71,6 +71,31 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Fill the database with realistic demo data (German and English incidents, problems,
+    /// known errors, groups, agents, callers and service levels).
+    Demo(DemoArgs),
+    /// Print the query plans of the queue, search, incident and suggestion queries on this
+    /// database (EXPLAIN ANALYZE); fails when one reads the whole incident table.
+    Explain,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// How many incidents to create.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
+    pub incidents: u64,
+
+    /// How many problems to create (default: one per 200 incidents).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub problems: Option<u64>,
+
+    /// The seed: the same seed and sizes give the same data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Add demo data even when the database holds other data.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

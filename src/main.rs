@@ -6,7 +6,8 @@ use leitstand::config::Cli;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    leitstand::telemetry::init_logging(cli.log_format);
+    let bulk = matches!(cli.command, Some(leitstand::config::Command::Demo(_)));
+    leitstand::telemetry::init_logging(cli.log_format, bulk);
     match leitstand::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -12,9 +12,14 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 /// Installs the log subscriber; `RUST_LOG` refines the default `info` level.
-pub fn init_logging(format: LogFormat) {
+/// Starts logging; `bulk` for commands whose statements are long by design (`demo`), so slow
+/// statements are not reported.
+pub fn init_logging(format: LogFormat, bulk: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,tower_sessions=warn,tower_sessions_core=warn")
+        let sqlx = if bulk { "error" } else { "warn" };
+        EnvFilter::new(format!(
+            "info,sqlx={sqlx},tower_sessions=warn,tower_sessions_core=warn"
+        ))
     });
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

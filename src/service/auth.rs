@@ -75,10 +75,7 @@ pub async fn actor_by_id(db: &PgPool, id: Uuid) -> AppResult<Option<Actor>> {
 /// The active owner of an unrevoked API token.
 pub async fn actor_by_token(db: &PgPool, token: &str) -> AppResult<Actor> {
     let mut conn = db.acquire().await?;
-    let user_id = store::tokens::use_token(&mut conn, &hash_token(token))
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let user = store::users::find_by_id(&mut conn, user_id)
+    let user = store::users::find_by_token(&mut conn, &hash_token(token))
         .await?
         .ok_or(AppError::Unauthorized)?;
     Actor::from_user(user).ok_or(AppError::Unauthorized)

@@ -513,10 +513,8 @@ pub async fn create(
         major: input.major.unwrap_or(false),
         opened_by_id: actor.id,
     };
-    let id = store::incidents::insert(&mut tx, &new).await?;
-    let mut incident = store::incidents::find_by_id(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let mut incident = store::incidents::insert(&mut tx, &new).await?;
+    let id = incident.id;
     store::journal::append(
         &mut tx,
         store::journal::NewEntry {

@@ -75,7 +75,7 @@ fn parse_time(text: &str) -> Option<Time> {
 }
 
 /// The domain calendar of a stored one.
-fn calendar_of(row: &store::sla::CalendarRow) -> AppResult<Calendar> {
+pub(crate) fn calendar_of(row: &store::sla::CalendarRow) -> AppResult<Calendar> {
     if row.always {
         return Ok(Calendar::always());
     }
@@ -405,14 +405,11 @@ pub(super) async fn update_clock(
     before: Option<&Incident>,
     after: &mut Incident,
 ) -> AppResult<()> {
-    let Some(policy) =
+    let Some((policy, calendar_row)) =
         store::sla::applicable_policy(conn, after.service_id, after.assignment_group_id).await?
     else {
         return Ok(());
     };
-    let calendar_row = store::sla::calendar_by_id(conn, policy.calendar_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let calendar = calendar_of(&calendar_row)?;
     let now = jiff::Timestamp::now();
     let was_paused = before.is_some_and(|b| b.sla_paused_since.is_some());

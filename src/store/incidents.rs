@@ -1,6 +1,6 @@
 //! Incidents: reading, writing (with the optimistic `version`), and the queue queries.
 
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{Connection, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
@@ -205,13 +205,15 @@ pub struct NewIncident<'a> {
     pub opened_by_id: Uuid,
 }
 
-pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Result<Uuid> {
+/// Inserts the incident and reads it back with its references, in one round trip.
+pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Result<Incident> {
     let id = Uuid::now_v7();
-    sqlx::query(
-        "insert into incidents (id, title, description, impact, urgency, priority, caller_email, caller_id, \
+    let row: IncidentRow = sqlx::query_as(&format!(
+        "with i as (insert into incidents (id, title, description, impact, urgency, priority, caller_email, caller_id, \
          service_id, category, assignment_group_id, assignee_id, parent_id, major, opened_by_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning *) \
+         select {COLUMNS} from i{JOINS}"
+    ))
     .bind(id)
     .bind(new.title)
     .bind(new.description)
@@ -227,21 +229,19 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     .bind(new.parent_id)
     .bind(new.major)
     .bind(new.opened_by_id)
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(id)
+    Incident::try_from(row)
 }
 
 pub async fn find_by_number(
     conn: &mut PgConnection,
     number: &str,
 ) -> sqlx::Result<Option<Incident>> {
-    let row: Option<IncidentRow> = sqlx::query_as(&format!(
-        "select {COLUMNS}{FROM}{JOINS} where i.number = $1"
-    ))
-    .bind(number)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<IncidentRow> = sqlx::query_as(&by_number_sql(""))
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
     row.map(Incident::try_from).transpose()
 }
 
@@ -422,8 +422,21 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
     let filter = prepared(&mut *conn, filter).await?;
-    let mut q = list_query("", &filter, sort, after, limit);
-    let rows: Vec<IncidentRowWithRank> = q.build_query_as().fetch_all(conn).await?;
+    let tiers = Tiers::now();
+    let mut q = list_query("", &filter, sort, after, limit, &tiers);
+    let rows: Vec<IncidentRowWithRank> = if tiered(&filter, sort) {
+        let mut tx = conn.begin().await?;
+        bitmap_plans_only(&mut tx).await?;
+        let rows = q
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    } else {
+        q.build_query_as().fetch_all(conn).await?
+    };
     rows.into_iter()
         .map(|row| {
             Ok(ListRow {
@@ -432,6 +445,21 @@ pub async fn list(
             })
         })
         .collect()
+}
+
+fn by_number_sql(prefix: &str) -> String {
+    format!("{prefix}select {COLUMNS}{FROM}{JOINS} where i.number = $1")
+}
+
+/// The plan of reading one incident by its number (`EXPLAIN (ANALYZE, BUFFERS)`).
+pub async fn explain_find_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(&by_number_sql("explain (analyze, buffers) "))
+        .bind(number)
+        .fetch_all(conn)
+        .await
 }
 
 /// The plan PostgreSQL chooses for a list query (`EXPLAIN (ANALYZE, BUFFERS)`), one line
@@ -444,8 +472,109 @@ pub async fn explain_list(
     limit: i64,
 ) -> sqlx::Result<Vec<String>> {
     let filter = prepared(&mut *conn, filter).await?;
-    let mut q = list_query("explain (analyze, buffers) ", &filter, sort, after, limit);
-    q.build_query_scalar().fetch_all(conn).await
+    let tiers = Tiers::now();
+    let mut q = list_query(
+        "explain (analyze, buffers) ",
+        &filter,
+        sort,
+        after,
+        limit,
+        &tiers,
+    );
+    if tiered(&filter, sort) {
+        let mut tx = conn.begin().await?;
+        bitmap_plans_only(&mut tx).await?;
+        let lines = q
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(lines)
+    } else {
+        q.build_query_scalar().fetch_all(conn).await
+    }
+}
+
+/// Text searches newest first (and the candidates of relevance searches) read their matches
+/// from the GIN index in time slices, newest slice first, and stop as soon as they have enough:
+/// a common word is answered from the last week, a rare one from all the years, and neither
+/// reads more rows than it returns plus the slice's other matches.
+fn tiered(filter: &Filter, sort: Sort) -> bool {
+    filter.text.is_some() && matches!(sort, Sort::Relevance | Sort::UpdatedDesc)
+}
+
+/// The boundaries of the time slices, newest first.
+pub struct Tiers(Vec<jiff::Timestamp>);
+
+impl Tiers {
+    pub fn now() -> Self {
+        let now = jiff::Timestamp::now();
+        let days = |d: i64| now - jiff::SignedDuration::from_hours(24 * d);
+        Self(vec![days(7), days(30), days(180), days(730)])
+    }
+}
+
+/// Plans for the tiered query that only use bitmap scans: a slice of the recency index and the
+/// search index are combined (`BitmapAnd`) instead of filtering rows one by one, and the slices
+/// run in order (no parallel append), so the limit stops the older ones.
+async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query(
+        "select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), \
+         set_config('max_parallel_workers_per_gather', '0', true)",
+    )
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// `select id, updated_at from (slice 1 union all slice 2 ...) limit n`: each slice is one
+/// range of `updated_at`, newest first.
+fn push_tiered_matches<'a>(
+    q: &mut QueryBuilder<'a, Postgres>,
+    filter: &'a Filter,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+    tiers: &Tiers,
+) {
+    q.push("select t.id, t.updated_at from (");
+    let bounds: Vec<(Option<jiff::Timestamp>, Option<jiff::Timestamp>)> = std::iter::once(None)
+        .chain(tiers.0.iter().copied().map(Some))
+        .zip(
+            tiers
+                .0
+                .iter()
+                .copied()
+                .map(Some)
+                .chain(std::iter::once(None)),
+        )
+        .collect();
+    for (n, (newer, older)) in bounds.into_iter().enumerate() {
+        if n > 0 {
+            q.push(" union all ");
+        }
+        q.push("(select i.id, i.updated_at from incidents i where true");
+        push_filters(q, filter);
+        if let Some(newer) = newer {
+            q.push(" and i.updated_at < ")
+                .push_bind(jiff_sqlx::Timestamp::from(newer));
+        }
+        if let Some(older) = older {
+            q.push(" and i.updated_at >= ")
+                .push_bind(jiff_sqlx::Timestamp::from(older));
+        }
+        if let Some((at, id)) = after {
+            q.push(" and (i.updated_at, i.id) < (")
+                .push_bind(jiff_sqlx::Timestamp::from(at))
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        q.push(" order by i.updated_at desc, i.id desc limit ")
+            .push_bind(limit)
+            .push(")");
+    }
+    q.push(") t limit ").push_bind(limit);
 }
 
 /// The list query: only the filters present, then the keyset position, order and limit.
@@ -456,21 +585,47 @@ fn list_query<'a>(
     sort: Sort,
     after: Option<&'a Position>,
     limit: i64,
+    tiers: &Tiers,
 ) -> QueryBuilder<'a, Postgres> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{prefix}select {COLUMNS}, "));
     // Relevance: the best matches among the most recent `SEARCH_CANDIDATES` matches, so a
-    // common word costs the same as a rare one.
+    // common word costs the same as a rare one. Only the page's rows are joined.
     if let (Some(text), Sort::Relevance) = (&filter.text, sort) {
         q.push("r.rank from (select i.id, ts_rank_cd(i.doc_vector || i.comments_vector, ");
         push_tsquery(&mut q, text);
-        q.push(")::real as rank from incidents i where true");
-        push_filters(&mut q, filter);
-        q.push(" order by i.updated_at desc, i.id desc limit ")
-            .push(SEARCH_CANDIDATES);
+        q.push(")::real as rank from (");
+        push_tiered_matches(&mut q, filter, None, SEARCH_CANDIDATES, tiers);
+        q.push(") c join incidents i on i.id = c.id");
+        if let Some(Position::Rank(rank, id)) = after {
+            q.push(" where (ts_rank_cd(i.doc_vector || i.comments_vector, ");
+            push_tsquery(&mut q, text);
+            q.push(")::real, i.id) < (")
+                .push_bind(*rank)
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        q.push(" order by rank desc, i.id desc limit ")
+            .push_bind(limit + 1);
         q.push(") r join incidents i on i.id = r.id")
             .push(JOINS)
-            .push(" where true");
-    } else {
+            .push(" order by r.rank desc, i.id desc");
+        return q;
+    }
+    if tiered(filter, sort) {
+        // Newest first: the page's rows from the tiers, then joined.
+        let position = match after {
+            Some(Position::Time(at, id)) => Some((*at, *id)),
+            _ => None,
+        };
+        q.push("0::real as rank from (");
+        push_tiered_matches(&mut q, filter, position, limit + 1, tiers);
+        q.push(") c join incidents i on i.id = c.id")
+            .push(JOINS)
+            .push(" order by i.updated_at desc, i.id desc");
+        return q;
+    }
+    {
         q.push("0::real as rank")
             .push(FROM)
             .push(JOINS)

@@ -59,9 +59,12 @@ const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_nam
      from journal_entries j left join users u on u.id = j.author_id";
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
-    let id: i64 = sqlx::query_scalar(
-        "insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
-         values ($1, $2, $3, $4, $5, $6) returning id",
+    // One round trip: the insert and the author's name and e-mail come back together.
+    sqlx::query_as(
+        "with j as (insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
+                    values ($1, $2, $3, $4, $5, $6) returning *) \
+         select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
+         from j left join users u on u.id = j.author_id",
     )
     .bind(match entry.subject {
         Subject::Incident(id) => Some(id),
@@ -75,12 +78,8 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
     .bind(entry.kind.as_str())
     .bind(entry.body)
     .bind(entry.changes)
-    .fetch_one(&mut *conn)
-    .await?;
-    sqlx::query_as(&format!("{SELECT} where j.id = $1"))
-        .bind(id)
-        .fetch_one(conn)
-        .await
+    .fetch_one(conn)
+    .await
 }
 
 /// The whole history of an incident, oldest first.

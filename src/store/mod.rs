@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod incidents;
 pub mod journal;
 pub mod login_failures;
+pub mod plans;
 pub mod problems;
 pub mod saved_views;
 pub mod services;

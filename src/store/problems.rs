@@ -291,6 +291,27 @@ pub async fn list(
     rows.into_iter().map(Problem::try_from).collect()
 }
 
+fn known_errors_sql(prefix: &str) -> String {
+    format!(
+        "{prefix}select {COLUMNS}, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank{FROM} \
+         where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
+         order by rank desc, p.updated_at desc limit $2"
+    )
+}
+
+/// The plan of the known-error search (`EXPLAIN (ANALYZE, BUFFERS)`), one line per row.
+pub async fn explain_known_errors(
+    conn: &mut PgConnection,
+    tsquery: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(&known_errors_sql("explain (analyze, buffers) "))
+        .bind(tsquery)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}
+
 /// Known errors matching a tsquery, best match first.
 pub async fn known_errors(
     conn: &mut PgConnection,
@@ -303,15 +324,11 @@ pub async fn known_errors(
         problem: ProblemRow,
         rank: f32,
     }
-    let rows: Vec<Ranked> = sqlx::query_as(&format!(
-        "select {COLUMNS}, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank{FROM} \
-         where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
-         order by rank desc, p.updated_at desc limit $2"
-    ))
-    .bind(tsquery)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<Ranked> = sqlx::query_as(&known_errors_sql(""))
+        .bind(tsquery)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
     rows.into_iter()
         .map(|r| Ok((Problem::try_from(r.problem)?, r.rank)))
         .collect()

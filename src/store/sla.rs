@@ -112,44 +112,68 @@ pub async fn insert_policy(conn: &mut PgConnection, new: NewPolicy<'_>) -> sqlx:
     Ok(id)
 }
 
-const POLICY: &str = "select p.id, p.key, p.name, p.calendar_id, c.key as calendar, s.key as service, \
-     g.key as assignment_group, p.response_targets, p.resolution_targets, p.pause_reasons, p.at_risk_percent \
-     from sla_policies p join sla_calendars c on c.id = p.calendar_id \
+const POLICY_COLUMNS: &str = "select p.id, p.key, p.name, p.calendar_id, c.key as calendar, s.key as service, \
+     g.key as assignment_group, p.response_targets, p.resolution_targets, p.pause_reasons, p.at_risk_percent";
+const POLICY_FROM: &str = " from sla_policies p join sla_calendars c on c.id = p.calendar_id \
      left join services s on s.id = p.service_id left join groups g on g.id = p.assignment_group_id";
-
 pub async fn policies(conn: &mut PgConnection) -> sqlx::Result<Vec<PolicyRow>> {
-    sqlx::query_as(&format!("{POLICY} order by p.key"))
+    sqlx::query_as(&format!("{POLICY_COLUMNS}{POLICY_FROM} order by p.key"))
         .fetch_all(conn)
         .await
 }
 
 pub async fn policy_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Option<PolicyRow>> {
-    sqlx::query_as(&format!("{POLICY} where p.key = $1"))
+    sqlx::query_as(&format!("{POLICY_COLUMNS}{POLICY_FROM} where p.key = $1"))
         .bind(key)
         .fetch_optional(conn)
         .await
 }
 
 pub async fn policy_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<PolicyRow>> {
-    sqlx::query_as(&format!("{POLICY} where p.id = $1"))
+    sqlx::query_as(&format!("{POLICY_COLUMNS}{POLICY_FROM} where p.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
-/// The policy for an incident: its service's, else its group's, else the default.
+/// The policy for an incident (its service's, else its group's, else the default) with its
+/// calendar, in one round trip.
 pub async fn applicable_policy(
     conn: &mut PgConnection,
     service_id: Option<Uuid>,
     group_id: Option<Uuid>,
-) -> sqlx::Result<Option<PolicyRow>> {
-    sqlx::query_as(&format!(
-        "{POLICY} where p.service_id = $1 or p.assignment_group_id = $2 \
+) -> sqlx::Result<Option<(PolicyRow, CalendarRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        policy: PolicyRow,
+        calendar_name: String,
+        calendar_time_zone: String,
+        calendar_week: serde_json::Value,
+        calendar_holidays: serde_json::Value,
+        calendar_always: bool,
+    }
+    let found: Option<Found> = sqlx::query_as(&format!(
+        "{POLICY_COLUMNS}, c.name as calendar_name, c.time_zone as calendar_time_zone, c.week as calendar_week, \
+         c.holidays as calendar_holidays, c.always as calendar_always{POLICY_FROM} \
+         where p.service_id = $1 or p.assignment_group_id = $2 \
          or (p.service_id is null and p.assignment_group_id is null) \
          order by (p.service_id is not null) desc, (p.assignment_group_id is not null) desc limit 1"
     ))
     .bind(service_id)
     .bind(group_id)
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(found.map(|f| {
+        let calendar = CalendarRow {
+            id: f.policy.calendar_id,
+            key: f.policy.calendar.clone(),
+            name: f.calendar_name,
+            time_zone: f.calendar_time_zone,
+            week: f.calendar_week,
+            holidays: f.calendar_holidays,
+            always: f.calendar_always,
+        };
+        (f.policy, calendar)
+    }))
 }

@@ -34,20 +34,6 @@ pub async fn insert(
     Ok(id)
 }
 
-/// The owner of an unrevoked token with this hash, marking the token used (at most once a
-/// minute, so that a busy integration does not write on every request).
-pub async fn use_token(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar(
-        "with hit as (select id, user_id, last_used_at from api_tokens where token_hash = $1 and revoked_at is null), \
-              touched as (update api_tokens t set last_used_at = now() from hit \
-                          where t.id = hit.id and (hit.last_used_at is null or hit.last_used_at < now() - interval '1 minute')) \
-         select user_id from hit",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await
-}
-
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<TokenRow>> {
     sqlx::query_as(&format!("{SELECT} where t.id = $1"))
         .bind(id)

@@ -91,6 +91,24 @@ pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result
     row.map(User::try_from).transpose()
 }
 
+/// The owner of an unrevoked API token with this hash, in one round trip; the token is marked
+/// used (at most once a minute, so that a busy integration does not write on every request).
+pub async fn find_by_token(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<User>> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "with hit as (select id, user_id, last_used_at from api_tokens where token_hash = $1 and revoked_at is null), \
+              touched as (update api_tokens t set last_used_at = now() from hit \
+                          where t.id = hit.id and (hit.last_used_at is null or hit.last_used_at < now() - interval '1 minute')) \
+         {SELECT} join hit on hit.user_id = u.id"
+    ))
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?;
+    row.map(User::try_from).transpose()
+}
+
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
     let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT} where u.id = $1"))
         .bind(id)

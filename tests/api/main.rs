@@ -10,6 +10,7 @@ mod access;
 mod bench;
 mod browser;
 mod cli;
+mod demo;
 mod frame;
 mod helpers;
 mod incident_pages;

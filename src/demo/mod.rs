@@ -1,0 +1,648 @@
+//! `leitstand demo`: fills a database with realistic, reproducible demo data — departments,
+//! groups, agents, callers, services, service levels, problems with known errors, and incidents
+//! in German and English whose journals tell how they went. The same seed and size give the
+//! same data; run at another time, the same data moved in time to end at the current hour.
+//!
+//! A million incidents load in minutes: rows are generated on a second thread while the
+//! previous batch is copied in with `COPY`, and on an empty database the secondary indexes are
+//! built once at the end instead of row by row. Everything happens in one transaction, so an
+//! interrupted run leaves nothing behind.
+
+mod catalog;
+mod copy;
+mod life;
+mod progress;
+mod rng;
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use anyhow::Context;
+use serde_json::json;
+use sqlx::{PgConnection, PgPool, Postgres};
+
+use crate::store;
+use copy::CopyBuffer;
+use life::{Group, Person, Policy, ProblemIndex, World};
+pub use progress::Progress;
+use rng::Rng;
+
+/// Demo accounts have addresses in this (reserved, undeliverable) domain.
+pub const DOMAIN: &str = "leitstand-demo.example";
+/// Every demo account's password, so the demo can be browsed.
+pub const PASSWORD: &str = "leitstand-demo";
+/// The demo administrator.
+pub const ADMIN: &str = "admin@leitstand-demo.example";
+
+const BATCH: u64 = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub incidents: u64,
+    /// Default: one problem per 200 incidents.
+    pub problems: Option<u64>,
+    pub seed: u64,
+    /// Add demo data even to a database holding other data.
+    pub force: bool,
+    /// Where the demo's history ends (rounded down to the hour); now, for the command.
+    pub until: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub incidents: u64,
+    pub problems: u64,
+    pub journal_entries: u64,
+    pub users: u64,
+    pub seconds: f64,
+}
+
+#[expect(clippy::too_many_lines, reason = "the steps of the load, in order")]
+pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let mut tx = db.begin().await?;
+    sqlx::query("set local maintenance_work_mem = '256MB'")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("lock table incidents, problems in share row exclusive mode")
+        .execute(&mut *tx)
+        .await?;
+    refuse_foreign_data(&mut tx, options.force).await?;
+
+    let anchor = options.until.as_second() / 3600 * 3600;
+    let days = i64::try_from(options.incidents / 1_400)
+        .unwrap_or(730)
+        .clamp(30, 730);
+    let mut world = reference_data(&mut tx, options.seed, anchor, anchor - days * 86_400).await?;
+    let users: i64 = sqlx::query_scalar("select count(*) from users where email like $1")
+        .bind(format!("%@{DOMAIN}"))
+        .fetch_one(&mut *tx)
+        .await?;
+    load_policies(&mut tx, &mut world).await?;
+
+    let empty: bool = sqlx::query_scalar("select not exists (select 1 from incidents)")
+        .fetch_one(&mut *tx)
+        .await?;
+    let deferred = if empty {
+        drop_indexes(&mut tx, &["incidents", "journal_entries"]).await?
+    } else {
+        Vec::new()
+    };
+
+    // Problems first: incidents link to them.
+    let problem_count = options
+        .problems
+        .unwrap_or(options.incidents / 200)
+        .min(options.incidents.max(1));
+    let problem_base = next_number(&mut tx, "problems", "PRB").await?;
+    let mut plans: Vec<life::ProblemPlan> = (0..problem_count)
+        .filter_map(|n| life::plan_problem(&world, n, problem_base + n))
+        .collect();
+    let mut buffer = CopyBuffer::default();
+    for plan in &plans {
+        life::write_problem(&world, plan, &mut buffer);
+    }
+    copy_in(&mut tx, "problems", life::PROBLEM_COLUMNS, buffer.finish()).await?;
+
+    // Incidents, generated on a thread while the previous batch is copied in.
+    let incident_base = next_number(&mut tx, "incidents", "INC").await?;
+    sqlx::query(&format!(
+        "create temp table demo_incidents on commit drop as select {}, ''::text as comments from incidents with no data",
+        life::INCIDENT_COLUMNS
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let progress = Progress::new("incidents", options.incidents);
+    let world = std::sync::Arc::new(world);
+    let shared_plans = std::sync::Arc::new(std::mem::take(&mut plans));
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Batch>(2);
+    let generator = {
+        let (world, plans, total) = (world.clone(), shared_plans.clone(), options.incidents);
+        std::thread::spawn(move || generate(&world, &plans, total, incident_base, &sender))
+    };
+    let mut journal_entries = 0u64;
+    let mut links = Vec::new();
+    while let Some(batch) = batches.recv().await {
+        copy_in(
+            &mut tx,
+            "demo_incidents",
+            &format!("{}, comments", life::INCIDENT_COLUMNS),
+            batch.incidents,
+        )
+        .await?;
+        sqlx::query(&format!(
+            "insert into incidents ({columns}, comments_vector) \
+             select {columns}, case when comments = '' then ''::tsvector else leitstand_tsvector('C', comments) end \
+             from demo_incidents order by number",
+            columns = life::INCIDENT_COLUMNS
+        ))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("truncate demo_incidents")
+            .execute(&mut *tx)
+            .await?;
+        copy_in(
+            &mut tx,
+            "journal_entries",
+            life::JOURNAL_COLUMNS,
+            batch.journal,
+        )
+        .await?;
+        journal_entries += batch.journal_entries;
+        links.extend(batch.links);
+        progress.advance(batch.count);
+    }
+    generator
+        .join()
+        .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))?;
+    progress.finish();
+    let mut plans = std::sync::Arc::try_unwrap(shared_plans)
+        .map_err(|_| anyhow::anyhow!("the demo generator still holds the problems"))?;
+
+    // The problems' journals, with every link in time order.
+    links.sort_by_key(|l| (l.problem, l.at));
+    let mut start = 0;
+    for (i, plan) in plans.iter_mut().enumerate() {
+        let end = start + links[start..].partition_point(|l| l.problem as usize == i);
+        life::write_problem_journal(&world, plan, &links[start..end], &mut buffer);
+        journal_entries += u64::try_from(end - start).unwrap_or(0);
+        start = end;
+    }
+    copy_in(
+        &mut tx,
+        "journal_entries",
+        life::JOURNAL_COLUMNS,
+        buffer.finish(),
+    )
+    .await?;
+
+    if !deferred.is_empty() {
+        let progress = Progress::new("indexes", deferred.len() as u64);
+        for statement in &deferred {
+            sqlx::query(statement).execute(&mut *tx).await?;
+            progress.advance(1);
+        }
+        progress.finish();
+    }
+    sqlx::query("select setval('incident_number_seq', $1), setval('problem_number_seq', $2)")
+        .bind(i64::try_from(incident_base + options.incidents).unwrap_or(i64::MAX) - 1)
+        .bind(i64::try_from(problem_base + problem_count).unwrap_or(i64::MAX) - 1)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    sqlx::query("analyze").execute(db).await?;
+    Ok(Summary {
+        incidents: options.incidents,
+        problems: problem_count,
+        journal_entries,
+        users: u64::try_from(users).unwrap_or(0),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+struct Batch {
+    count: u64,
+    incidents: Vec<u8>,
+    journal: Vec<u8>,
+    journal_entries: u64,
+    links: Vec<life::LinkRecord>,
+}
+
+fn generate(
+    world: &World,
+    plans: &[life::ProblemPlan],
+    total: u64,
+    base: u64,
+    sender: &tokio::sync::mpsc::Sender<Batch>,
+) {
+    let index = ProblemIndex::new(plans);
+    let weights: Vec<u32> = catalog::TEMPLATES.iter().map(|t| t.weight).collect();
+    let mut first = 0;
+    while first < total {
+        let last = (first + BATCH).min(total);
+        let (mut stage, mut journal) = (CopyBuffer::default(), CopyBuffer::default());
+        let mut batch = Batch {
+            count: last - first,
+            incidents: Vec::new(),
+            journal: Vec::new(),
+            journal_entries: 0,
+            links: Vec::new(),
+        };
+        for n in first..last {
+            let produced = life::incident(
+                world,
+                plans,
+                &index,
+                &weights,
+                n,
+                total,
+                base + n,
+                &mut stage,
+                &mut journal,
+            );
+            batch.journal_entries += produced.journal_entries as u64;
+            batch.links.extend(produced.link);
+        }
+        batch.incidents = stage.finish();
+        batch.journal = journal.finish();
+        if sender.blocking_send(batch).is_err() {
+            return; // the loader gave up; its error is reported there
+        }
+        first = last;
+    }
+}
+
+async fn copy_in(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+    rows: Vec<u8>,
+) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn
+        .copy_in_raw(&format!("copy {table} ({columns}) from stdin"))
+        .await?;
+    copy.send(rows).await?;
+    copy.finish()
+        .await
+        .with_context(|| format!("while copying into {table}"))?;
+    Ok(())
+}
+
+/// The next free number of `INC…`/`PRB…` (numbers are given here, not by the sequence, so the
+/// same seed gives the same numbers).
+async fn next_number(conn: &mut PgConnection, table: &str, prefix: &str) -> anyhow::Result<u64> {
+    let max: Option<String> = sqlx::query_scalar(&format!("select max(number) from {table}"))
+        .fetch_one(&mut *conn)
+        .await?;
+    let used = max
+        .and_then(|m| m.strip_prefix(prefix).and_then(|n| n.parse::<u64>().ok()))
+        .unwrap_or(0);
+    Ok(used + 1)
+}
+
+/// Refuses when the database holds anything that is not demo data, unless forced.
+async fn refuse_foreign_data(conn: &mut PgConnection, force: bool) -> anyhow::Result<()> {
+    let (users, incidents, problems): (i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from users where email not like $1), \
+                (select count(*) from incidents i join users u on u.id = i.opened_by_id where u.email not like $1), \
+                (select count(*) from problems p join users u on u.id = p.opened_by_id where u.email not like $1)",
+    )
+    .bind(format!("%@{DOMAIN}"))
+    .fetch_one(conn)
+    .await?;
+    if (users, incidents, problems) != (0, 0, 0) && !force {
+        anyhow::bail!(
+            "this database holds data that is not demo data ({users} users, {incidents} incidents, \
+             {problems} problems); run the demo on an empty database, or add --force to add demo data anyway"
+        );
+    }
+    Ok(())
+}
+
+/// Drops the secondary indexes of `tables` (not those behind constraints) and returns the
+/// statements that build them again, with their statistics targets.
+async fn drop_indexes(conn: &mut PgConnection, tables: &[&str]) -> anyhow::Result<Vec<String>> {
+    let indexes: Vec<(String, String, Vec<String>)> = sqlx::query_as(
+        "select i.relname::text, pg_get_indexdef(i.oid), \
+                coalesce(array(select format('alter index %I alter column %s set statistics %s', i.relname, a.attnum, a.attstattarget) \
+                               from pg_attribute a where a.attrelid = i.oid and a.attstattarget > 0), '{}') \
+         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid \
+         where t.relname = any($1) and t.relnamespace = 'public'::regnamespace \
+           and not exists (select 1 from pg_constraint c where c.conindid = i.oid) \
+         order by i.relname",
+    )
+    .bind(tables)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rebuild = Vec::new();
+    for (name, definition, statistics) in indexes {
+        sqlx::query(&format!("drop index \"{name}\""))
+            .execute(&mut *conn)
+            .await?;
+        rebuild.push(definition);
+        rebuild.extend(statistics);
+    }
+    Ok(rebuild)
+}
+
+// ------------------------------------------------------------------ reference data
+
+fn ascii(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.to_lowercase().chars() {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            'é' | 'è' | 'ê' => out.push('e'),
+            'á' | 'à' | 'â' => out.push('a'),
+            'ó' | 'ò' | 'ô' => out.push('o'),
+            'í' | 'ì' => out.push('i'),
+            'ç' => out.push('c'),
+            'ñ' => out.push('n'),
+            'a'..='z' | '0'..='9' => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+struct NewPerson {
+    id: uuid::Uuid,
+    email: String,
+    name: String,
+    role: &'static str,
+    locale: &'static str,
+}
+
+fn person(rng: &mut Rng, taken: &mut HashSet<String>, role: &'static str) -> NewPerson {
+    let first = *rng.pick(catalog::FIRST_NAMES);
+    let last = *rng.pick(catalog::LAST_NAMES);
+    let base = format!("{}.{}", ascii(first), ascii(last));
+    let mut email = format!("{base}@{DOMAIN}");
+    let mut n = 2;
+    while !taken.insert(email.clone()) {
+        email = format!("{base}{n}@{DOMAIN}");
+        n += 1;
+    }
+    NewPerson {
+        id: uuid::Builder::from_random_bytes(
+            (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())).to_le_bytes(),
+        )
+        .into_uuid(),
+        email,
+        name: format!("{first} {last}"),
+        role,
+        locale: if rng.chance(0.6) { "de" } else { "en" },
+    }
+}
+
+/// Groups, services, agents, callers, the administrator and the service levels: created
+/// where missing, found where a previous demo run made them.
+#[expect(clippy::too_many_lines, reason = "the reference data, in order")]
+async fn reference_data(
+    conn: &mut PgConnection,
+    seed: u64,
+    anchor: i64,
+    start: i64,
+) -> anyhow::Result<World> {
+    let mut rng = Rng::fork(seed, life::STREAM_PEOPLE, 0);
+    let mut groups = Vec::new();
+    for def in catalog::GROUPS {
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "insert into groups (id, key, name, department) values ($1, $2, $3, $4) \
+             on conflict (key) do update set key = excluded.key returning id",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(def.key)
+        .bind(def.name)
+        .bind(def.department)
+        .fetch_one(&mut *conn)
+        .await?;
+        groups.push(Group {
+            id,
+            key: def.key,
+            department: def.department,
+            members: Vec::new(),
+        });
+    }
+    let mut services = Vec::new();
+    for def in catalog::SERVICES {
+        let owner = groups.iter().find(|g| g.key == def.owner).map(|g| g.id);
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "insert into services (id, key, name, owner_group_id) values ($1, $2, $3, $4) \
+             on conflict (key) do update set key = excluded.key returning id",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(def.key)
+        .bind(def.name)
+        .bind(owner)
+        .fetch_one(&mut *conn)
+        .await?;
+        services.push(id);
+    }
+
+    // People: agents per group, problem managers, callers and the administrator.
+    let mut taken = HashSet::new();
+    let mut people = Vec::new();
+    let mut membership = Vec::new();
+    for (g, def) in catalog::GROUPS.iter().enumerate() {
+        for _ in 0..def.agents {
+            membership.push((g, people.len()));
+            people.push(person(&mut rng, &mut taken, "agent"));
+        }
+    }
+    let it_groups: Vec<usize> = (0..groups.len())
+        .filter(|g| groups[*g].department == "IT" && groups[*g].key != "service-desk")
+        .collect();
+    let mut managers = Vec::new();
+    for m in 0..4 {
+        if let Some(g) = it_groups.get(m % it_groups.len().max(1)) {
+            membership.push((*g, people.len()));
+        }
+        managers.push(people.len());
+        people.push(person(&mut rng, &mut taken, "problem_manager"));
+    }
+    let agent_count = people.len();
+    let callers = 5_000;
+    for _ in 0..callers {
+        people.push(person(&mut rng, &mut taken, "viewer"));
+    }
+    people.push(NewPerson {
+        id: uuid::Uuid::now_v7(),
+        email: ADMIN.to_owned(),
+        name: "Demo Admin".to_owned(),
+        role: "admin",
+        locale: "en",
+    });
+    let hash = crate::service::auth::hash_password(PASSWORD.to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let emails: Vec<&str> = people.iter().map(|p| p.email.as_str()).collect();
+    sqlx::query(
+        "insert into users (id, email, name, role, locale, password_hash) \
+         select id, email, name, role, locale, $6 from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) \
+             as p(id, email, name, role, locale) \
+         on conflict (email) do nothing",
+    )
+    .bind(people.iter().map(|p| p.id).collect::<Vec<_>>())
+    .bind(&emails)
+    .bind(people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())
+    .bind(people.iter().map(|p| p.role).collect::<Vec<_>>())
+    .bind(people.iter().map(|p| p.locale).collect::<Vec<_>>())
+    .bind(&hash)
+    .execute(&mut *conn)
+    .await?;
+    let ids: HashMap<String, uuid::Uuid> = sqlx::query_as::<Postgres, (String, uuid::Uuid)>(
+        "select email, id from users where email = any($1)",
+    )
+    .bind(&emails)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let persons: Vec<Person> = people
+        .iter()
+        .map(|p| Person {
+            id: ids.get(&p.email).copied().unwrap_or(p.id),
+            email: p.email.clone(),
+            german: p.locale == "de",
+        })
+        .collect();
+    sqlx::query(
+        "insert into group_members (group_id, user_id) select * from unnest($1::uuid[], $2::uuid[]) \
+         on conflict do nothing",
+    )
+    .bind(membership.iter().map(|(g, _)| groups[*g].id).collect::<Vec<_>>())
+    .bind(membership.iter().map(|(_, p)| persons[*p].id).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    for (g, p) in &membership {
+        groups[*g].members.push(*p);
+    }
+    let mut agents = persons;
+    let mut callers = agents.split_off(agent_count);
+    callers.truncate(callers.len() - 1); // the administrator calls nobody
+    let desk = groups
+        .iter()
+        .position(|g| g.key == "service-desk")
+        .unwrap_or(0);
+
+    service_levels(conn, &groups).await?;
+    Ok(World {
+        seed,
+        anchor,
+        start,
+        groups,
+        services,
+        agents,
+        callers,
+        problem_managers: managers,
+        desk,
+        policies: Vec::new(),
+        policy_by_service: HashMap::new(),
+        policy_by_group: HashMap::new(),
+        default_policy: None,
+    })
+}
+
+/// German public holidays of 2025 to 2027.
+const HOLIDAYS: &[(&str, &str)] = &[
+    ("2025-01-01", "Neujahr"),
+    ("2025-04-18", "Karfreitag"),
+    ("2025-04-21", "Ostermontag"),
+    ("2025-05-01", "Tag der Arbeit"),
+    ("2025-05-29", "Christi Himmelfahrt"),
+    ("2025-06-09", "Pfingstmontag"),
+    ("2025-10-03", "Tag der Deutschen Einheit"),
+    ("2025-12-25", "1. Weihnachtstag"),
+    ("2025-12-26", "2. Weihnachtstag"),
+    ("2026-01-01", "Neujahr"),
+    ("2026-04-03", "Karfreitag"),
+    ("2026-04-06", "Ostermontag"),
+    ("2026-05-01", "Tag der Arbeit"),
+    ("2026-05-14", "Christi Himmelfahrt"),
+    ("2026-05-25", "Pfingstmontag"),
+    ("2026-10-03", "Tag der Deutschen Einheit"),
+    ("2026-12-25", "1. Weihnachtstag"),
+    ("2026-12-26", "2. Weihnachtstag"),
+    ("2027-01-01", "Neujahr"),
+    ("2027-03-26", "Karfreitag"),
+    ("2027-03-29", "Ostermontag"),
+    ("2027-05-01", "Tag der Arbeit"),
+    ("2027-05-06", "Christi Himmelfahrt"),
+    ("2027-05-17", "Pfingstmontag"),
+    ("2027-10-03", "Tag der Deutschen Einheit"),
+    ("2027-12-25", "1. Weihnachtstag"),
+    ("2027-12-26", "2. Weihnachtstag"),
+];
+
+/// An office-hours calendar, a 24x7 default policy and office-hours policies for HR and
+/// Facilities; existing ones are kept.
+async fn service_levels(conn: &mut PgConnection, groups: &[Group]) -> anyhow::Result<()> {
+    let day = json!([["08:00", "17:00"]]);
+    let week = json!([day, day, day, day, day, [], []]);
+    let holidays: Vec<_> = HOLIDAYS
+        .iter()
+        .map(|(date, name)| json!({"date": date, "name": name}))
+        .collect();
+    sqlx::query(
+        "insert into sla_calendars (id, key, name, time_zone, week, holidays) values ($1, 'office-berlin', \
+         'Office hours Berlin (Mon–Fri 8–17)', 'Europe/Berlin', $2, $3) on conflict (key) do nothing",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(week)
+    .bind(json!(holidays))
+    .execute(&mut *conn)
+    .await?;
+    let minutes = |m: [i32; 5]| m.map(|x| x * 60).to_vec();
+    sqlx::query(
+        "insert into sla_policies (id, key, name, calendar_id, response_targets, resolution_targets) \
+         select $1, 'standard', 'Standard (around the clock)', id, $2, $3 from sla_calendars where key = '24x7' \
+         on conflict do nothing",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(minutes([15, 30, 60, 240, 480]))
+    .bind(minutes([240, 480, 1_440, 4_320, 7_200]))
+    .execute(&mut *conn)
+    .await?;
+    for group in groups.iter().filter(|g| g.department != "IT") {
+        sqlx::query(
+            "insert into sla_policies (id, key, name, calendar_id, assignment_group_id, response_targets, resolution_targets) \
+             select $1, $2, $3, id, $4, $5, $6 from sla_calendars where key = 'office-berlin' \
+             on conflict do nothing",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(format!("office-{}", group.key))
+        .bind(format!("Office hours ({})", group.department))
+        .bind(group.id)
+        .bind(minutes([30, 60, 120, 240, 480]))
+        .bind(minutes([240, 480, 960, 2_400, 4_800]))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The policies as stored (the demo's or older ones), for the clock of generated incidents.
+async fn load_policies(conn: &mut PgConnection, world: &mut World) -> anyhow::Result<()> {
+    let calendars = store::sla::calendars(&mut *conn).await?;
+    for row in store::sla::policies(&mut *conn).await? {
+        let Some(calendar) = calendars.iter().find(|c| c.id == row.calendar_id) else {
+            continue;
+        };
+        let calendar =
+            crate::service::sla::calendar_of(calendar).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let targets = |t: &[i32]| -> [i64; 5] {
+            std::array::from_fn(|i| i64::from(t.get(i).copied().unwrap_or(3_600)))
+        };
+        let index = world.policies.len();
+        world.policies.push(Policy {
+            id: row.id,
+            key: row.key.clone(),
+            calendar,
+            response: targets(&row.response_targets),
+            resolution: targets(&row.resolution_targets),
+            pause_reasons: row.pause_reasons.clone(),
+            at_risk_percent: i64::from(row.at_risk_percent),
+        });
+        match (&row.service, &row.assignment_group) {
+            (Some(service), _) => {
+                if let Some(s) = catalog::SERVICES.iter().position(|d| d.key == service) {
+                    world.policy_by_service.insert(s, index);
+                }
+            }
+            (None, Some(group)) => {
+                if let Some(g) = world.groups.iter().position(|d| d.key == group) {
+                    world.policy_by_group.insert(g, index);
+                }
+            }
+            (None, None) => world.default_policy = Some(index),
+        }
+    }
+    Ok(())
+}

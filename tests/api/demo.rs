@@ -1,0 +1,256 @@
+//! `leitstand demo`: consistent, reproducible data on a real PostgreSQL, refused on a database
+//! with other data, and usable through the API and the pages afterwards.
+
+use leitstand::app::{AppState, Settings};
+use leitstand::demo::{ADMIN, Options, PASSWORD, run};
+use reqwest::Client;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, fresh_database, serve};
+
+fn options(incidents: u64, seed: u64) -> Options {
+    Options {
+        incidents,
+        problems: Some(incidents / 100),
+        seed,
+        force: false,
+        until: "2026-11-23T15:30:00Z".parse().unwrap(),
+    }
+}
+
+async fn fresh_pool() -> PgPool {
+    leitstand::db::pool(fresh_database().await, 3)
+        .await
+        .unwrap()
+}
+
+async fn scalar(db: &PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(db)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
+async fn index_definitions(db: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "select indexdef from pg_indexes where tablename in ('incidents', 'journal_entries') order by indexname",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn demo_data_is_consistent_and_browsable() {
+    let db = fresh_pool().await;
+    let indexes = index_definitions(&db).await;
+    let summary = run(&db, &options(3_000, 7)).await.unwrap();
+    assert_eq!((summary.incidents, summary.problems), (3_000, 30));
+
+    // Every index is back, with the search index's finer statistics.
+    assert_eq!(index_definitions(&db).await, indexes);
+    let statistics = scalar(
+        &db,
+        "select attstattarget::bigint from pg_attribute where attrelid = 'incidents_search_idx'::regclass",
+    )
+    .await;
+    assert_eq!(statistics, 1000);
+
+    // Numbers are contiguous and the sequences continue after them.
+    assert_eq!(scalar(&db, "select count(*) from incidents").await, 3_000);
+    assert_eq!(
+        scalar(&db, "select count(distinct number) from incidents where number between 'INC0000001' and 'INC0003000'").await,
+        3_000
+    );
+    assert_eq!(scalar(&db, "select count(*) from problems").await, 30);
+    assert_eq!(
+        scalar(&db, "select nextval('incident_number_seq')").await,
+        3_001
+    );
+
+    // A realistic mix: every state, hold reasons, links, known errors, both languages.
+    for state in [
+        "new",
+        "in_progress",
+        "on_hold",
+        "resolved",
+        "closed",
+        "canceled",
+    ] {
+        let n = scalar(
+            &db,
+            &format!("select count(*) from incidents where state = '{state}'"),
+        )
+        .await;
+        assert!(n > 0, "no {state} incidents");
+    }
+    assert!(scalar(&db, "select count(*) from incidents where state = 'closed'").await > 1_500);
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from incidents where problem_id is not null"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from incidents where reassignment_count > 1"
+        )
+        .await
+            > 0
+    );
+    assert!(scalar(&db, "select count(*) from problems where known_error").await > 0);
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from incidents where doc_vector @@ to_tsquery('german', 'drucker')"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from incidents where doc_vector @@ to_tsquery('english', 'printer')"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from incidents where comments_vector <> ''::tsvector"
+        )
+        .await
+            > 0
+    );
+
+    // The journal tells each incident's story: created first, resolved ones moved to resolved,
+    // the state the row holds is the last state the journal moved it to.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from incidents i where (select j.body from journal_entries j \
+             where j.incident_id = i.id order by j.id limit 1) is distinct from 'created'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from incidents i where i.state <> coalesce((select j.changes->'state'->>'to' \
+             from journal_entries j where j.incident_id = i.id and j.changes ? 'state' order by j.id desc limit 1), '?')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from incidents i where i.problem_id is not null and not exists \
+             (select 1 from journal_entries j where j.problem_id = i.problem_id and j.kind = 'link' and j.body = i.number)"
+        )
+        .await,
+        0
+    );
+    // Service levels: due dates from the policy, and nothing left for the worker in the past.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from incidents where sla_policy_id is null or resolution_due is null"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from incidents where sla_next_check < '2026-11-23T15:00:00Z'"
+        )
+        .await,
+        0
+    );
+
+    // The demo administrator signs in and works with the data.
+    let address = serve(AppState::new(db.clone(), Settings::default())).await;
+    let api = Client::new();
+    let token: Value = api
+        .post(format!("http://{address}/api/v1/tokens"))
+        .json(&json!({"email": ADMIN, "password": PASSWORD, "name": "demo test"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["secret"].as_str().expect("a token").to_owned();
+    for path in [
+        "/api/v1/incidents/INC0002999",
+        "/api/v1/incidents/INC0002999/journal",
+        "/api/v1/incidents?state=in_progress&limit=50",
+        "/api/v1/incidents?q=Drucker",
+        "/api/v1/known-errors?q=VPN",
+        "/api/v1/problems",
+    ] {
+        let res = api
+            .get(format!("http://{address}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_data() {
+    let fingerprint = "select md5(string_agg(i.number || i.title || i.state || i.priority || g.key || \
+        coalesce(u.email, '') || i.opened_at::text, ',' order by i.number)) \
+        from incidents i join groups g on g.id = i.assignment_group_id left join users u on u.id = i.assignee_id";
+    let mut prints = Vec::new();
+    for seed in [3, 3, 4] {
+        let db = fresh_pool().await;
+        run(&db, &options(500, seed)).await.unwrap();
+        let print: String = sqlx::query_scalar(fingerprint)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        prints.push(print);
+    }
+    assert_eq!(prints[0], prints[1]);
+    assert_ne!(prints[0], prints[2]);
+}
+
+#[tokio::test]
+async fn demo_refuses_a_database_with_other_data_unless_forced() {
+    let app = TestApp::spawn().await; // holds admin@example.com
+    let error = run(&app.db, &options(100, 1))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("not demo data") && error.contains("--force"),
+        "{error}"
+    );
+    assert_eq!(scalar(&app.db, "select count(*) from incidents").await, 0);
+    assert_eq!(scalar(&app.db, "select count(*) from groups").await, 0);
+
+    // Forced, it adds to what is there; a second run adds more and reuses the people.
+    let forced = Options {
+        force: true,
+        ..options(100, 1)
+    };
+    run(&app.db, &forced).await.unwrap();
+    let users = scalar(&app.db, "select count(*) from users").await;
+    run(&app.db, &forced).await.unwrap();
+    assert_eq!(scalar(&app.db, "select count(*) from incidents").await, 200);
+    assert_eq!(scalar(&app.db, "select count(*) from users").await, users);
+    assert_eq!(
+        scalar(&app.db, "select count(distinct number) from incidents").await,
+        200
+    );
+}
