@@ -1029,6 +1029,9 @@ pub async fn known_errors(
         .collect())
 }
 
+/// How much of an incident's description its suggestions look at.
+const SUGGESTION_TEXT: usize = 300;
+
 /// Known errors whose text matches the incident's title and description, best first.
 pub async fn suggestions(
     db: &PgPool,
@@ -1036,13 +1039,10 @@ pub async fn suggestions(
     incident_number: &str,
 ) -> AppResult<Vec<ProblemView>> {
     let incident = incident_ops::get(db, actor, incident_number).await?;
-    known_errors(
-        db,
-        actor,
-        &format!("{} {}", incident.title, incident.description),
-        5,
-    )
-    .await
+    // The title and the start of the description: what the caller said first says most, and
+    // a shorter query ranks faster.
+    let opening: String = incident.description.chars().take(SUGGESTION_TEXT).collect();
+    known_errors(db, actor, &format!("{} {opening}", incident.title), 5).await
 }
 
 // ------------------------------------------------------------------ problem candidates

@@ -122,6 +122,13 @@ const FROM: &str = " from problems p \
      left join users a on a.id = p.assignee_id \
      join users o on o.id = p.opened_by_id";
 
+/// `FROM` without its first table, for queries that pick the problems first.
+const JOINS: &str = " \
+     left join services s on s.id = p.service_id \
+     left join groups g on g.id = p.assignment_group_id \
+     left join users a on a.id = p.assignee_id \
+     join users o on o.id = p.opened_by_id";
+
 pub struct NewProblem<'a> {
     pub title: &'a str,
     pub description: &'a str,
@@ -293,9 +300,10 @@ pub async fn list(
 
 fn known_errors_sql(prefix: &str) -> String {
     format!(
-        "{prefix}select {COLUMNS}, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank{FROM} \
-         where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
-         order by rank desc, p.updated_at desc limit $2"
+        "{prefix}select {COLUMNS}, k.rank from (select p.id, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank \
+         from problems p where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
+         order by rank desc, p.updated_at desc limit $2) k join problems p on p.id = k.id{JOINS} \
+         order by k.rank desc, p.updated_at desc"
     )
 }
 
