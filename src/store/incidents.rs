@@ -410,7 +410,7 @@ pub struct ListRow {
 }
 
 /// How many of the most recent matches a relevance search ranks.
-pub const SEARCH_CANDIDATES: i64 = 1000;
+pub const SEARCH_CANDIDATES: i64 = 200;
 
 /// One page of incidents (`limit + 1` rows at most). Built with only the filters present and
 /// the open states written as literals, so PostgreSQL can choose the matching partial index.
@@ -427,11 +427,7 @@ pub async fn list(
     let rows: Vec<IncidentRowWithRank> = if tiered(&filter, sort) {
         let mut tx = conn.begin().await?;
         bitmap_plans_only(&mut tx).await?;
-        let rows = q
-            .build_query_as()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = q.build_query_as().fetch_all(&mut *tx).await?;
         tx.commit().await?;
         rows
     } else {
@@ -484,11 +480,7 @@ pub async fn explain_list(
     if tiered(&filter, sort) {
         let mut tx = conn.begin().await?;
         bitmap_plans_only(&mut tx).await?;
-        let lines = q
-            .build_query_scalar()
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await?;
+        let lines = q.build_query_scalar().fetch_all(&mut *tx).await?;
         tx.commit().await?;
         Ok(lines)
     } else {
@@ -511,17 +503,18 @@ impl Tiers {
     pub fn now() -> Self {
         let now = jiff::Timestamp::now();
         let days = |d: i64| now - jiff::SignedDuration::from_hours(24 * d);
-        Self(vec![days(7), days(30), days(180), days(730)])
+        Self(vec![days(7), days(60), days(365)])
     }
 }
 
 /// Plans for the tiered query that only use bitmap scans: a slice of the recency index and the
 /// search index are combined (`BitmapAnd`) instead of filtering rows one by one, and the slices
-/// run in order (no parallel append), so the limit stops the older ones.
+/// run in order (no parallel append), so the limit stops the older ones. The older slices'
+/// estimates are high, and JIT compiling for them would cost more than the search (~40 ms).
 async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query(
         "select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), \
-         set_config('max_parallel_workers_per_gather', '0', true)",
+         set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)",
     )
     .execute(conn)
     .await
