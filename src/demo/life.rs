@@ -576,6 +576,17 @@ enum Step {
     },
 }
 
+/// Handing the incident to another group, with the note that goes with it.
+fn hand_over(rng: &mut Rng, german: bool, to: usize, by: usize) -> Step {
+    let note = say(
+        rng,
+        german,
+        catalog::REASSIGN_NOTES_DE,
+        catalog::REASSIGN_NOTES_EN,
+    );
+    Step::Reassign { to, by, note }
+}
+
 /// The columns of the staging table the incidents are copied into (`comments` becomes
 /// `comments_vector` on the way into `incidents`).
 pub const INCIDENT_COLUMNS: &str = "id, number, title, description, state, hold_reason, impact, urgency, \
@@ -677,38 +688,12 @@ pub fn incident(
                     .collect::<Vec<_>>();
                 if !wrong.is_empty() {
                     let to = *rng.pick(&wrong);
-                    let note = say(
-                        &mut rng,
-                        german,
-                        catalog::REASSIGN_NOTES_DE,
-                        catalog::REASSIGN_NOTES_EN,
-                    );
-                    steps.push((
-                        t,
-                        Step::Reassign {
-                            to,
-                            by: handler,
-                            note,
-                        },
-                    ));
+                    steps.push((t, hand_over(&mut rng, german, to, handler)));
                     handler = world.member(&mut rng, to);
                     t += rng.lognormal(3.0 * HOUR, 1.0);
                 }
             }
-            let note = say(
-                &mut rng,
-                german,
-                catalog::REASSIGN_NOTES_DE,
-                catalog::REASSIGN_NOTES_EN,
-            );
-            steps.push((
-                t,
-                Step::Reassign {
-                    to: final_group,
-                    by: handler,
-                    note,
-                },
-            ));
+            steps.push((t, hand_over(&mut rng, german, final_group, handler)));
         }
         let agent = world.member(&mut rng, final_group);
         t += rng.lognormal([3.0, 8.0, 20.0, 60.0, 120.0][prio] * MINUTE, 1.0);
