@@ -496,15 +496,37 @@ fn tiered(filter: &Filter, sort: Sort) -> bool {
     filter.text.is_some() && matches!(sort, Sort::Relevance | Sort::UpdatedDesc)
 }
 
-/// The boundaries of the time slices, newest first.
-pub struct Tiers(Vec<jiff::Timestamp>);
+/// The boundaries of the time slices, newest first, and the moment they were taken.
+pub struct Tiers {
+    now: jiff::Timestamp,
+    bounds: Vec<jiff::Timestamp>,
+}
 
 impl Tiers {
     pub fn now() -> Self {
         let now = jiff::Timestamp::now();
         let days = |d: i64| now - jiff::SignedDuration::from_hours(24 * d);
-        Self(vec![days(7), days(60), days(365)])
+        Self {
+            now,
+            bounds: vec![days(7), days(60), days(365)],
+        }
     }
+}
+
+/// Seconds in the weeks of `leitstand_week_tag` (migration 9).
+const WEEK_SECONDS: i64 = 604_800;
+
+/// The tsquery of a text search restricted to the weeks from `older` to `newer`: GIN then
+/// walks the few weeks' entries and skips through the words' long lists. Empty text stays
+/// empty (it matches nothing either way).
+fn within_weeks(tsquery: &str, older: jiff::Timestamp, newer: jiff::Timestamp) -> String {
+    if tsquery.trim().is_empty() {
+        return tsquery.to_owned();
+    }
+    let first = older.as_second().div_euclid(WEEK_SECONDS);
+    let last = newer.as_second().div_euclid(WEEK_SECONDS);
+    let weeks: Vec<String> = (first..=last).map(|w| format!("'~w{w}'")).collect();
+    format!("({tsquery}) & ({})", weeks.join(" | "))
 }
 
 /// Plans for the tiered query that only use bitmap scans: a slice of the recency index and the
@@ -532,10 +554,10 @@ fn push_tiered_matches<'a>(
 ) {
     q.push("select t.id, t.updated_at from (");
     let bounds: Vec<(Option<jiff::Timestamp>, Option<jiff::Timestamp>)> = std::iter::once(None)
-        .chain(tiers.0.iter().copied().map(Some))
+        .chain(tiers.bounds.iter().copied().map(Some))
         .zip(
             tiers
-                .0
+                .bounds
                 .iter()
                 .copied()
                 .map(Some)
@@ -547,7 +569,12 @@ fn push_tiered_matches<'a>(
             q.push(" union all ");
         }
         q.push("(select i.id, i.updated_at from incidents i where true");
-        push_filters(q, filter);
+        // Every slice but the oldest names its weeks in the tsquery.
+        let mut slice = filter.clone();
+        if let (Some(text), Some(older)) = (&filter.text, older) {
+            slice.text = Some(within_weeks(text, older, newer.unwrap_or(tiers.now)));
+        }
+        push_filters(q, &slice);
         if let Some(newer) = newer {
             q.push(" and i.updated_at < ")
                 .push_bind(jiff_sqlx::Timestamp::from(newer));
@@ -733,7 +760,8 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
             .push_bind(jiff_sqlx::Timestamp::from(since));
     }
     if let Some(text) = &filter.text {
-        q.push(" and (i.doc_vector || i.comments_vector) @@ ");
+        // The expression of `incidents_search_idx` (migration 9): the text and the week tag.
+        q.push(" and (i.doc_vector || i.comments_vector || leitstand_week_tag(i.updated_at)) @@ ");
         push_tsquery(q, text);
     }
 }
@@ -889,4 +917,35 @@ pub async fn add_event(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slice_names_every_week_it_touches() {
+        // 1970-01-01 is a Thursday: week 0 ends on Wednesday, 1970-01-07 24:00.
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        assert_eq!(
+            within_weeks(
+                "'vpn'",
+                at("1970-01-06T12:00:00Z"),
+                at("1970-01-15T00:00:00Z")
+            ),
+            "('vpn') & ('~w0' | '~w1' | '~w2')"
+        );
+        assert_eq!(
+            within_weeks(
+                "'vpn' | 'drucker'",
+                at("1970-01-08T00:00:00Z"),
+                at("1970-01-08T01:00:00Z")
+            ),
+            "('vpn' | 'drucker') & ('~w1')"
+        );
+        assert_eq!(
+            within_weeks("", at("1970-01-08T00:00:00Z"), at("1970-01-09T00:00:00Z")),
+            ""
+        );
+    }
 }

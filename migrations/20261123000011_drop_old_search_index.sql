@@ -1,0 +1,2 @@
+-- no-transaction
+drop index concurrently incidents_search_idx;
