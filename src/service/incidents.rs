@@ -497,12 +497,22 @@ pub async fn create(
         return Err(invalid.into());
     };
     let category = category.flatten();
+    let priority = incident::priority(impact, urgency);
+    let opened_at = jiff::Timestamp::now();
+    let clock = super::sla::opening_clock(
+        &mut tx,
+        refs.service_id.flatten(),
+        refs.group_id.flatten(),
+        priority,
+        opened_at,
+    )
+    .await?;
     let new = store::incidents::NewIncident {
         title: &title,
         description: &description,
         impact,
         urgency,
-        priority: incident::priority(impact, urgency),
+        priority,
         caller_email: refs.caller_email.as_deref(),
         caller_id: refs.caller_id,
         service_id: refs.service_id.flatten(),
@@ -512,21 +522,29 @@ pub async fn create(
         parent_id: refs.parent_id.flatten(),
         major: input.major.unwrap_or(false),
         opened_by_id: actor.id,
+        opened_at,
+        sla: clock.as_ref().map(|(c, _)| *c),
     };
-    let mut incident = store::incidents::insert(&mut tx, &new).await?;
+    let incident = store::incidents::insert(&mut tx, &new).await?;
     let id = incident.id;
-    store::journal::append(
-        &mut tx,
-        store::journal::NewEntry {
+    // The "created" entry and the service level's, in one round trip.
+    let mut entries = vec![store::journal::NewEntry {
+        subject: Subject::Incident(id),
+        author_id: Some(actor.id),
+        kind: Kind::Change,
+        body: Some("created"),
+        changes: Some(Value::Object(changes(None, &incident))),
+    }];
+    if let Some((_, (body, moved))) = &clock {
+        entries.push(store::journal::NewEntry {
             subject: Subject::Incident(id),
-            author_id: Some(actor.id),
-            kind: Kind::Change,
-            body: Some("created"),
-            changes: Some(Value::Object(changes(None, &incident))),
-        },
-    )
-    .await?;
-    super::sla::update_clock(&mut tx, None, &mut incident).await?;
+            author_id: None,
+            kind: Kind::System,
+            body: Some(body),
+            changes: Some(moved.clone()),
+        });
+    }
+    store::journal::append_all(&mut tx, &entries).await?;
     let view = IncidentView::new(incident, jiff::Timestamp::now());
     complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;

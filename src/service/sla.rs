@@ -425,37 +425,96 @@ pub(super) async fn update_clock(
     }
     let (old_response, old_resolution) = (after.response_due, after.resolution_due);
     after.sla_policy_id = Some(policy.id);
-    after.response_due = calendar.add(
-        after.opened_at,
-        target(&policy.response_targets, after.priority),
-    );
-    let resolution_target = target(&policy.resolution_targets, after.priority);
     let paused_total = SignedDuration::from_secs(after.sla_paused_seconds);
-    after.resolution_due = due(&calendar, after.opened_at, resolution_target, paused_total);
-    let at_risk_target = resolution_target * i32::from(policy.at_risk_percent) / 100;
-    after.sla_at_risk_due = due(&calendar, after.opened_at, at_risk_target, paused_total);
+    (after.response_due, after.resolution_due, after.sla_at_risk_due) =
+        due_dates(&policy, &calendar, after.opened_at, after.priority, paused_total);
     after.sla_next_check = next_check(after);
     store::incidents::set_sla(conn, after).await?;
     if after.response_due != old_response || after.resolution_due != old_resolution {
-        let show = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
-        let changes = json!({
-            "response_due": {"from": show(old_response), "to": show(after.response_due)},
-            "resolution_due": {"from": show(old_resolution), "to": show(after.resolution_due)},
-        });
-        let body = format!("service level {}", policy.key);
+        let entry = moved_entry(
+            &policy.key,
+            (old_response, after.response_due),
+            (old_resolution, after.resolution_due),
+        );
         store::journal::append(
             conn,
             NewEntry {
                 subject: Subject::Incident(after.id),
                 author_id: None,
                 kind: Kind::System,
-                body: Some(&body),
-                changes: Some(changes),
+                body: Some(&entry.0),
+                changes: Some(entry.1),
             },
         )
         .await?;
     }
     Ok(())
+}
+
+/// Response, resolution and at-risk due dates of a clock started at `opened_at`.
+fn due_dates(
+    policy: &store::sla::PolicyRow,
+    calendar: &Calendar,
+    opened_at: jiff::Timestamp,
+    priority: i16,
+    paused: SignedDuration,
+) -> (
+    Option<jiff::Timestamp>,
+    Option<jiff::Timestamp>,
+    Option<jiff::Timestamp>,
+) {
+    let response = calendar.add(opened_at, target(&policy.response_targets, priority));
+    let resolution_target = target(&policy.resolution_targets, priority);
+    let resolution = due(calendar, opened_at, resolution_target, paused);
+    let at_risk_target = resolution_target * i32::from(policy.at_risk_percent) / 100;
+    let at_risk = due(calendar, opened_at, at_risk_target, paused);
+    (response, resolution, at_risk)
+}
+
+/// The body and changes of the system entry that records moved due dates.
+fn moved_entry(
+    policy: &str,
+    response: (Option<jiff::Timestamp>, Option<jiff::Timestamp>),
+    resolution: (Option<jiff::Timestamp>, Option<jiff::Timestamp>),
+) -> (String, serde_json::Value) {
+    let show = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string());
+    let changes = json!({
+        "response_due": {"from": show(response.0), "to": show(response.1)},
+        "resolution_due": {"from": show(resolution.0), "to": show(resolution.1)},
+    });
+    (format!("service level {policy}"), changes)
+}
+
+/// The clock of an incident about to be logged, computed before the insert so the row is
+/// written once; with the body and changes of its "service level" journal entry.
+pub(super) async fn opening_clock(
+    conn: &mut PgConnection,
+    service_id: Option<uuid::Uuid>,
+    group_id: Option<uuid::Uuid>,
+    priority: i16,
+    opened_at: jiff::Timestamp,
+) -> AppResult<Option<(store::incidents::NewClock, (String, serde_json::Value))>> {
+    let Some((policy, calendar_row)) =
+        store::sla::applicable_policy(conn, service_id, group_id).await?
+    else {
+        return Ok(None);
+    };
+    let calendar = calendar_of(&calendar_row)?;
+    let (response_due, resolution_due, at_risk_due) =
+        due_dates(&policy, &calendar, opened_at, priority, SignedDuration::ZERO);
+    let clock = store::incidents::NewClock {
+        policy_id: policy.id,
+        response_due,
+        resolution_due,
+        at_risk_due,
+        // Nothing is responded, paused or marked yet: the earliest of the three.
+        next_check: [response_due, at_risk_due, resolution_due]
+            .into_iter()
+            .flatten()
+            .min(),
+    };
+    let entry = moved_entry(&policy.key, (None, response_due), (None, resolution_due));
+    Ok(Some((clock, entry)))
 }
 
 /// Whether the resolution clock stands still right now (for the API's `sla.paused`).

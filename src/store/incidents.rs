@@ -203,6 +203,19 @@ pub struct NewIncident<'a> {
     pub parent_id: Option<Uuid>,
     pub major: bool,
     pub opened_by_id: Uuid,
+    pub opened_at: jiff::Timestamp,
+    /// The service level's clock, computed before the insert so the row is written once.
+    pub sla: Option<NewClock>,
+}
+
+/// A new incident's service level: its policy and due dates.
+#[derive(Debug, Clone, Copy)]
+pub struct NewClock {
+    pub policy_id: Uuid,
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
+    pub at_risk_due: Option<jiff::Timestamp>,
+    pub next_check: Option<jiff::Timestamp>,
 }
 
 /// Inserts the incident and reads it back with its references, in one round trip.
@@ -210,8 +223,10 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     let id = Uuid::now_v7();
     let row: IncidentRow = sqlx::query_as(&format!(
         "with i as (insert into incidents (id, title, description, impact, urgency, priority, caller_email, caller_id, \
-         service_id, category, assignment_group_id, assignee_id, parent_id, major, opened_by_id) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning *) \
+         service_id, category, assignment_group_id, assignee_id, parent_id, major, opened_by_id, opened_at, updated_at, \
+         sla_policy_id, response_due, resolution_due, sla_at_risk_due, sla_next_check) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18, $19, $20, $21) \
+         returning *) \
          select {COLUMNS} from i{JOINS}"
     ))
     .bind(id)
@@ -229,6 +244,12 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     .bind(new.parent_id)
     .bind(new.major)
     .bind(new.opened_by_id)
+    .bind(jiff_sqlx::Timestamp::from(new.opened_at))
+    .bind(new.sla.map(|c| c.policy_id))
+    .bind(new.sla.and_then(|c| c.response_due).map(jiff_sqlx::Timestamp::from))
+    .bind(new.sla.and_then(|c| c.resolution_due).map(jiff_sqlx::Timestamp::from))
+    .bind(new.sla.and_then(|c| c.at_risk_due).map(jiff_sqlx::Timestamp::from))
+    .bind(new.sla.and_then(|c| c.next_check).map(jiff_sqlx::Timestamp::from))
     .fetch_one(conn)
     .await?;
     Incident::try_from(row)

@@ -82,6 +82,29 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
     .await
 }
 
+/// Appends several entries in one round trip, in the order given.
+pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sqlx::Result<()> {
+    let subject = |e: &NewEntry<'_>| match e.subject {
+        Subject::Incident(id) => (Some(id), None),
+        Subject::Problem(id) => (None, Some(id)),
+    };
+    sqlx::query(
+        "insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
+         select e.incident_id, e.problem_id, e.author_id, e.kind, e.body, e.changes \
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) \
+         with ordinality as e(incident_id, problem_id, author_id, kind, body, changes, n) order by n",
+    )
+    .bind(entries.iter().map(|e| subject(e).0).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| subject(e).1).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.author_id).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.body).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.changes.clone()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The whole history of an incident, oldest first.
 pub async fn for_incident(
     conn: &mut PgConnection,
