@@ -625,26 +625,32 @@ impl References {
                 refs.caller_email = Some(email.as_str().to_owned());
             }
         }
-        if let Some(service) = given(input.service) {
+        // The service and the group are looked up together: one round trip.
+        let (service, group) = (given(input.service), given(input.assignment_group));
+        let (service_row, group_row) = match (service.flatten(), group.flatten()) {
+            (None, None) => (None, None),
+            (s, g) => store::services::find_with_group(conn, s, g).await?,
+        };
+        if let Some(service) = service {
             refs.service_id = Some(None);
-            if let Some(key) = service {
-                match store::services::find_by_key(conn, key).await? {
-                    Some(s) if s.active => {
-                        refs.service_id = Some(Some(s.id));
-                        refs.service_key = Some(s.key);
+            if service.is_some() {
+                match service_row {
+                    Some((id, key, true)) => {
+                        refs.service_id = Some(Some(id));
+                        refs.service_key = Some(key);
                     }
                     Some(_) => invalid.add("service", "error.inactive"),
                     None => invalid.add("service", "error.unknown_service"),
                 }
             }
         }
-        if let Some(group) = given(input.assignment_group) {
+        if let Some(group) = group {
             refs.group_id = Some(None);
-            if let Some(key) = group {
-                match store::groups::find_by_key(conn, key).await? {
-                    Some(g) if g.active => {
-                        refs.group_id = Some(Some(g.id));
-                        refs.group_key = Some(g.key);
+            if group.is_some() {
+                match group_row {
+                    Some((id, key, true)) => {
+                        refs.group_id = Some(Some(id));
+                        refs.group_key = Some(key);
                     }
                     Some(_) => invalid.add("assignment_group", "error.inactive"),
                     None => invalid.add("assignment_group", "error.unknown_group"),

@@ -41,6 +41,40 @@ pub async fn find_by_key(conn: &mut PgConnection, key: &str) -> sqlx::Result<Opt
         .await
 }
 
+/// A service and a group by their keys in one round trip (an incident's two references):
+/// `(id, key, active)` of each that exists.
+pub async fn find_with_group(
+    conn: &mut PgConnection,
+    service_key: Option<&str>,
+    group_key: Option<&str>,
+) -> sqlx::Result<(Option<(Uuid, String, bool)>, Option<(Uuid, String, bool)>)> {
+    type Found = (
+        Option<Uuid>,
+        Option<String>,
+        Option<bool>,
+        Option<Uuid>,
+        Option<String>,
+        Option<bool>,
+    );
+    let row: Found = sqlx::query_as(
+        "select s.id, s.key, s.active, g.id, g.key, g.active from (select 1) one \
+         left join services s on s.key = $1 left join groups g on g.key = $2",
+    )
+    .bind(service_key)
+    .bind(group_key)
+    .fetch_one(conn)
+    .await?;
+    let service = match (row.0, row.1, row.2) {
+        (Some(id), Some(key), Some(active)) => Some((id, key, active)),
+        _ => None,
+    };
+    let group = match (row.3, row.4, row.5) {
+        (Some(id), Some(key), Some(active)) => Some((id, key, active)),
+        _ => None,
+    };
+    Ok((service, group))
+}
+
 /// Services ordered by key, starting after `after`; `limit + 1` rows at most.
 pub async fn list(
     conn: &mut PgConnection,
