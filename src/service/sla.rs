@@ -426,8 +426,17 @@ pub(super) async fn update_clock(
     let (old_response, old_resolution) = (after.response_due, after.resolution_due);
     after.sla_policy_id = Some(policy.id);
     let paused_total = SignedDuration::from_secs(after.sla_paused_seconds);
-    (after.response_due, after.resolution_due, after.sla_at_risk_due) =
-        due_dates(&policy, &calendar, after.opened_at, after.priority, paused_total);
+    (
+        after.response_due,
+        after.resolution_due,
+        after.sla_at_risk_due,
+    ) = due_dates(
+        &policy,
+        &calendar,
+        after.opened_at,
+        after.priority,
+        paused_total,
+    );
     after.sla_next_check = next_check(after);
     store::incidents::set_sla(conn, after).await?;
     if after.response_due != old_response || after.resolution_due != old_resolution {
@@ -500,8 +509,13 @@ pub(super) async fn opening_clock(
         return Ok(None);
     };
     let calendar = calendar_of(&calendar_row)?;
-    let (response_due, resolution_due, at_risk_due) =
-        due_dates(&policy, &calendar, opened_at, priority, SignedDuration::ZERO);
+    let (response_due, resolution_due, at_risk_due) = due_dates(
+        &policy,
+        &calendar,
+        opened_at,
+        priority,
+        SignedDuration::ZERO,
+    );
     let clock = store::incidents::NewClock {
         policy_id: policy.id,
         response_due,

@@ -517,43 +517,58 @@ fn tiered(filter: &Filter, sort: Sort) -> bool {
     filter.text.is_some() && matches!(sort, Sort::Relevance | Sort::UpdatedDesc)
 }
 
-/// The boundaries of the time slices, newest first, and the moment they were taken.
+/// The time slices of a text search, in weeks of `leitstand_week_tag` (migration 9), newest
+/// first: this week, the last, the 8 weeks before, the rest of the year, and all older. A
+/// slice reads all its matches (to take the newest), so the first ones are short.
 pub struct Tiers {
-    now: jiff::Timestamp,
-    bounds: Vec<jiff::Timestamp>,
+    slices: Vec<Slice>,
 }
 
-impl Tiers {
-    pub fn now() -> Self {
-        let now = jiff::Timestamp::now();
-        let days = |d: i64| now - jiff::SignedDuration::from_hours(24 * d);
-        Self {
-            now,
-            bounds: vec![days(7), days(60), days(365)],
-        }
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slice {
+    /// Updated in these weeks (first, last), named in the tsquery.
+    Weeks(i64, i64),
+    /// Updated before this week began.
+    Before(i64),
 }
 
 /// Seconds in the weeks of `leitstand_week_tag` (migration 9).
 const WEEK_SECONDS: i64 = 604_800;
 
-/// The tsquery of a text search restricted to the weeks from `older` to `newer`: GIN then
-/// walks the few weeks' entries and skips through the words' long lists. Empty text stays
-/// empty (it matches nothing either way).
-fn within_weeks(tsquery: &str, older: jiff::Timestamp, newer: jiff::Timestamp) -> String {
+impl Tiers {
+    pub fn now() -> Self {
+        Self::at(jiff::Timestamp::now())
+    }
+
+    fn at(now: jiff::Timestamp) -> Self {
+        let week = now.as_second().div_euclid(WEEK_SECONDS);
+        Self {
+            slices: vec![
+                Slice::Weeks(week, week),
+                Slice::Weeks(week - 1, week - 1),
+                Slice::Weeks(week - 9, week - 2),
+                Slice::Weeks(week - 52, week - 10),
+                Slice::Before(week - 52),
+            ],
+        }
+    }
+}
+
+/// The tsquery of a text search restricted to the weeks `first..=last`: GIN then walks the
+/// few weeks' entries and skips through the words' long lists. The tag names the week exactly,
+/// so the slices need no other time condition. Empty text stays empty (it matches nothing).
+fn within_weeks(tsquery: &str, first: i64, last: i64) -> String {
     if tsquery.trim().is_empty() {
         return tsquery.to_owned();
     }
-    let first = older.as_second().div_euclid(WEEK_SECONDS);
-    let last = newer.as_second().div_euclid(WEEK_SECONDS);
     let weeks: Vec<String> = (first..=last).map(|w| format!("'~w{w}'")).collect();
     format!("({tsquery}) & ({})", weeks.join(" | "))
 }
 
-/// Plans for the tiered query that only use bitmap scans: a slice of the recency index and the
-/// search index are combined (`BitmapAnd`) instead of filtering rows one by one, and the slices
-/// run in order (no parallel append), so the limit stops the older ones. The older slices'
-/// estimates are high, and JIT compiling for them would cost more than the search (~40 ms).
+/// Plans for the tiered query that only use bitmap scans from the search index, and the
+/// slices run in order (no parallel append), so the limit stops the older ones. The older
+/// slices' estimates are high, and JIT compiling for them would cost more than the search
+/// (~40 ms).
 async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query(
         "select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), \
@@ -564,8 +579,7 @@ async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
     .map(|_| ())
 }
 
-/// `select id, updated_at from (slice 1 union all slice 2 ...) limit n`: each slice is one
-/// range of `updated_at`, newest first.
+/// `select id, updated_at from (slice 1 union all slice 2 ...) limit n`, newest slice first.
 fn push_tiered_matches<'a>(
     q: &mut QueryBuilder<'a, Postgres>,
     filter: &'a Filter,
@@ -574,35 +588,28 @@ fn push_tiered_matches<'a>(
     tiers: &Tiers,
 ) {
     q.push("select t.id, t.updated_at from (");
-    let bounds: Vec<(Option<jiff::Timestamp>, Option<jiff::Timestamp>)> = std::iter::once(None)
-        .chain(tiers.bounds.iter().copied().map(Some))
-        .zip(
-            tiers
-                .bounds
-                .iter()
-                .copied()
-                .map(Some)
-                .chain(std::iter::once(None)),
-        )
-        .collect();
-    for (n, (newer, older)) in bounds.into_iter().enumerate() {
+    for (n, slice) in tiers.slices.iter().enumerate() {
         if n > 0 {
             q.push(" union all ");
         }
         q.push("(select i.id, i.updated_at from incidents i where true");
-        // Every slice but the oldest names its weeks in the tsquery.
-        let mut slice = filter.clone();
-        if let (Some(text), Some(older)) = (&filter.text, older) {
-            slice.text = Some(within_weeks(text, older, newer.unwrap_or(tiers.now)));
-        }
-        push_filters(q, &slice);
-        if let Some(newer) = newer {
-            q.push(" and i.updated_at < ")
-                .push_bind(jiff_sqlx::Timestamp::from(newer));
-        }
-        if let Some(older) = older {
-            q.push(" and i.updated_at >= ")
-                .push_bind(jiff_sqlx::Timestamp::from(older));
+        let mut sliced = filter.clone();
+        match (*slice, &filter.text) {
+            (Slice::Weeks(first, last), Some(text)) => {
+                sliced.text = Some(within_weeks(text, first, last));
+                push_filters(q, &sliced);
+            }
+            (Slice::Weeks(first, last), None) => {
+                push_filters(q, &sliced);
+                q.push(" and i.updated_at >= ")
+                    .push_bind(week_start(first))
+                    .push(" and i.updated_at < ")
+                    .push_bind(week_start(last + 1));
+            }
+            (Slice::Before(week), _) => {
+                push_filters(q, &sliced);
+                q.push(" and i.updated_at < ").push_bind(week_start(week));
+            }
         }
         if let Some((at, id)) = after {
             q.push(" and (i.updated_at, i.id) < (")
@@ -616,6 +623,12 @@ fn push_tiered_matches<'a>(
             .push(")");
     }
     q.push(") t limit ").push_bind(limit);
+}
+
+fn week_start(week: i64) -> jiff_sqlx::Timestamp {
+    jiff_sqlx::Timestamp::from(
+        jiff::Timestamp::from_second(week * WEEK_SECONDS).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+    )
 }
 
 /// The list query: only the filters present, then the keyset position, order and limit.
@@ -945,28 +958,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_slice_names_every_week_it_touches() {
-        // 1970-01-01 is a Thursday: week 0 ends on Wednesday, 1970-01-07 24:00.
-        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    fn slices_name_their_weeks() {
         assert_eq!(
-            within_weeks(
-                "'vpn'",
-                at("1970-01-06T12:00:00Z"),
-                at("1970-01-15T00:00:00Z")
-            ),
-            "('vpn') & ('~w0' | '~w1' | '~w2')"
+            within_weeks("'vpn'", 2915, 2917),
+            "('vpn') & ('~w2915' | '~w2916' | '~w2917')"
         );
         assert_eq!(
-            within_weeks(
-                "'vpn' | 'drucker'",
-                at("1970-01-08T00:00:00Z"),
-                at("1970-01-08T01:00:00Z")
-            ),
+            within_weeks("'vpn' | 'drucker'", 1, 1),
             "('vpn' | 'drucker') & ('~w1')"
         );
+        assert_eq!(within_weeks("", 1, 2), "");
+        // 1970-01-01 is a Thursday: week 0 ends on Wednesday, 1970-01-07 24:00.
+        let tiers = Tiers::at("1970-03-05T12:00:00Z".parse().unwrap());
         assert_eq!(
-            within_weeks("", at("1970-01-08T00:00:00Z"), at("1970-01-09T00:00:00Z")),
-            ""
+            tiers.slices,
+            vec![
+                Slice::Weeks(9, 9),
+                Slice::Weeks(8, 8),
+                Slice::Weeks(0, 7),
+                Slice::Weeks(-43, -1),
+                Slice::Before(-43)
+            ]
         );
     }
 }
