@@ -645,13 +645,13 @@ fn list_query<'a>(
     // Relevance: the best matches among the most recent `SEARCH_CANDIDATES` matches, so a
     // common word costs the same as a rare one. Only the page's rows are joined.
     if let (Some(text), Sort::Relevance) = (&filter.text, sort) {
-        q.push("r.rank from (select i.id, ts_rank_cd(i.doc_vector || i.comments_vector, ");
+        q.push("r.rank from (select i.id, ts_rank(i.doc_vector || i.comments_vector, ");
         push_tsquery(&mut q, text);
         q.push(")::real as rank from (");
         push_tiered_matches(&mut q, filter, None, SEARCH_CANDIDATES, tiers);
         q.push(") c join incidents i on i.id = c.id");
         if let Some(Position::Rank(rank, id)) = after {
-            q.push(" where (ts_rank_cd(i.doc_vector || i.comments_vector, ");
+            q.push(" where (ts_rank(i.doc_vector || i.comments_vector, ");
             push_tsquery(&mut q, text);
             q.push(")::real, i.id) < (")
                 .push_bind(*rank)

@@ -300,7 +300,7 @@ pub async fn list(
 
 fn known_errors_sql(prefix: &str) -> String {
     format!(
-        "{prefix}select {COLUMNS}, k.rank from (select p.id, ts_rank_cd(p.doc_vector, $1::tsquery)::real as rank \
+        "{prefix}select {COLUMNS}, k.rank from (select p.id, ts_rank(p.doc_vector, $1::tsquery)::real as rank \
          from problems p where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
          order by rank desc, p.updated_at desc limit $2) k join problems p on p.id = k.id{JOINS} \
          order by k.rank desc, p.updated_at desc"
