@@ -56,10 +56,10 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-const SELECT: &str = "select u.id, u.email, u.name, u.role, u.locale, u.password_hash, u.active, \
+const COLUMNS: &str = "u.id, u.email, u.name, u.role, u.locale, u.password_hash, u.active, \
      array(select g.key from group_members m join groups g on g.id = m.group_id \
            where m.user_id = u.id order by g.key) as groups, \
-     u.created_at, u.updated_at from users u";
+     u.created_at, u.updated_at";
 
 pub struct NewUser<'a> {
     pub email: &'a str,
@@ -84,36 +84,57 @@ pub async fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> sqlx::Result<
 }
 
 pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT} where u.email = $1"))
-        .bind(email)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from users u where u.email = $1"))
+            .bind(email)
+            .fetch_optional(conn)
+            .await?;
     row.map(User::try_from).transpose()
 }
 
-/// The owner of an unrevoked API token with this hash, in one round trip; the token is marked
-/// used (at most once a minute, so that a busy integration does not write on every request).
+/// The owner of an unrevoked API token with this hash, in one read-only round trip. The token
+/// is marked used at most once a minute, with a second statement only then, so a busy
+/// integration neither writes nor pays for a writing statement on every request.
 pub async fn find_by_token(
     conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> sqlx::Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "with hit as (select id, user_id, last_used_at from api_tokens where token_hash = $1 and revoked_at is null), \
-              touched as (update api_tokens t set last_used_at = now() from hit \
-                          where t.id = hit.id and (hit.last_used_at is null or hit.last_used_at < now() - interval '1 minute')) \
-         {SELECT} join hit on hit.user_id = u.id"
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        user: UserRow,
+        token_id: Uuid,
+        token_fresh: bool,
+    }
+    let found: Option<Found> = sqlx::query_as(&format!(
+        "select {COLUMNS}, t.token_id, t.token_fresh from users u join (select id as token_id, user_id, \
+                   coalesce(last_used_at > now() - interval '1 minute', false) as token_fresh \
+                   from api_tokens where token_hash = $1 and revoked_at is null) t on t.user_id = u.id"
     ))
     .bind(token_hash)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    row.map(User::try_from).transpose()
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    if !found.token_fresh {
+        sqlx::query(
+            "update api_tokens set last_used_at = now() where id = $1 \
+             and (last_used_at is null or last_used_at <= now() - interval '1 minute')",
+        )
+        .bind(found.token_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    User::try_from(found.user).map(Some)
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("{SELECT} where u.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from users u where u.id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
     row.map(User::try_from).transpose()
 }
 
@@ -124,7 +145,7 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<User>> {
     let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "{SELECT} where ($1::text is null or u.email > $1) order by u.email limit $2"
+        "select {COLUMNS} from users u where ($1::text is null or u.email > $1) order by u.email limit $2"
     ))
     .bind(after)
     .bind(limit + 1)
