@@ -169,6 +169,24 @@ fn change(pairs: &[(&str, Value, Value)]) -> Option<String> {
     Some(Value::Object(map).to_string())
 }
 
+/// The fields every new incident and problem records in its "created" entry.
+fn opening_fields(
+    title: &str,
+    description: &str,
+    impact_rank: u8,
+    urgency_rank: u8,
+    priority: i16,
+) -> Vec<(&'static str, Value, Value)> {
+    vec![
+        ("title", Value::Null, json!(title)),
+        ("description", Value::Null, json!(description)),
+        ("state", Value::Null, json!("new")),
+        ("impact", Value::Null, json!(level(impact_rank))),
+        ("urgency", Value::Null, json!(level(urgency_rank))),
+        ("priority", Value::Null, json!(priority)),
+    ]
+}
+
 /// One journal entry before it is written.
 struct Entry {
     at: i64,
@@ -325,17 +343,13 @@ pub fn plan_problem(world: &World, n: u64, number: u64) -> Option<ProblemPlan> {
     let fixed_at = fixed_at.filter(|at| *at <= world.anchor);
 
     // Fold the steps that happened into the row and the journal.
-    let created = change(&[
-        ("title", Value::Null, json!(title)),
-        ("description", Value::Null, json!(description)),
-        ("state", Value::Null, json!("new")),
-        ("impact", Value::Null, json!(level(impact_rank))),
-        ("urgency", Value::Null, json!(level(urgency_rank))),
-        ("priority", Value::Null, json!(priority)),
+    let mut fields = opening_fields(&title, &description, impact_rank, urgency_rank, priority);
+    fields.extend([
         ("service", Value::Null, json!(tmpl.service)),
         ("assignment_group", Value::Null, json!(tmpl.group)),
         ("assignee", Value::Null, json!(world.agents[manager].email)),
     ]);
+    let created = change(&fields);
     let mut entries = vec![Entry {
         at: opened,
         author: Some(manager_id),
@@ -877,19 +891,18 @@ pub fn incident(
         author: Some(world.agents[opened_by].id),
         kind: "change",
         body: Some("created".to_owned()),
-        changes: change(&[
-            ("title", Value::Null, json!(title)),
-            ("description", Value::Null, json!(description)),
-            ("state", Value::Null, json!("new")),
-            ("impact", Value::Null, json!(level(impact_rank))),
-            ("urgency", Value::Null, json!(level(urgency_rank))),
-            ("priority", Value::Null, json!(priority)),
-            ("caller", Value::Null, json!(caller.email)),
-            ("service", Value::Null, json!(tmpl.service)),
-            ("category", Value::Null, json!(tmpl.category)),
-            ("assignment_group", Value::Null, group_key(first_group)),
-            ("major", Value::Null, json!(major)),
-        ]),
+        changes: change(&{
+            let mut fields =
+                opening_fields(&title, &description, impact_rank, urgency_rank, priority);
+            fields.extend([
+                ("caller", Value::Null, json!(caller.email)),
+                ("service", Value::Null, json!(tmpl.service)),
+                ("category", Value::Null, json!(tmpl.category)),
+                ("assignment_group", Value::Null, group_key(first_group)),
+                ("major", Value::Null, json!(major)),
+            ]);
+            fields
+        }),
     }];
     let response_target = policy.map(|p| SignedDuration::from_secs(p.response[prio]));
     let resolution_target = policy.map(|p| SignedDuration::from_secs(p.resolution[prio]));
