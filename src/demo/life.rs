@@ -11,7 +11,9 @@ use uuid::Uuid;
 use super::catalog::{self, Template};
 use super::copy::CopyBuffer;
 use super::rng::Rng;
-use crate::domain::sla::{Calendar, due};
+use crate::domain::sla::Calendar;
+use crate::service::sla::due_dates;
+use crate::store::sla::PolicyRow;
 
 const MINUTE: f64 = 60.0;
 const HOUR: f64 = 3600.0;
@@ -39,15 +41,10 @@ pub struct Group {
     pub members: Vec<usize>,
 }
 
-/// A service level as the clock uses it.
+/// A service level as stored, with its calendar, for the same due-date rules the service uses.
 pub struct Policy {
-    pub id: Uuid,
-    pub key: String,
+    pub row: PolicyRow,
     pub calendar: Calendar,
-    pub response: [i64; 5],
-    pub resolution: [i64; 5],
-    pub pause_reasons: Vec<String>,
-    pub at_risk_percent: i64,
 }
 
 /// Everything the generator needs from the reference data.
@@ -904,27 +901,26 @@ pub fn incident(
             fields
         }),
     }];
-    let response_target = policy.map(|p| SignedDuration::from_secs(p.response[prio]));
-    let resolution_target = policy.map(|p| SignedDuration::from_secs(p.resolution[prio]));
-    let response_due = policy
-        .zip(response_target)
-        .and_then(|(p, d)| p.calendar.add(ts(opened), d));
-    let resolution_due_with = |paused: i64| {
-        policy.zip(resolution_target).and_then(|(p, d)| {
-            due(
+    // (response, resolution, at-risk) due dates after `paused` business seconds of pauses.
+    let dues = |paused: i64| {
+        policy.map(|p| {
+            due_dates(
+                &p.row,
                 &p.calendar,
                 ts(opened),
-                d,
+                priority,
                 SignedDuration::from_secs(paused),
             )
         })
     };
+    let response_due = dues(0).and_then(|d| d.0);
+    let resolution_due_with = |paused: i64| dues(paused).and_then(|d| d.1);
     if let Some(p) = policy {
         entries.push(Entry {
             at: opened,
             author: None,
             kind: "system",
-            body: Some(format!("service level {}", p.key)),
+            body: Some(format!("service level {}", p.row.key)),
             changes: change(&[
                 (
                     "response_due",
@@ -956,7 +952,7 @@ pub fn incident(
     let mut paused_secs = 0i64;
     let mut paused_since: Option<i64> = None;
     let pauses = |reason: Option<&str>| {
-        policy.is_some_and(|p| reason.is_some_and(|r| p.pause_reasons.iter().any(|x| x == r)))
+        policy.is_some_and(|p| reason.is_some_and(|r| p.row.pause_reasons.iter().any(|x| x == r)))
     };
     let move_to = |entries: &mut Vec<Entry>,
                    at: i64,
@@ -1083,7 +1079,7 @@ pub fn incident(
                             at,
                             author: None,
                             kind: "system",
-                            body: Some(format!("service level {}", p.key)),
+                            body: Some(format!("service level {}", p.row.key)),
                             changes: change(&[
                                 (
                                     "response_due",
@@ -1198,14 +1194,7 @@ pub fn incident(
     // ---- the service level as the clock and the worker would have left it
     let open = matches!(state, "new" | "in_progress" | "on_hold");
     let resolution_due = resolution_due_with(paused_secs);
-    let at_risk_due = policy.zip(resolution_target).and_then(|(p, d)| {
-        due(
-            &p.calendar,
-            ts(opened),
-            d * i32::try_from(p.at_risk_percent).unwrap_or(75) / 100,
-            SignedDuration::from_secs(paused_secs),
-        )
-    });
+    let at_risk_due = dues(paused_secs).and_then(|d| d.2);
     let running_until = paused_since.unwrap_or(world.anchor);
     let crossed = |moment: Option<Timestamp>| {
         moment
@@ -1277,7 +1266,7 @@ pub fn incident(
         .opt_value(closed_at.map(ts))
         .value(version)
         .opt_value(linked.map(|p| plans[p].id))
-        .opt_value(policy.map(|p| p.id))
+        .opt_value(policy.map(|p| p.row.id))
         .value(paused_secs)
         .opt_value(paused_since.map(ts))
         .opt_value(at_risk_due)

@@ -617,20 +617,10 @@ async fn load_policies(conn: &mut PgConnection, world: &mut World) -> anyhow::Re
         };
         let calendar =
             crate::service::sla::calendar_of(calendar).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let targets = |t: &[i32]| -> [i64; 5] {
-            std::array::from_fn(|i| i64::from(t.get(i).copied().unwrap_or(3_600)))
-        };
         let index = world.policies.len();
-        world.policies.push(Policy {
-            id: row.id,
-            key: row.key.clone(),
-            calendar,
-            response: targets(&row.response_targets),
-            resolution: targets(&row.resolution_targets),
-            pause_reasons: row.pause_reasons.clone(),
-            at_risk_percent: i64::from(row.at_risk_percent),
-        });
-        match (&row.service, &row.assignment_group) {
+        let (service, group) = (row.service.clone(), row.assignment_group.clone());
+        world.policies.push(Policy { row, calendar });
+        match (&service, &group) {
             (Some(service), _) => {
                 if let Some(s) = catalog::SERVICES.iter().position(|d| d.key == service) {
                     world.policy_by_service.insert(s, index);

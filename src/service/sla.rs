@@ -461,7 +461,7 @@ pub(super) async fn update_clock(
 }
 
 /// Response, resolution and at-risk due dates of a clock started at `opened_at`.
-fn due_dates(
+pub(crate) fn due_dates(
     policy: &store::sla::PolicyRow,
     calendar: &Calendar,
     opened_at: jiff::Timestamp,

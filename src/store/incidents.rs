@@ -583,6 +583,7 @@ async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
 fn push_tiered_matches<'a>(
     q: &mut QueryBuilder<'a, Postgres>,
     filter: &'a Filter,
+    text: &str,
     after: Option<(jiff::Timestamp, Uuid)>,
     limit: i64,
     tiers: &Tiers,
@@ -593,21 +594,16 @@ fn push_tiered_matches<'a>(
             q.push(" union all ");
         }
         q.push("(select i.id, i.updated_at from incidents i where true");
-        let mut sliced = filter.clone();
-        match (*slice, &filter.text) {
-            (Slice::Weeks(first, last), Some(text)) => {
-                sliced.text = Some(within_weeks(text, first, last));
+        match *slice {
+            Slice::Weeks(first, last) => {
+                let sliced = Filter {
+                    text: Some(within_weeks(text, first, last)),
+                    ..filter.clone()
+                };
                 push_filters(q, &sliced);
             }
-            (Slice::Weeks(first, last), None) => {
-                push_filters(q, &sliced);
-                q.push(" and i.updated_at >= ")
-                    .push_bind(week_start(first))
-                    .push(" and i.updated_at < ")
-                    .push_bind(week_start(last + 1));
-            }
-            (Slice::Before(week), _) => {
-                push_filters(q, &sliced);
+            Slice::Before(week) => {
+                push_filters(q, filter);
                 q.push(" and i.updated_at < ").push_bind(week_start(week));
             }
         }
@@ -648,7 +644,7 @@ fn list_query<'a>(
         q.push("r.rank from (select i.id, ts_rank(i.doc_vector || i.comments_vector, ");
         push_tsquery(&mut q, text);
         q.push(")::real as rank from (");
-        push_tiered_matches(&mut q, filter, None, SEARCH_CANDIDATES, tiers);
+        push_tiered_matches(&mut q, filter, text, None, SEARCH_CANDIDATES, tiers);
         q.push(") c join incidents i on i.id = c.id");
         if let Some(Position::Rank(rank, id)) = after {
             q.push(" where (ts_rank(i.doc_vector || i.comments_vector, ");
@@ -666,14 +662,14 @@ fn list_query<'a>(
             .push(" order by r.rank desc, i.id desc");
         return q;
     }
-    if tiered(filter, sort) {
+    if let (Some(text), true) = (&filter.text, tiered(filter, sort)) {
         // Newest first: the page's rows from the tiers, then joined.
         let position = match after {
             Some(Position::Time(at, id)) => Some((*at, *id)),
             _ => None,
         };
         q.push("0::real as rank from (");
-        push_tiered_matches(&mut q, filter, position, limit + 1, tiers);
+        push_tiered_matches(&mut q, filter, text, position, limit + 1, tiers);
         q.push(") c join incidents i on i.id = c.id")
             .push(JOINS)
             .push(" order by i.updated_at desc, i.id desc");

@@ -47,6 +47,24 @@ pub enum Subject {
     Problem(Uuid),
 }
 
+impl Subject {
+    /// The `incident_id` column of an entry about this subject.
+    fn incident_id(self) -> Option<Uuid> {
+        match self {
+            Subject::Incident(id) => Some(id),
+            Subject::Problem(_) => None,
+        }
+    }
+
+    /// The `problem_id` column of an entry about this subject.
+    fn problem_id(self) -> Option<Uuid> {
+        match self {
+            Subject::Problem(id) => Some(id),
+            Subject::Incident(_) => None,
+        }
+    }
+}
+
 pub struct NewEntry<'a> {
     pub subject: Subject,
     pub author_id: Option<Uuid>,
@@ -66,14 +84,8 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
          select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
          from j left join users u on u.id = j.author_id",
     )
-    .bind(match entry.subject {
-        Subject::Incident(id) => Some(id),
-        Subject::Problem(_) => None,
-    })
-    .bind(match entry.subject {
-        Subject::Problem(id) => Some(id),
-        Subject::Incident(_) => None,
-    })
+    .bind(entry.subject.incident_id())
+    .bind(entry.subject.problem_id())
     .bind(entry.author_id)
     .bind(entry.kind.as_str())
     .bind(entry.body)
@@ -84,18 +96,14 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
 
 /// Appends several entries in one round trip, in the order given.
 pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sqlx::Result<()> {
-    let subject = |e: &NewEntry<'_>| match e.subject {
-        Subject::Incident(id) => (Some(id), None),
-        Subject::Problem(id) => (None, Some(id)),
-    };
     sqlx::query(
         "insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
          select e.incident_id, e.problem_id, e.author_id, e.kind, e.body, e.changes \
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) \
          with ordinality as e(incident_id, problem_id, author_id, kind, body, changes, n) order by n",
     )
-    .bind(entries.iter().map(|e| subject(e).0).collect::<Vec<_>>())
-    .bind(entries.iter().map(|e| subject(e).1).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.subject.incident_id()).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.subject.problem_id()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.author_id).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.body).collect::<Vec<_>>())
