@@ -26,6 +26,72 @@ impl FormState {
         self.values.insert(name.to_owned(), value.into());
     }
 
+    /// Sets an editable field and remembers it as the value the reader started from, sent back
+    /// as a hidden `base.<name>` so a save can tell what the reader changed.
+    pub fn set_base(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        self.values.insert(format!("{BASE}{name}"), value.clone());
+        self.values.insert(name.to_owned(), value);
+    }
+
+    /// The hidden `base.<name>` fields, in a stable order.
+    pub fn bases(&self) -> Vec<(&str, &str)> {
+        let mut bases: Vec<(&str, &str)> = self
+            .values
+            .iter()
+            .filter(|(k, _)| k.starts_with(BASE))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        bases.sort_unstable();
+        bases
+    }
+
+    /// After a save refused as stale: the form on top of the `current` values. Fields the
+    /// reader did not change take the current value; the reader's typing stays in the fields
+    /// they changed; a field changed by both is marked with the other value so they choose.
+    /// The bases become the current values, so saving again sends only the reader's changes.
+    pub fn rebase(typed: &[(String, String)], current: &FormState, tr: Tr) -> FormState {
+        let mut form = current.clone();
+        for (name, now) in current.editable() {
+            if !changed(typed, name) {
+                continue;
+            }
+            let mine = field(typed, name).unwrap_or_default();
+            let base = field(typed, &format!("{BASE}{name}")).unwrap_or_default();
+            if normal(now) != normal(&base) && normal(now) != normal(&mine) {
+                let shown = if now.trim().is_empty() {
+                    "–"
+                } else {
+                    now.as_str()
+                };
+                form.errors
+                    .insert(name.to_owned(), tr.t1("conflict.both_changed", shown));
+            }
+            form.values.insert(name.to_owned(), mine);
+        }
+        form
+    }
+
+    /// The editable fields (those with a base) and their values.
+    fn editable(&self) -> Vec<(&str, &String)> {
+        let mut names: Vec<(&str, &String)> = self
+            .values
+            .keys()
+            .filter_map(|k| k.strip_prefix(BASE))
+            .filter_map(|name| Some((name, self.values.get(name)?)))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Every value, as the pairs a form posts.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
     }
@@ -64,6 +130,33 @@ impl FormState {
             other => Err(other),
         }
     }
+}
+
+/// The prefix of the hidden fields holding the values a form was rendered with.
+const BASE: &str = "base.";
+
+/// A value as compared for changes: trimmed, and a ticked checkbox as `on`.
+fn normal(value: &str) -> &str {
+    match value.trim() {
+        "true" => "on",
+        other => other,
+    }
+}
+
+/// Whether the reader changed a field: its value differs from the hidden `base.<name>` it was
+/// rendered with. Without a base (a form from elsewhere) every field counts as changed. An
+/// unticked checkbox is absent from the form, so absent counts as empty.
+pub fn changed(fields: &[(String, String)], name: &str) -> bool {
+    let Some(base) = field(fields, &format!("{BASE}{name}")) else {
+        return true;
+    };
+    let typed = field(fields, name).unwrap_or_default();
+    normal(&typed) != normal(&base)
+}
+
+/// `Some(value)` when the reader changed the field, for a patch that sends only their changes.
+pub fn if_changed<T>(fields: &[(String, String)], name: &str, value: T) -> Option<T> {
+    changed(fields, name).then_some(value)
 }
 
 /// Form fields as pairs, so that repeated fields (checkboxes) survive.

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
-use super::form::{Choice, Fields, FormState, all, checkbox, choices, error_line, field, text};
+use super::form::{
+    Choice, Fields, FormState, all, checkbox, choices, error_line, field, if_changed, text,
+};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::Permission;
@@ -728,10 +730,10 @@ fn view_form(incident: &IncidentView) -> FormState {
                 String::new()
             },
         ),
-        ("version", incident.version.to_string()),
     ] {
-        form.set(name, value);
+        form.set_base(name, value);
     }
+    form.set("version", incident.version.to_string());
     form
 }
 
@@ -752,11 +754,12 @@ async fn show(
 ) -> AppResult<Response> {
     let incident = incidents::get(&state.db, actor, number).await?;
     let journal = incidents::journal(&state.db, actor, number).await?;
-    let mut form = parts.form.unwrap_or_else(|| view_form(&incident));
-    if parts.conflict.is_some() {
-        // Saving again applies the typed values on top of the newest version.
-        form.set("version", incident.version.to_string());
-    }
+    let form = match (parts.form, &parts.conflict) {
+        // Saving again applies the reader's own changes on top of the newest version.
+        (Some(typed), Some(_)) => FormState::rebase(&typed.pairs(), &view_form(&incident), ctx.tr),
+        (Some(form), None) => form,
+        (None, _) => view_form(&incident),
+    };
     let group = form.value("assignment_group").to_owned();
     let assignable = if group.is_empty() {
         Vec::new()
@@ -841,18 +844,20 @@ async fn update(
     Path(number): Path<String>,
     axum::Form(fields): Fields,
 ) -> AppResult<Response> {
+    // Only the fields the reader changed: a stale form never reverts someone else's change.
+    let f = &fields;
     let patch = IncidentPatch {
-        title: Some(field(&fields, "title")),
-        description: Some(field(&fields, "description")),
-        impact: Some(text(&fields, "impact")),
-        urgency: Some(text(&fields, "urgency")),
-        caller: Some(text(&fields, "caller")),
-        service: Some(text(&fields, "service")),
-        category: Some(text(&fields, "category")),
-        assignment_group: Some(text(&fields, "assignment_group")),
-        assignee: Some(text(&fields, "assignee")),
-        parent: Some(text(&fields, "parent")),
-        major: Some(Some(checkbox(&fields, "major"))),
+        title: if_changed(f, "title", field(f, "title")),
+        description: if_changed(f, "description", field(f, "description")),
+        impact: if_changed(f, "impact", text(f, "impact")),
+        urgency: if_changed(f, "urgency", text(f, "urgency")),
+        caller: if_changed(f, "caller", text(f, "caller")),
+        service: if_changed(f, "service", text(f, "service")),
+        category: if_changed(f, "category", text(f, "category")),
+        assignment_group: if_changed(f, "assignment_group", text(f, "assignment_group")),
+        assignee: if_changed(f, "assignee", text(f, "assignee")),
+        parent: if_changed(f, "parent", text(f, "parent")),
+        major: if_changed(f, "major", Some(checkbox(f, "major"))),
         ..Default::default()
     };
     match incidents::update(&state.db, &actor, &number, patch, version(&fields)).await {

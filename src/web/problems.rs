@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::form::{Choice, Fields, FormState, checkbox, choices, error_line, field, text};
+use super::form::{
+    Choice, Fields, FormState, changed, checkbox, choices, error_line, field, if_changed, text,
+};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::app::AppState;
 use crate::domain::Permission;
@@ -297,9 +299,8 @@ fn view_form(problem: &ProblemView) -> FormState {
                 String::new()
             },
         ),
-        ("version", problem.version.to_string()),
     ] {
-        form.set(name, value);
+        form.set_base(name, value);
     }
     form
 }
@@ -354,16 +355,19 @@ async fn update(
     axum::Form(fields): Fields,
 ) -> AppResult<Response> {
     let manages = actor.can(Permission::ManageProblems);
+    // Only the fields the reader changed: a stale form never reverts someone else's change.
+    // Only problem managers see (and send) the root-cause fields.
+    let f = &fields;
+    let managed = |name: &str| manages && changed(f, name);
     let patch = ProblemPatch {
-        title: Some(field(&fields, "title")),
-        description: Some(field(&fields, "description")),
-        impact: Some(text(&fields, "impact")),
-        urgency: Some(text(&fields, "urgency")),
-        assignment_group: Some(text(&fields, "assignment_group")),
-        // Only problem managers see (and send) the root-cause fields.
-        root_cause: manages.then(|| text(&fields, "root_cause")),
-        workaround: manages.then(|| text(&fields, "workaround")),
-        known_error: manages.then(|| Some(checkbox(&fields, "known_error"))),
+        title: if_changed(f, "title", field(f, "title")),
+        description: if_changed(f, "description", field(f, "description")),
+        impact: if_changed(f, "impact", text(f, "impact")),
+        urgency: if_changed(f, "urgency", text(f, "urgency")),
+        assignment_group: if_changed(f, "assignment_group", text(f, "assignment_group")),
+        root_cause: managed("root_cause").then(|| text(f, "root_cause")),
+        workaround: managed("workaround").then(|| text(f, "workaround")),
+        known_error: managed("known_error").then(|| Some(checkbox(f, "known_error"))),
         ..ProblemPatch::default()
     };
     let version = field(&fields, "version").and_then(|v| v.parse().ok());
@@ -374,8 +378,13 @@ async fn update(
             Ok(see_other(&format!("/problems/{}", view.number)))
         }
         Err(AppError::PreconditionFailed(_)) => {
-            let mut form = FormState::with_values(fields);
-            form.message = Some(ctx.tr.t("conflict.title").to_owned());
+            let current = problems::get(&state.db, &actor, &number).await?;
+            let mut form = FormState::rebase(&fields, &view_form(&current), ctx.tr);
+            form.message = Some(format!(
+                "{} {}",
+                ctx.tr.t("conflict.title"),
+                ctx.tr.t("conflict.explain_problem")
+            ));
             show(
                 &state,
                 ctx,

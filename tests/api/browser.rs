@@ -249,7 +249,9 @@ async fn an_agent_logs_a_call_works_it_and_meets_a_colleagues_change_in_chromium
     click(&client, "form[data-to=on_hold] button[type=submit]").await;
     wait_for_text(&client, "is now: On hold.").await;
 
-    // A colleague changes the title while this page is open; our edit then conflicts.
+    // A colleague changes the title while this page is open; our edit (urgency and
+    // description) then conflicts. Saving twice must keep both changes: the form after the
+    // conflict holds the colleague's title, not the stale one we never touched.
     let res = app
         .patch(
             &app.admin_token,
@@ -258,34 +260,69 @@ async fn an_agent_logs_a_call_works_it_and_meets_a_colleagues_change_in_chromium
         )
         .await;
     assert_eq!(res.status(), 200);
+    choose(&client, "#urgency", "low").await;
     fill(&client, "description", "Caller uses the Windows client 5.2").await;
     click(&client, "#edit button[type=submit]").await;
-    wait_for_text(&client, "Someone else saved this incident first.").await;
-    let page = client.source().await.unwrap();
-    assert!(
-        page.contains("VPN drops for the whole floor"),
-        "the colleague's change is shown"
+    wait_for_text(&client, "Someone else saved this first.").await;
+    let value = |id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Id(id))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(
+        value("title").await,
+        "VPN drops for the whole floor",
+        "the colleague's title, which we did not touch, is in the form"
     );
-    let kept = client
-        .find(Locator::Id("description"))
+    assert_eq!(
+        value("description").await,
+        "Caller uses the Windows client 5.2",
+        "our typing is kept"
+    );
+    assert_eq!(value("urgency").await, "low", "our change is kept");
+    screenshot(&client, "incident-conflict").await;
+    click(&client, "#edit button[type=submit]").await;
+    wait_for_text(&client, "saved.").await;
+    let saved: serde_json::Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
         .await
-        .unwrap()
-        .prop("value")
+        .json()
         .await
         .unwrap();
     assert_eq!(
-        kept.as_deref(),
-        Some("Caller uses the Windows client 5.2"),
-        "the typing is kept"
+        saved["title"], "VPN drops for the whole floor",
+        "both changes survive"
     );
-    screenshot(&client, "incident-conflict").await;
-    // Take the colleague's title, keep the notes, save again.
+    assert_eq!(saved["urgency"], "low", "both changes survive");
+    assert_eq!(saved["description"], "Caller uses the Windows client 5.2");
+
+    // Both change the title: the field is marked with the other value, and ours stays typed.
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"title": "VPN down on floor 3"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
     let title = client.find(Locator::Id("title")).await.unwrap();
     title.clear().await.unwrap();
-    title
-        .send_keys("VPN drops for the whole floor")
-        .await
-        .unwrap();
+    title.send_keys("VPN drops on floor 2").await.unwrap();
+    click(&client, "#edit button[type=submit]").await;
+    let page = wait_for_text(&client, "Changed by someone else too").await;
+    assert!(
+        page.contains("VPN down on floor 3"),
+        "the other value is named"
+    );
+    assert_eq!(value("title").await, "VPN drops on floor 2");
     click(&client, "#edit button[type=submit]").await;
     wait_for_text(&client, "saved.").await;
 
@@ -317,12 +354,12 @@ async fn an_agent_logs_a_call_works_it_and_meets_a_colleagues_change_in_chromium
         .await
         .unwrap();
     assert_eq!(incident["state"], "resolved");
-    assert_eq!(incident["title"], "VPN drops for the whole floor");
+    assert_eq!(incident["title"], "VPN drops on floor 2");
     assert_eq!(
         incident["description"],
         "Caller uses the Windows client 5.2"
     );
-    assert_eq!(incident["priority"], 1);
+    assert_eq!(incident["priority"], 3, "high impact, low urgency");
 
     // The queue: j selects the first row, Enter opens it.
     client.goto(&app.url("/incidents?queue=all")).await.unwrap();

@@ -248,7 +248,21 @@ async fn a_stale_edit_shows_the_other_change_and_keeps_the_typing() {
         .await;
     assert_eq!(res.status(), 200);
 
-    let form = [
+    // The form as the page posts it: each field with the value it was rendered with.
+    let base = [
+        ("base.title", "Shared screen"),
+        ("base.description", ""),
+        ("base.impact", "medium"),
+        ("base.urgency", "medium"),
+        ("base.caller", ""),
+        ("base.service", ""),
+        ("base.category", ""),
+        ("base.assignment_group", "service-desk"),
+        ("base.assignee", ""),
+        ("base.parent", ""),
+        ("base.major", ""),
+    ];
+    let mut form = vec![
         ("version", "1"),
         ("seen", seen.as_str()),
         ("title", "Shared screen"),
@@ -257,17 +271,26 @@ async fn a_stale_edit_shows_the_other_change_and_keeps_the_typing() {
         ("urgency", "high"),
         ("assignment_group", "service-desk"),
     ];
+    form.extend(base);
     let res = app
         .post_form(&browser, &format!("/incidents/{number}"), &form)
         .await;
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
-    assert!(page.contains("Someone else saved this incident first."));
+    assert!(page.contains("Someone else saved this first."));
     assert!(
-        page.contains("Shared screen flickers"),
-        "the other change is shown"
+        page.contains(r#"name="title" required maxlength="200" value="Shared screen flickers""#),
+        "the title we did not touch now holds the other change"
+    );
+    assert!(
+        page.contains(r#"name="base.title" value="Shared screen flickers""#),
+        "saving again compares with the current values"
     );
     assert!(page.contains("My careful notes"), "the typing is kept");
+    assert!(
+        !page.contains("Changed by someone else too"),
+        "no field changed by both"
+    );
     assert!(
         page.contains(r#"name="version" value="2""#),
         "saving again applies on top"
@@ -280,12 +303,19 @@ async fn a_stale_edit_shows_the_other_change_and_keeps_the_typing() {
         .unwrap();
     assert_eq!(incident["description"], "", "nothing was overwritten");
 
+    // Saving the re-rendered form keeps both changes, even with the stale title still typed
+    // by a client that posts every field: only the fields that differ from the base are sent.
     let again = [
         ("version", "2"),
+        ("base.title", "Shared screen flickers"),
         ("title", "Shared screen flickers"),
+        ("base.description", ""),
         ("description", "My careful notes"),
+        ("base.impact", "medium"),
         ("impact", "medium"),
+        ("base.urgency", "medium"),
         ("urgency", "high"),
+        ("base.assignment_group", "service-desk"),
         ("assignment_group", "service-desk"),
     ];
     assert_eq!(
@@ -300,8 +330,43 @@ async fn a_stale_edit_shows_the_other_change_and_keeps_the_typing() {
         .json()
         .await
         .unwrap();
+    assert_eq!(
+        incident["title"], "Shared screen flickers",
+        "the other change survives"
+    );
     assert_eq!(incident["description"], "My careful notes");
     assert_eq!(incident["urgency"], "high");
+}
+
+#[tokio::test]
+async fn a_field_changed_by_both_is_marked_and_keeps_the_readers_value() {
+    let app = TestApp::spawn().await;
+    let browser = setup(&app).await;
+    let number = create(&app, json!({"title": "Printer jam"})).await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}"),
+            json!({"title": "Printer jam on floor 2"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let form = [
+        ("version", "1"),
+        ("base.title", "Printer jam"),
+        ("title", "Printer jams every morning"),
+        ("base.impact", "medium"),
+        ("impact", "medium"),
+        ("base.urgency", "medium"),
+        ("urgency", "medium"),
+    ];
+    let res = app
+        .post_form(&browser, &format!("/incidents/{number}"), &form)
+        .await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Changed by someone else too; it is now: Printer jam on floor 2."));
+    assert!(page.contains(r#"value="Printer jams every morning""#));
 }
 
 #[tokio::test]

@@ -350,3 +350,84 @@ async fn the_candidates_page_turns_a_cluster_into_a_problem_in_one_click() {
             .contains("No clusters of similar incidents right now.")
     );
 }
+
+#[tokio::test]
+async fn a_stale_problem_edit_keeps_the_other_change_and_marks_fields_both_changed() {
+    let app = TestApp::spawn().await;
+    let (_agent, pm) = setup(&app).await;
+    let number = known_error(&app, "Mail delays", "Restart the connector").await;
+    let path = format!("/problems/{number}");
+    let page = app.page(&pm, &path).await;
+    assert!(page.contains(r#"name="base.title" value="Mail delays""#));
+
+    // A colleague changes the title and the workaround while the page is open.
+    let res = app
+        .patch(
+            &app.admin_token,
+            &format!("/api/v1/problems/{number}"),
+            json!({"title": "Mail delays every Monday", "workaround": "Restart the mail connector"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // We change the urgency and the workaround from the stale page.
+    let stale = [
+        ("version", "2"),
+        ("base.title", "Mail delays"),
+        ("title", "Mail delays"),
+        ("base.description", ""),
+        ("description", ""),
+        ("base.impact", "medium"),
+        ("impact", "medium"),
+        ("base.urgency", "medium"),
+        ("urgency", "high"),
+        ("base.assignment_group", ""),
+        ("assignment_group", ""),
+        ("base.root_cause", "Known cause"),
+        ("root_cause", "Known cause"),
+        ("base.workaround", "Restart the connector"),
+        ("workaround", "Reboot the server"),
+        ("base.known_error", "on"),
+        ("known_error", "on"),
+    ];
+    let res = app.post_form(&pm, &path, &stale).await;
+    assert_eq!(res.status(), 409);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains(r#"name="title" required maxlength="200" value="Mail delays every Monday""#),
+        "the untouched title holds the colleague's change"
+    );
+    assert!(
+        page.contains("Changed by someone else too; it is now: Restart the mail connector."),
+        "the workaround both changed is marked"
+    );
+    assert!(page.contains("Reboot the server"), "our typing is kept");
+
+    // Saving the re-rendered form: both changes survive.
+    let again = [
+        ("version", "3"),
+        ("base.title", "Mail delays every Monday"),
+        ("title", "Mail delays every Monday"),
+        ("base.urgency", "medium"),
+        ("urgency", "high"),
+        ("base.impact", "medium"),
+        ("impact", "medium"),
+        ("base.root_cause", "Known cause"),
+        ("root_cause", "Known cause"),
+        ("base.workaround", "Restart the mail connector"),
+        ("workaround", "Reboot the server"),
+        ("base.known_error", "on"),
+        ("known_error", "on"),
+    ];
+    assert_eq!(app.post_form(&pm, &path, &again).await.status(), 303);
+    let problem: Value = app
+        .get(&app.admin_token, &format!("/api/v1/problems/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(problem["title"], "Mail delays every Monday");
+    assert_eq!(problem["urgency"], "high");
+    assert_eq!(problem["workaround"], "Reboot the server");
+    assert_eq!(problem["known_error"], true);
+}
