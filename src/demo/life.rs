@@ -991,11 +991,9 @@ pub fn incident(
                     at,
                     author: Some(world.agents[by].id),
                     kind: "work_note",
-                    body: Some(note.clone()),
+                    body: Some(note),
                     changes: None,
                 });
-                comments.push_str(&note);
-                comments.push('\n');
                 group = to;
                 reassignments += 1;
             }
@@ -1034,8 +1032,11 @@ pub fn incident(
                     }
                     Author::Caller => (caller.id, "comment"),
                 };
-                comments.push_str(&body);
-                comments.push('\n');
+                // Work notes are internal: not in the index every reader searches.
+                if kind == "comment" {
+                    comments.push_str(&body);
+                    comments.push('\n');
+                }
                 entries.push(Entry {
                     at,
                     author: Some(author_id),

@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Reads everything.
+    /// Someone who asks for help: reads the incidents they are the caller of, nothing else.
+    Caller,
+    /// Staff who follow the desk: reads every incident and problem, but no work notes and no
+    /// user listings.
     Viewer,
     /// Works incidents, comments anywhere, creates problems and links incidents.
     Agent,
@@ -32,18 +35,31 @@ pub enum Role {
 /// Something a request wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
+    /// Read one's own records (those one is the caller of).
+    ReadOwn,
+    /// Read every record (of the departments one may see).
     Read,
+    /// Read internal content: work notes; list and look up people.
+    ReadInternal,
     WorkIncidents,
     ManageProblems,
     Administer,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Viewer, Role::Agent, Role::ProblemManager, Role::Admin];
+    pub const ALL: [Role; 5] = [
+        Role::Caller,
+        Role::Viewer,
+        Role::Agent,
+        Role::ProblemManager,
+        Role::Admin,
+    ];
 
     pub fn allows(self, permission: Permission) -> bool {
         let needed = match permission {
+            Permission::ReadOwn => Role::Caller,
             Permission::Read => Role::Viewer,
+            Permission::ReadInternal => Role::Agent,
             Permission::WorkIncidents => Role::Agent,
             Permission::ManageProblems => Role::ProblemManager,
             Permission::Administer => Role::Admin,
@@ -53,6 +69,7 @@ impl Role {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Caller => "caller",
             Role::Viewer => "viewer",
             Role::Agent => "agent",
             Role::ProblemManager => "problem_manager",
@@ -63,6 +80,7 @@ impl Role {
     /// The catalogue key of the role's name.
     pub fn label_key(self) -> &'static str {
         match self {
+            Role::Caller => "role.caller",
             Role::Viewer => "role.viewer",
             Role::Agent => "role.agent",
             Role::ProblemManager => "role.problem_manager",
@@ -92,13 +110,22 @@ mod tests {
     fn each_role_allows_exactly_its_own_and_lower_permissions() {
         use Permission::*;
         let table = [
-            (Role::Viewer, [true, false, false, false]),
-            (Role::Agent, [true, true, false, false]),
-            (Role::ProblemManager, [true, true, true, false]),
-            (Role::Admin, [true, true, true, true]),
+            (Role::Caller, [true, false, false, false, false, false]),
+            (Role::Viewer, [true, true, false, false, false, false]),
+            (Role::Agent, [true, true, true, true, false, false]),
+            (Role::ProblemManager, [true, true, true, true, true, false]),
+            (Role::Admin, [true, true, true, true, true, true]),
         ];
         for (role, expected) in table {
-            let got = [Read, WorkIncidents, ManageProblems, Administer].map(|p| role.allows(p));
+            let got = [
+                ReadOwn,
+                Read,
+                ReadInternal,
+                WorkIncidents,
+                ManageProblems,
+                Administer,
+            ]
+            .map(|p| role.allows(p));
             assert_eq!(got, expected, "{role}");
         }
     }

@@ -45,6 +45,27 @@ impl Actor {
         self.role.allows(permission)
     }
 
+    /// The read scope, decided here for every surface: `None` when the actor reads every
+    /// record, `Some(id)` when only the records whose caller is the actor (a caller).
+    pub fn own_records_only(&self) -> Option<Uuid> {
+        (!self.can(Permission::Read)).then_some(self.id)
+    }
+
+    /// Whether a record with this caller is in the actor's read scope. Outside it, a record
+    /// is answered as unknown (`404`), so its existence is not revealed.
+    pub fn may_read(&self, caller_id: Option<Uuid>) -> AppResult<()> {
+        self.require(Permission::ReadOwn)?;
+        match self.own_records_only() {
+            Some(me) if caller_id != Some(me) => Err(AppError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the actor reads internal content (work notes).
+    pub fn reads_internal(&self) -> bool {
+        self.can(Permission::ReadInternal)
+    }
+
     fn from_user(user: store::users::User) -> Option<Self> {
         user.active.then(|| Actor {
             session_stamp: session_stamp(user.password_hash.as_deref()),

@@ -165,6 +165,18 @@ pub struct JournalView {
     pub changes: Option<Value>,
 }
 
+impl JournalView {
+    /// The entries the actor may read: internal ones (work notes) only for agents and above.
+    pub fn visible(entries: Vec<store::journal::EntryRow>, actor: &Actor) -> Vec<JournalView> {
+        let internal = actor.reads_internal();
+        entries
+            .into_iter()
+            .filter(|e| internal || e.kind != Kind::WorkNote.as_str())
+            .map(JournalView::from)
+            .collect()
+    }
+}
+
 impl From<store::journal::EntryRow> for JournalView {
     fn from(row: store::journal::EntryRow) -> Self {
         JournalView {
@@ -347,13 +359,24 @@ fn parse_number(number: &str) -> AppResult<IncidentNumber> {
     IncidentNumber::parse(number).map_err(|_| AppError::NotFound)
 }
 
-pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<IncidentView> {
-    actor.require(Permission::Read)?;
+/// The incident, when it is in the actor's read scope; else `NotFound`.
+async fn readable(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<store::incidents::Incident> {
+    actor.require(Permission::ReadOwn)?;
     let number = parse_number(number)?;
-    let mut conn = db.acquire().await?;
-    let incident = store::incidents::find_by_number(&mut conn, number.as_str())
+    let incident = store::incidents::find_by_number(conn, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
+    actor.may_read(incident.caller_id)?;
+    Ok(incident)
+}
+
+pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<IncidentView> {
+    let mut conn = db.acquire().await?;
+    let incident = readable(&mut conn, actor, number).await?;
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }
 
@@ -363,13 +386,14 @@ pub async fn children(
     actor: &Actor,
     number: &str,
 ) -> AppResult<Vec<(String, String, String)>> {
-    actor.require(Permission::Read)?;
-    let number = parse_number(number)?;
     let mut conn = db.acquire().await?;
-    let incident = store::incidents::find_by_number(&mut conn, number.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(store::incidents::children(&mut conn, incident.id).await?)
+    let incident = readable(&mut conn, actor, number).await?;
+    let mut children = store::incidents::children(&mut conn, incident.id).await?;
+    if actor.own_records_only().is_some() {
+        // Other callers' incidents are not the caller's to see.
+        children.clear();
+    }
+    Ok(children)
 }
 
 /// Active users matching `text` (e-mail or name), for the caller picker.
@@ -397,15 +421,12 @@ pub async fn assignable(
     Ok(store::users::search(&mut conn, "", Some(group.id), true, 500).await?)
 }
 
+/// The incident's history, oldest first; work notes only for readers of internal content.
 pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
-    actor.require(Permission::Read)?;
-    let number = parse_number(number)?;
     let mut conn = db.acquire().await?;
-    let incident = store::incidents::find_by_number(&mut conn, number.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let incident = readable(&mut conn, actor, number).await?;
     let entries = store::journal::for_incident(&mut conn, incident.id).await?;
-    Ok(entries.into_iter().map(JournalView::from).collect())
+    Ok(JournalView::visible(entries, actor))
 }
 
 // ------------------------------------------------------------------ create
@@ -1049,7 +1070,8 @@ pub async fn comment(
     // A public comment by anyone but the caller is a response to the caller.
     let responds =
         !input.internal && incident.caller_email.as_deref() != Some(actor.email.as_str());
-    store::incidents::index_comment(&mut tx, incident.id, &body, responds).await?;
+    let searchable = (!input.internal).then_some(body.as_str());
+    store::incidents::index_comment(&mut tx, incident.id, searchable, responds).await?;
     let entry = store::journal::append(
         &mut tx,
         store::journal::NewEntry {
@@ -1138,9 +1160,10 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<IncidentView>> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
-    let filter = filter_of(&mut conn, actor, query).await?;
+    let mut filter = filter_of(&mut conn, actor, query).await?;
+    filter.caller_id = actor.own_records_only();
     let sort = match query.sort.as_deref() {
         None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
         None | Some("-updated_at") => Sort::UpdatedDesc,

@@ -226,7 +226,7 @@ pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<
         .await?
         .ok_or(AppError::NotFound)?;
     let entries = store::journal::for_problem(&mut conn, problem.id).await?;
-    Ok(entries.into_iter().map(JournalView::from).collect())
+    Ok(JournalView::visible(entries, actor))
 }
 
 /// The incidents linked to a problem, newest first (every one: a problem links a cluster).

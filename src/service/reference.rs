@@ -108,7 +108,7 @@ pub async fn update_group(
 }
 
 pub async fn get_group(db: &PgPool, actor: &Actor, key: &str) -> AppResult<GroupView> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
     store::groups::find_by_key(&mut conn, key)
         .await?
@@ -121,7 +121,7 @@ pub async fn list_groups(
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<GroupView>> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
     let rows = store::groups::list(&mut conn, page.after.as_deref(), page.limit).await?;
     Ok(Page::from_rows(
@@ -134,7 +134,7 @@ pub async fn list_groups(
 
 /// Every group, for pickers in forms.
 pub async fn all_groups(db: &PgPool, actor: &Actor) -> AppResult<Vec<GroupView>> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
     Ok(store::groups::all(&mut conn)
         .await?
@@ -243,7 +243,7 @@ pub async fn update_service(
 }
 
 pub async fn get_service(db: &PgPool, actor: &Actor, key: &str) -> AppResult<ServiceView> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
     store::services::find_by_key(&mut conn, key)
         .await?
@@ -256,7 +256,7 @@ pub async fn list_services(
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<ServiceView>> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut conn = db.acquire().await?;
     let rows = store::services::list(&mut conn, page.after.as_deref(), page.limit).await?;
     Ok(Page::from_rows(

@@ -202,15 +202,20 @@ pub async fn update(
     Ok(user.into())
 }
 
+/// A user: anyone reads their own account; listing and looking up others is for agents and
+/// above (people's names and roles are internal).
 pub async fn get(db: &PgPool, actor: &Actor, email: &str) -> AppResult<UserView> {
-    actor.require(Permission::Read)?;
+    let email = email.trim().to_lowercase();
+    if email != actor.email {
+        actor.require(Permission::ReadInternal)?;
+    }
     let mut conn = db.acquire().await?;
-    let user = store::users::find_by_email(&mut conn, &email.trim().to_lowercase()).await?;
+    let user = store::users::find_by_email(&mut conn, &email).await?;
     user.map(UserView::from).ok_or(AppError::NotFound)
 }
 
 pub async fn list(db: &PgPool, actor: &Actor, page: PageRequest) -> AppResult<Page<UserView>> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadInternal)?;
     let mut conn = db.acquire().await?;
     let rows = store::users::list(&mut conn, page.after.as_deref(), page.limit).await?;
     Ok(Page::from_rows(

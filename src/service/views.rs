@@ -16,7 +16,7 @@ pub async fn for_actor(db: &PgPool, actor: &Actor) -> AppResult<Vec<SavedView>> 
 /// Saves the queue filters in `query` (a query string) under `name`, replacing a view of
 /// the same name.
 pub async fn save(db: &PgPool, actor: &Actor, name: &str, query: &str) -> AppResult<String> {
-    actor.require(Permission::Read)?;
+    actor.require(Permission::ReadOwn)?;
     let mut invalid = Invalid::default();
     let name = invalid.check("name", required_text(name, 80));
     if query.len() > 2000 {

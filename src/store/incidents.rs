@@ -335,15 +335,17 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Adds a comment's words to the incident's search index and marks the incident active.
+/// Marks the incident active after a comment, adding a public comment's words (`body`) to
+/// the search index; work notes (`None`) stay out of it, since every reader searches it.
 pub async fn index_comment(
     conn: &mut PgConnection,
     id: Uuid,
-    body: &str,
+    body: Option<&str>,
     responded: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "update incidents set comments_vector = comments_vector || leitstand_tsvector('C', $2), \
+        "update incidents set comments_vector = case when $2::text is null then comments_vector \
+         else comments_vector || leitstand_tsvector('C', $2) end, \
          updated_at = now(), responded_at = case when $3 then coalesce(responded_at, now()) else responded_at end \
          where id = $1",
     )
@@ -413,6 +415,8 @@ pub struct Filter {
     pub sla: Option<SlaFilter>,
     pub text: Option<String>,
     pub updated_since: Option<jiff::Timestamp>,
+    /// Only the incidents of this caller (a caller's read scope).
+    pub caller_id: Option<Uuid>,
 }
 
 /// Incidents by where they stand against their service level.
@@ -766,6 +770,9 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
             q.push(" and i.assignee_id is null");
         }
         None => {}
+    }
+    if let Some(caller) = filter.caller_id {
+        q.push(" and i.caller_id = ").push_bind(caller);
     }
     if let Some(service) = filter.service_id {
         q.push(" and i.service_id = ").push_bind(service);

@@ -59,6 +59,11 @@ impl Ctx {
         }
     }
 
+    /// Staff who read every record (not a caller), for the navigation.
+    pub fn reads_all(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.can(Permission::Read))
+    }
+
     pub fn is_admin(&self) -> bool {
         self.user
             .as_ref()

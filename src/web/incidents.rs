@@ -760,20 +760,34 @@ async fn show(
         (Some(form), None) => form,
         (None, _) => view_form(&incident),
     };
+    // What a reader without agent rights sees: the record and its public journal; the
+    // pickers, the problem and known errors are for those who work incidents (and the problem
+    // for staff who read problems).
+    let can_work = actor.can(Permission::WorkIncidents);
     let group = form.value("assignment_group").to_owned();
-    let assignable = if group.is_empty() {
+    let assignable = if group.is_empty() || !can_work {
         Vec::new()
     } else {
         incidents::assignable(&state.db, actor, &group).await?
     };
     let problem = match &incident.problem {
-        Some(problem) => Some(problems::get(&state.db, actor, problem).await?),
-        None => None,
+        Some(problem) if actor.can(Permission::Read) => {
+            Some(problems::get(&state.db, actor, problem).await?)
+        }
+        _ => None,
     };
-    let suggestions = if problem.is_none() && incident.state.is_open() {
+    let suggestions = if can_work && problem.is_none() && incident.state.is_open() {
         problems::suggestions(&state.db, actor, number).await?
     } else {
         Vec::new()
+    };
+    let (groups, services) = if can_work {
+        (
+            reference::all_groups(&state.db, actor).await?,
+            active_services(state, actor).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
     };
     let sla = crate::service::sla::summary(&state.db, &incident, jiff::Timestamp::now()).await?;
     let page = IncidentPage {
@@ -781,8 +795,8 @@ async fn show(
         problem,
         suggestions,
         children: incidents::children(&state.db, actor, number).await?,
-        groups: reference::all_groups(&state.db, actor).await?,
-        services: active_services(state, actor).await?,
+        groups,
+        services,
         assignable,
         levels: choices(&ctx, Level::ALL),
         hold_reasons: choices(&ctx, HoldReason::ALL),
@@ -792,7 +806,7 @@ async fn show(
         move_form: parts.move_form,
         comment_form: parts.comment_form,
         conflict: parts.conflict,
-        can_work: actor.can(Permission::WorkIncidents),
+        can_work,
         journal,
         incident,
         ctx,

@@ -19,7 +19,7 @@ async fn every_role_against_the_admin_endpoints() {
         .await;
     assert_eq!(res.status(), 201);
 
-    let roles = ["viewer", "agent", "problem_manager", "admin"];
+    let roles = ["caller", "viewer", "agent", "problem_manager", "admin"];
     let mut tokens = Vec::new();
     for role in roles {
         let token = if role == "admin" {
@@ -32,6 +32,13 @@ async fn every_role_against_the_admin_endpoints() {
     }
     for (n, (role, token)) in tokens.iter().enumerate() {
         let may_write = *role == "admin";
+        // People are listed and looked up by agents and above; everyone reads their own account.
+        let staff = if matches!(*role, "caller" | "viewer") {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::OK
+        };
+        let own = format!("/api/v1/users/{role}@example.com");
         let write = |status: StatusCode| {
             if may_write {
                 status
@@ -48,13 +55,9 @@ async fn every_role_against_the_admin_endpoints() {
                 StatusCode::OK,
             ),
             ("GET", "/api/v1/services".into(), None, StatusCode::OK),
-            ("GET", "/api/v1/users".into(), None, StatusCode::OK),
-            (
-                "GET",
-                "/api/v1/users/admin@example.com".into(),
-                None,
-                StatusCode::OK,
-            ),
+            ("GET", "/api/v1/users".into(), None, staff),
+            ("GET", "/api/v1/users/admin@example.com".into(), None, staff),
+            ("GET", own, None, StatusCode::OK),
             (
                 "POST",
                 "/api/v1/groups".into(),

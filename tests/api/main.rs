@@ -10,6 +10,7 @@ mod access;
 mod bench;
 mod browser;
 mod cli;
+mod confidential;
 mod demo;
 mod frame;
 mod helpers;
