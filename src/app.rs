@@ -50,6 +50,7 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub trusted_origins: Vec<String>,
     pub trust_proxy: bool,
+    pub group_write_scope: bool,
 }
 
 impl From<&ServeArgs> for Settings {
@@ -58,6 +59,7 @@ impl From<&ServeArgs> for Settings {
             secure_cookies: args.secure_cookies,
             trusted_origins: args.trusted_origins.clone(),
             trust_proxy: args.trust_proxy,
+            group_write_scope: args.group_write_scope,
         }
     }
 }
@@ -118,7 +120,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
                     let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
                     tracing::info_span!("request", method = %request.method(), path = %request.uri().path(),
-                        request.id = %id, user.email = tracing::field::Empty)
+                        request.id = %id, user.id = tracing::field::Empty)
                 }))
                 .layer(CatchPanicLayer::custom(|_| {
                     let status = StatusCode::INTERNAL_SERVER_ERROR;

@@ -11,9 +11,11 @@ use crate::i18n::Tr;
 use crate::service;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Serve(ServeArgs::default()));
+    // `leitstand` alone serves with the same settings (flags and environment) as `serve`.
+    let command = match cli.command {
+        Some(command) => command,
+        None => Command::Serve(ServeArgs::from_environment()?),
+    };
     let database =
         Database::locate(cli.database.database_url.as_deref(), &cli.database.data_dir).await?;
     let result = run_command(command, &database, cli.database.db_pool).await;

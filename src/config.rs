@@ -27,7 +27,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct DatabaseArgs {
     /// PostgreSQL to use, e.g. `postgres://leitstand@db.example/leitstand`; the database is
     /// created if missing and the role may. Unset: a private cluster in the data directory.
@@ -47,6 +47,36 @@ pub struct DatabaseArgs {
     /// server's `max_connections`.
     #[arg(long, env = "LEITSTAND_DB_POOL", default_value_t = 10, global = true)]
     pub db_pool: u32,
+}
+
+/// Never shows the password of `DATABASE_URL`.
+impl std::fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("db_pool", &self.db_pool)
+            .finish()
+    }
+}
+
+/// A connection URL with its password replaced by `***`, for logs and `Debug`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    // The user information ends at the last `@` before the host.
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,15 +147,20 @@ pub struct ServeArgs {
     /// that sets it).
     #[arg(long, env = "LEITSTAND_TRUST_PROXY")]
     pub trust_proxy: bool,
+
+    /// Group write scope: agents and problem managers change only incidents of their own
+    /// groups (or of no group yet); reads are unchanged. Admins are not limited.
+    #[arg(long, env = "LEITSTAND_GROUP_WRITE_SCOPE")]
+    pub group_write_scope: bool,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            secure_cookies: false,
-            trusted_origins: Vec::new(),
-            trust_proxy: false,
+impl ServeArgs {
+    /// The settings of `leitstand` without a subcommand: parsed exactly as `leitstand serve`
+    /// with no flags, so every environment variable applies the same way to both forms.
+    pub fn from_environment() -> Result<Self, clap::Error> {
+        match Cli::try_parse_from(["leitstand", "serve"])?.command {
+            Some(Command::Serve(args)) => Ok(args),
+            _ => unreachable!("`serve` parses as the serve command"),
         }
     }
 }
@@ -174,6 +209,31 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_never_shown() {
+        assert_eq!(
+            redact_url("postgres://leitstand:s3cr3t@db.example:5432/desk?sslmode=require"),
+            "postgres://leitstand:***@db.example:5432/desk?sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://a:p@ss@db/x"),
+            "postgres://a:***@db/x"
+        );
+        assert_eq!(
+            redact_url("postgres://leitstand@db/x"),
+            "postgres://leitstand@db/x"
+        );
+        let cli = Cli::try_parse_from([
+            "leitstand",
+            "--database-url",
+            "postgres://u:hunter2@db/x",
+            "migrate",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

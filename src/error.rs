@@ -25,6 +25,10 @@ pub enum AppError {
     /// 403: the role does not allow this.
     #[error("forbidden")]
     Forbidden,
+    /// 403: the group write scope is on and the record belongs to this group, which the
+    /// actor is not a member of.
+    #[error("outside the group write scope: {0}")]
+    OutsideGroups(String),
     /// 404: no such resource.
     #[error("not found")]
     NotFound,
@@ -120,7 +124,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) | AppError::InvalidParameter(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::OutsideGroups(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) | AppError::Transition { .. } | AppError::LinkedElsewhere(_) => {
                 StatusCode::CONFLICT
@@ -150,6 +154,10 @@ impl AppError {
             ),
             AppError::Unauthorized => ("unauthorized", Some(tr.t("error.unauthorized").to_owned())),
             AppError::Forbidden => ("forbidden", Some(tr.t("error.forbidden").to_owned())),
+            AppError::OutsideGroups(group) => (
+                "outside-group-scope",
+                Some(tr.t1("error.outside_groups", group)),
+            ),
             AppError::NotFound => ("not-found", Some(tr.t("error.not_found").to_owned())),
             AppError::Conflict(key) => ("conflict", Some(tr.t(key).to_owned())),
             AppError::LinkedElsewhere(problem) => (

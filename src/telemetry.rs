@@ -21,8 +21,10 @@ pub fn init_logging(format: LogFormat, bulk: bool) {
             "info,sqlx={sqlx},tower_sessions=warn,tower_sessions_core=warn"
         ))
     });
+    // Colour only for a person at a terminal: no escape codes in files, journald or CI logs.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),

@@ -182,8 +182,9 @@ impl FromRequestParts<AppState> for ApiActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
-        let actor = service::auth::actor_by_token(&state.db, token).await?;
-        tracing::Span::current().record("user.email", actor.email.as_str());
+        let mut actor = service::auth::actor_by_token(&state.db, token).await?;
+        actor.group_write_scope = state.settings.group_write_scope;
+        tracing::Span::current().record("user.id", tracing::field::display(actor.id));
         Ok(ApiActor(actor))
     }
 }

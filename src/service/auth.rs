@@ -29,6 +29,9 @@ pub struct Actor {
     pub groups: Vec<String>,
     /// Changes when the password changes, which ends the user's browser sessions.
     pub session_stamp: String,
+    /// The desk's group write scope is on: below admin, the actor changes only incidents of
+    /// their own groups (or of no group yet). Set by the face from the server's settings.
+    pub group_write_scope: bool,
 }
 
 impl Actor {
@@ -61,6 +64,22 @@ impl Actor {
         }
     }
 
+    /// The write-scope check for a record of `group` (its key): with the group write scope
+    /// on, only members of the group (and admins) change it; a record of no group is open to
+    /// every agent, so the desk can triage it.
+    pub fn may_change(&self, group: Option<&str>) -> AppResult<()> {
+        match group {
+            Some(group)
+                if self.group_write_scope
+                    && !self.can(Permission::Administer)
+                    && !self.groups.iter().any(|g| g == group) =>
+            {
+                Err(AppError::OutsideGroups(group.to_owned()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Whether the actor reads internal content (work notes).
     pub fn reads_internal(&self) -> bool {
         self.can(Permission::ReadInternal)
@@ -75,6 +94,7 @@ impl Actor {
             role: user.role,
             locale: user.locale,
             groups: user.groups,
+            group_write_scope: false,
         })
     }
 }

@@ -763,6 +763,7 @@ pub async fn update(
     let before = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
+    actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;
     let mut after = before.clone();
     let mut invalid = Invalid::default();
@@ -951,6 +952,7 @@ pub async fn transition(
     let before = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
+    actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;
     let request = TransitionRequest {
         to: input.to,
@@ -1062,6 +1064,7 @@ pub async fn comment(
     let incident = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
+    actor.may_change(incident.assignment_group.as_deref())?;
     let kind = if input.internal {
         Kind::WorkNote
     } else {

@@ -72,7 +72,7 @@ async fn login(
         Ok(actor) => {
             ctx.sign_in(&actor).await?;
             let mut response = see_other(&next);
-            set_locale_cookie(&mut response, actor.locale);
+            set_locale_cookie(&mut response, actor.locale, state.settings.secure_cookies);
             Ok(response)
         }
         Err(error @ (AppError::Unauthorized | AppError::TooManyRequests { .. })) => {
@@ -113,14 +113,16 @@ async fn set_locale(
         service::auth::set_locale(&state.db, actor, locale).await?;
     }
     let mut response = see_other(safe_next(input.next.as_deref()));
-    set_locale_cookie(&mut response, locale);
+    set_locale_cookie(&mut response, locale, state.settings.secure_cookies);
     Ok(response)
 }
 
-fn set_locale_cookie(response: &mut Response, locale: Locale) {
+/// The language cookie, `Secure` like the session cookie when the site is served over HTTPS.
+fn set_locale_cookie(response: &mut Response, locale: Locale, secure: bool) {
     let cookie = format!(
-        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-        locale.as_str()
+        "{LOCALE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+        locale.as_str(),
+        if secure { "; Secure" } else { "" }
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);

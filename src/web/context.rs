@@ -163,7 +163,12 @@ impl FromRequestParts<AppState> for Ctx {
             Some(remembered) => {
                 let actor = service::auth::actor_by_id(&state.db, remembered.id).await?;
                 // A disabled user or a changed password ends the session.
-                let actor = actor.filter(|a| a.session_stamp == remembered.stamp);
+                let actor = actor
+                    .filter(|a| a.session_stamp == remembered.stamp)
+                    .map(|mut a| {
+                        a.group_write_scope = state.settings.group_write_scope;
+                        a
+                    });
                 if actor.is_none() {
                     session.flush().await.map_err(session_error)?;
                 }
@@ -172,7 +177,7 @@ impl FromRequestParts<AppState> for Ctx {
             None => None,
         };
         if let Some(actor) = &user {
-            tracing::Span::current().record("user.email", actor.email.as_str());
+            tracing::Span::current().record("user.id", tracing::field::display(actor.id));
         }
         // Messages are shown by the next page a person looks at, not spent by a form post
         // or by an htmx request for a piece of a page.

@@ -361,3 +361,117 @@ async fn admins_cannot_lock_themselves_out() {
     .await;
     assert_eq!(fields(&body), ["role"]);
 }
+
+/// Creates an incident of `group` (or of none) as the admin; returns its number.
+async fn incident_of(app: &TestApp, group: Option<&str>) -> String {
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/incidents",
+            json!({"title": "Scoped", "assignment_group": group}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn with_the_group_write_scope_agents_change_only_their_groups_incidents() {
+    for scoped in [true, false] {
+        let app = TestApp::spawn_with(leitstand::app::Settings {
+            group_write_scope: scoped,
+            ..Default::default()
+        })
+        .await;
+        app.create_group("service-desk", "IT").await;
+        app.create_group("network", "IT").await;
+        let agent = app.user_with_token("agent@example.com", "agent").await;
+        app.patch(
+            &app.admin_token,
+            "/api/v1/users/agent@example.com",
+            json!({"groups": ["service-desk"]}),
+        )
+        .await;
+        let theirs = incident_of(&app, Some("network")).await;
+        let ours = incident_of(&app, Some("service-desk")).await;
+        let nobodys = incident_of(&app, None).await;
+
+        let attempts = |number: &str| {
+            vec![
+                (
+                    "PATCH",
+                    format!("/api/v1/incidents/{number}"),
+                    json!({"urgency": "high"}),
+                ),
+                (
+                    "POST",
+                    format!("/api/v1/incidents/{number}/comments"),
+                    json!({"body": "On it"}),
+                ),
+                (
+                    "POST",
+                    format!("/api/v1/incidents/{number}/transitions"),
+                    json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+                ),
+            ]
+        };
+        for (method, path, body) in attempts(&theirs) {
+            let res = app
+                .api
+                .request(method.parse().unwrap(), app.url(&path))
+                .bearer_auth(&agent)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            if scoped {
+                let problem = problem(res, 403).await;
+                assert_eq!(problem["type"], "/problems/outside-group-scope");
+                assert!(
+                    problem["detail"].as_str().unwrap().contains("network"),
+                    "the reason names the group: {problem}"
+                );
+            } else {
+                assert!(
+                    res.status().is_success(),
+                    "{method} {path} without the scope"
+                );
+            }
+        }
+        for number in [&ours, &nobodys] {
+            for (method, path, body) in attempts(number) {
+                let res = app
+                    .api
+                    .request(method.parse().unwrap(), app.url(&path))
+                    .bearer_auth(&agent)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(
+                    res.status().is_success(),
+                    "{method} {path}: {}",
+                    res.status()
+                );
+            }
+        }
+        // Reads are unchanged, and admins are not limited.
+        assert_eq!(
+            app.get(&agent, &format!("/api/v1/incidents/{theirs}"))
+                .await
+                .status(),
+            200
+        );
+        let res = app
+            .patch(
+                &app.admin_token,
+                &format!("/api/v1/incidents/{theirs}"),
+                json!({"urgency": "low"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+}

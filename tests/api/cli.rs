@@ -134,3 +134,74 @@ async fn bad_input_on_the_command_line_is_one_clear_line_and_a_failure() {
     assert_eq!(stderr(&out), "error: email: No such user");
     problem(app.get("not-a-token", "/api/v1/me").await, 401).await;
 }
+
+/// Kills the server it holds when dropped, so a failing test leaves nothing running.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn leitstand_without_a_subcommand_takes_the_serve_settings_from_the_environment() {
+    let app = TestApp::spawn().await;
+    app.create_user("agent@example.com", "agent", "en").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_leitstand"))
+            .env("DATABASE_URL", app.db_options.to_url_lossy().as_str())
+            .env("RUST_LOG", "warn")
+            .env("LEITSTAND_BIND", format!("127.0.0.1:{port}"))
+            .env("LEITSTAND_SECURE_COOKIES", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start leitstand"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "leitstand did not listen on LEITSTAND_BIND"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let res = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "agent@example.com"),
+            ("password", crate::helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookies: Vec<&str> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("leitstand_session=")),
+        "{cookies:?}"
+    );
+    for cookie in &cookies {
+        assert!(
+            cookie.contains("; Secure"),
+            "LEITSTAND_SECURE_COOKIES applies without `serve`: {cookie}"
+        );
+    }
+}

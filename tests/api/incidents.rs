@@ -1064,7 +1064,7 @@ async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and
     app.post(
         &agent,
         &format!("/api/v1/incidents/{}/comments", number(&note)),
-        json!({"body": "Festplatte ist fast voll", "internal": true}),
+        json!({"body": "Festplatte ist fast voll", "internal": false}),
     )
     .await;
 
@@ -1095,7 +1095,7 @@ async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and
     assert_eq!(
         search("Festplatten").await,
         [number(&note)],
-        "comments and work notes are searched"
+        "public comments are searched (work notes are not: tests/api/confidential.rs)"
     );
     assert!(search("Drucker").await.is_empty());
     assert_eq!(search("verbindung server").await, [number(&de)]);
