@@ -602,6 +602,10 @@ async fn mark(
     }
     incident.sla_next_check = next_check(incident);
     store::incidents::set_sla(conn, incident).await?;
+    if !marks.is_empty() {
+        // A mark is a change: clients syncing with `updated_since` or holding an ETag see it.
+        store::incidents::touch(conn, incident.id).await?;
+    }
     Ok(marks.len())
 }
 

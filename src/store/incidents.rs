@@ -924,6 +924,15 @@ pub async fn set_sla(conn: &mut PgConnection, incident: &Incident) -> sqlx::Resu
     Ok(())
 }
 
+/// Records a change made by the system (an SLA mark): a new version and `updated_at`.
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update incidents set version = version + 1, updated_at = now() where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` incidents whose next SLA check is due, locking them; rows another
 /// worker holds are skipped, so two workers never mark the same incident.
 pub async fn claim_sla_checks(

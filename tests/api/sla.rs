@@ -682,3 +682,74 @@ async fn admins_keep_calendars_and_policies_on_their_page() {
         403
     );
 }
+
+#[tokio::test]
+async fn an_sla_mark_is_a_change_that_syncing_clients_see() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "tight", "name": "Tight", "response_seconds": [60, 60, 60, 60, 60],
+                   "resolution_seconds": [600, 600, 600, 600, 600]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let created = incident(&app, json!({"title": "Outage"})).await;
+    let number = created["number"].as_str().unwrap();
+    let path = format!("/api/v1/incidents/{number}");
+    let before = app.get(&app.admin_token, &path).await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    let before: Value = before.json().await.unwrap();
+    let since = before["updated_at"].as_str().unwrap().to_owned();
+    // A sync just after: nothing changed since.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let synced_at = jiff::Timestamp::now().to_string();
+    let later = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(2))
+        .unwrap();
+    assert_eq!(
+        leitstand::service::sla::run_checks(&app.db, later)
+            .await
+            .unwrap(),
+        1,
+        "the response target breached"
+    );
+    let after = app.get(&app.admin_token, &path).await;
+    assert_ne!(
+        after.headers()["etag"].to_str().unwrap(),
+        etag,
+        "a new ETag"
+    );
+    let after: Value = after.json().await.unwrap();
+    assert_eq!(after["sla"]["response_breached"], true);
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+    assert!(at(&after["updated_at"]) > at(&json!(since)));
+    let page: Value = app
+        .get(
+            &app.admin_token,
+            &format!(
+                "/api/v1/incidents?updated_since={}",
+                crate::leitstand_url(&synced_at)
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        page["items"][0]["number"], number,
+        "updated_since finds the breach"
+    );
+    // An If-Match of the old version is stale now.
+    let res = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", etag)
+        .json(&json!({"urgency": "high"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+}
