@@ -70,8 +70,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for HashedJson<T> {
     }
 }
 
-/// The `Idempotency-Key` header: at most 255 characters.
-pub struct IdempotencyKey(pub Option<String>);
+/// The `Idempotency-Key` header (at most 255 characters) with the operation it was sent to:
+/// the method and path, so a key reused on another operation is a separate request.
+pub struct IdempotencyKey(pub Option<(String, String)>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     type Rejection = AppError;
@@ -87,7 +88,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
                 "error.idempotency_key",
             )));
         }
-        Ok(IdempotencyKey(Some(key.to_owned())))
+        let operation = format!("{} {}", parts.method, parts.uri.path());
+        Ok(IdempotencyKey(Some((key.to_owned(), operation))))
     }
 }
 

@@ -343,6 +343,8 @@ pub struct CommentInput {
 #[derive(Debug, Clone)]
 pub struct Idempotency {
     pub key: String,
+    /// The method and path the key was sent to; keys are scoped to it.
+    pub operation: String,
     pub request_hash: Vec<u8>,
 }
 
@@ -439,7 +441,9 @@ pub(super) async fn claim<T>(
     idempotency: Option<&Idempotency>,
 ) -> AppResult<Option<Created<T>>> {
     if let Some(key) = idempotency {
-        match store::idempotency::claim(tx, actor.id, &key.key, &key.request_hash).await? {
+        match store::idempotency::claim(tx, actor.id, &key.operation, &key.key, &key.request_hash)
+            .await?
+        {
             Claim::Fresh => {}
             Claim::Replay { status, response } => {
                 return Ok(Some(Created::Replayed {
@@ -467,7 +471,7 @@ pub(super) async fn complete<T: Serialize>(
 ) -> AppResult<()> {
     if let Some(key) = idempotency {
         let body = serde_json::to_value(view).map_err(anyhow::Error::from)?;
-        store::idempotency::complete(tx, actor.id, &key.key, 201, &body).await?;
+        store::idempotency::complete(tx, actor.id, &key.operation, &key.key, 201, &body).await?;
     }
     Ok(())
 }

@@ -18,19 +18,23 @@ pub enum Claim {
     Mismatch,
 }
 
+/// Claims `key` of `user_id` for `operation` (method and path): keys are scoped to both.
 pub async fn claim(
     conn: &mut PgConnection,
     user_id: Uuid,
+    operation: &str,
     key: &str,
     request_hash: &[u8],
 ) -> sqlx::Result<Claim> {
     // Blocks while another transaction holds the same key, until it commits or rolls back.
     let inserted = sqlx::query(
-        "insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3) on conflict do nothing",
+        "insert into idempotency_keys (user_id, operation, key, request_hash) values ($1, $4, $2, $3) \
+         on conflict do nothing",
     )
     .bind(user_id)
     .bind(key)
     .bind(request_hash)
+    .bind(operation)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -40,20 +44,22 @@ pub async fn claim(
     let (hash, status, response, expired): (Vec<u8>, Option<i16>, Option<serde_json::Value>, bool) =
         sqlx::query_as(
             "select request_hash, status, response, created_at < now() - interval '24 hours' \
-         from idempotency_keys where user_id = $1 and key = $2 for update",
+         from idempotency_keys where user_id = $1 and key = $2 and operation = $3 for update",
         )
         .bind(user_id)
         .bind(key)
+        .bind(operation)
         .fetch_one(&mut *conn)
         .await?;
     if expired {
         sqlx::query(
             "update idempotency_keys set request_hash = $3, status = null, response = null, created_at = now() \
-             where user_id = $1 and key = $2",
+             where user_id = $1 and key = $2 and operation = $4",
         )
         .bind(user_id)
         .bind(key)
         .bind(request_hash)
+        .bind(operation)
         .execute(conn)
         .await?;
         return Ok(Claim::Fresh);
@@ -75,17 +81,20 @@ pub async fn claim(
 pub async fn complete(
     conn: &mut PgConnection,
     user_id: Uuid,
+    operation: &str,
     key: &str,
     status: u16,
     response: &serde_json::Value,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "update idempotency_keys set status = $3, response = $4 where user_id = $1 and key = $2",
+        "update idempotency_keys set status = $3, response = $4 \
+         where user_id = $1 and key = $2 and operation = $5",
     )
     .bind(user_id)
     .bind(key)
     .bind(i16::try_from(status).unwrap_or(200))
     .bind(response)
+    .bind(operation)
     .execute(conn)
     .await?;
     Ok(())

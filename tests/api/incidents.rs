@@ -1105,3 +1105,70 @@ async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and
     let results = search("printer").await;
     assert_eq!(results.first(), Some(&number(&title_hit)), "{results:?}");
 }
+
+#[tokio::test]
+async fn an_idempotency_key_is_scoped_to_its_operation() {
+    let app = TestApp::spawn().await;
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            let res = app
+                .api
+                .post(app.url(path))
+                .bearer_auth(&app.admin_token)
+                .header("idempotency-key", "same-key")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201, "{path}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let body = json!({"title": "Mail server down"});
+    let incident = post("/api/v1/incidents", body.clone()).await;
+    assert!(incident["number"].as_str().unwrap().starts_with("INC"));
+    let problem = post("/api/v1/problems", body.clone()).await;
+    assert!(
+        problem["number"].as_str().unwrap().starts_with("PRB"),
+        "a new problem, not the incident replayed: {problem}"
+    );
+    // The same key and body again on each operation replays its own answer.
+    assert_eq!(post("/api/v1/incidents", body.clone()).await, incident);
+    assert_eq!(post("/api/v1/problems", body).await, problem);
+
+    // The same comment to two incidents is two comments.
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/incidents",
+            json!({"title": "Other"}),
+        )
+        .await;
+    let other = res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for number in [incident["number"].as_str().unwrap(), other.as_str()] {
+        let res = app
+            .api
+            .post(app.url(&format!("/api/v1/incidents/{number}/comments")))
+            .bearer_auth(&app.admin_token)
+            .header("idempotency-key", "same-key")
+            .json(&json!({"body": "Rebooted the mail relay"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let journal = app
+            .get(
+                &app.admin_token,
+                &format!("/api/v1/incidents/{number}/journal"),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(journal.contains("Rebooted the mail relay"), "{number}");
+    }
+}

@@ -60,8 +60,9 @@ pub(super) fn created<T: serde::Serialize>(
 }
 
 pub(super) fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
-    key.0.map(|key| Idempotency {
+    key.0.map(|(key, operation)| Idempotency {
         key,
+        operation,
         request_hash: hash,
     })
 }
