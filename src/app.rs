@@ -111,6 +111,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
     let csrf = csrf.with_rejection_response(|_| AppError::Forbidden.into_response());
     let app = routes
         .with_state(state.clone())
+        .layer(middleware::from_fn(crate::input_guard::refuse_nul))
         .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
         .layer(
             ServiceBuilder::new()

@@ -79,6 +79,21 @@ impl From<sqlx::Error> for AppError {
         {
             return mapped;
         }
+        // Values the database refuses (a NUL or an untranslatable character, a number or a
+        // date out of its range) came from a client: `400`, not `500`.
+        if let sqlx::Error::Database(db) = &error
+            && db.code().is_some_and(|code| {
+                matches!(
+                    code.as_ref(),
+                    "22021" | "22P05" | "22008" | "22003" | "22007" | "22P02" | "22001"
+                )
+            })
+        {
+            return AppError::BadRequest(format!(
+                "a value the database cannot store: {}",
+                db.message()
+            ));
+        }
         match error {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 AppError::Unavailable

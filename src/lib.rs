@@ -8,6 +8,7 @@
 //! - `app.rs`   state, router assembly and the middleware stack; `serve()`
 //! - `db/`      the connection pool, migrations and the private PostgreSQL cluster
 //! - `cli.rs`   the subcommands; `config.rs` their flags
+//! - `input_guard.rs` refuses input PostgreSQL cannot store (NUL), naming the field
 //! - `url.rs`   percent-encoding for links
 //! - `i18n/`    English and German text; `telemetry.rs` logs and metrics; `error.rs` the one error type
 
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod input_guard;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -119,6 +119,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
 /// Parses JSON, naming the offending field when the shape is wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // JSON carries a NUL only escaped; PostgreSQL cannot store it in text.
+    if bytes.windows(6).any(|w| w == br"\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = crate::input_guard::nul_in_json(&value)
+    {
+        let field = if field.is_empty() {
+            "body".to_owned()
+        } else {
+            field
+        };
+        return Err(AppError::Validation(vec![FieldError::new(
+            field,
+            crate::input_guard::NUL_KEY,
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize(&mut deserializer) {
         Ok(value) => Ok(value),

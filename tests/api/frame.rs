@@ -473,3 +473,47 @@ async fn a_panic_is_answered_with_a_500_problem_and_the_server_keeps_serving() {
         200
     );
 }
+
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field_never_a_500() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v1/known-errors?q=%C3%91%00",
+        "/api/v1/incidents?q=vpn%00",
+        "/api/v1/problems?q=%00",
+    ] {
+        let res = app.get(&app.admin_token, path).await;
+        let body = problem(res, 400).await;
+        assert_eq!(body["errors"][0]["field"], "q", "{path}: {body}");
+    }
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/incidents",
+            json!({"title": "VPN\u{0}down"}),
+        )
+        .await;
+    let body = problem(res, 422).await;
+    assert_eq!(fields(&body), ["title"]);
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/groups",
+            json!({"key": "a", "name": "A", "department": "I\u{0}T"}),
+        )
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["department"]);
+
+    // A form post from the pages: the same refusal.
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let res = app
+        .post_form(&browser, "/incidents", &[("title", "Printer\u{0}jam")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let created: i64 = sqlx::query_scalar("select count(*) from incidents")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(created, 0);
+}
