@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -51,6 +51,8 @@ pub struct Settings {
     pub trusted_origins: Vec<String>,
     pub trust_proxy: bool,
     pub group_write_scope: bool,
+    /// The bearer token `/metrics` asks for, when set.
+    pub metrics_token: Option<String>,
 }
 
 impl From<&ServeArgs> for Settings {
@@ -60,6 +62,7 @@ impl From<&ServeArgs> for Settings {
             trusted_origins: args.trusted_origins.clone(),
             trust_proxy: args.trust_proxy,
             group_write_scope: args.group_write_scope,
+            metrics_token: args.metrics_token.clone(),
         }
     }
 }
@@ -112,7 +115,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
     let app = routes
         .with_state(state.clone())
         .layer(middleware::from_fn(crate::input_guard::refuse_nul))
-        .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::web::error_pages))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
@@ -132,7 +135,12 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
                 .layer(CompressionLayer::new())
                 .layer(csrf)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
-        );
+        )
+        // Outermost, so every response carries them, error pages and refusals included.
+        .layer(middleware::from_fn_with_state(
+            state.settings.clone(),
+            security_headers,
+        ));
     Ok(app)
 }
 
@@ -167,8 +175,19 @@ async fn readyz(State(db): State<PgPool>) -> Response {
     }
 }
 
-/// Prometheus text: request counts and latencies per route, and the connection pool.
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text: request counts and latencies per route, and the connection pool. With a
+/// metrics token set, only for requests that bear it.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &state.settings.metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            return AppError::Unauthorized.into_response();
+        }
+    }
     #[expect(clippy::cast_precision_loss, reason = "pool sizes are small")]
     {
         metrics::gauge!("db_pool_connections").set(f64::from(state.db.size()));
@@ -181,6 +200,54 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// Compares two secrets in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The Content-Security-Policy of pages and JSON: scripts and styles from our own files only,
+/// never framed.
+const CSP_PAGES: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+/// Swagger UI (`/api/docs`) sets styles and starts itself inline; it gets what it needs to run.
+const CSP_DOCS: &str = "default-src 'self'; script-src 'self' 'unsafe-inline'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+     object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Security headers on every response: the CSP, no MIME sniffing, no referrer to other sites,
+/// no framing, and HSTS when the site is served over HTTPS (secure cookies on).
+async fn security_headers(
+    State(settings): State<Arc<Settings>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let docs = request.uri().path().starts_with("/api/docs");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let csp = if docs { CSP_DOCS } else { CSP_PAGES };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if settings.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
 }
 
 /// Unknown paths: a problem document under `/api`, a page elsewhere (see `web::error_pages`).

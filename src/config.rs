@@ -148,6 +148,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_TRUST_PROXY")]
     pub trust_proxy: bool,
 
+    /// A bearer token that `/metrics` asks for (`Authorization: Bearer <token>`); without it
+    /// `/metrics` is open to anyone who reaches the server.
+    #[arg(long, env = "LEITSTAND_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Group write scope: agents and problem managers change only incidents of their own
     /// groups (or of no group yet); reads are unchanged. Admins are not limited.
     #[arg(long, env = "LEITSTAND_GROUP_WRITE_SCOPE")]

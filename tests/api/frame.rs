@@ -517,3 +517,78 @@ async fn nul_characters_are_refused_naming_the_field_never_a_500() {
         .unwrap();
     assert_eq!(created, 0);
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    for (path, script_src) in [
+        ("/incidents", "script-src 'self';"),
+        ("/login", "script-src 'self';"),
+        ("/no-such-page", "script-src 'self';"),
+        ("/api/v1/incidents", "script-src 'self';"),
+        ("/api/docs/", "script-src 'self' 'unsafe-inline';"),
+    ] {
+        let res = browser.get(app.url(path)).send().await.unwrap();
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let csp = header("content-security-policy");
+        assert!(csp.contains(script_src), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        assert_eq!(
+            header("strict-transport-security"),
+            "",
+            "no HSTS over plain HTTP"
+        );
+    }
+    // No page of ours carries an inline script or handler for the policy to block.
+    let page = app.page(&browser, "/incidents/new").await;
+    assert!(!page.contains("<script>") && !page.contains(" onclick="));
+
+    let secure = TestApp::spawn_with(leitstand::app::Settings {
+        secure_cookies: true,
+        ..Default::default()
+    })
+    .await;
+    let res = secure.api.get(secure.url("/login")).send().await.unwrap();
+    assert_eq!(
+        res.headers()["strict-transport-security"],
+        "max-age=31536000",
+        "HSTS when served over HTTPS"
+    );
+}
+
+#[tokio::test]
+async fn metrics_ask_for_their_token_when_one_is_set() {
+    let app = TestApp::spawn_with(leitstand::app::Settings {
+        metrics_token: Some("scrape-secret".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let res = app.api.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .api
+        .get(app.url("/metrics"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = app
+        .api
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("db_pool_connections"));
+}
