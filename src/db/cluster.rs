@@ -4,7 +4,10 @@
 //! next start.
 //!
 //! `initdb` and `postgres` refuse to run as root, so when we are root they run as the
-//! `postgres` system user, who is given the cluster directory. Everything here is blocking
+//! `postgres` system user, who is given the cluster directory. When that user cannot reach the
+//! data directory (a clone in root's home, or any 0700 directory), the cluster lives in a
+//! directory of its own under `/var/lib/leitstand/`, named after the data directory's path;
+//! the user's directories keep their permissions. Everything here is blocking
 //! (it runs child programs): call it from `spawn_blocking` or before serving.
 
 use std::ffi::OsStr;
@@ -28,6 +31,9 @@ pub const THROWAWAY_SETTINGS: &[&str] = &[
     "synchronous_commit=off",
     "full_page_writes=off",
 ];
+
+/// Where root keeps the clusters of data directories the `postgres` user cannot reach.
+pub const SYSTEM_CLUSTERS: &str = "/var/lib/leitstand";
 
 /// What the user is told when no PostgreSQL programs are installed.
 pub const INSTALL_HINT: &str = "no PostgreSQL programs found (looked for `pg_config --bindir`, \
@@ -58,11 +64,30 @@ impl PrivateCluster {
                 data_dir.display()
             )
         })?;
-        let pgdata = data_dir.join("pg");
         let run_as = if is_root()? {
             Some(unprivileged_user()?)
         } else {
             None
+        };
+        let pgdata = match run_as {
+            Some((uid, gid)) if !reachable_by(uid, gid, &data_dir) => {
+                let home = system_home_for(&data_dir);
+                fs::create_dir_all(&home)
+                    .with_context(|| format!("could not create {}", home.display()))?;
+                fs::set_permissions(SYSTEM_CLUSTERS, fs::Permissions::from_mode(0o755))?;
+                fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
+                std::os::unix::fs::chown(&home, Some(uid), Some(gid)).with_context(|| {
+                    format!("could not give {} to the postgres user", home.display())
+                })?;
+                tracing::info!(
+                    data_dir = %data_dir.display(),
+                    cluster = %home.display(),
+                    "the postgres user cannot reach the data directory; the private cluster lives in {}",
+                    home.display()
+                );
+                home.join("pg")
+            }
+            _ => data_dir.join("pg"),
         };
         let socket_dir = socket_dir_for(&pgdata);
         let cluster = Self {
@@ -72,7 +97,7 @@ impl PrivateCluster {
             run_as,
         };
         if let Some((uid, gid)) = run_as {
-            check_reachable_by(uid, gid, &data_dir)?;
+            check_reachable_by(uid, gid, cluster.pgdata.parent().unwrap_or(&data_dir))?;
         }
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.initdb()?;
@@ -226,16 +251,50 @@ impl PrivateCluster {
     }
 }
 
-fn check_reachable_by(uid: u32, gid: u32, dir: &Path) -> anyhow::Result<()> {
-    let ok = Command::new("test")
+/// The directory under `/var/lib/leitstand` for the cluster of `data_dir` (a canonical path):
+/// its path as a readable name, with a hash so that two paths never share one.
+pub fn system_home_for(data_dir: &Path) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data_dir.hash(&mut hasher);
+    let readable: String = data_dir
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let tail: String = readable
+        .chars()
+        .rev()
+        .take(32)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Path::new(SYSTEM_CLUSTERS).join(format!(
+        "{}-{:08x}",
+        tail.trim_start_matches('-'),
+        hasher.finish() & 0xffff_ffff
+    ))
+}
+
+/// Whether the user can enter `dir` (and so every directory above it).
+fn reachable_by(uid: u32, gid: u32, dir: &Path) -> bool {
+    Command::new("test")
         .arg("-x")
         .arg(dir)
         .current_dir("/")
         .uid(uid)
         .gid(gid)
         .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
+        .is_ok_and(|s| s.success())
+}
+
+fn check_reachable_by(uid: u32, gid: u32, dir: &Path) -> anyhow::Result<()> {
+    if !reachable_by(uid, gid, dir) {
         bail!(
             "the PostgreSQL server must run as the unprivileged `postgres` user, who cannot \
              reach {}; set LEITSTAND_DATA_DIR to a directory it can reach (for example under \

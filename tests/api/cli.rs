@@ -205,3 +205,70 @@ async fn leitstand_without_a_subcommand_takes_the_serve_settings_from_the_enviro
         );
     }
 }
+
+#[test]
+fn the_first_readme_command_works_as_root_from_a_private_directory() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        eprintln!("SKIPPED: the root start is tested when the tests run as root (as in CI)");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let home = std::env::temp_dir().join(format!("leitstand-root-home-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_leitstand"))
+            .args(args)
+            .current_dir(&home)
+            .env_remove("DATABASE_URL")
+            .env_remove("LEITSTAND_DATA_DIR")
+            .env("RUST_LOG", "info")
+            .output()
+            .expect("run leitstand")
+    };
+    let out = run(&[
+        "user",
+        "create",
+        "--email",
+        "admin@example.com",
+        "--name",
+        "Admin",
+        "--role",
+        "admin",
+        "--password",
+        "a long password for root",
+    ]);
+    let cluster =
+        leitstand::db::cluster::system_home_for(&home.join("data").canonicalize().unwrap());
+    let cleanup = || {
+        let _ = std::fs::remove_dir_all(&cluster);
+        let _ = std::fs::remove_dir_all(&home);
+    };
+    if !out.status.success() {
+        cleanup();
+        panic!("the first README command failed as root: {}", stderr(&out));
+    }
+    let log = stderr(&out);
+    let says_where = log.contains(&cluster.display().to_string());
+    let exists = cluster.join("pg/PG_VERSION").exists();
+    let mode = std::fs::metadata(&home).unwrap().permissions().mode() & 0o777;
+    // The second start reuses the cluster and finds the user.
+    let again = run(&[
+        "token",
+        "create",
+        "--email",
+        "admin@example.com",
+        "--name",
+        "ci",
+    ]);
+    cleanup();
+    assert!(says_where, "the log says where the cluster lives: {log}");
+    assert!(exists, "the cluster is in {}", cluster.display());
+    assert_eq!(mode, 0o700, "the user's directory keeps its permissions");
+    assert!(again.status.success(), "{}", stderr(&again));
+}
