@@ -80,6 +80,7 @@ impl AppState {
 /// The whole application: API, pages, docs, probes, static files and the middleware stack.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     let (api, openapi) = crate::api::router().split_for_parts();
+    let openapi = crate::api::document(&openapi)?;
     let api = api.layer(middleware::from_fn(crate::api::problem_json_errors));
 
     let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
@@ -112,10 +113,11 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
             .map_err(|e| anyhow::anyhow!("LEITSTAND_TRUSTED_ORIGINS: {e}"))?;
     }
     let csrf = csrf.with_rejection_response(|_| AppError::Forbidden.into_response());
+    let settings = state.settings.clone();
     let app = routes
         .with_state(state.clone())
         .layer(middleware::from_fn(crate::input_guard::refuse_nul))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::web::error_pages))
+        .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
@@ -137,10 +139,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
         // Outermost, so every response carries them, error pages and refusals included.
-        .layer(middleware::from_fn_with_state(
-            state.settings.clone(),
-            security_headers,
-        ));
+        .layer(middleware::from_fn_with_state(settings, security_headers));
     Ok(app)
 }
 

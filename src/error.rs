@@ -48,6 +48,9 @@ pub enum AppError {
     /// 412: `If-Match` is stale; carries the current representation.
     #[error("precondition failed")]
     PreconditionFailed(serde_json::Value),
+    /// 415: the body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// 413: the body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -146,6 +149,7 @@ impl AppError {
             }
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -193,6 +197,10 @@ impl AppError {
             AppError::PreconditionFailed(_) => (
                 "stale-version",
                 Some(tr.t("error.stale_version").to_owned()),
+            ),
+            AppError::UnsupportedMediaType => (
+                "unsupported-media-type",
+                Some(tr.t("error.unsupported_media_type").to_owned()),
             ),
             AppError::PayloadTooLarge => (
                 "payload-too-large",

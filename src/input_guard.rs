@@ -98,8 +98,8 @@ mod tests {
         assert_eq!(nul_pair("q=fine&state=new"), None);
         let json = serde_json::json!({"title": "ok", "groups": ["a", "b\u{0}"]});
         assert_eq!(nul_in_json(&json).as_deref(), Some("groups[1]"));
-        let json = serde_json::json!({"sla": {"name": "x\u{0}"}});
-        assert_eq!(nul_in_json(&json).as_deref(), Some("sla.name"));
+        let json = serde_json::json!({"week": [["08:00", "x\u{0}"]]});
+        assert_eq!(nul_in_json(&json).as_deref(), Some("week[0][1]"));
         assert_eq!(nul_in_json(&serde_json::json!({"title": "ok"})), None);
     }
 }

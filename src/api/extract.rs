@@ -30,9 +30,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         if !is_json {
-            return Err(AppError::BadRequest(
-                "expected a JSON body with `Content-Type: application/json`".to_owned(),
-            ));
+            return Err(AppError::UnsupportedMediaType);
         }
         let bytes = Bytes::from_request(request, state)
             .await
@@ -81,8 +79,16 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         let Some(value) = parts.headers.get("idempotency-key") else {
             return Ok(IdempotencyKey(None));
         };
-        let key = value.to_str().map(str::trim).unwrap_or_default();
-        if key.is_empty() || key.len() > 255 {
+        // 1 to 255 visible ASCII characters, inner spaces allowed (the OpenAPI pattern).
+        let key = value.to_str().unwrap_or_default();
+        let visible = |b: &u8| (0x21..=0x7e).contains(b);
+        let bytes = key.as_bytes();
+        if bytes.is_empty()
+            || bytes.len() > 255
+            || !bytes.first().is_some_and(visible)
+            || !bytes.last().is_some_and(visible)
+            || !bytes.iter().all(|b| *b == b' ' || visible(b))
+        {
             return Err(AppError::InvalidParameter(FieldError::new(
                 "Idempotency-Key",
                 "error.idempotency_key",
@@ -103,17 +109,38 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
         let Some(value) = parts.headers.get(header::IF_MATCH) else {
             return Ok(IfMatch(None));
         };
-        let text = value.to_str().unwrap_or_default().trim();
+        let text = value.to_str().unwrap_or_default();
         if text == "*" {
             return Ok(IfMatch(None));
         }
-        let version = text
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>();
-        version
+        // An entity tag as ETag sends it: `"3"`, or weak `W/"3"`; the quotes may be left out
+        // (the OpenAPI pattern).
+        let tag = text.strip_prefix("W/").unwrap_or(text);
+        let tag = tag.strip_prefix('"').unwrap_or(tag);
+        let digits = Some(tag.strip_suffix('"').unwrap_or(tag))
+            .filter(|d| (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()));
+        digits
+            .and_then(|d| d.parse::<i64>().ok())
             .map(|v| IfMatch(Some(v)))
-            .map_err(|_| AppError::InvalidParameter(FieldError::new("If-Match", "error.if_match")))
+            .ok_or_else(|| {
+                AppError::InvalidParameter(FieldError::new("If-Match", "error.if_match"))
+            })
+    }
+}
+
+/// Refuses an empty value for the named query parameters (`?sort=`): their syntax (an enum, a
+/// number, a timestamp) has no empty form. The pages' filter forms send empty fields and go
+/// through `ListQuery::from_pairs`, which skips them; the API says what is wrong instead.
+pub fn refuse_empty(pairs: &[(String, String)], names: &[&str]) -> Result<(), AppError> {
+    match pairs
+        .iter()
+        .find(|(name, value)| value.is_empty() && names.contains(&name.as_str()))
+    {
+        Some((name, _)) => Err(AppError::InvalidParameter(FieldError::new(
+            name.clone(),
+            "error.empty_parameter",
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -140,6 +167,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         Err(error) => {
             let path = error.path().to_string();
             let inner = error.into_inner();
+            // An array longer than its shape allows (a pair given three items) is reported as
+            // "trailing characters" inside it: well-formed JSON of the wrong shape, so 422.
+            let nested = !(path == "." || path.is_empty());
+            if nested && inner.to_string().starts_with("trailing characters") {
+                return Err(AppError::Validation(vec![FieldError::new(
+                    path,
+                    "error.wrong_type",
+                )]));
+            }
             if inner.is_syntax() || inner.is_eof() || inner.is_io() {
                 return Err(AppError::BadRequest(format!(
                     "the body is not valid JSON: {inner}"

@@ -3,6 +3,7 @@
 //! generated from the handlers.
 
 pub mod extract;
+pub mod openapi;
 pub mod pagination;
 pub mod v1;
 
@@ -54,6 +55,13 @@ impl Modify for BearerAuth {
 /// Every `/api/v1` route with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(v1::router())
+}
+
+/// The served OpenAPI document: the generated one, completed by `openapi::complete`.
+pub fn document(generated: &utoipa::openapi::OpenApi) -> anyhow::Result<utoipa::openapi::OpenApi> {
+    let mut doc = serde_json::to_value(generated)?;
+    openapi::complete(&mut doc);
+    Ok(serde_json::from_value(doc)?)
 }
 
 /// Gives every API error response the problem+json shape, including the framework's own

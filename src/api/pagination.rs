@@ -16,25 +16,35 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Rows per page, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 
 impl PageParams {
     pub fn parse(&self) -> Result<PageRequest, AppError> {
+        // Digits only, as the OpenAPI document says (an empty value is not a number).
         let limit = match self.limit.as_deref() {
             None => DEFAULT_LIMIT,
-            Some(text) => match text.trim().parse::<i64>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n)
+                    if (1..=MAX_LIMIT).contains(&n) && text.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    n
+                }
                 _ => return Err(bad("limit", "error.limit")),
             },
         };
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
-            Some(cursor) => {
-                Some(decode_cursor(cursor).ok_or_else(|| bad("cursor", "error.cursor"))?)
-            }
+            // Outside the cursor alphabet it is malformed (400); well formed but not one this
+            // server issued, it is invalid (422), like an unknown group in a filter.
+            Some(cursor) if !is_cursor_text(cursor) => return Err(bad("cursor", "error.cursor")),
+            Some(cursor) => Some(
+                decode_cursor(cursor).ok_or_else(|| AppError::field("cursor", "error.cursor"))?,
+            ),
         };
         Ok(PageRequest { after, limit })
     }
@@ -45,6 +55,12 @@ fn bad(field: &str, key: &'static str) -> AppError {
 }
 
 const CURSOR_PREFIX: &str = "k1:";
+
+/// Whether `text` is made of the characters a cursor is written with (base64url).
+pub fn is_cursor_text(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 pub fn encode_cursor(key: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}{key}"))
@@ -92,7 +108,7 @@ mod tests {
     fn limits_default_to_fifty_and_stay_within_bounds() {
         assert_eq!(params(None, None).parse().unwrap().limit, 50);
         assert_eq!(params(Some("200"), None).parse().unwrap().limit, 200);
-        for bad in ["0", "201", "-1", "ten"] {
+        for bad in ["0", "201", "-1", "ten", " 5", "+5", ""] {
             assert!(
                 matches!(params(Some(bad), None).parse(), Err(AppError::InvalidParameter(f)) if f.field == "limit")
             );
@@ -110,10 +126,14 @@ mod tests {
                 .as_deref(),
             Some("service-desk")
         );
-        for bad in ["%%%", "c2VydmljZS1kZXNr", "not a cursor"] {
+        for malformed in ["%%%", "not a cursor"] {
             assert!(
-                matches!(params(None, Some(bad)).parse(), Err(AppError::InvalidParameter(f)) if f.field == "cursor")
+                matches!(params(None, Some(malformed)).parse(), Err(AppError::InvalidParameter(f)) if f.field == "cursor")
             );
         }
+        assert!(
+            matches!(params(None, Some("c2VydmljZS1kZXNr")).parse(), Err(AppError::Validation(f)) if f[0].field == "cursor"),
+            "well formed, but not issued here"
+        );
     }
 }

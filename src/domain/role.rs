@@ -59,8 +59,7 @@ impl Role {
         let needed = match permission {
             Permission::ReadOwn => Role::Caller,
             Permission::Read => Role::Viewer,
-            Permission::ReadInternal => Role::Agent,
-            Permission::WorkIncidents => Role::Agent,
+            Permission::ReadInternal | Permission::WorkIncidents => Role::Agent,
             Permission::ManageProblems => Role::ProblemManager,
             Permission::Administer => Role::Admin,
         };

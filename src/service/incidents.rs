@@ -1159,6 +1159,12 @@ pub(super) fn bad_parameter(field: &str, key: &'static str) -> AppError {
     AppError::InvalidParameter(FieldError::new(field, key))
 }
 
+/// A filter naming a group, user, service or problem that does not exist: well formed but
+/// unknown, so `422` naming the parameter (a malformed one is `400`).
+pub(super) fn unknown_reference(field: &str, key: &'static str) -> AppError {
+    AppError::field(field, key)
+}
+
 /// One page of incidents matching `query`, after `cursor` (a key from an earlier page).
 pub async fn list(
     db: &PgPool,
@@ -1173,14 +1179,17 @@ pub async fn list(
     filter.caller_id = actor.own_records_only();
     let sort = match query.sort.as_deref() {
         None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
-        None | Some("-updated_at") => Sort::UpdatedDesc,
+        // Best match with nothing to match: the newest first.
+        None | Some("-updated_at" | "relevance") => Sort::UpdatedDesc,
         Some("-priority") => Sort::Priority,
         Some("opened_at") => Sort::OpenedAsc,
         Some("sla_due") => Sort::BreachesNext,
         Some(_) => return Err(bad_parameter("sort", "error.sort")),
     };
     let after = cursor
-        .map(|c| decode_position(c, sort).ok_or_else(|| bad_parameter("cursor", "error.cursor")))
+        .map(|c| {
+            decode_position(c, sort).ok_or_else(|| unknown_reference("cursor", "error.cursor"))
+        })
         .transpose()?;
     let rows = store::incidents::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
     let now = jiff::Timestamp::now();
@@ -1221,7 +1230,7 @@ async fn filter_of(
         let group = store::groups::find_by_key(&mut *conn, key).await?;
         filter.assignment_group_id = Some(
             group
-                .ok_or_else(|| bad_parameter("assignment_group", "error.unknown_group"))?
+                .ok_or_else(|| unknown_reference("assignment_group", "error.unknown_group"))?
                 .id,
         );
     }
@@ -1232,7 +1241,7 @@ async fn filter_of(
             email => Some(
                 store::users::find_by_email(&mut *conn, &email.to_lowercase())
                     .await?
-                    .ok_or_else(|| bad_parameter("assignee", "error.unknown_user"))?
+                    .ok_or_else(|| unknown_reference("assignee", "error.unknown_user"))?
                     .id,
             ),
         });
@@ -1253,7 +1262,7 @@ async fn filter_of(
         let service = store::services::find_by_key(&mut *conn, key).await?;
         filter.service_id = Some(
             service
-                .ok_or_else(|| bad_parameter("service", "error.unknown_service"))?
+                .ok_or_else(|| unknown_reference("service", "error.unknown_service"))?
                 .id,
         );
     }
@@ -1264,7 +1273,7 @@ async fn filter_of(
         };
         filter.problem_id = Some(
             found
-                .ok_or_else(|| bad_parameter("problem", "error.unknown_problem"))?
+                .ok_or_else(|| unknown_reference("problem", "error.unknown_problem"))?
                 .id,
         );
     }

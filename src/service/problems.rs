@@ -966,7 +966,7 @@ pub async fn list(
         let service = store::services::find_by_key(&mut conn, key).await?;
         filter.service_id = Some(
             service
-                .ok_or_else(|| bad_parameter("service", "error.unknown_service"))?
+                .ok_or_else(|| incident_ops::unknown_reference("service", "error.unknown_service"))?
                 .id,
         );
     }
@@ -974,17 +974,23 @@ pub async fn list(
         let group = store::groups::find_by_key(&mut conn, key).await?;
         filter.assignment_group_id = Some(
             group
-                .ok_or_else(|| bad_parameter("assignment_group", "error.unknown_group"))?
+                .ok_or_else(|| {
+                    incident_ops::unknown_reference("assignment_group", "error.unknown_group")
+                })?
                 .id,
         );
     }
     if let Some(text) = &query.q {
+        if text.chars().count() > 200 {
+            return Err(bad_parameter("q", "error.too_long"));
+        }
         filter.tsquery = Some(store::incidents::as_tsquery(&mut conn, text).await?);
     }
     let after = match cursor {
-        Some(cursor) => {
-            Some(decode_cursor(cursor).ok_or_else(|| bad_parameter("cursor", "error.cursor"))?)
-        }
+        Some(cursor) => Some(
+            decode_cursor(cursor)
+                .ok_or_else(|| incident_ops::unknown_reference("cursor", "error.cursor"))?,
+        ),
         None => None,
     };
     let rows = store::problems::list(&mut conn, &filter, after, limit).await?;

@@ -358,16 +358,16 @@ async fn update(
     // Only the fields the reader changed: a stale form never reverts someone else's change.
     // Only problem managers see (and send) the root-cause fields.
     let f = &fields;
-    let managed = |name: &str| manages && changed(f, name);
+    let send_rca = |name: &str| manages && changed(f, name);
     let patch = ProblemPatch {
         title: if_changed(f, "title", field(f, "title")),
         description: if_changed(f, "description", field(f, "description")),
         impact: if_changed(f, "impact", text(f, "impact")),
         urgency: if_changed(f, "urgency", text(f, "urgency")),
         assignment_group: if_changed(f, "assignment_group", text(f, "assignment_group")),
-        root_cause: managed("root_cause").then(|| text(f, "root_cause")),
-        workaround: managed("workaround").then(|| text(f, "workaround")),
-        known_error: managed("known_error").then(|| Some(checkbox(f, "known_error"))),
+        root_cause: send_rca("root_cause").then(|| text(f, "root_cause")),
+        workaround: send_rca("workaround").then(|| text(f, "workaround")),
+        known_error: send_rca("known_error").then(|| Some(checkbox(f, "known_error"))),
         ..ProblemPatch::default()
     };
     let version = field(&fields, "version").and_then(|v| v.parse().ok());

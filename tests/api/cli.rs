@@ -1,5 +1,6 @@
 //! The command line: creating users and tokens, and one-line errors with a non-zero exit.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
 
 use sqlx::ConnectOptions;
@@ -216,7 +217,6 @@ fn the_first_readme_command_works_as_root_from_a_private_directory() {
         eprintln!("SKIPPED: the root start is tested when the tests run as root (as in CI)");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let home = std::env::temp_dir().join(format!("leitstand-root-home-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&home);
     std::fs::create_dir_all(&home).unwrap();

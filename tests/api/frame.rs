@@ -32,10 +32,19 @@ async fn every_client_error_status_is_problem_json() {
     )
     .await;
     assert_eq!(fields(&body), ["limit"]);
+    // A cursor outside the cursor alphabet is malformed (400); one well formed but never
+    // issued is invalid (422). Either names the parameter.
+    let body = problem(
+        app.get(&app.admin_token, "/api/v1/groups?cursor=not%20a%20cursor")
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(fields(&body), ["cursor"]);
     let body = problem(
         app.get(&app.admin_token, "/api/v1/groups?cursor=garbage")
             .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(fields(&body), ["cursor"]);
@@ -47,7 +56,8 @@ async fn every_client_error_status_is_problem_json() {
         .send()
         .await
         .unwrap();
-    problem(res, 400).await;
+    // 415: a body that is not JSON.
+    problem(res, 415).await;
 
     // 401 with WWW-Authenticate, for a missing and for an unknown token.
     let res = app.api.get(app.url("/api/v1/groups")).send().await.unwrap();

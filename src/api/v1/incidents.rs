@@ -180,9 +180,12 @@ async fn incident_journal(
     reason = "documents the query string; the handler reads the raw pairs"
 )]
 struct IncidentListParams {
-    /// Repeatable, or comma-separated: `new`, `in_progress`, `on_hold`, `resolved`, `closed`, `canceled`.
+    /// Repeatable: `new`, `in_progress`, `on_hold`, `resolved`, `closed`, `canceled` (a
+    /// comma-separated list is read too).
+    #[param(value_type = Option<Vec<crate::domain::incident::IncidentState>>)]
     state: Option<Vec<String>>,
     /// 1 to 5.
+    #[param(minimum = 1, maximum = 5)]
     priority: Option<i16>,
     /// A group key.
     assignment_group: Option<String>,
@@ -193,26 +196,33 @@ struct IncidentListParams {
     /// A problem number.
     problem: Option<String>,
     /// `at_risk` (open, marked at risk, not breached) or `breached`.
+    #[param(pattern = "^(at_risk|breached)$")]
     sla: Option<String>,
-    /// Full text over title, description and comments, in German and English word forms.
+    /// Full text over title, description and public comments, in German and English word
+    /// forms; up to 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// RFC 3339 timestamp.
+    #[param(format = DateTime)]
     updated_since: Option<String>,
     /// `-updated_at` (default; with `q` the default is best match), `-priority` (priority 1
     /// first, then the longest open), `opened_at` (oldest first), `sla_due` (breaches next:
-    /// incidents with a resolution target, the one due first first).
+    /// incidents with a resolution target, the one due first first), `relevance` (with `q`).
+    #[param(pattern = "^(-updated_at|-priority|opened_at|sla_due|relevance)$")]
     sort: Option<String>,
     /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
 }
 
 /// Lists incidents, keyset-paginated. `Accept: text/csv` gives the same rows as CSV, with
 /// the next page in a `Link` header.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(IncidentListParams), security(("bearer" = [])),
-    responses((status = 200, body = ListResponse<IncidentView>, content_type = "application/json"),
-              (status = 200, description = "CSV of the same rows", body = String, content_type = "text/csv"),
+    responses((status = 200, description = "The page; with `Accept: text/csv`, the same rows as CSV",
+                  content((ListResponse<IncidentView> = "application/json"), (String = "text/csv"))),
               (status = 400, body = Problem), (status = 401, body = Problem)))]
 async fn list_incidents(
     State(state): State<AppState>,
@@ -220,6 +230,10 @@ async fn list_incidents(
     headers: HeaderMap,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    crate::api::extract::refuse_empty(
+        &pairs,
+        &["state", "priority", "sla", "sort", "updated_since"],
+    )?;
     let value = |name: &str| {
         pairs
             .iter()

@@ -194,13 +194,22 @@ async fn unlink_incident(
     reason = "documents the query string; the handler reads the raw pairs"
 )]
 struct ProblemListParams {
-    /// Repeatable or comma-separated.
+    /// Repeatable (a comma-separated list is read too).
+    #[param(value_type = Option<Vec<crate::domain::problem::ProblemState>>)]
     state: Option<Vec<String>>,
     known_error: Option<bool>,
+    /// A service key.
     service: Option<String>,
+    /// A group key.
     assignment_group: Option<String>,
+    /// Full text; up to 200 characters.
+    #[param(max_length = 200)]
     q: Option<String>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     cursor: Option<String>,
 }
 
@@ -211,6 +220,7 @@ async fn list_problems(
     ApiActor(actor): ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Json<ListResponse<ProblemView>>> {
+    crate::api::extract::refuse_empty(&pairs, &["state", "known_error"])?;
     let value = |name: &str| {
         pairs
             .iter()
@@ -289,10 +299,13 @@ async fn incident_suggestions(
 #[into_params(parameter_in = Query)]
 struct CandidateParams {
     /// Incidents opened in the last this many days (1–90, default 7).
+    #[param(minimum = 1, maximum = 90)]
     days: Option<i64>,
     /// Smallest cluster (2–1000, default 3).
+    #[param(minimum = 2, maximum = 1000)]
     min_size: Option<usize>,
     /// Share of title words two incidents must have in common (0.05–1, default 0.4).
+    #[param(minimum = 0.05, maximum = 1.0)]
     similarity: Option<f64>,
 }
 
