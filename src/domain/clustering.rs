@@ -5,7 +5,8 @@
 //! lower-cased, cut to their first six letters (a cheap stemmer that makes "Verbindungen"
 //! and "Verbindung", or "printers" and "printer", the same word) and stop words are dropped.
 //! Only pairs that share a word are ever compared, so the work grows with the matches, not
-//! with the square of the incidents.
+//! with the square of the incidents; words are numbered once, so a comparison is a merge of two
+//! short sorted lists, and nothing is kept per pair (memory grows with the incidents only).
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,8 +32,20 @@ pub fn words(title: &str) -> HashSet<String> {
         .collect()
 }
 
-fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
-    let shared = a.intersection(b).count();
+/// The Jaccard index of two sorted, duplicate-free word lists.
+fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
     let all = a.len() + b.len() - shared;
     if all == 0 {
         0.0
@@ -59,29 +72,42 @@ pub fn clusters<S: Eq + std::hash::Hash + Clone>(
     threshold: f64,
     min_size: usize,
 ) -> Vec<Vec<usize>> {
-    let word_sets: Vec<HashSet<String>> = items.iter().map(|(_, title)| words(title)).collect();
-    let mut by_word: HashMap<(S, &str), Vec<usize>> = HashMap::new();
-    for (index, set) in word_sets.iter().enumerate() {
-        for word in set {
+    // Every word numbered once; each title a sorted list of its word numbers.
+    let mut numbers: HashMap<String, u32> = HashMap::new();
+    let word_lists: Vec<Vec<u32>> = items
+        .iter()
+        .map(|(_, title)| {
+            let mut list: Vec<u32> = words(title)
+                .into_iter()
+                .map(|w| {
+                    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+                    *numbers.entry(w).or_insert(next)
+                })
+                .collect();
+            list.sort_unstable();
+            list
+        })
+        .collect();
+    let mut by_word: HashMap<(S, u32), Vec<usize>> = HashMap::new();
+    for (index, list) in word_lists.iter().enumerate() {
+        for word in list {
             by_word
-                .entry((items[index].0.clone(), word.as_str()))
+                .entry((items[index].0.clone(), *word))
                 .or_default()
                 .push(index);
         }
     }
     let mut parent: Vec<usize> = (0..items.len()).collect();
-    let mut compared: HashSet<(usize, usize)> = HashSet::new();
     for members in by_word
         .values()
         .filter(|m| m.len() > 1 && m.len() <= COMMON_WORD)
     {
         for (n, &a) in members.iter().enumerate() {
             for &b in &members[n + 1..] {
-                if compared.insert((a, b)) && jaccard(&word_sets[a], &word_sets[b]) >= threshold {
-                    let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-                    if ra != rb {
-                        parent[rb] = ra;
-                    }
+                // Already in one group (through this pair or others): nothing to learn.
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb && jaccard(&word_lists[a], &word_lists[b]) >= threshold {
+                    parent[rb] = ra;
                 }
             }
         }

@@ -7,6 +7,7 @@ pub mod incident;
 pub mod problem;
 pub mod role;
 pub mod sla;
+pub mod ticket;
 pub mod validation;
 
 pub use account::{Email, Locale, Slug};

@@ -16,6 +16,7 @@ use crate::domain::incident::{
     self, HoldReason, IncidentNumber, IncidentState, Level, ResolutionCode, TransitionError,
     TransitionRequest,
 };
+use crate::domain::ticket::TicketRef;
 use crate::domain::{Email, FieldError, Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store::{
@@ -1288,7 +1289,17 @@ async fn filter_of(
         if text.chars().count() > 200 {
             return Err(bad_parameter("q", "error.too_long"));
         }
-        filter.text = Some(text.clone());
+        // A ticket number typed into the search finds the ticket: the incident itself, or the
+        // incidents of the problem.
+        match crate::domain::ticket::ticket_ref(text) {
+            Some(TicketRef::Incident(number)) => filter.number = Some(number),
+            Some(TicketRef::Problem(number)) => {
+                let problem = store::problems::find_by_number(&mut *conn, &number).await?;
+                // An unknown problem has no incidents: a filter that matches none.
+                filter.problem_id = Some(problem.map_or(Uuid::nil(), |p| p.id));
+            }
+            None => filter.text = Some(text.clone()),
+        }
     }
     Ok(filter)
 }
@@ -1298,7 +1309,8 @@ fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {
         Sort::UpdatedDesc => format!("u:{}:{}", incident.updated_at.as_microsecond(), incident.id),
         Sort::OpenedAsc => format!("o:{}:{}", incident.opened_at.as_microsecond(), incident.id),
         Sort::BreachesNext => format!(
-            "d:{}:{}",
+            "d:{}:{}:{}",
+            u8::from(incident.sla_paused_since.is_some()),
             incident
                 .resolution_due
                 .map_or(0, jiff::Timestamp::as_microsecond),
@@ -1323,10 +1335,11 @@ fn decode_position(cursor: &str, sort: Sort) -> Option<store::incidents::Positio
             .and_then(|m| jiff::Timestamp::from_microsecond(m).ok())
     };
     match (sort, parts.as_slice()) {
-        (Sort::UpdatedDesc, ["u", at, id])
-        | (Sort::OpenedAsc, ["o", at, id])
-        | (Sort::BreachesNext, ["d", at, id]) => {
+        (Sort::UpdatedDesc, ["u", at, id]) | (Sort::OpenedAsc, ["o", at, id]) => {
             Some(Position::Time(micros(at)?, id.parse().ok()?))
+        }
+        (Sort::BreachesNext, ["d", paused @ ("0" | "1"), at, id]) => {
+            Some(Position::Due(*paused == "1", micros(at)?, id.parse().ok()?))
         }
         (Sort::Priority, ["p", priority, at, id]) => Some(Position::Priority(
             priority.parse().ok()?,
@@ -1342,10 +1355,16 @@ fn decode_position(cursor: &str, sort: Sort) -> Option<store::incidents::Positio
 
 /// The rows as CSV (RFC 4180), with cells that a spreadsheet would run as a formula defused.
 pub fn to_csv(rows: &[IncidentView]) -> String {
-    let mut out = String::from(
-        "number,title,state,priority,impact,urgency,caller,service,category,assignment_group,assignee,major,\
-         reassignment_count,opened_at,updated_at,resolved_at,closed_at\r\n",
-    );
+    format!("{CSV_HEADER}{}", csv_rows(rows))
+}
+
+/// The header line of the incident CSV.
+pub const CSV_HEADER: &str = "number,title,state,priority,impact,urgency,caller,service,category,assignment_group,assignee,major,\
+     reassignment_count,opened_at,updated_at,resolved_at,closed_at\r\n";
+
+/// The CSV lines of `rows`, without the header (for a download streamed page by page).
+pub fn csv_rows(rows: &[IncidentView]) -> String {
+    let mut out = String::new();
     let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
     for row in rows {
         let cells = [

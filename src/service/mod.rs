@@ -27,6 +27,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The rows made into one value (CSV lines, say), with the key to continue after.
+    pub fn fold_items<U>(self, f: impl FnOnce(Vec<T>) -> U) -> (U, Option<String>) {
+        (f(self.items), self.next)
+    }
+
     /// Builds a page from `limit + 1` fetched rows.
     pub fn from_rows<R>(
         rows: Vec<R>,

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::incidents::{
     self as incident_ops, Created, Idempotency, IncidentView, JournalView, RefInput, References,
 };
-use super::{Actor, Page};
+use super::{Actor, Page, PageRequest};
 use crate::domain::incident::{IncidentNumber, IncidentState, Level};
 use crate::domain::problem::{
     self, ProblemNumber, ProblemResolution, ProblemState, ProblemTransitionError,
@@ -984,7 +984,21 @@ pub async fn list(
         if text.chars().count() > 200 {
             return Err(bad_parameter("q", "error.too_long"));
         }
-        filter.tsquery = Some(store::incidents::as_tsquery(&mut conn, text).await?);
+        // A ticket number finds the problem itself, or the problem of the incident.
+        match crate::domain::ticket::ticket_ref(text) {
+            Some(crate::domain::ticket::TicketRef::Problem(number)) => filter.number = Some(number),
+            Some(crate::domain::ticket::TicketRef::Incident(number)) => {
+                let incident = store::incidents::find_by_number(&mut conn, &number).await?;
+                filter.number = Some(
+                    incident
+                        .and_then(|i| i.problem)
+                        .unwrap_or_else(|| "PRB-none".to_owned()),
+                );
+            }
+            None => {
+                filter.tsquery = Some(store::incidents::as_tsquery(&mut conn, text).await?);
+            }
+        }
     }
     let after = match cursor {
         Some(cursor) => Some(
@@ -1056,13 +1070,28 @@ pub async fn suggestions(
 /// Most recent incidents a candidate search looks at.
 const CANDIDATE_WINDOW_LIMIT: i64 = 20_000;
 
+/// Incidents of a cluster shown in full; the rest are named by number only.
+pub const CANDIDATE_SAMPLE: usize = 10;
+
 /// A cluster of similar incidents that no problem covers yet.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CandidateView {
     /// The service the incidents share.
     pub service: Option<String>,
     pub size: usize,
-    pub incidents: Vec<IncidentView>,
+    /// Every incident of the cluster, newest first (what `POST /problem-candidates` takes).
+    pub incident_numbers: Vec<String>,
+    /// The newest ten of them, with title, state and when they were opened.
+    pub incidents: Vec<CandidateIncident>,
+}
+
+/// An incident of a cluster, as the candidate list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CandidateIncident {
+    pub number: String,
+    pub title: String,
+    pub state: IncidentState,
+    pub opened_at: jiff::Timestamp,
 }
 
 /// Settings of a candidate search.
@@ -1086,12 +1115,14 @@ impl Default for CandidateSettings {
     }
 }
 
-/// Clusters of similar incidents of the same service, opened recently and linked to no problem.
+/// Clusters of similar incidents of the same service, opened recently and linked to no problem:
+/// the largest first, a page at a time (the key is the size and the newest number).
 pub async fn candidates(
     db: &PgPool,
     actor: &Actor,
     settings: CandidateSettings,
-) -> AppResult<Vec<CandidateView>> {
+    page: PageRequest,
+) -> AppResult<Page<CandidateView>> {
     actor.require(Permission::Read)?;
     let mut invalid = Invalid::default();
     if !(1..=90).contains(&settings.days) {
@@ -1106,31 +1137,65 @@ pub async fn candidates(
     if let Some(error) = invalid.0.into_iter().next() {
         return Err(AppError::InvalidParameter(error));
     }
+    let after = match page.after.as_deref() {
+        Some(key) => Some(
+            candidate_position(key)
+                .ok_or_else(|| incident_ops::unknown_reference("cursor", "error.cursor"))?,
+        ),
+        None => None,
+    };
     let mut conn = db.acquire().await?;
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * settings.days);
     let rows = store::incidents::recent_unlinked(&mut conn, since, CANDIDATE_WINDOW_LIMIT).await?;
+    drop(conn);
     let items: Vec<(Option<Uuid>, &str)> = rows
         .iter()
         .map(|r| (r.service_id, r.title.as_str()))
         .collect();
-    let now = jiff::Timestamp::now();
-    let mut result = Vec::new();
-    for cluster in
+    // Rows come newest first, so a cluster's first index is its newest incident.
+    let mut clusters: Vec<(usize, &str, Vec<usize>)> =
         crate::domain::clustering::clusters(&items, settings.similarity, settings.min_size)
-    {
-        let mut incidents = Vec::with_capacity(cluster.len());
-        for index in cluster {
-            if let Some(incident) = store::incidents::find_by_id(&mut conn, rows[index].id).await? {
-                incidents.push(IncidentView::new(incident, now));
-            }
-        }
-        result.push(CandidateView {
-            service: incidents.first().and_then(|i| i.service.clone()),
-            size: incidents.len(),
-            incidents,
-        });
-    }
-    Ok(result)
+            .into_iter()
+            .map(|c| (c.len(), rows[c[0]].number.as_str(), c))
+            .collect();
+    clusters.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(a.1)));
+    let limit = usize::try_from(page.limit).unwrap_or(0);
+    let views: Vec<CandidateView> = clusters
+        .into_iter()
+        .filter(|(size, newest, _)| {
+            after
+                .as_ref()
+                .is_none_or(|(s, n)| (*size, *newest) < (*s, n.as_str()))
+        })
+        .take(limit + 1)
+        .map(|(size, _, members)| CandidateView {
+            service: rows[members[0]].service.clone(),
+            size,
+            incident_numbers: members.iter().map(|&i| rows[i].number.clone()).collect(),
+            incidents: members
+                .iter()
+                .take(CANDIDATE_SAMPLE)
+                .map(|&i| CandidateIncident {
+                    number: rows[i].number.clone(),
+                    title: rows[i].title.clone(),
+                    state: rows[i].state,
+                    opened_at: rows[i].opened_at.to_jiff(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Page::from_rows(
+        views,
+        page.limit,
+        |c| format!("{}:{}", c.size, c.incident_numbers[0]),
+        |c| c,
+    ))
+}
+
+/// The key of a candidate page: the last cluster's size and newest incident number.
+fn candidate_position(key: &str) -> Option<(usize, String)> {
+    let (size, number) = key.split_once(':')?;
+    Some((size.parse().ok()?, number.to_owned()))
 }
 
 /// Turns a cluster into a problem: made from the first incident, with all of them linked, in
@@ -1202,9 +1267,15 @@ pub async fn create_from_cluster(
 
 /// Problems as CSV (RFC 4180), cells a spreadsheet would run as a formula defused.
 pub fn to_csv(rows: &[ProblemView]) -> String {
-    let mut out = String::from(
-        "number,title,state,known_error,priority,service,assignment_group,assignee,incident_count,opened_at,updated_at,resolved_at,closed_at\r\n",
-    );
+    format!("{CSV_HEADER}{}", csv_rows(rows))
+}
+
+/// The header line of the problem CSV.
+pub const CSV_HEADER: &str = "number,title,state,known_error,priority,service,assignment_group,assignee,incident_count,opened_at,updated_at,resolved_at,closed_at\r\n";
+
+/// The CSV lines of `rows`, without the header (for a download streamed page by page).
+pub fn csv_rows(rows: &[ProblemView]) -> String {
+    let mut out = String::new();
     let time = |t: Option<jiff::Timestamp>| t.map(|t| t.to_string()).unwrap_or_default();
     for row in rows {
         let cells = [

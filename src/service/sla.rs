@@ -642,6 +642,54 @@ pub async fn worker(db: PgPool, tick: std::time::Duration) {
     }
 }
 
+/// What a queue row counts down to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Countdown {
+    /// Business time left to the first response (negative once past), while none was given.
+    Response(SignedDuration),
+    /// Business time left to the resolution target (negative once past).
+    Resolution(SignedDuration),
+    /// The resolution clock stands still (on a pausing hold).
+    Paused,
+}
+
+/// The calendars of the policies, loaded once for a page of incidents.
+struct PolicyCalendars {
+    policies: Vec<store::sla::PolicyRow>,
+    calendars: std::collections::HashMap<uuid::Uuid, Calendar>,
+}
+
+impl PolicyCalendars {
+    async fn load(db: &PgPool) -> AppResult<Self> {
+        let mut conn = db.acquire().await?;
+        let policies = store::sla::policies(&mut conn).await?;
+        let mut calendars = std::collections::HashMap::new();
+        for row in store::sla::calendars(&mut conn).await? {
+            calendars.insert(row.id, calendar_of(&row)?);
+        }
+        Ok(Self {
+            policies,
+            calendars,
+        })
+    }
+
+    fn of(&self, policy_id: uuid::Uuid) -> Option<&Calendar> {
+        self.policies
+            .iter()
+            .find(|p| p.id == policy_id)
+            .and_then(|p| self.calendars.get(&p.calendar_id))
+    }
+}
+
+/// Business time from `now` to `due` in `calendar`, negative once `due` has passed.
+fn signed_left(calendar: &Calendar, now: jiff::Timestamp, due: jiff::Timestamp) -> SignedDuration {
+    if due > now {
+        calendar.between(now, due)
+    } else {
+        -calendar.between(due, now)
+    }
+}
+
 /// Business time left until each incident's resolution target, counted in its policy's
 /// calendar (negative once past); `None` without a target, when closed, or while paused.
 pub async fn time_left(
@@ -649,30 +697,46 @@ pub async fn time_left(
     views: &[super::incidents::IncidentView],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Option<SignedDuration>>> {
-    let mut conn = db.acquire().await?;
-    let policies = store::sla::policies(&mut conn).await?;
-    let mut calendars = std::collections::HashMap::new();
-    for row in store::sla::calendars(&mut conn).await? {
-        calendars.insert(row.id, calendar_of(&row)?);
-    }
-    let calendar_of_policy = |id: uuid::Uuid| {
-        policies
-            .iter()
-            .find(|p| p.id == id)
-            .and_then(|p| calendars.get(&p.calendar_id))
-    };
+    let calendars = PolicyCalendars::load(db).await?;
     Ok(views
         .iter()
         .map(|view| {
-            let calendar = calendar_of_policy(view.sla.policy_id?)?;
+            let calendar = calendars.of(view.sla.policy_id?)?;
             let due = view.sla.resolution_due?;
             if !view.state.is_open() || view.sla.paused {
                 return None;
             }
-            Some(if due > now {
-                calendar.between(now, due)
+            Some(signed_left(calendar, now, due))
+        })
+        .collect())
+}
+
+/// What each open incident of a queue counts down to: the first response while none was
+/// given (a P1 waiting for its response is not shown as fine because its resolution is far),
+/// else the resolution target, or `Paused` while that clock stands still.
+pub async fn countdowns(
+    db: &PgPool,
+    views: &[super::incidents::IncidentView],
+    now: jiff::Timestamp,
+) -> AppResult<Vec<Option<Countdown>>> {
+    let calendars = PolicyCalendars::load(db).await?;
+    Ok(views
+        .iter()
+        .map(|view| {
+            let calendar = calendars.of(view.sla.policy_id?)?;
+            if !view.state.is_open() {
+                return None;
+            }
+            if view.sla.responded_at.is_none()
+                && let Some(due) = view.sla.response_due
+            {
+                return Some(Countdown::Response(signed_left(calendar, now, due)));
+            }
+            let due = view.sla.resolution_due?;
+            Some(if view.sla.paused {
+                Countdown::Paused
             } else {
-                -calendar.between(due, now)
+                Countdown::Resolution(signed_left(calendar, now, due))
             })
         })
         .collect())

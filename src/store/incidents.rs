@@ -398,6 +398,8 @@ pub enum Position {
     Time(jiff::Timestamp, Uuid),
     Priority(i16, jiff::Timestamp, Uuid),
     Rank(f32, Uuid),
+    /// Breaches next: whether the clock stood still, the resolution due date, the id.
+    Due(bool, jiff::Timestamp, Uuid),
 }
 
 /// The filters of a list; every present filter narrows it.
@@ -417,6 +419,8 @@ pub struct Filter {
     pub updated_since: Option<jiff::Timestamp>,
     /// Only the incidents of this caller (a caller's read scope).
     pub caller_id: Option<Uuid>,
+    /// Only the incident with this number (typed into the search).
+    pub number: Option<String>,
 }
 
 /// Incidents by where they stand against their service level.
@@ -697,8 +701,10 @@ fn list_query<'a>(
                 .push_bind(*id)
                 .push(")");
         }
-        Some(Position::Time(at, id)) if sort == Sort::BreachesNext => {
-            q.push(" and (i.resolution_due, i.id) > (")
+        Some(Position::Due(paused, at, id)) => {
+            q.push(" and (i.sla_paused_since is not null, i.resolution_due, i.id) > (")
+                .push_bind(*paused)
+                .push(", ")
                 .push_bind(jiff_sqlx::Timestamp::from(*at))
                 .push(", ")
                 .push_bind(*id)
@@ -734,7 +740,9 @@ fn list_query<'a>(
         Sort::UpdatedDesc | Sort::Relevance => " order by i.updated_at desc, i.id desc",
         Sort::Priority => " order by i.priority, i.opened_at, i.id",
         Sort::OpenedAsc => " order by i.opened_at, i.id",
-        Sort::BreachesNext => " order by i.resolution_due, i.id",
+        // Running clocks first, by the breach that comes next; stopped clocks after them. The
+        // expressions of `incidents_breaches_next_idx` and `incidents_open_breaches_next_idx`.
+        Sort::BreachesNext => " order by (i.sla_paused_since is not null), i.resolution_due, i.id",
     });
     q.push(" limit ").push_bind(limit + 1);
     q
@@ -770,6 +778,9 @@ fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
             q.push(" and i.assignee_id is null");
         }
         None => {}
+    }
+    if let Some(number) = &filter.number {
+        q.push(" and i.number = ").push_bind(number.clone());
     }
     if let Some(caller) = filter.caller_id {
         q.push(" and i.caller_id = ").push_bind(caller);
@@ -874,12 +885,27 @@ pub async fn as_any_word_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::R
     .await
 }
 
+/// The columns `recent_unlinked` reads: id, number, service id and key, title, state, opened.
+type CandidateColumns = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    Option<String>,
+    String,
+    String,
+    jiff_sqlx::Timestamp,
+);
+
 /// An incident as problem candidates see it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CandidateRow {
     pub id: Uuid,
+    pub number: String,
     pub service_id: Option<Uuid>,
+    pub service: Option<String>,
     pub title: String,
+    pub state: IncidentState,
+    pub opened_at: jiff_sqlx::Timestamp,
 }
 
 /// Incidents opened since `since`, not linked to a problem and not canceled: walks
@@ -889,15 +915,31 @@ pub async fn recent_unlinked(
     since: jiff::Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<CandidateRow>> {
-    sqlx::query_as(
-        "select id, service_id, title from incidents \
-         where opened_at >= $1 and problem_id is null and state <> 'canceled' \
-         order by opened_at desc, id desc limit $2",
+    let rows: Vec<CandidateColumns> = sqlx::query_as(
+        "select i.id, i.number, i.service_id, s.key as service, i.title, i.state, i.opened_at \
+         from incidents i left join services s on s.id = i.service_id \
+         where i.opened_at >= $1 and i.problem_id is null and i.state <> 'canceled' \
+         order by i.opened_at desc, i.id desc limit $2",
     )
     .bind(jiff_sqlx::Timestamp::from(since))
     .bind(limit)
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(
+            |(id, number, service_id, service, title, state, opened_at)| {
+                Ok(CandidateRow {
+                    state: decode("state", &state, IncidentState::parse(&state))?,
+                    id,
+                    number,
+                    service_id,
+                    service,
+                    title,
+                    opened_at,
+                })
+            },
+        )
+        .collect()
 }
 
 /// Writes the service-level clock of an incident (its policy, due dates and pauses).

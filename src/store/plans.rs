@@ -59,14 +59,23 @@ pub async fn hot_queries(conn: &mut PgConnection) -> sqlx::Result<Vec<Plan>> {
             Sort::UpdatedDesc,
         ));
     }
-    cases.push((
-        "queue: all open, breaches next".to_owned(),
-        Filter {
-            states: open.clone(),
-            ..Filter::default()
-        },
-        Sort::BreachesNext,
-    ));
+    // Every sort the queue offers, over all open incidents and over all incidents.
+    for (sort, name) in [
+        (Sort::UpdatedDesc, "newest first"),
+        (Sort::Priority, "most urgent first"),
+        (Sort::OpenedAsc, "oldest first"),
+        (Sort::BreachesNext, "breaches next"),
+    ] {
+        cases.push((
+            format!("queue: all open, {name}"),
+            Filter {
+                states: open.clone(),
+                ..Filter::default()
+            },
+            sort,
+        ));
+        cases.push((format!("queue: all, {name}"), Filter::default(), sort));
+    }
     for word in ["Drucker", "password", "4711"] {
         cases.push((
             format!("search: {word}"),

@@ -252,6 +252,8 @@ pub struct Filter {
     pub assignment_group_id: Option<Uuid>,
     /// A tsquery (see `incidents::as_tsquery`).
     pub tsquery: Option<String>,
+    /// Only the problem with this number (typed into the search).
+    pub number: Option<String>,
 }
 
 /// Problems newest first after `(updated_at, id)`; `limit + 1` rows at most.
@@ -279,6 +281,9 @@ pub async fn list(
     }
     if let Some(group) = filter.assignment_group_id {
         q.push(" and p.assignment_group_id = ").push_bind(group);
+    }
+    if let Some(number) = &filter.number {
+        q.push(" and p.number = ").push_bind(number.clone());
     }
     if let Some(tsquery) = &filter.tsquery {
         q.push(" and p.doc_vector @@ (")

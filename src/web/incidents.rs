@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use uuid::Uuid;
 
@@ -45,7 +45,8 @@ pub fn router() -> Router<AppState> {
 /// Rows per queue page.
 const QUEUE_PAGE: i64 = 50;
 /// Most rows a CSV export of a queue holds.
-const EXPORT_LIMIT: usize = 10_000;
+/// Rows read per query while a CSV download streams.
+const EXPORT_PAGE: i64 = 500;
 
 // ------------------------------------------------------------------ queues
 
@@ -131,8 +132,8 @@ struct QueuePage {
     tabs: Vec<QueueTab>,
     queue: &'static str,
     rows: Vec<IncidentView>,
-    /// Business time left to each row's resolution target.
-    left: Vec<Option<jiff::SignedDuration>>,
+    /// What each row counts down to (response, resolution, or paused).
+    left: Vec<Option<crate::service::sla::Countdown>>,
     next: Option<String>,
     /// The query string of this view without the page position.
     query: String,
@@ -157,15 +158,21 @@ impl QueuePage {
         reason = "askama passes loop indexes by reference"
     )]
     fn due(&self, n: &usize) -> Option<(String, &'static str)> {
-        let left = (*self.left.get(*n)?)?;
+        use crate::service::sla::{Countdown, short_span};
         let row = self.rows.get(*n)?;
-        let text = crate::service::sla::short_span(left);
-        Some(if left.is_negative() || row.sla.resolution_breached {
-            (self.ctx.tr.t1("sla.overdue", text), "sla-breached")
-        } else if row.sla.at_risk {
-            (text, "sla-at-risk")
-        } else {
-            (text, "sla-ok")
+        let tr = &self.ctx.tr;
+        Some(match (*self.left.get(*n)?)? {
+            Countdown::Paused => (tr.t("sla.paused").to_owned(), "sla-paused"),
+            Countdown::Response(left) if left.is_negative() || row.sla.response_breached => (
+                tr.t1("sla.response_overdue", short_span(left)),
+                "sla-breached",
+            ),
+            Countdown::Response(left) => (tr.t1("sla.respond_in", short_span(left)), "sla-ok"),
+            Countdown::Resolution(left) if left.is_negative() || row.sla.resolution_breached => {
+                (tr.t1("sla.overdue", short_span(left)), "sla-breached")
+            }
+            Countdown::Resolution(left) if row.sla.at_risk => (short_span(left), "sla-at-risk"),
+            Countdown::Resolution(left) => (short_span(left), "sla-ok"),
         })
     }
 }
@@ -190,6 +197,25 @@ async fn queue(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
+    // A ticket number typed into the search opens the ticket.
+    if let Some(found) = value("q")
+        .as_deref()
+        .and_then(crate::domain::ticket::ticket_ref)
+    {
+        use crate::domain::ticket::TicketRef;
+        match found {
+            TicketRef::Incident(number) => {
+                if incidents::get(&state.db, &actor, &number).await.is_ok() {
+                    return Ok(see_other(&format!("/incidents/{number}")));
+                }
+            }
+            TicketRef::Problem(number) => {
+                if problems::get(&state.db, &actor, &number).await.is_ok() {
+                    return Ok(see_other(&format!("/problems/{number}")));
+                }
+            }
+        }
+    }
     let queue = Queue::parse(value("queue").as_deref());
     let mut query = ListQuery::from_pairs(&pairs);
     queue.apply(&mut query);
@@ -216,7 +242,7 @@ async fn queue(
         })
         .collect();
     let left =
-        crate::service::sla::time_left(&state.db, &result.items, jiff::Timestamp::now()).await?;
+        crate::service::sla::countdowns(&state.db, &result.items, jiff::Timestamp::now()).await?;
     let page = QueuePage {
         tabs,
         queue: queue.key(),
@@ -261,28 +287,21 @@ async fn export_csv(
     };
     let mut query = ListQuery::from_pairs(&pairs);
     Queue::parse(value("queue").as_deref()).apply(&mut query);
-    let mut rows = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = incidents::list(&state.db, &actor, &query, after.as_deref(), 200).await?;
-        rows.extend(page.items);
-        match page.next {
-            Some(next) if rows.len() < EXPORT_LIMIT => after = Some(next),
-            _ => break,
-        }
-    }
-    rows.truncate(EXPORT_LIMIT);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"incidents.csv\"",
-            ),
-        ],
-        incidents::to_csv(&rows),
-    )
-        .into_response())
+    // The first page is read here, so a bad filter is an error page, not a broken download.
+    let first = incidents::list(&state.db, &actor, &query, None, EXPORT_PAGE).await?;
+    let db = state.db.clone();
+    Ok(super::csv_download(
+        "incidents.csv",
+        incidents::CSV_HEADER,
+        first.fold_items(|rows| incidents::csv_rows(&rows)),
+        move |after| {
+            let (db, actor, query) = (db.clone(), actor.clone(), query.clone());
+            async move {
+                let page = incidents::list(&db, &actor, &query, Some(&after), EXPORT_PAGE).await?;
+                Ok(page.fold_items(|rows| incidents::csv_rows(&rows)))
+            }
+        },
+    ))
 }
 
 async fn save_view(

@@ -39,6 +39,44 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
 }
 
+/// A CSV download streamed page by page: `first` is the first page's lines and the key to
+/// continue after; `next` reads the page after a key. Memory stays flat at any size. A failure
+/// after the first page ends the download early (the connection is closed).
+pub fn csv_download<F, Fut>(
+    filename: &'static str,
+    header: &'static str,
+    first: (String, Option<String>),
+    next: F,
+) -> Response
+where
+    F: Fn(String) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = crate::error::AppResult<(String, Option<String>)>> + Send,
+{
+    let (lines, after) = first;
+    let head = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(
+        axum::body::Bytes::from(format!("{header}{lines}")),
+    )));
+    let rest = futures_util::stream::unfold((after, next), |(after, next)| async move {
+        let after = after?;
+        match next(after).await {
+            Ok((lines, after)) => Some((Ok(axum::body::Bytes::from(lines)), (after, next))),
+            Err(error) => Some((Err(std::io::Error::other(error.to_string())), (None, next))),
+        }
+    });
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(head, rest));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// The files in `static/`, compiled in so the binary needs nothing beside it.
 const STATIC_FILES: &[(&str, &str, &[u8])] = &[
     (

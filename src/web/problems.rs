@@ -92,37 +92,28 @@ async fn queue(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// The filtered problems as CSV, every page (up to 10,000 rows).
+/// The filtered problems as CSV, streamed page by page: any size, flat memory.
 async fn export_csv(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    use axum::http::header;
-    use axum::response::IntoResponse;
+    const PAGE: i64 = 500;
     let query = ProblemQuery::from_pairs(&pairs);
-    let mut rows = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = problems::list(&state.db, &actor, &query, after.as_deref(), 200).await?;
-        rows.extend(page.items);
-        match page.next {
-            Some(next) if rows.len() < 10_000 => after = Some(next),
-            _ => break,
-        }
-    }
-    rows.truncate(10_000);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"problems.csv\"",
-            ),
-        ],
-        problems::to_csv(&rows),
-    )
-        .into_response())
+    let first = problems::list(&state.db, &actor, &query, None, PAGE).await?;
+    let db = state.db.clone();
+    Ok(super::csv_download(
+        "problems.csv",
+        problems::CSV_HEADER,
+        first.fold_items(|rows| problems::csv_rows(&rows)),
+        move |after| {
+            let (db, actor, query) = (db.clone(), actor.clone(), query.clone());
+            async move {
+                let page = problems::list(&db, &actor, &query, Some(&after), PAGE).await?;
+                Ok(page.fold_items(|rows| problems::csv_rows(&rows)))
+            }
+        },
+    ))
 }
 
 // ------------------------------------------------------------------ new problem
@@ -572,11 +563,16 @@ async fn known_errors_page(
 
 // ------------------------------------------------------------------ problem candidates
 
+/// Clusters on one candidates page.
+const CANDIDATES_PER_PAGE: i64 = 20;
+
 #[derive(Template)]
 #[template(path = "problems/candidates.html")]
 struct CandidatesPage {
     ctx: Ctx,
     clusters: Vec<CandidateView>,
+    /// The query string of the next page, when there is one.
+    next: Option<String>,
     days: i64,
     min_size: usize,
     can_work: bool,
@@ -586,6 +582,7 @@ struct CandidatesPage {
 struct CandidateParams {
     days: Option<i64>,
     min_size: Option<usize>,
+    after: Option<String>,
 }
 
 async fn candidates_page(
@@ -599,9 +596,26 @@ async fn candidates_page(
         min_size: params.min_size.unwrap_or(defaults.min_size),
         ..defaults
     };
-    let clusters = problems::candidates(&state.db, &actor, settings).await?;
+    let found = problems::candidates(
+        &state.db,
+        &actor,
+        settings,
+        crate::service::PageRequest {
+            after: params.after.filter(|a| !a.is_empty()),
+            limit: CANDIDATES_PER_PAGE,
+        },
+    )
+    .await?;
+    let next = found.next.map(|after| {
+        crate::url::query_string(&[
+            ("days".to_owned(), settings.days.to_string()),
+            ("min_size".to_owned(), settings.min_size.to_string()),
+            ("after".to_owned(), after),
+        ])
+    });
     let page = CandidatesPage {
-        clusters,
+        clusters: found.items,
+        next,
         days: settings.days,
         min_size: settings.min_size,
         can_work: actor.can(Permission::WorkIncidents),

@@ -1175,3 +1175,92 @@ async fn an_idempotency_key_is_scoped_to_its_operation() {
         assert!(journal.contains("Rebooted the mail relay"), "{number}");
     }
 }
+
+#[tokio::test]
+async fn ticket_numbers_typed_into_search_find_the_ticket() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let first = create(&app, &agent, json!({"title": "Printer jam"})).await;
+    let second = create(&app, &agent, json!({"title": "INC1 is not a title word"})).await;
+    let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
+    let found = |q: &'static str| {
+        let app = &app;
+        let agent = agent.clone();
+        async move {
+            let page: Value = app
+                .get(
+                    &agent,
+                    &format!("/api/v1/incidents?q={}", crate::leitstand_url(q)),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["number"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    for typed in ["INC1", "inc0000001", "INC 1", "#INC1"] {
+        assert_eq!(found(typed).await, [number(&first)], "{typed}");
+    }
+    assert_eq!(found("INC2").await, [number(&second)]);
+    assert!(found("INC99").await.is_empty());
+
+    // A problem's number finds its incidents; in the problem list, the problem.
+    let res = app
+        .post(
+            &agent,
+            &format!("/api/v1/incidents/{}/problem", number(&first)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let problem: Value = res.json().await.unwrap();
+    let prb = problem["number"].as_str().unwrap().to_owned();
+    assert_eq!(found("PRB1").await, [number(&first)]);
+    let problems: Value = app
+        .get(&agent, "/api/v1/problems?q=PRB1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(problems["items"][0]["number"], prb.as_str());
+    let problems: Value = app
+        .get(&agent, "/api/v1/problems?q=INC1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        problems["items"][0]["number"],
+        prb.as_str(),
+        "the incident's problem"
+    );
+
+    // In the pages, the search opens the ticket.
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let res = browser
+        .get(app.url("/incidents?q=inc2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/incidents/{}", number(&second)).as_str()
+    );
+    let res = browser
+        .get(app.url("/incidents?q=PRB1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        format!("/problems/{prb}").as_str()
+    );
+}

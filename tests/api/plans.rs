@@ -179,14 +179,38 @@ async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
             "incidents_open_priority_idx",
         ),
         (
-            "breaches next (open incidents by resolution due)",
+            "breaches next (open incidents: running clocks by resolution due, then stopped ones)",
             Filter {
                 states: open.clone(),
                 ..Filter::default()
             },
             Sort::BreachesNext,
             None,
-            "incidents_open_resolution_due_idx",
+            "incidents_open_breaches_next_idx",
+        ),
+        (
+            "all open, oldest first",
+            Filter {
+                states: open.clone(),
+                ..Filter::default()
+            },
+            Sort::OpenedAsc,
+            None,
+            "incidents_open_opened_idx",
+        ),
+        (
+            "everything, most urgent first",
+            Filter::default(),
+            Sort::Priority,
+            None,
+            "incidents_priority_idx",
+        ),
+        (
+            "everything, breaches next",
+            Filter::default(),
+            Sort::BreachesNext,
+            None,
+            "incidents_breaches_next_idx",
         ),
         (
             "everything, newest first",

@@ -953,20 +953,32 @@ async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_ser
         .await
         .unwrap();
 
-    let clusters: Vec<Value> = app
-        .get(&desk.agent, "/api/v1/problem-candidates")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let items = |page: Value| page["items"].as_array().unwrap().clone();
+    let clusters: Vec<Value> = items(
+        app.get(&desk.agent, "/api/v1/problem-candidates")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
     assert_eq!(clusters.len(), 1, "{clusters:#?}");
     assert_eq!(clusters[0]["service"], "vpn");
-    let mut numbers: Vec<String> = clusters[0]["incidents"]
+    let mut numbers: Vec<String> = clusters[0]["incident_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    let shown: Vec<String> = clusters[0]["incidents"]
         .as_array()
         .unwrap()
         .iter()
         .map(number)
         .collect();
+    assert_eq!(
+        shown, numbers,
+        "a small cluster shows every incident, newest first"
+    );
     numbers.sort();
     let mut expected: Vec<String> = ["v1", "v2", "v3", "v4"]
         .iter()
@@ -975,12 +987,36 @@ async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_ser
     expected.sort();
     assert_eq!(numbers, expected, "same service, similar, recent, unlinked");
 
-    let wider: Vec<Value> = app
-        .get(&desk.agent, "/api/v1/problem-candidates?days=30&min_size=2")
+    let wider: Vec<Value> = items(
+        app.get(&desk.agent, "/api/v1/problem-candidates?days=30&min_size=2")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
+    // A page at a time: the largest cluster first, then the next.
+    let first: Value = app
+        .get(
+            &desk.agent,
+            "/api/v1/problem-candidates?days=30&min_size=2&limit=1",
+        )
         .await
         .json()
         .await
         .unwrap();
+    assert_eq!(first["items"][0]["size"], 5);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .get(
+            &desk.agent,
+            &format!("/api/v1/problem-candidates?days=30&min_size=2&limit=1&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["items"][0]["size"], 2);
+    assert_eq!(second["next_cursor"], Value::Null);
     assert_eq!(
         wider.len(),
         2,
@@ -1015,12 +1051,13 @@ async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_ser
         409,
     )
     .await;
-    let after: Vec<Value> = app
-        .get(&desk.agent, "/api/v1/problem-candidates")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Vec<Value> = items(
+        app.get(&desk.agent, "/api/v1/problem-candidates")
+            .await
+            .json()
+            .await
+            .unwrap(),
+    );
     assert!(
         after.is_empty(),
         "a cluster covered by a problem is no candidate any more"

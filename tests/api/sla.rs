@@ -493,7 +493,31 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
         .unwrap();
     assert_eq!(rest["items"][0]["number"], low["number"]);
 
-    // The queue shows business time left, and marks what is overdue.
+    // While nobody has responded, the queue counts down to the response target: a P1 waiting
+    // for its first response is not shown as fine because its resolution is hours away.
+    app.create_user("agent@example.com", "agent", "en").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let queue = app
+        .page(&browser, "/incidents?queue=open&sort=sla_due")
+        .await;
+    assert!(
+        queue.contains(r#"<span class="sla sla-ok">respond in 59m</span>"#)
+            || queue.contains(r#"<span class="sla sla-ok">respond in 1h 0m</span>"#),
+        "{queue}"
+    );
+
+    // Responded: the queue shows business time left to the resolution, marks what is overdue,
+    // and a stopped clock says so instead of counting.
+    for n in [&high, &mid, &low] {
+        move_to(&app, &number(n), json!({"to": "in_progress"})).await;
+    }
+    move_to(
+        &app,
+        &number(&low),
+        json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+    )
+    .await;
     sqlx::query("update incidents set resolution_due = now() - interval '90 minutes', sla_next_check = now() - interval '90 minutes' where number = $1")
         .bind(number(&mid))
         .execute(&app.db)
@@ -502,12 +526,13 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
     leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
         .await
         .unwrap();
-    app.create_user("agent@example.com", "agent", "en").await;
-    let browser = app.browser();
-    app.sign_in(&browser, "agent@example.com").await;
     let queue = app
         .page(&browser, "/incidents?queue=open&sort=sla_due")
         .await;
+    assert!(
+        queue.contains(r#"<span class="sla sla-paused">Paused</span>"#),
+        "{queue}"
+    );
     assert!(
         queue.contains(r#"<span class="sla sla-breached">overdue 1h 30m</span>"#),
         "{queue}"
@@ -520,7 +545,7 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
     let low_at = queue.find(&number(&low)).unwrap();
     assert!(
         queue.find(&number(&mid)).unwrap() < high_at && high_at < low_at,
-        "breaches next"
+        "breaches next: running clocks first, the stopped one last"
     );
 
     // The incident page shows the policy, the targets, the time used and the pauses.

@@ -307,24 +307,38 @@ struct CandidateParams {
     /// Share of title words two incidents must have in common (0.05–1, default 0.4).
     #[param(minimum = 0.05, maximum = 1.0)]
     similarity: Option<f64>,
+    /// Clusters per page, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    cursor: Option<String>,
 }
 
-/// Clusters of similar recent incidents of one service that no problem covers yet.
+/// Clusters of similar recent incidents of one service that no problem covers yet, the
+/// largest first, keyset-paginated; each names all its incidents and shows the newest ten.
 #[utoipa::path(get, path = "/api/v1/problem-candidates", tag = "problems", params(CandidateParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<CandidateView>), (status = 400, body = Problem)))]
+    responses((status = 200, body = ListResponse<CandidateView>), (status = 400, body = Problem)))]
 async fn problem_candidates(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Query(params): Query<CandidateParams>,
-) -> AppResult<Json<Vec<CandidateView>>> {
+) -> AppResult<Json<ListResponse<CandidateView>>> {
     let defaults = CandidateSettings::default();
     let settings = CandidateSettings {
         days: params.days.unwrap_or(defaults.days),
         min_size: params.min_size.unwrap_or(defaults.min_size),
         similarity: params.similarity.unwrap_or(defaults.similarity),
     };
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .parse()?;
     Ok(Json(
-        problems::candidates(&state.db, &actor, settings).await?,
+        problems::candidates(&state.db, &actor, settings, page)
+            .await?
+            .into(),
     ))
 }
 
