@@ -42,6 +42,8 @@ pub struct AppState {
     pub db: PgPool,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
+    /// API tokens verified from memory, invalidated by the database (`service::token_cache`).
+    pub tokens: Arc<crate::service::token_cache::TokenCache>,
 }
 
 /// Settings of a running server (the parts of `ServeArgs` that requests need).
@@ -70,6 +72,7 @@ impl From<&ServeArgs> for Settings {
 impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
         AppState {
+            tokens: crate::service::token_cache::TokenCache::start(&db),
             db,
             settings: Arc::new(settings),
             metrics: crate::telemetry::metrics_handle(),

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::error::AppError;
-use crate::service::{self, Actor};
+use crate::service::Actor;
 
 /// A JSON body parsed into `T`.
 pub struct ApiJson<T>(pub T);
@@ -235,7 +235,7 @@ impl FromRequestParts<AppState> for ApiActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
-        let mut actor = service::auth::actor_by_token(&state.db, token).await?;
+        let mut actor = state.tokens.actor(&state.db, token).await?;
         actor.group_write_scope = state.settings.group_write_scope;
         tracing::Span::current().record("user.id", tracing::field::display(actor.id));
         Ok(ApiActor(actor))

@@ -204,7 +204,7 @@ fn new_token_secret() -> AppResult<String> {
     ))
 }
 
-fn hash_token(token: &str) -> Vec<u8> {
+pub(super) fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.trim().as_bytes()).to_vec()
 }
 
@@ -316,6 +316,7 @@ pub async fn revoke_token(db: &PgPool, actor: &Actor, id: Uuid) -> AppResult<Tok
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    super::token_cache::changed_here(row.user_id);
     tracing::info!(token.id = %id, "API token revoked");
     Ok(row.into())
 }
@@ -324,6 +325,7 @@ pub async fn revoke_token(db: &PgPool, actor: &Actor, id: Uuid) -> AppResult<Tok
 pub async fn set_locale(db: &PgPool, actor: &Actor, locale: Locale) -> AppResult<()> {
     let mut conn = db.acquire().await?;
     store::users::set_locale(&mut conn, actor.id, locale).await?;
+    super::token_cache::changed_here(actor.id);
     Ok(())
 }
 

@@ -51,6 +51,18 @@ pub async fn list(conn: &mut PgConnection, user_id: Option<Uuid>) -> sqlx::Resul
     .await
 }
 
+/// Records that a token was used now (at most once a minute is asked for).
+pub async fn touch(conn: &mut PgConnection, token_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query(
+        "update api_tokens set last_used_at = now() where token_hash = $1 \
+         and (last_used_at is null or last_used_at <= now() - interval '1 minute')",
+    )
+    .bind(token_hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn revoke(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
     sqlx::query("update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1")
         .bind(id)

@@ -475,3 +475,56 @@ async fn with_the_group_write_scope_agents_change_only_their_groups_incidents() 
         assert_eq!(res.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn tokens_are_served_from_memory_until_the_database_announces_a_change() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    // The first request reads the database and, once the cache listens, remembers the actor.
+    let started = std::time::Instant::now();
+    loop {
+        assert_eq!(app.get(&agent, "/api/v1/me").await.status(), 200);
+        let mut conn = app.db.acquire().await.unwrap();
+        // Revoke with the notifying triggers off: a change the cache cannot know of.
+        sqlx::query("set session_replication_role = replica")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("update api_tokens set revoked_at = now()")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let served = app.get(&agent, "/api/v1/me").await.status();
+        sqlx::query("update api_tokens set revoked_at = null")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("set session_replication_role = origin")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        if served == 200 {
+            break; // served from memory
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the token was never served from the cache"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A change made elsewhere (another process, or SQL): the database announces it and the
+    // cache forgets the user at once.
+    sqlx::query("update users set active = false where email = 'agent@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let changed = std::time::Instant::now();
+    while app.get(&agent, "/api/v1/me").await.status() != 401 {
+        assert!(
+            changed.elapsed() < std::time::Duration::from_secs(2),
+            "a deactivated user's token must stop working at once"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    eprintln!("deactivation took effect after {:?}", changed.elapsed());
+}
