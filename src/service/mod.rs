@@ -6,6 +6,7 @@ pub mod incidents;
 pub mod problems;
 pub mod reference;
 pub mod sla;
+pub mod sla_changes;
 pub mod token_cache;
 pub mod users;
 pub mod views;

@@ -43,6 +43,8 @@ pub struct CalendarView {
     pub holidays: Vec<HolidayView>,
     /// Around the clock (the built-in `24x7`).
     pub always: bool,
+    /// Counts up with every change; sent as `ETag`, checked against `If-Match`.
+    pub version: i64,
 }
 
 impl From<store::sla::CalendarRow> for CalendarView {
@@ -54,6 +56,7 @@ impl From<store::sla::CalendarRow> for CalendarView {
             name: row.name,
             time_zone: row.time_zone,
             always: row.always,
+            version: row.version,
         }
     }
 }
@@ -90,7 +93,7 @@ pub(crate) fn calendar_of(row: &store::sla::CalendarRow) -> AppResult<Calendar> 
 }
 
 /// Checks a calendar's parts; the calendar, or the field errors.
-fn build_calendar(
+pub(super) fn build_calendar(
     time_zone: &str,
     week: &[Vec<[String; 2]>],
     holidays: &[HolidayView],
@@ -185,7 +188,7 @@ pub async fn calendars(db: &PgPool, actor: &Actor) -> AppResult<Vec<CalendarView
         .collect())
 }
 
-fn unique_to_conflict(error: sqlx::Error, key: &'static str) -> AppError {
+pub(super) fn unique_to_conflict(error: sqlx::Error, key: &'static str) -> AppError {
     match &error {
         sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
             AppError::Conflict(key)
@@ -212,6 +215,8 @@ pub struct PolicyView {
     /// Hold reasons that stop the resolution clock.
     pub pause_reasons: Vec<String>,
     pub at_risk_percent: i16,
+    /// Counts up with every change; sent as `ETag`, checked against `If-Match`.
+    pub version: i64,
 }
 
 impl From<store::sla::PolicyRow> for PolicyView {
@@ -226,6 +231,7 @@ impl From<store::sla::PolicyRow> for PolicyView {
             resolution_seconds: row.resolution_targets,
             pause_reasons: row.pause_reasons,
             at_risk_percent: row.at_risk_percent,
+            version: row.version,
         }
     }
 }
@@ -283,6 +289,53 @@ pub async fn create_policy(
     input: PolicyInput,
 ) -> AppResult<PolicyView> {
     actor.require(Permission::Administer)?;
+    let mut tx = db.begin().await?;
+    let valid = validate_policy(&mut tx, &input).await?;
+    let new = valid.as_new();
+    store::sla::insert_policy(&mut tx, new)
+        .await
+        .map_err(|e| unique_to_conflict(e, "error.policy_taken"))?;
+    let row = store::sla::policy_by_key(&mut tx, valid.key.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+/// A policy input checked in full: every field valid, every key resolved.
+pub(super) struct ValidPolicy {
+    key: Slug,
+    name: String,
+    calendar_id: uuid::Uuid,
+    service_id: Option<uuid::Uuid>,
+    group_id: Option<uuid::Uuid>,
+    response: Vec<i32>,
+    resolution: Vec<i32>,
+    pause_reasons: Vec<String>,
+    at_risk: i16,
+}
+
+impl ValidPolicy {
+    pub(super) fn as_new(&self) -> store::sla::NewPolicy<'_> {
+        store::sla::NewPolicy {
+            key: self.key.as_str(),
+            name: &self.name,
+            calendar_id: self.calendar_id,
+            service_id: self.service_id,
+            assignment_group_id: self.group_id,
+            response_targets: &self.response,
+            resolution_targets: &self.resolution,
+            pause_reasons: &self.pause_reasons,
+            at_risk_percent: self.at_risk,
+        }
+    }
+}
+
+/// Checks a whole policy input, naming every invalid field.
+pub(super) async fn validate_policy(
+    tx: &mut PgConnection,
+    input: &PolicyInput,
+) -> AppResult<ValidPolicy> {
     let mut invalid = Invalid::default();
     let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
     let name = invalid.check(
@@ -301,6 +354,7 @@ pub async fn create_policy(
     );
     let pause_reasons = input
         .pause_reasons
+        .clone()
         .unwrap_or_else(|| vec!["awaiting_caller".into(), "awaiting_vendor".into()]);
     if pause_reasons
         .iter()
@@ -315,15 +369,14 @@ pub async fn create_policy(
     if input.service.is_some() && input.assignment_group.is_some() {
         invalid.add("assignment_group", "error.one_scope");
     }
-    let mut tx = db.begin().await?;
     let calendar =
-        store::sla::calendar_by_key(&mut tx, input.calendar.as_deref().unwrap_or("24x7")).await?;
+        store::sla::calendar_by_key(&mut *tx, input.calendar.as_deref().unwrap_or("24x7")).await?;
     if calendar.is_none() {
         invalid.add("calendar", "error.unknown_calendar");
     }
     let service_id = match input.service.as_deref() {
         Some(key) => {
-            if let Some(service) = store::services::find_by_key(&mut tx, key).await? {
+            if let Some(service) = store::services::find_by_key(&mut *tx, key).await? {
                 Some(service.id)
             } else {
                 invalid.add("service", "error.unknown_service");
@@ -334,7 +387,7 @@ pub async fn create_policy(
     };
     let group_id = match input.assignment_group.as_deref() {
         Some(key) => {
-            if let Some(group) = store::groups::find_by_key(&mut tx, key).await? {
+            if let Some(group) = store::groups::find_by_key(&mut *tx, key).await? {
                 Some(group.id)
             } else {
                 invalid.add("assignment_group", "error.unknown_group");
@@ -347,25 +400,17 @@ pub async fn create_policy(
     else {
         return Err(invalid.into());
     };
-    let new = store::sla::NewPolicy {
-        key: key.as_str(),
-        name: &name,
+    Ok(ValidPolicy {
+        key,
+        name,
         calendar_id: calendar.id,
         service_id,
-        assignment_group_id: group_id,
-        response_targets: &response,
-        resolution_targets: &resolution,
-        pause_reasons: &pause_reasons,
-        at_risk_percent: at_risk,
-    };
-    store::sla::insert_policy(&mut tx, new)
-        .await
-        .map_err(|e| unique_to_conflict(e, "error.policy_taken"))?;
-    let row = store::sla::policy_by_key(&mut tx, key.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-    Ok(row.into())
+        group_id,
+        response,
+        resolution,
+        pause_reasons,
+        at_risk,
+    })
 }
 
 pub async fn policies(db: &PgPool, actor: &Actor) -> AppResult<Vec<PolicyView>> {
@@ -408,6 +453,33 @@ pub(super) async fn update_clock(
     let Some((policy, calendar_row)) =
         store::sla::applicable_policy(conn, after.service_id, after.assignment_group_id).await?
     else {
+        // No policy applies (any more): the incident has no clock.
+        if after.sla_policy_id.is_some() {
+            let (old_response, old_resolution) = (after.response_due, after.resolution_due);
+            after.sla_policy_id = None;
+            (
+                after.response_due,
+                after.resolution_due,
+                after.sla_at_risk_due,
+            ) = (None, None, None);
+            after.sla_paused_since = None;
+            (after.sla_at_risk_at, after.sla_response_breached_at) = (None, None);
+            after.sla_resolution_breached_at = None;
+            after.sla_next_check = None;
+            store::incidents::set_sla(conn, after).await?;
+            let entry = moved_entry("–", (old_response, None), (old_resolution, None));
+            store::journal::append(
+                conn,
+                NewEntry {
+                    subject: Subject::Incident(after.id),
+                    author_id: None,
+                    kind: Kind::System,
+                    body: Some(&entry.0),
+                    changes: Some(entry.1),
+                },
+            )
+            .await?;
+        }
         return Ok(());
     };
     let calendar = calendar_of(&calendar_row)?;
@@ -437,6 +509,7 @@ pub(super) async fn update_clock(
         after.priority,
         paused_total,
     );
+    follow_due_dates(after, now);
     after.sla_next_check = next_check(after);
     store::incidents::set_sla(conn, after).await?;
     if after.response_due != old_response || after.resolution_due != old_resolution {
@@ -458,6 +531,24 @@ pub(super) async fn update_clock(
         .await?;
     }
     Ok(())
+}
+
+/// Marks that no longer hold once due dates moved out (a policy relaxed, a priority lowered):
+/// the current flags follow the new dates; the journal keeps the history of the old ones.
+fn follow_due_dates(incident: &mut Incident, now: jiff::Timestamp) {
+    let responded_or_now = incident.responded_at.unwrap_or(now);
+    if incident
+        .response_due
+        .is_some_and(|due| responded_or_now <= due)
+    {
+        incident.sla_response_breached_at = None;
+    }
+    if incident.sla_at_risk_due.is_some_and(|due| now < due) {
+        incident.sla_at_risk_at = None;
+    }
+    if incident.resolution_due.is_some_and(|due| now < due) {
+        incident.sla_resolution_breached_at = None;
+    }
 }
 
 /// Response, resolution and at-risk due dates of a clock started at `opened_at`.
@@ -638,6 +729,9 @@ pub async fn worker(db: PgPool, tick: std::time::Duration) {
             Ok(0) => {}
             Ok(marked) => tracing::info!(marked, "SLA marks"),
             Err(error) => tracing::warn!(error = %error, "SLA check failed; retrying next tick"),
+        }
+        if let Err(error) = super::sla_changes::recompute_for(&db, tick).await {
+            tracing::warn!(error = %error, "SLA recompute failed; resuming next tick");
         }
     }
 }

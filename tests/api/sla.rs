@@ -778,3 +778,319 @@ async fn an_sla_mark_is_a_change_that_syncing_clients_see() {
         .unwrap();
     assert_eq!(res.status(), 412);
 }
+
+/// Runs the background recompute to the end, as `leitstand serve` does between its checks.
+async fn recompute(app: &TestApp) {
+    leitstand::service::sla_changes::recompute_for(&app.db, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn changing_a_policy_moves_open_incidents_due_dates_in_the_background() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    let open = incident(&app, json!({"title": "Printer"})).await;
+    let number = open["number"].as_str().unwrap().to_owned();
+    let path = "/api/v1/sla/policies/default";
+    let res = app.get(&app.admin_token, path).await;
+    assert_eq!(res.headers()["etag"], "\"1\"");
+
+    // A stale If-Match is 412 with the current policy; the right one changes it.
+    let stale = app
+        .api
+        .patch(app.url(path))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "\"7\"")
+        .json(&json!({"resolution_seconds": [3600, 3600, 3600, 3600, 3600]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let res = app
+        .api
+        .patch(app.url(path))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "\"1\"")
+        .json(&json!({"resolution_seconds": [3600, 3600, 3600, 3600, 3600], "key": "default"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["etag"], "\"2\"");
+    let policy: Value = res.json().await.unwrap();
+    assert_eq!(policy["resolution_seconds"][2], 3600);
+    assert_eq!(policy["name"], "Default", "fields left out stay");
+    let status: Value = app
+        .get(&app.admin_token, "/api/v1/sla/recompute")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["state"], "pending");
+    assert_eq!(status["total"], 1);
+
+    recompute(&app).await;
+    let status: Value = app
+        .get(&app.admin_token, "/api/v1/sla/recompute")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            status["state"].as_str(),
+            status["done"].as_i64(),
+            status["moved"].as_i64()
+        ),
+        (Some("done"), Some(1), Some(1))
+    );
+    let after: Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seconds_between(&after["opened_at"], &after["sla"]["resolution_due"]),
+        3600,
+        "the new target"
+    );
+    assert!(
+        after["version"].as_i64() > open["version"].as_i64(),
+        "a moved date is a change"
+    );
+    let journal = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/incidents/{number}/journal"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        journal.matches("service level default").count(),
+        2,
+        "the move is journaled like the first due dates: {journal}"
+    );
+}
+
+#[tokio::test]
+async fn flags_follow_due_dates_that_move_out_and_a_removed_policy_stops_the_clock() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "tight", "name": "Tight", "response_seconds": [60, 60, 60, 60, 60],
+                   "resolution_seconds": [120, 120, 120, 120, 120]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let made = incident(&app, json!({"title": "Outage"})).await;
+    let number = made["number"].as_str().unwrap().to_owned();
+    move_to(&app, &number, json!({"to": "in_progress"})).await;
+    let later = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(5))
+        .unwrap();
+    sqlx::query("update incidents set sla_next_check = now() - interval '1 second'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    leitstand::service::sla::run_checks(&app.db, later)
+        .await
+        .unwrap();
+    sqlx::query("update incidents set sla_resolution_breached_at = now() where number = $1")
+        .bind(&number)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let path = format!("/api/v1/incidents/{number}");
+    let before: Value = app.get(&app.admin_token, &path).await.json().await.unwrap();
+    assert_eq!(before["sla"]["resolution_breached"], true);
+
+    // The target is relaxed to a day: the breach is no longer current.
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/sla/policies/tight",
+            json!({"resolution_seconds": [86400, 86400, 86400, 86400, 86400]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    recompute(&app).await;
+    let after: Value = app.get(&app.admin_token, &path).await.json().await.unwrap();
+    assert_eq!(after["sla"]["resolution_breached"], false, "{after}");
+
+    // Removing the only policy stops the clock of open incidents.
+    let res = app
+        .api
+        .delete(app.url("/api/v1/sla/policies/tight"))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", "\"2\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        app.get(&app.admin_token, "/api/v1/sla/policies/tight")
+            .await
+            .status(),
+        404
+    );
+    recompute(&app).await;
+    let after: Value = app.get(&app.admin_token, &path).await.json().await.unwrap();
+    assert_eq!(after["sla"]["resolution_due"], Value::Null, "{after}");
+    // The key can be used again.
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "tight", "name": "Tight again", "response_seconds": [60, 60, 60, 60, 60],
+                   "resolution_seconds": [120, 120, 120, 120, 120]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn calendars_are_changed_and_removed_with_if_match() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/calendars",
+            json!({"key": "berlin", "name": "Berlin", "time_zone": "Europe/Berlin",
+                   "week": [[["08:00", "17:00"]], [["08:00", "17:00"]], [], [], [], [], []]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/sla/calendars/berlin",
+            json!({"name": "Berlin office", "holidays": [{"date": "2026-12-25", "name": "Weihnachten"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let calendar: Value = res.json().await.unwrap();
+    assert_eq!(calendar["name"], "Berlin office");
+    assert_eq!(calendar["week"][0][0][0], "08:00", "fields left out stay");
+    assert_eq!(calendar["version"], 2);
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/sla/calendars/berlin",
+            json!({"time_zone": "Mars/Olympus"}),
+        )
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["time_zone"]);
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/sla/calendars/24x7",
+            json!({"name": "Always"}),
+        )
+        .await;
+    problem(res, 409).await;
+
+    // In use by a policy: 409; unused: gone.
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "office", "name": "Office", "calendar": "berlin",
+                   "response_seconds": [60, 60, 60, 60, 60], "resolution_seconds": [120, 120, 120, 120, 120]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    problem(
+        app.delete(&app.admin_token, "/api/v1/sla/calendars/berlin")
+            .await,
+        409,
+    )
+    .await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/calendars",
+            json!({"key": "spare", "name": "Spare", "time_zone": "UTC",
+                   "week": [[["09:00", "17:00"]], [], [], [], [], [], []]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        app.delete(&app.admin_token, "/api/v1/sla/calendars/spare")
+            .await
+            .status(),
+        204
+    );
+}
+
+#[tokio::test]
+async fn admins_change_and_remove_policies_on_their_page_and_see_the_recompute() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    incident(&app, json!({"title": "Printer"})).await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(page.contains(r#"action="/admin/sla/policies/default""#));
+    let form = [
+        ("version", "1"),
+        ("name", "Default desk"),
+        ("calendar", "24x7"),
+        ("response1", "30"),
+        ("response2", "60"),
+        ("response3", "90"),
+        ("response4", "120"),
+        ("response5", "240"),
+        ("resolution1", "240"),
+        ("resolution2", "480"),
+        ("resolution3", "960"),
+        ("resolution4", "1440"),
+        ("resolution5", "2880"),
+        ("pause_reasons", "awaiting_caller"),
+        ("at_risk_percent", "80"),
+    ];
+    let res = app
+        .post_form(&browser, "/admin/sla/policies/default", &form)
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(page.contains("Default desk"), "saved");
+    assert!(
+        page.contains(
+            "Due dates after the change to policy default: 0 of 1 open incidents (0 %), 0 moved."
+        ),
+        "the recompute is shown: {page}"
+    );
+    // The same form again is stale now.
+    let res = app
+        .post_form(&browser, "/admin/sla/policies/default", &form)
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(page.contains("Someone else saved this first."));
+    recompute(&app).await;
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(
+        page.contains("1 of 1 open incidents (100 %), 1 moved."),
+        "{page}"
+    );
+
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/sla/policies/default/delete",
+            &[("version", "2")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = app.page(&browser, "/admin/sla").await;
+    assert!(
+        !page.contains(r#"action="/admin/sla/policies/default""#),
+        "removed"
+    );
+}

@@ -25,6 +25,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
 }
 
+/// `status` with the body and its `version` as `ETag`.
+pub fn versioned<T: Serialize>(status: StatusCode, body: T, version: i64) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, crate::api::etag(version));
+    response
+}
+
 /// `201 Created` with `Location` and the new resource.
 pub fn created<T: Serialize>(location: &str, body: T) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
