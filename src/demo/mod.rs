@@ -450,7 +450,7 @@ async fn reference_data(
     let agent_count = people.len();
     let callers = 5_000;
     for _ in 0..callers {
-        people.push(person(&mut rng, &mut taken, "viewer"));
+        people.push(person(&mut rng, &mut taken, "caller"));
     }
     people.push(NewPerson {
         id: uuid::Uuid::now_v7(),

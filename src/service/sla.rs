@@ -468,17 +468,7 @@ pub(super) async fn update_clock(
             after.sla_next_check = None;
             store::incidents::set_sla(conn, after).await?;
             let entry = moved_entry("–", (old_response, None), (old_resolution, None));
-            store::journal::append(
-                conn,
-                NewEntry {
-                    subject: Subject::Incident(after.id),
-                    author_id: None,
-                    kind: Kind::System,
-                    body: Some(&entry.0),
-                    changes: Some(entry.1),
-                },
-            )
-            .await?;
+            journal_moved(conn, after, entry).await?;
         }
         return Ok(());
     };
@@ -518,18 +508,28 @@ pub(super) async fn update_clock(
             (old_response, after.response_due),
             (old_resolution, after.resolution_due),
         );
-        store::journal::append(
-            conn,
-            NewEntry {
-                subject: Subject::Incident(after.id),
-                author_id: None,
-                kind: Kind::System,
-                body: Some(&entry.0),
-                changes: Some(entry.1),
-            },
-        )
-        .await?;
+        journal_moved(conn, after, entry).await?;
     }
+    Ok(())
+}
+
+/// The `system` journal entry of moved due dates (see `moved_entry`).
+async fn journal_moved(
+    conn: &mut PgConnection,
+    incident: &Incident,
+    (body, changes): (String, serde_json::Value),
+) -> AppResult<()> {
+    store::journal::append(
+        conn,
+        NewEntry {
+            subject: Subject::Incident(incident.id),
+            author_id: None,
+            kind: Kind::System,
+            body: Some(&body),
+            changes: Some(changes),
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -81,14 +81,17 @@ pub async fn calendar(db: &PgPool, actor: &Actor, key: &str) -> AppResult<Calend
         .ok_or(AppError::NotFound)
 }
 
-/// Changes a calendar (not its key, not the built-in `24x7`); fields left out stay.
-pub async fn update_calendar(
+/// An admin's transaction with the calendar locked and its version checked (the built-in
+/// `24x7` is `409`).
+async fn locked_calendar(
     db: &PgPool,
     actor: &Actor,
     key: &str,
-    input: CalendarInput,
     if_match: Option<i64>,
-) -> AppResult<CalendarView> {
+) -> AppResult<(
+    sqlx::Transaction<'static, sqlx::Postgres>,
+    store::sla::CalendarRow,
+)> {
     actor.require(Permission::Administer)?;
     let mut tx = db.begin().await?;
     let row = store::sla::calendar_for_update(&mut tx, key)
@@ -98,6 +101,37 @@ pub async fn update_calendar(
         return Err(AppError::Conflict("error.calendar_builtin"));
     }
     check_version(row.version, if_match, || CalendarView::from(row.clone()))?;
+    Ok((tx, row))
+}
+
+/// An admin's transaction with the live policy locked and its version checked.
+async fn locked_policy(
+    db: &PgPool,
+    actor: &Actor,
+    key: &str,
+    if_match: Option<i64>,
+) -> AppResult<(
+    sqlx::Transaction<'static, sqlx::Postgres>,
+    store::sla::PolicyRow,
+)> {
+    actor.require(Permission::Administer)?;
+    let mut tx = db.begin().await?;
+    let row = store::sla::policy_for_update(&mut tx, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    check_version(row.version, if_match, || PolicyView::from(row.clone()))?;
+    Ok((tx, row))
+}
+
+/// Changes a calendar (not its key, not the built-in `24x7`); fields left out stay.
+pub async fn update_calendar(
+    db: &PgPool,
+    actor: &Actor,
+    key: &str,
+    input: CalendarInput,
+    if_match: Option<i64>,
+) -> AppResult<CalendarView> {
+    let (mut tx, row) = locked_calendar(db, actor, key, if_match).await?;
     let current = CalendarView::from(row.clone());
     let mut invalid = Invalid::default();
     if input.key.as_deref().is_some_and(|k| k != current.key) {
@@ -138,15 +172,7 @@ pub async fn delete_calendar(
     key: &str,
     if_match: Option<i64>,
 ) -> AppResult<()> {
-    actor.require(Permission::Administer)?;
-    let mut tx = db.begin().await?;
-    let row = store::sla::calendar_for_update(&mut tx, key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if row.always {
-        return Err(AppError::Conflict("error.calendar_builtin"));
-    }
-    check_version(row.version, if_match, || CalendarView::from(row.clone()))?;
+    let (mut tx, row) = locked_calendar(db, actor, key, if_match).await?;
     store::sla::delete_calendar(&mut tx, row.id)
         .await
         .map_err(|e| match &e {
@@ -177,12 +203,7 @@ pub async fn update_policy(
     input: PolicyInput,
     if_match: Option<i64>,
 ) -> AppResult<PolicyView> {
-    actor.require(Permission::Administer)?;
-    let mut tx = db.begin().await?;
-    let row = store::sla::policy_for_update(&mut tx, key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check_version(row.version, if_match, || PolicyView::from(row.clone()))?;
+    let (mut tx, row) = locked_policy(db, actor, key, if_match).await?;
     if input.key.as_deref().is_some_and(|k| k != row.key) {
         return Err(AppError::field("key", "error.key_fixed"));
     }
@@ -233,12 +254,7 @@ pub async fn delete_policy(
     key: &str,
     if_match: Option<i64>,
 ) -> AppResult<()> {
-    actor.require(Permission::Administer)?;
-    let mut tx = db.begin().await?;
-    let row = store::sla::policy_for_update(&mut tx, key)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    check_version(row.version, if_match, || PolicyView::from(row.clone()))?;
+    let (mut tx, row) = locked_policy(db, actor, key, if_match).await?;
     store::sla::retire_policy(&mut tx, row.id).await?;
     store::sla::queue_recompute(&mut tx, &format!("policy {key} removed")).await?;
     tx.commit().await?;
