@@ -64,15 +64,23 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Counts requests and measures their duration per route pattern, method and status.
+/// Counts requests and measures their duration per route pattern, method and status; logs a
+/// failed request (5xx) with its id, so that it can be found without a span on every request.
 pub async fn record_http_metrics(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().to_string();
+    let id = request.headers().get("x-request-id").cloned();
+    let path = request.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
+    if response.status().is_server_error() {
+        let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or_default();
+        tracing::error!(request.id = %id, method = %method, path = %path,
+            status = response.status().as_u16(), "request failed");
+    }
     let labels = [
         ("method", method),
         ("route", route),
