@@ -77,7 +77,10 @@ pub async fn record_http_metrics(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     if response.status().is_server_error() {
-        let id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let id = id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         tracing::error!(request.id = %id, method = %method, path = %path,
             status = response.status().as_u16(), "request failed");
     }

@@ -26,7 +26,8 @@ const BATCH: i64 = 500;
 /// The state of the newest recompute, for the admin.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecomputeView {
-    /// What changed: `policy default`, `calendar berlin`.
+    /// What changed, as `kind:key`: `policy:default`, `policy-removed:default`,
+    /// `calendar:berlin`.
     pub reason: String,
     /// `pending`, `running`, `done` or `superseded` (a later change started over).
     pub state: String,
@@ -54,6 +55,17 @@ impl From<store::sla::RecomputeJob> for RecomputeView {
 }
 
 impl RecomputeView {
+    /// The catalogue key of the change's kind, and the key of what changed.
+    pub fn reason_parts(&self) -> (&'static str, &str) {
+        let (kind, key) = self.reason.split_once(':').unwrap_or(("", &self.reason));
+        let label = match kind {
+            "calendar" => "sla.reason_calendar",
+            "policy-removed" => "sla.reason_policy_removed",
+            _ => "sla.reason_policy",
+        };
+        (label, key)
+    }
+
     /// Done, in percent of the total (100 for an empty desk).
     pub fn percent(&self) -> i64 {
         if self.total == 0 {
@@ -157,7 +169,7 @@ pub async fn update_calendar(
         holidays: json!(holidays),
     };
     store::sla::update_calendar(&mut tx, row.id, change).await?;
-    store::sla::queue_recompute(&mut tx, &format!("calendar {key}")).await?;
+    store::sla::queue_recompute(&mut tx, &format!("calendar:{key}")).await?;
     let row = store::sla::calendar_by_key(&mut tx, key)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -238,7 +250,7 @@ pub async fn update_policy(
     store::sla::update_policy(&mut tx, row.id, valid.as_new())
         .await
         .map_err(|e| unique_to_conflict(e, "error.policy_taken"))?;
-    store::sla::queue_recompute(&mut tx, &format!("policy {key}")).await?;
+    store::sla::queue_recompute(&mut tx, &format!("policy:{key}")).await?;
     let row = store::sla::policy_by_key(&mut tx, key)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -256,7 +268,7 @@ pub async fn delete_policy(
 ) -> AppResult<()> {
     let (mut tx, row) = locked_policy(db, actor, key, if_match).await?;
     store::sla::retire_policy(&mut tx, row.id).await?;
-    store::sla::queue_recompute(&mut tx, &format!("policy {key} removed")).await?;
+    store::sla::queue_recompute(&mut tx, &format!("policy-removed:{key}")).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -94,10 +94,12 @@ impl SlaPage {
 
     /// "Due dates after the change to policy default: 120 of 400 open incidents (30 %), 12 moved."
     fn recompute_text(&self, r: &RecomputeView) -> String {
+        let (label, key) = r.reason_parts();
+        let reason = self.ctx.tr.t1(label, key);
         self.ctx.tr.tn(
             "sla.recompute",
             &[
-                &r.reason,
+                &reason,
                 &r.done.to_string(),
                 &r.total.to_string(),
                 &r.percent().to_string(),

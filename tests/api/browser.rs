@@ -498,3 +498,110 @@ async fn pages_and_the_api_reference_run_under_their_content_security_policy_in_
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_caller_reads_their_incident_on_a_phone_and_an_admin_changes_a_policy_in_german() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "default", "name": "Standard", "response_seconds": [3600, 7200, 10800, 14400, 18000],
+                   "resolution_seconds": [36000, 72000, 108_000, 144_000, 180_000]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/incidents",
+            json!({"title": "Laptop does not start", "caller": "caller@example.com"}),
+        )
+        .await;
+    let number = res.json::<serde_json::Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (body, internal) in [
+        ("We will replace the power supply today.", false),
+        ("Caller was rude on the phone", true),
+    ] {
+        let res = app
+            .post(
+                &app.admin_token,
+                &format!("/api/v1/incidents/{number}/comments"),
+                json!({"body": body, "internal": internal}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+
+    // The caller, on a phone: their incident and the public reply, no work note, no forms.
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "caller@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&client, "Welcome").await;
+    client
+        .goto(&app.url(&format!("/incidents/{number}")))
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "We will replace the power supply today.").await;
+    assert!(
+        !page.contains("Caller was rude"),
+        "no work note for the caller"
+    );
+    assert!(
+        !page.contains(r#"id="edit""#),
+        "no edit form for the caller"
+    );
+    screenshot(&client, "caller-incident-phone").await;
+    client.close().await.unwrap();
+
+    // The admin, in German, changes the policy's targets on a wide screen.
+    let client = browser(&driver).await;
+    client.set_window_size(1400, 1000).await.unwrap();
+    client.goto(&app.url("/login")).await.unwrap();
+    // The profile is shared with the caller's session: start signed out.
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "admin@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&client, "Welcome").await;
+    click(&client, "button[name=locale][value=de]").await;
+    client.goto(&app.url("/admin/sla")).await.unwrap();
+    wait_for_text(&client, "Richtlinien").await;
+    click(&client, "#policies details.edit-row summary").await;
+    let field = client
+        .find(Locator::Css(
+            "form[data-policy=default] input[name=resolution3]",
+        ))
+        .await
+        .unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("60").await.unwrap();
+    click(&client, "form[data-policy=default] button[type=submit]").await;
+    let page = wait_for_text(
+        &client,
+        "Fälligkeiten nach der Änderung an Richtlinie default",
+    )
+    .await;
+    assert!(
+        page.contains("0 von 1 offenen Incidents"),
+        "the recompute waits: {page}"
+    );
+    screenshot(&client, "admin-sla-de").await;
+    let policy: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/sla/policies/default")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["resolution_seconds"][2], 3600);
+    client.close().await.unwrap();
+}
