@@ -272,3 +272,25 @@ fn the_first_readme_command_works_as_root_from_a_private_directory() {
     assert_eq!(mode, 0o700, "the user's directory keeps its permissions");
     assert!(again.status.success(), "{}", stderr(&again));
 }
+
+#[test]
+fn logs_off_a_terminal_have_no_colour_codes_and_never_a_database_password() {
+    // Nothing listens on port 1: the command fails after logging, with the URL in hand.
+    let out = Command::new(env!("CARGO_BIN_EXE_leitstand"))
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            "postgres://leitstand:s3cr3t-pw@127.0.0.1:1/desk?connect_timeout=2",
+        )
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run leitstand");
+    assert!(!out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.is_empty(), "it says why it failed");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no ANSI escape codes off a terminal: {log:?}"
+    );
+    assert!(!log.contains("s3cr3t-pw"), "no password in the log: {log}");
+}
