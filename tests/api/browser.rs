@@ -576,7 +576,7 @@ async fn a_caller_reads_their_incident_on_a_phone_and_an_admin_changes_a_policy_
     click(&client, "button[name=locale][value=de]").await;
     client.goto(&app.url("/admin/sla")).await.unwrap();
     wait_for_text(&client, "Richtlinien").await;
-    click(&client, "#policies details.edit-row summary").await;
+    click(&client, "#policy-edits details.edit-row summary").await;
     let field = client
         .find(Locator::Css(
             "form[data-policy=default] input[name=resolution3]",
