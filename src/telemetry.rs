@@ -1,6 +1,7 @@
 //! Logs (tracing, text or JSON) and metrics (Prometheus text at `/metrics`).
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
@@ -66,31 +67,67 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// Counts requests and measures their duration per route pattern, method and status; logs a
 /// failed request (5xx) with its id, so that it can be found without a span on every request.
+/// The metric handles are looked up once per route, method and status and kept: building the
+/// labels and finding them in the registry for every request cost about a tenth of a GET's
+/// throughput (BENCHMARKS.md).
 pub async fn record_http_metrics(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().to_string();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let id = request.headers().get("x-request-id").cloned();
-    let path = request.uri().path().to_owned();
     let started = Instant::now();
+    let uri = request.uri().clone();
     let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let (counter, histogram) = handles(route, &method, status);
+    counter.increment(1);
+    histogram.record(started.elapsed().as_secs_f64());
     if response.status().is_server_error() {
         let id = id
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
-        tracing::error!(request.id = %id, method = %method, path = %path,
-            status = response.status().as_u16(), "request failed");
+        tracing::error!(request.id = %id, method = %method, path = %uri.path(),
+            status, "request failed");
+    }
+    response
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
+/// Per route pattern: the handles of each method and status seen.
+type HandleCache = RwLock<HashMap<String, Vec<(axum::http::Method, u16, Handles)>>>;
+
+/// The counter and histogram of one route, method and status, registered on first use.
+fn handles(route: &str, method: &axum::http::Method, status: u16) -> Handles {
+    static CACHE: OnceLock<HandleCache> = OnceLock::new();
+    let cache = CACHE.get_or_init(RwLock::default);
+    let found = cache
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(route)
+        .and_then(|known| {
+            known
+                .iter()
+                .find(|(m, s, _)| m == method && *s == status)
+                .map(|(_, _, h)| h.clone())
+        });
+    if let Some(found) = found {
+        return found;
     }
     let labels = [
-        ("method", method),
-        ("route", route),
-        ("status", response.status().as_u16().to_string()),
+        ("method", method.to_string()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
     ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
-    response
+    let made = (
+        metrics::counter!("http_requests_total", &labels),
+        metrics::histogram!("http_request_duration_seconds", &labels),
+    );
+    cache
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(route.to_owned())
+        .or_default()
+        .push((method.clone(), status, made.clone()));
+    made
 }
