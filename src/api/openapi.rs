@@ -36,7 +36,7 @@ pub fn complete(doc: &mut Value) {
         };
         for (method, operation) in item.iter_mut() {
             if matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
-                complete_operation(path, method, operation);
+                complete_operation(path, operation);
             }
         }
     }
@@ -74,7 +74,7 @@ fn error_statuses(path: &str, operation: &Value) -> Vec<u16> {
     statuses
 }
 
-fn complete_operation(path: &str, _method: &str, operation: &mut Value) {
+fn complete_operation(path: &str, operation: &mut Value) {
     let statuses = error_statuses(path, operation);
     let responses = operation
         .as_object_mut()

@@ -113,10 +113,10 @@ pub async fn actor_by_id(db: &PgPool, id: Uuid) -> AppResult<Option<Actor>> {
         .and_then(Actor::from_user))
 }
 
-/// The active owner of an unrevoked API token.
-pub async fn actor_by_token(db: &PgPool, token: &str) -> AppResult<Actor> {
+/// The active owner of the unrevoked API token with this hash (`hash_token`).
+pub async fn actor_by_token_hash(db: &PgPool, token_hash: &[u8]) -> AppResult<Actor> {
     let mut conn = db.acquire().await?;
-    let user = store::users::find_by_token(&mut conn, &hash_token(token))
+    let user = store::users::find_by_token(&mut conn, token_hash)
         .await?
         .ok_or(AppError::Unauthorized)?;
     Actor::from_user(user).ok_or(AppError::Unauthorized)

@@ -391,12 +391,11 @@ pub async fn children(
 ) -> AppResult<Vec<(String, String, String)>> {
     let mut conn = db.acquire().await?;
     let incident = readable(&mut conn, actor, number).await?;
-    let mut children = store::incidents::children(&mut conn, incident.id).await?;
     if actor.own_records_only().is_some() {
         // Other callers' incidents are not the caller's to see.
-        children.clear();
+        return Ok(Vec::new());
     }
-    Ok(children)
+    Ok(store::incidents::children(&mut conn, incident.id).await?)
 }
 
 /// Active users matching `text` (e-mail or name), for the caller picker.

@@ -76,14 +76,6 @@ impl RecomputeView {
     }
 }
 
-fn check_version<V: Serialize>(
-    version: i64,
-    if_match: Option<i64>,
-    current: impl FnOnce() -> V,
-) -> AppResult<()> {
-    super::check_version(version, if_match, current)
-}
-
 pub async fn calendar(db: &PgPool, actor: &Actor, key: &str) -> AppResult<CalendarView> {
     actor.require(Permission::Read)?;
     let mut conn = db.acquire().await?;
@@ -112,7 +104,7 @@ async fn locked_calendar(
     if row.always {
         return Err(AppError::Conflict("error.calendar_builtin"));
     }
-    check_version(row.version, if_match, || CalendarView::from(row.clone()))?;
+    super::check_version(row.version, if_match, || CalendarView::from(row.clone()))?;
     Ok((tx, row))
 }
 
@@ -131,7 +123,7 @@ async fn locked_policy(
     let row = store::sla::policy_for_update(&mut tx, key)
         .await?
         .ok_or(AppError::NotFound)?;
-    check_version(row.version, if_match, || PolicyView::from(row.clone()))?;
+    super::check_version(row.version, if_match, || PolicyView::from(row.clone()))?;
     Ok((tx, row))
 }
 

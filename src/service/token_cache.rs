@@ -61,7 +61,7 @@ impl TokenCache {
         {
             return Ok(actor);
         }
-        let actor = super::auth::actor_by_token(db, token).await?;
+        let actor = super::auth::actor_by_token_hash(db, &hash).await?;
         if self.listening.load(Ordering::Acquire) {
             let now = Instant::now();
             self.write().insert(
