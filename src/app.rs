@@ -1,16 +1,16 @@
-//! Application state, the router with its middleware stack, and `serve()` with graceful
-//! shutdown. Both faces (api/, web/) are merged here; nothing else knows about layers.
+//! The router with its middleware stack, the probes, and `serve()` with graceful shutdown.
+//! Both faces (api/, web/) are merged here; nothing else knows about layers. The state they
+//! share is in `state.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -29,6 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::ServeArgs;
 use crate::error::{AppError, bare_problem, problem_response};
+use crate::state::{AppState, Settings};
 
 /// Bodies larger than this are refused with `413`.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -36,49 +37,6 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// A browser session ends after this long without a request.
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(10);
-
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub db: PgPool,
-    pub settings: Arc<Settings>,
-    pub metrics: PrometheusHandle,
-    /// API tokens verified from memory, invalidated by the database (`service::token_cache`).
-    pub tokens: Arc<crate::service::token_cache::TokenCache>,
-}
-
-/// Settings of a running server (the parts of `ServeArgs` that requests need).
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    pub secure_cookies: bool,
-    pub trusted_origins: Vec<String>,
-    pub trust_proxy: bool,
-    pub group_write_scope: bool,
-    /// The bearer token `/metrics` asks for, when set.
-    pub metrics_token: Option<String>,
-}
-
-impl From<&ServeArgs> for Settings {
-    fn from(args: &ServeArgs) -> Self {
-        Settings {
-            secure_cookies: args.secure_cookies,
-            trusted_origins: args.trusted_origins.clone(),
-            trust_proxy: args.trust_proxy,
-            group_write_scope: args.group_write_scope,
-            metrics_token: args.metrics_token.clone(),
-        }
-    }
-}
-
-impl AppState {
-    pub fn new(db: PgPool, settings: Settings) -> Self {
-        AppState {
-            tokens: crate::service::token_cache::TokenCache::start(&db),
-            db,
-            settings: Arc::new(settings),
-            metrics: crate::telemetry::metrics_handle(),
-        }
-    }
-}
 
 /// The whole application: API, pages, docs, probes, static files and the middleware stack.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
@@ -118,9 +76,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
     let csrf = csrf.with_rejection_response(|_| AppError::Forbidden.into_response());
     let settings = state.settings.clone();
     let app = routes
-        .with_state(state.clone())
+        .with_state(state)
         .layer(middleware::from_fn(crate::input_guard::refuse_nul))
-        .layer(middleware::from_fn_with_state(state, crate::web::error_pages))
+        .layer(middleware::from_fn(crate::web::error_pages))
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
@@ -272,11 +230,11 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     drop(conn);
-    let sla_worker = tokio::spawn(crate::service::sla::worker(
+    let sla_worker = tokio::spawn(crate::worker::sla_clock::worker(
         db.clone(),
         Duration::from_secs(5),
     ));
-    let housekeeping = tokio::spawn(crate::web::housekeeping(db));
+    let housekeeping = tokio::spawn(crate::worker::housekeeping::run(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", args.bind))?;

@@ -5,7 +5,10 @@
 //! - `service/` one async function per operation; checks the role, validates, owns the transaction
 //! - `api/`     the JSON face (`/api/v1`, problem+json errors, OpenAPI from the code)
 //! - `web/`     the HTML face (askama pages, sessions, forms), calling the same services
-//! - `app.rs`   state, router assembly and the middleware stack; `serve()`
+//! - `state.rs` what every handler can reach (`AppState`, `Settings`)
+//! - `app.rs`   router assembly and the middleware stack; the probes; `serve()`
+//! - `http/`    HTTP pieces both faces share (the client's address)
+//! - `worker/`  work that runs by itself in every server process (SLA clock, housekeeping)
 //! - `db/`      the connection pool, migrations and the private PostgreSQL cluster
 //! - `cli.rs`   the subcommands; `config.rs` their flags
 //! - `input_guard.rs` refuses input PostgreSQL cannot store (NUL), naming the field
@@ -20,10 +23,13 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod i18n;
 pub mod input_guard;
 pub mod service;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod url;
 pub mod web;
+pub mod worker;

@@ -7,10 +7,10 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
 use crate::domain::FieldError;
 use crate::error::AppError;
 use crate::service::Actor;
+use crate::state::AppState;
 
 /// A JSON body parsed into `T`.
 pub struct ApiJson<T>(pub T);

@@ -16,8 +16,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
 use crate::error::{ErrorInfo, bare_problem, problem_response};
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(

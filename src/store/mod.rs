@@ -14,6 +14,7 @@ pub mod plans;
 pub mod problems;
 pub mod saved_views;
 pub mod services;
+pub mod sessions;
 pub mod sla;
 pub mod tokens;
 pub mod users;

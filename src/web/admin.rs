@@ -11,12 +11,12 @@ use serde::Deserialize;
 
 use super::form::{Choice, Fields, FormState, checkbox, choices, field};
 use super::{Ctx, SignedIn, render, see_other};
-use crate::app::AppState;
 use crate::domain::{Locale, Permission, Role};
 use crate::error::AppResult;
 use crate::service::reference::{self, GroupInput, GroupView, ServiceInput, ServiceView};
 use crate::service::users::{self, UserInput, UserView};
 use crate::service::{Actor, PageRequest};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

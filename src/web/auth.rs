@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::context::LOCALE_COOKIE;
 use super::form::FormState;
 use super::{Ctx, render, safe_next, see_other};
-use crate::api::v1::tokens::ClientAddress;
-use crate::app::AppState;
 use crate::domain::Locale;
 use crate::error::{AppError, AppResult};
+use crate::http::ClientAddress;
 use crate::service;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

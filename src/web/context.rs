@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::domain::{Locale, Permission};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::service::{self, Actor};
+use crate::state::AppState;
 
 /// The cookie holding the language of people who are not signed in (and a copy for signed-in ones).
 pub const LOCALE_COOKIE: &str = "leitstand_locale";

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::form::FormState;
 use super::{Ctx, SignedIn, render, see_other};
-use crate::app::AppState;
 use crate::error::AppResult;
 use crate::service::{self, auth::TokenView};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

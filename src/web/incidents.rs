@@ -14,7 +14,6 @@ use super::form::{
     Choice, Fields, FormState, all, checkbox, choices, error_line, field, if_changed, text,
 };
 use super::{Ctx, SignedIn, render, see_other};
-use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::error::{AppError, AppResult};
@@ -25,6 +24,7 @@ use crate::service::incidents::{
 use crate::service::problems::{self, LinkInput, ProblemView};
 use crate::service::reference::{self, GroupView, ServiceView};
 use crate::service::{Actor, views};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

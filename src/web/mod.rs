@@ -10,21 +10,18 @@ pub mod incidents;
 pub mod problems;
 pub mod sla;
 
-use std::time::Duration;
-
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use sqlx::PgPool;
 
-use crate::app::AppState;
 use crate::domain::Locale;
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::Tr;
+use crate::state::AppState;
 
 pub use context::{Ctx, SignedIn};
 
@@ -120,14 +117,14 @@ struct ErrorPage {
 
 /// Renders errors that reach a browser as a page in the reader's language. API paths keep
 /// their problem+json; pages that handle their own errors (forms) are left alone.
-pub async fn error_pages(State(_state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let is_page = !(path.starts_with("/api/") || path == "/api" || path == "/metrics");
+pub async fn error_pages(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path == "/api" || path == "/metrics" {
+        return next.run(request).await;
+    }
+    let path = path.to_owned();
     let locale = context::anonymous_locale(request.headers());
     let response = next.run(request).await;
-    if !is_page {
-        return response;
-    }
     let Some(ErrorInfo(error)) = response.extensions().get::<ErrorInfo>().cloned() else {
         return response;
     };
@@ -159,28 +156,6 @@ pub async fn error_pages(State(_state): State<AppState>, request: Request, next:
         }
     }
     page_response
-}
-
-/// Background upkeep shared by all processes (idempotent): expired sessions, old sign-in failures.
-pub async fn housekeeping(db: PgPool) {
-    let mut tick = tokio::time::interval(Duration::from_mins(10));
-    loop {
-        tick.tick().await;
-        if let Err(error) = tidy(&db).await {
-            tracing::warn!(error = %error, "housekeeping failed; retrying later");
-        }
-    }
-}
-
-/// Deletes expired sessions, old sign-in failures and idempotency keys older than a day.
-async fn tidy(db: &PgPool) -> sqlx::Result<()> {
-    let mut conn = db.acquire().await?;
-    sqlx::query("delete from tower_sessions.session where expiry_date < now()")
-        .execute(&mut *conn)
-        .await?;
-    crate::store::login_failures::prune(&mut conn).await?;
-    crate::store::idempotency::prune(&mut conn).await?;
-    Ok(())
 }
 
 /// `303 See Other` to `location` (post/redirect/get).

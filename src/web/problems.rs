@@ -13,7 +13,6 @@ use super::form::{
     Choice, Fields, FormState, changed, checkbox, choices, error_line, field, if_changed, text,
 };
 use super::{Ctx, SignedIn, render, see_other};
-use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::incident::Level;
 use crate::domain::problem::{ProblemResolution, ProblemState};
@@ -25,6 +24,7 @@ use crate::service::problems::{
     ProblemTransitionInput, ProblemView,
 };
 use crate::service::reference::{self, GroupView};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -10,7 +10,6 @@ use axum::routing::get;
 
 use super::form::{Choice, Fields, FormState, all, choices, error_line, field};
 use super::{Ctx, SignedIn, render, see_other};
-use crate::app::AppState;
 use crate::domain::Permission;
 use crate::domain::incident::HoldReason;
 use crate::error::{AppError, AppResult};
@@ -20,6 +19,7 @@ use crate::service::sla::{
 };
 use crate::service::sla_changes::{self, RecomputeView};
 use crate::service::{Actor, PageRequest};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     use axum::routing::post;

@@ -381,7 +381,7 @@ async fn incident_of(app: &TestApp, group: Option<&str>) -> String {
 #[tokio::test]
 async fn with_the_group_write_scope_agents_change_only_their_groups_incidents() {
     for scoped in [true, false] {
-        let app = TestApp::spawn_with(leitstand::app::Settings {
+        let app = TestApp::spawn_with(leitstand::state::Settings {
             group_write_scope: scoped,
             ..Default::default()
         })

@@ -186,7 +186,7 @@ async fn bench_sla_worker_tick() {
     let mut idle = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();
-        let marked = leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+        let marked = leitstand::worker::sla_clock::run_checks(&app.db, jiff::Timestamp::now())
             .await
             .unwrap();
         idle.push(start.elapsed());
@@ -202,7 +202,7 @@ async fn bench_sla_worker_tick() {
     .await
     .unwrap();
     let start = Instant::now();
-    let marked = leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+    let marked = leitstand::worker::sla_clock::run_checks(&app.db, jiff::Timestamp::now())
         .await
         .unwrap();
     report(

@@ -1,8 +1,8 @@
 //! `leitstand demo`: consistent, reproducible data on a real PostgreSQL, refused on a database
 //! with other data, and usable through the API and the pages afterwards.
 
-use leitstand::app::{AppState, Settings};
 use leitstand::demo::{ADMIN, Options, PASSWORD, run};
+use leitstand::state::{AppState, Settings};
 use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::PgPool;

@@ -352,9 +352,9 @@ async fn readyz_follows_the_database_and_recovers_by_itself() {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_lazy_with(options);
-    let address = crate::helpers::serve(leitstand::app::AppState::new(
+    let address = crate::helpers::serve(leitstand::state::AppState::new(
         pool,
-        leitstand::app::Settings::default(),
+        leitstand::state::Settings::default(),
     ))
     .await;
     let client = reqwest::Client::new();
@@ -458,7 +458,8 @@ async fn a_panic_is_answered_with_a_500_problem_and_the_server_keeps_serving() {
     let routes = axum::Router::new()
         .route("/api/v1/boom", axum::routing::get(boom))
         .route("/healthz", axum::routing::get(|| async { "ok" }));
-    let state = leitstand::app::AppState::new(app.db.clone(), leitstand::app::Settings::default());
+    let state =
+        leitstand::state::AppState::new(app.db.clone(), leitstand::state::Settings::default());
     let address =
         crate::helpers::serve_router(leitstand::app::with_middleware(routes, state).unwrap()).await;
     let client = reqwest::Client::new();
@@ -562,7 +563,7 @@ async fn every_response_carries_the_security_headers() {
     let page = app.page(&browser, "/incidents/new").await;
     assert!(!page.contains("<script>") && !page.contains(" onclick="));
 
-    let secure = TestApp::spawn_with(leitstand::app::Settings {
+    let secure = TestApp::spawn_with(leitstand::state::Settings {
         secure_cookies: true,
         ..Default::default()
     })
@@ -577,7 +578,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn metrics_ask_for_their_token_when_one_is_set() {
-    let app = TestApp::spawn_with(leitstand::app::Settings {
+    let app = TestApp::spawn_with(leitstand::state::Settings {
         metrics_token: Some("scrape-secret".to_owned()),
         ..Default::default()
     })

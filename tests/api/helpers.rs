@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use leitstand::app::{AppState, Settings};
 use leitstand::db::{MIGRATOR, PrivateCluster, cluster::THROWAWAY_SETTINGS, quote_ident};
+use leitstand::state::{AppState, Settings};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

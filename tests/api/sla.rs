@@ -352,8 +352,8 @@ async fn two_workers_mark_at_risk_and_breaches_exactly_once() {
         .checked_add(jiff::SignedDuration::from_mins(7))
         .unwrap();
     let (a, b) = tokio::join!(
-        leitstand::service::sla::run_checks(&app.db, soon),
-        leitstand::service::sla::run_checks(&app.db, soon)
+        leitstand::worker::sla_clock::run_checks(&app.db, soon),
+        leitstand::worker::sla_clock::run_checks(&app.db, soon)
     );
     // 39 running incidents: response breached and at risk (50% of 10 min); not yet breached.
     assert_eq!(
@@ -365,8 +365,8 @@ async fn two_workers_mark_at_risk_and_breaches_exactly_once() {
         .checked_add(jiff::SignedDuration::from_mins(10))
         .unwrap();
     let (a, b) = tokio::join!(
-        leitstand::service::sla::run_checks(&app.db, later),
-        leitstand::service::sla::run_checks(&app.db, later)
+        leitstand::worker::sla_clock::run_checks(&app.db, later),
+        leitstand::worker::sla_clock::run_checks(&app.db, later)
     );
     assert_eq!(
         a.unwrap() + b.unwrap(),
@@ -374,7 +374,7 @@ async fn two_workers_mark_at_risk_and_breaches_exactly_once() {
         "then the resolution breach, once each"
     );
     assert_eq!(
-        leitstand::service::sla::run_checks(&app.db, later)
+        leitstand::worker::sla_clock::run_checks(&app.db, later)
             .await
             .unwrap(),
         0,
@@ -523,7 +523,7 @@ async fn queues_count_down_and_sort_by_the_breach_that_comes_next() {
         .execute(&app.db)
         .await
         .unwrap();
-    leitstand::service::sla::run_checks(&app.db, jiff::Timestamp::now())
+    leitstand::worker::sla_clock::run_checks(&app.db, jiff::Timestamp::now())
         .await
         .unwrap();
     let queue = app
@@ -734,7 +734,7 @@ async fn an_sla_mark_is_a_change_that_syncing_clients_see() {
         .checked_add(jiff::SignedDuration::from_mins(2))
         .unwrap();
     assert_eq!(
-        leitstand::service::sla::run_checks(&app.db, later)
+        leitstand::worker::sla_clock::run_checks(&app.db, later)
             .await
             .unwrap(),
         1,
@@ -898,7 +898,7 @@ async fn flags_follow_due_dates_that_move_out_and_a_removed_policy_stops_the_clo
         .execute(&app.db)
         .await
         .unwrap();
-    leitstand::service::sla::run_checks(&app.db, later)
+    leitstand::worker::sla_clock::run_checks(&app.db, later)
         .await
         .unwrap();
     sqlx::query("update incidents set sla_resolution_breached_at = now() where number = $1")

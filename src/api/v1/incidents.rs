@@ -9,12 +9,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::api::etag;
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams, encode_cursor};
-use crate::app::AppState;
 use crate::error::{AppResult, Problem};
 use crate::service::incidents::{
     self, CommentInput, Created, Idempotency, IncidentPatch, IncidentView, JournalView, ListQuery,
     NewIncidentInput, TransitionInput,
 };
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,13 +12,13 @@ use super::incidents::{created, idempotency};
 use crate::api::etag;
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams};
-use crate::app::AppState;
 use crate::error::{AppResult, Problem};
 use crate::service::incidents::{CommentInput, IncidentView, JournalView};
 use crate::service::problems::{
     self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
     ProblemTransitionInput, ProblemView,
 };
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -8,10 +8,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{created, versioned};
 use crate::api::extract::{ApiActor, ApiJson, IfMatch};
-use crate::app::AppState;
 use crate::error::{AppResult, Problem};
 use crate::service::sla::{self, CalendarInput, CalendarView, PolicyInput, PolicyView};
 use crate::service::sla_changes::{self, RecomputeView};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

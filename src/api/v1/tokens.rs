@@ -2,8 +2,7 @@
 //! listed without their secrets, revoked by their owner or an admin.
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -11,9 +10,10 @@ use uuid::Uuid;
 
 use super::created;
 use crate::api::extract::{ApiActor, ApiJson};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::ClientAddress;
 use crate::service::auth::{self, NewToken, TokenView};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -93,36 +93,4 @@ async fn revoke_token(
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<TokenView>> {
     Ok(Json(auth::revoke_token(&state.db, &actor, id).await?))
-}
-
-/// The client's address for rate limiting: the peer, or the first `X-Forwarded-For` hop when
-/// the server is configured to trust its proxy.
-pub struct ClientAddress(pub String);
-
-impl FromRequestParts<AppState> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        if state.settings.trust_proxy
-            && let Some(forwarded) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-            && let Some(first) = forwarded
-                .split(',')
-                .next()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        {
-            return Ok(ClientAddress(first.to_owned()));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(ClientAddress(peer.unwrap_or_else(|| "unknown".to_owned())))
-    }
 }

@@ -9,9 +9,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::created;
 use crate::api::extract::{ApiActor, ApiJson};
 use crate::api::pagination::{ListResponse, PageParams};
-use crate::app::AppState;
 use crate::error::{AppResult, Problem};
 use crate::service::users::{self, UserInput, UserView};
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

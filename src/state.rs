@@ -1,0 +1,54 @@
+//! The state every request handler can reach: the pool, the server's settings, the metrics
+//! handle and the token cache. Both faces (api/, web/) import it from here; `app.rs` builds the
+//! router around it.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sqlx::PgPool;
+
+use crate::config::ServeArgs;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: PgPool,
+    pub settings: Arc<Settings>,
+    pub metrics: PrometheusHandle,
+    /// API tokens verified from memory, invalidated by the database (`service::token_cache`).
+    pub tokens: Arc<crate::service::token_cache::TokenCache>,
+}
+
+/// Settings of a running server (the parts of `ServeArgs` that requests need).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub secure_cookies: bool,
+    pub trusted_origins: Vec<String>,
+    pub trust_proxy: bool,
+    pub group_write_scope: bool,
+    /// The bearer token `/metrics` asks for, when set.
+    pub metrics_token: Option<String>,
+}
+
+impl From<&ServeArgs> for Settings {
+    fn from(args: &ServeArgs) -> Self {
+        Settings {
+            secure_cookies: args.secure_cookies,
+            trusted_origins: args.trusted_origins.clone(),
+            trust_proxy: args.trust_proxy,
+            group_write_scope: args.group_write_scope,
+            metrics_token: args.metrics_token.clone(),
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(db: PgPool, settings: Settings) -> Self {
+        AppState {
+            tokens: crate::service::token_cache::TokenCache::start(&db),
+            db,
+            settings: Arc::new(settings),
+            metrics: crate::telemetry::metrics_handle(),
+        }
+    }
+}

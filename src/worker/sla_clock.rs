@@ -1,0 +1,100 @@
+//! The SLA clock's worker: claims incidents whose next check is due, marks at-risk and breached
+//! targets (each mark once, journaled, with an event), and runs the recompute jobs that
+//! service-level changes leave (`service::sla_changes`).
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+
+use crate::error::AppResult;
+use crate::store;
+use crate::store::incidents::Incident;
+use crate::store::journal::{Kind, NewEntry, Subject};
+
+/// Marks what is due on a claimed incident, each mark once, with a journal entry and an event.
+async fn mark(
+    conn: &mut PgConnection,
+    incident: &mut Incident,
+    now: jiff::Timestamp,
+) -> AppResult<usize> {
+    let mut marks = Vec::new();
+    if incident.responded_at.is_none()
+        && incident.sla_response_breached_at.is_none()
+        && incident.response_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_response_breached_at = Some(now);
+        marks.push(("sla_response_breached", "response target breached"));
+    }
+    let running = incident.state.is_open() && incident.sla_paused_since.is_none();
+    if running
+        && incident.sla_at_risk_at.is_none()
+        && incident.sla_at_risk_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_at_risk_at = Some(now);
+        marks.push(("sla_at_risk", "resolution target at risk"));
+    }
+    if running
+        && incident.sla_resolution_breached_at.is_none()
+        && incident.resolution_due.is_some_and(|d| d <= now)
+    {
+        incident.sla_resolution_breached_at = Some(now);
+        marks.push(("sla_resolution_breached", "resolution target breached"));
+    }
+    for (kind, text) in &marks {
+        let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
+        store::incidents::add_event(conn, kind, incident.id, payload).await?;
+        store::journal::append(
+            conn,
+            NewEntry {
+                subject: Subject::Incident(incident.id),
+                author_id: None,
+                kind: Kind::System,
+                body: Some(text),
+                changes: None,
+            },
+        )
+        .await?;
+    }
+    incident.sla_next_check = crate::service::sla::next_check(incident);
+    store::incidents::set_sla(conn, incident).await?;
+    if !marks.is_empty() {
+        // A mark is a change: clients syncing with `updated_since` or holding an ETag see it.
+        store::incidents::touch(conn, incident.id).await?;
+    }
+    Ok(marks.len())
+}
+
+/// One pass of the SLA worker: claims incidents whose next check is due (skipping those another
+/// process holds), marks them, and repeats while there is work. Returns the marks made.
+pub async fn run_checks(db: &PgPool, now: jiff::Timestamp) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let mut marked = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let ids = store::incidents::claim_sla_checks(&mut tx, now, BATCH).await?;
+        for id in &ids {
+            if let Some(mut incident) = store::incidents::find_by_id(&mut tx, *id).await? {
+                marked += mark(&mut tx, &mut incident, now).await?;
+            }
+        }
+        tx.commit().await?;
+        if ids.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            return Ok(marked);
+        }
+    }
+}
+
+/// The worker in the server process: a pass every `tick`, for as long as the server runs.
+pub async fn worker(db: PgPool, tick: std::time::Duration) {
+    let mut interval = tokio::time::interval(tick);
+    loop {
+        interval.tick().await;
+        match run_checks(&db, jiff::Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(marked) => tracing::info!(marked, "SLA marks"),
+            Err(error) => tracing::warn!(error = %error, "SLA check failed; retrying next tick"),
+        }
+        if let Err(error) = crate::service::sla_changes::recompute_for(&db, tick).await {
+            tracing::warn!(error = %error, "SLA recompute failed; resuming next tick");
+        }
+    }
+}
