@@ -2,9 +2,14 @@
 //! actor's role, validates its input into domain values, and owns its transaction.
 
 pub mod auth;
+pub mod csv;
+pub mod fields;
+pub mod idempotency;
 pub mod incidents;
+pub mod journal;
 pub mod problems;
 pub mod reference;
+pub mod references;
 pub mod sla;
 pub mod sla_changes;
 pub mod token_cache;
@@ -48,25 +53,6 @@ impl<T> Page<T> {
             next,
         }
     }
-}
-
-/// The journal's `changes`: each field whose value differs, as `{"from", "to"}`. Without a
-/// `before` (a create), fields left empty are not listed.
-pub fn field_changes(
-    before: Option<&[(&'static str, serde_json::Value)]>,
-    after: Vec<(&'static str, serde_json::Value)>,
-) -> serde_json::Map<String, serde_json::Value> {
-    use serde_json::{Value, json};
-    let creating = before.is_none();
-    let mut map = serde_json::Map::new();
-    for (n, (field, to)) in after.into_iter().enumerate() {
-        let from = before.as_ref().map_or(Value::Null, |old| old[n].1.clone());
-        let empty = to.is_null() || to.as_str() == Some("") || to == json!(false);
-        if from != to && !(creating && empty) {
-            map.insert(field.to_owned(), json!({"from": from, "to": to}));
-        }
-    }
-    map
 }
 
 /// `If-Match` against the stored version: `412` carrying the current representation when stale.

@@ -7,9 +7,12 @@ use serde_json::{Map, Value, json};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::incidents::{
-    self as incident_ops, Created, Idempotency, IncidentView, JournalView, RefInput, References,
-};
+use super::csv::csv_cell;
+use super::fields::{self, MAX_TEXT, bad_parameter, unknown_reference};
+use super::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
+use super::incidents::{self as incident_ops, IncidentView};
+use super::journal::{CommentInput, JournalView};
+use super::references::{RefInput, References};
 use super::{Actor, Page, PageRequest};
 use crate::domain::incident::{IncidentNumber, IncidentState, Level};
 use crate::domain::problem::{
@@ -101,49 +104,49 @@ pub struct NewProblemInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProblemPatch {
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub impact: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub urgency: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub service: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub assignment_group: Option<Option<String>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub assignee: Option<Option<String>>,
     /// Problem managers only.
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub root_cause: Option<Option<String>>,
     /// Problem managers only. Setting or changing it writes it to every open linked incident.
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<String>)]
     pub workaround: Option<Option<String>>,
     /// Problem managers only; needs a root cause and a workaround.
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(value_type = Option<bool>)]
     pub known_error: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(ignore)]
     pub state: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(ignore)]
     pub priority: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(ignore)]
     pub number: Option<Option<Value>>,
-    #[serde(default, deserialize_with = "incident_ops::present")]
+    #[serde(default, deserialize_with = "fields::present")]
     #[schema(ignore)]
     pub version: Option<Option<Value>>,
 }
@@ -259,7 +262,7 @@ pub async fn create(
 ) -> AppResult<Created<ProblemView>> {
     actor.require(Permission::WorkIncidents)?;
     let mut tx = db.begin().await?;
-    if let Some(replay) = incident_ops::claim(&mut tx, actor, idempotency.as_ref()).await? {
+    if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
     let mut invalid = Invalid::default();
@@ -268,11 +271,11 @@ pub async fn create(
         required_text(input.title.as_deref().unwrap_or_default(), 200),
     );
     let description = input.description.unwrap_or_default();
-    if description.chars().count() > incident_ops::MAX_TEXT {
+    if description.chars().count() > MAX_TEXT {
         invalid.add("description", "error.too_long");
     }
-    let impact = incident_ops::level(&mut invalid, "impact", input.impact.as_deref());
-    let urgency = incident_ops::level(&mut invalid, "urgency", input.urgency.as_deref());
+    let impact = fields::level(&mut invalid, "impact", input.impact.as_deref());
+    let urgency = fields::level(&mut invalid, "urgency", input.urgency.as_deref());
     let refs = References::resolve(
         &mut tx,
         &mut invalid,
@@ -324,7 +327,7 @@ pub async fn create(
     )
     .await?;
     let view = ProblemView::from(problem);
-    incident_ops::complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     tracing::info!(problem.number = %view.number, "problem created");
     Ok(Created::New(view))
@@ -664,10 +667,7 @@ fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &mut Invalid
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned);
-            if value
-                .as_ref()
-                .is_some_and(|v| v.chars().count() > incident_ops::MAX_TEXT)
-            {
+            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_TEXT) {
                 invalid.add(field, "error.too_long");
             }
             value
@@ -685,14 +685,14 @@ fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &mut Invalid
         after.known_error = known.unwrap_or(false);
     }
     if let Some(impact) = &patch.impact {
-        after.impact = incident_ops::level(
+        after.impact = fields::level(
             invalid,
             "impact",
             Some(impact.as_deref().unwrap_or_default()),
         );
     }
     if let Some(urgency) = &patch.urgency {
-        after.urgency = incident_ops::level(
+        after.urgency = fields::level(
             invalid,
             "urgency",
             Some(urgency.as_deref().unwrap_or_default()),
@@ -754,7 +754,7 @@ fn changes(before: Option<&Problem>, after: &Problem) -> Map<String, Value> {
             ("assignee", json!(p.assignee)),
         ]
     };
-    super::field_changes(before.map(fields).as_deref(), fields(after))
+    super::journal::field_changes(before.map(fields).as_deref(), fields(after))
 }
 
 // ------------------------------------------------------------------ workflow
@@ -855,7 +855,7 @@ pub async fn comment(
     db: &PgPool,
     actor: &Actor,
     number: &str,
-    input: incident_ops::CommentInput,
+    input: CommentInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<JournalView>> {
     actor.require(Permission::WorkIncidents)?;
@@ -869,11 +869,11 @@ pub async fn comment(
     if body.is_empty() {
         return Err(AppError::field("body", "error.required"));
     }
-    if body.chars().count() > incident_ops::MAX_TEXT {
+    if body.chars().count() > MAX_TEXT {
         return Err(AppError::field("body", "error.too_long"));
     }
     let mut tx = db.begin().await?;
-    if let Some(replay) = incident_ops::claim(&mut tx, actor, idempotency.as_ref()).await? {
+    if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
@@ -897,7 +897,7 @@ pub async fn comment(
     .await?;
     store::problems::touch(&mut tx, problem.id).await?;
     let view = JournalView::from(entry);
-    incident_ops::complete(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))
 }
@@ -946,7 +946,6 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<ProblemView>> {
-    use incident_ops::bad_parameter;
     actor.require(Permission::Read)?;
     let mut conn = db.acquire().await?;
     let mut filter = store::problems::Filter::default();
@@ -966,7 +965,7 @@ pub async fn list(
         let service = store::services::find_by_key(&mut conn, key).await?;
         filter.service_id = Some(
             service
-                .ok_or_else(|| incident_ops::unknown_reference("service", "error.unknown_service"))?
+                .ok_or_else(|| unknown_reference("service", "error.unknown_service"))?
                 .id,
         );
     }
@@ -974,9 +973,7 @@ pub async fn list(
         let group = store::groups::find_by_key(&mut conn, key).await?;
         filter.assignment_group_id = Some(
             group
-                .ok_or_else(|| {
-                    incident_ops::unknown_reference("assignment_group", "error.unknown_group")
-                })?
+                .ok_or_else(|| unknown_reference("assignment_group", "error.unknown_group"))?
                 .id,
         );
     }
@@ -1001,10 +998,9 @@ pub async fn list(
         }
     }
     let after = match cursor {
-        Some(cursor) => Some(
-            decode_cursor(cursor)
-                .ok_or_else(|| incident_ops::unknown_reference("cursor", "error.cursor"))?,
-        ),
+        Some(cursor) => {
+            Some(decode_cursor(cursor).ok_or_else(|| unknown_reference("cursor", "error.cursor"))?)
+        }
         None => None,
     };
     let rows = store::problems::list(&mut conn, &filter, after, limit).await?;
@@ -1139,8 +1135,7 @@ pub async fn candidates(
     }
     let after = match page.after.as_deref() {
         Some(key) => Some(
-            candidate_position(key)
-                .ok_or_else(|| incident_ops::unknown_reference("cursor", "error.cursor"))?,
+            candidate_position(key).ok_or_else(|| unknown_reference("cursor", "error.cursor"))?,
         ),
         None => None,
     };
@@ -1296,7 +1291,7 @@ pub fn csv_rows(rows: &[ProblemView]) -> String {
         out.push_str(
             &cells
                 .iter()
-                .map(|c| incident_ops::csv_cell(c))
+                .map(|c| csv_cell(c))
                 .collect::<Vec<_>>()
                 .join(","),
         );

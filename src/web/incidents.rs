@@ -17,10 +17,11 @@ use super::{Ctx, SignedIn, render, see_other};
 use crate::domain::Permission;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::error::{AppError, AppResult};
+use crate::service::idempotency::Created;
 use crate::service::incidents::{
-    self, CommentInput, Created, IncidentPatch, IncidentView, JournalView, ListQuery,
-    NewIncidentInput, TransitionInput,
+    self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
 };
+use crate::service::journal::{CommentInput, JournalView};
 use crate::service::problems::{self, LinkInput, ProblemView};
 use crate::service::reference::{self, GroupView, ServiceView};
 use crate::service::{Actor, views};

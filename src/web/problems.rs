@@ -18,7 +18,9 @@ use crate::domain::incident::Level;
 use crate::domain::problem::{ProblemResolution, ProblemState};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
-use crate::service::incidents::{CommentInput, Created, IncidentView, JournalView};
+use crate::service::idempotency::Created;
+use crate::service::incidents::IncidentView;
+use crate::service::journal::{CommentInput, JournalView};
 use crate::service::problems::{
     self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
     ProblemTransitionInput, ProblemView,

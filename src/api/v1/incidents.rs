@@ -10,10 +10,11 @@ use crate::api::etag;
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams, encode_cursor};
 use crate::error::{AppResult, Problem};
+use crate::service::idempotency::{Created, Idempotency};
 use crate::service::incidents::{
-    self, CommentInput, Created, Idempotency, IncidentPatch, IncidentView, JournalView, ListQuery,
-    NewIncidentInput, TransitionInput,
+    self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
 };
+use crate::service::journal::{CommentInput, JournalView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {

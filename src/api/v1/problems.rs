@@ -13,7 +13,8 @@ use crate::api::etag;
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams};
 use crate::error::{AppResult, Problem};
-use crate::service::incidents::{CommentInput, IncidentView, JournalView};
+use crate::service::incidents::IncidentView;
+use crate::service::journal::{CommentInput, JournalView};
 use crate::service::problems::{
     self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
     ProblemTransitionInput, ProblemView,

@@ -1,0 +1,72 @@
+//! Comments for the caller and work notes for agents.
+
+use sqlx::PgPool;
+
+use crate::domain::Permission;
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::fields::MAX_TEXT;
+use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
+use crate::service::incidents::parse_number;
+use crate::service::journal::{CommentInput, JournalView};
+use crate::store::{
+    self,
+    journal::{Kind, Subject},
+};
+
+#[tracing::instrument(skip_all, fields(incident.number = %number))]
+pub async fn comment(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+    input: CommentInput,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<JournalView>> {
+    actor.require(Permission::WorkIncidents)?;
+    let number = parse_number(number)?;
+    let mut tx = db.begin().await?;
+    if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
+    }
+    let body = input
+        .body
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    if body.is_empty() {
+        return Err(AppError::field("body", "error.required"));
+    }
+    if body.chars().count() > MAX_TEXT {
+        return Err(AppError::field("body", "error.too_long"));
+    }
+    let incident = store::incidents::lock_by_number(&mut tx, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.may_change(incident.assignment_group.as_deref())?;
+    let kind = if input.internal {
+        Kind::WorkNote
+    } else {
+        Kind::Comment
+    };
+    // A public comment by anyone but the caller is a response to the caller.
+    let responds =
+        !input.internal && incident.caller_email.as_deref() != Some(actor.email.as_str());
+    let searchable = (!input.internal).then_some(body.as_str());
+    store::incidents::index_comment(&mut tx, incident.id, searchable, responds).await?;
+    let entry = store::journal::append(
+        &mut tx,
+        store::journal::NewEntry {
+            subject: Subject::Incident(incident.id),
+            author_id: Some(actor.id),
+            kind,
+            body: Some(&body),
+            changes: None,
+        },
+    )
+    .await?;
+    let view = JournalView::from(entry);
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    tx.commit().await?;
+    Ok(Created::New(view))
+}

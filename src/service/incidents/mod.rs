@@ -1,0 +1,102 @@
+//! Incident operations: create, change, move through the workflow, comment, read the journal,
+//! list. Each runs in one transaction with its journal entry; writers lock the row and check
+//! the optimistic `version`, so nobody silently overwrites anyone.
+
+mod comments;
+mod create;
+mod input;
+mod list;
+mod update;
+mod view;
+mod workflow;
+
+pub use comments::comment;
+pub use create::create;
+pub use input::{IncidentPatch, NewIncidentInput, TransitionInput};
+pub use list::{CSV_HEADER, ListQuery, Sort, csv_rows, list, to_csv};
+pub use update::update;
+pub use view::{IncidentView, SlaView};
+pub use workflow::{resolve_by_problem, transition};
+
+use sqlx::{PgConnection, PgPool};
+
+use crate::domain::Permission;
+use crate::domain::incident::IncidentNumber;
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::journal::JournalView;
+use crate::store;
+
+fn parse_number(number: &str) -> AppResult<IncidentNumber> {
+    // An unparseable number cannot name an incident.
+    IncidentNumber::parse(number).map_err(|_| AppError::NotFound)
+}
+
+/// The incident, when it is in the actor's read scope; else `NotFound`.
+async fn readable(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<store::incidents::Incident> {
+    actor.require(Permission::ReadOwn)?;
+    let number = parse_number(number)?;
+    let incident = store::incidents::find_by_number(conn, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.may_read(incident.caller_id)?;
+    Ok(incident)
+}
+
+pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<IncidentView> {
+    let mut conn = db.acquire().await?;
+    let incident = readable(&mut conn, actor, number).await?;
+    Ok(IncidentView::new(incident, jiff::Timestamp::now()))
+}
+
+/// The incident's children: number, title and state.
+pub async fn children(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<Vec<(String, String, String)>> {
+    let mut conn = db.acquire().await?;
+    let incident = readable(&mut conn, actor, number).await?;
+    if actor.own_records_only().is_some() {
+        // Other callers' incidents are not the caller's to see.
+        return Ok(Vec::new());
+    }
+    Ok(store::incidents::children(&mut conn, incident.id).await?)
+}
+
+/// Active users matching `text` (e-mail or name), for the caller picker.
+pub async fn find_people(
+    db: &PgPool,
+    actor: &Actor,
+    text: &str,
+) -> AppResult<Vec<(String, String)>> {
+    actor.require(Permission::WorkIncidents)?;
+    let mut conn = db.acquire().await?;
+    Ok(store::users::search(&mut conn, text.trim(), None, false, 10).await?)
+}
+
+/// The people who can be assigned incidents of a group: its active members who work incidents.
+pub async fn assignable(
+    db: &PgPool,
+    actor: &Actor,
+    group: &str,
+) -> AppResult<Vec<(String, String)>> {
+    actor.require(Permission::WorkIncidents)?;
+    let mut conn = db.acquire().await?;
+    let Some(group) = store::groups::find_by_key(&mut conn, group).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(store::users::search(&mut conn, "", Some(group.id), true, 500).await?)
+}
+
+/// The incident's history, oldest first; work notes only for readers of internal content.
+pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
+    let mut conn = db.acquire().await?;
+    let incident = readable(&mut conn, actor, number).await?;
+    let entries = store::journal::for_incident(&mut conn, incident.id).await?;
+    Ok(JournalView::visible(entries, actor))
+}

@@ -1,0 +1,173 @@
+//! Moving an incident through its workflow (`domain::incident::plan_transition`), by an agent
+//! or because its problem was resolved.
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::incident::{
+    self, IncidentState, ResolutionCode, TransitionError, TransitionRequest,
+};
+use crate::domain::{Invalid, Permission};
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::incidents::input::TransitionInput;
+use crate::service::incidents::parse_number;
+use crate::service::incidents::update::{changes, check_version};
+use crate::service::incidents::view::IncidentView;
+use crate::service::references::check_membership;
+use crate::store::{
+    self,
+    journal::{Kind, Subject},
+};
+
+#[tracing::instrument(skip_all, fields(incident.number = %number, to = %input.to))]
+pub async fn transition(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+    input: TransitionInput,
+    if_match: Option<i64>,
+) -> AppResult<IncidentView> {
+    actor.require(Permission::WorkIncidents)?;
+    let number = parse_number(number)?;
+    let mut tx = db.begin().await?;
+    let before = store::incidents::lock_by_number(&mut tx, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.may_change(before.assignment_group.as_deref())?;
+    check_version(&before, if_match)?;
+    let request = TransitionRequest {
+        to: input.to,
+        hold_reason: input.hold_reason,
+        resolution_code: input.resolution_code,
+        resolution_notes: input.resolution_notes,
+        reason: input.reason,
+    };
+    let planned =
+        incident::plan_transition(before.state, &request).map_err(|error| match error {
+            TransitionError::NotAllowed { from, to } => AppError::Transition {
+                from: from.as_str(),
+                to: to.as_str(),
+                allowed: from.allowed_next().iter().map(|s| s.as_str()).collect(),
+            },
+            TransitionError::Invalid(fields) => AppError::Validation(fields),
+        })?;
+    let mut after = before.clone();
+    let now = jiff::Timestamp::now();
+    after.state = planned.to;
+    after.hold_reason = planned.hold_reason;
+    match planned.to {
+        IncidentState::Resolved => {
+            let (code, notes) = planned
+                .resolution
+                .clone()
+                .expect("a planned resolve carries its resolution");
+            after.resolution_code = Some(code);
+            after.resolution_notes = Some(notes);
+            after.resolved_at = Some(now);
+        }
+        IncidentState::InProgress if planned.from == IncidentState::Resolved => {
+            after.resolution_code = None;
+            after.resolution_notes = None;
+            after.resolved_at = None;
+        }
+        IncidentState::Closed | IncidentState::Canceled => after.closed_at = Some(now),
+        _ => {}
+    }
+    if planned.to == IncidentState::InProgress && after.assignee_id.is_none() {
+        let mut invalid = Invalid::default();
+        after.assignee_id = Some(actor.id);
+        after.assignee = Some(actor.email.clone());
+        check_membership(&mut tx, &after, &mut invalid).await?;
+        invalid
+            .finish(|| ())
+            .map_err(|_| AppError::field("assignee", "error.take_not_member"))?;
+    }
+    if incident::is_first_response(&planned) && after.responded_at.is_none() {
+        after.responded_at = Some(now);
+    }
+    if !store::incidents::update(&mut tx, &after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "incident changed under its row lock"
+        )));
+    }
+    let body = planned
+        .reason
+        .clone()
+        .or_else(|| planned.resolution.as_ref().map(|(_, notes)| notes.clone()));
+    store::journal::append(
+        &mut tx,
+        store::journal::NewEntry {
+            subject: Subject::Incident(after.id),
+            author_id: Some(actor.id),
+            kind: Kind::Transition,
+            body: body.as_deref(),
+            changes: Some(Value::Object(changes(Some(&before), &after))),
+        },
+    )
+    .await?;
+    let mut incident = store::incidents::find_by_id(&mut tx, after.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::service::sla::update_clock(&mut tx, Some(&before), &mut incident).await?;
+    tx.commit().await?;
+    tracing::info!(from = before.state.as_str(), "incident moved");
+    Ok(IncidentView::new(incident, now))
+}
+
+/// Resolves a linked incident because its problem was resolved, in the problem's transaction
+/// (the incident's row is locked by the caller). `false` when the incident is not in a state
+/// that can be resolved (already resolved, closed, canceled).
+pub async fn resolve_by_problem(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    incident_id: Uuid,
+    notes: &str,
+) -> AppResult<bool> {
+    let before = store::incidents::find_by_id(conn, incident_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !before.state.is_open() {
+        return Ok(false);
+    }
+    let request = TransitionRequest {
+        to: IncidentState::Resolved.as_str().to_owned(),
+        resolution_code: Some(ResolutionCode::SolvedByProblem.as_str().to_owned()),
+        resolution_notes: Some(notes.to_owned()),
+        ..TransitionRequest::default()
+    };
+    let planned = incident::plan_transition(before.state, &request)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
+    let mut after = before.clone();
+    let now = jiff::Timestamp::now();
+    after.state = planned.to;
+    after.hold_reason = None;
+    after.resolution_code = Some(ResolutionCode::SolvedByProblem);
+    after.resolution_notes = Some(notes.to_owned());
+    after.resolved_at = Some(now);
+    if after.responded_at.is_none() {
+        after.responded_at = Some(now);
+    }
+    if !store::incidents::update(conn, &after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "incident changed under its row lock"
+        )));
+    }
+    store::journal::append(
+        conn,
+        store::journal::NewEntry {
+            subject: Subject::Incident(incident_id),
+            author_id: Some(actor.id),
+            kind: Kind::Transition,
+            body: Some(notes),
+            changes: Some(Value::Object(changes(Some(&before), &after))),
+        },
+    )
+    .await?;
+    let mut incident = store::incidents::find_by_id(conn, incident_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::service::sla::update_clock(conn, Some(&before), &mut incident).await?;
+    Ok(true)
+}

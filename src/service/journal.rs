@@ -1,0 +1,114 @@
+//! The journal as the faces show it: one entry's view (work notes only for those who may read
+//! them), what a comment request carries, and the `changes` of a change entry.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::service::Actor;
+use crate::store::{self, journal::Kind};
+
+/// One journal entry as API.md shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JournalView {
+    pub id: i64,
+    pub at: jiff::Timestamp,
+    /// The author's e-mail; `null` for entries the system wrote.
+    pub author: Option<String>,
+    #[serde(skip_serializing, default)]
+    pub author_name: Option<String>,
+    /// `comment`, `work_note`, `change`, `transition`, `link` or `system`.
+    pub kind: String,
+    pub body: Option<String>,
+    /// For changes and transitions: each field with `{"from", "to"}`.
+    #[schema(value_type = Option<Object>)]
+    pub changes: Option<Value>,
+}
+
+impl JournalView {
+    /// The entries the actor may read: internal ones (work notes) only for agents and above.
+    pub fn visible(entries: Vec<store::journal::EntryRow>, actor: &Actor) -> Vec<JournalView> {
+        let internal = actor.reads_internal();
+        entries
+            .into_iter()
+            .filter(|e| internal || e.kind != Kind::WorkNote.as_str())
+            .map(JournalView::from)
+            .collect()
+    }
+}
+
+impl From<store::journal::EntryRow> for JournalView {
+    fn from(row: store::journal::EntryRow) -> Self {
+        JournalView {
+            id: row.id,
+            at: row.at.to_jiff(),
+            author: row.author,
+            author_name: row.author_name,
+            kind: row.kind,
+            body: row.body,
+            changes: row.changes,
+        }
+    }
+}
+
+impl JournalView {
+    /// The catalogue key of the entry's kind.
+    pub fn kind_key(&self) -> &'static str {
+        match self.kind.as_str() {
+            "comment" => "journal.comment",
+            "work_note" => "journal.work_note",
+            "transition" => "journal.transition",
+            "link" => "journal.link",
+            "system" => "journal.system_entry",
+            _ => "journal.change",
+        }
+    }
+
+    /// The changed fields with their old and new values, for the timeline.
+    pub fn change_list(&self) -> Vec<(String, String, String)> {
+        let show = |v: &Value| match v {
+            Value::Null => "–".to_owned(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        self.changes
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .map(|(field, change)| {
+                        (field.clone(), show(&change["from"]), show(&change["to"]))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A comment or work note, on any record kind.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    pub body: Option<String>,
+    /// `true`: a work note for agents; `false` (default): a comment the caller may see.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// The journal's `changes`: each field whose value differs, as `{"from", "to"}`. Without a
+/// `before` (a create), fields left empty are not listed.
+pub fn field_changes(
+    before: Option<&[(&'static str, serde_json::Value)]>,
+    after: Vec<(&'static str, serde_json::Value)>,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::{Value, json};
+    let creating = before.is_none();
+    let mut map = serde_json::Map::new();
+    for (n, (field, to)) in after.into_iter().enumerate() {
+        let from = before.as_ref().map_or(Value::Null, |old| old[n].1.clone());
+        let empty = to.is_null() || to.as_str() == Some("") || to == json!(false);
+        if from != to && !(creating && empty) {
+            map.insert(field.to_owned(), json!({"from": from, "to": to}));
+        }
+    }
+    map
+}
