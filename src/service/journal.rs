@@ -112,3 +112,26 @@ pub fn field_changes(
     }
     map
 }
+
+/// Appends one journal entry about `subject`, by `actor` (none: the system).
+pub async fn record(
+    conn: &mut sqlx::PgConnection,
+    subject: crate::store::journal::Subject,
+    actor: Option<&Actor>,
+    kind: Kind,
+    body: Option<&str>,
+    changes: Option<Value>,
+) -> crate::error::AppResult<()> {
+    crate::store::journal::append(
+        conn,
+        crate::store::journal::NewEntry {
+            subject,
+            author_id: actor.map(|a| a.id),
+            kind,
+            body,
+            changes,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -7,14 +7,16 @@ pub mod fields;
 pub mod idempotency;
 pub mod incidents;
 pub mod journal;
+pub mod known_errors;
+pub mod problem_candidates;
 pub mod problems;
 pub mod reference;
 pub mod references;
+pub mod saved_views;
 pub mod sla;
 pub mod sla_changes;
 pub mod token_cache;
 pub mod users;
-pub mod views;
 
 pub use auth::Actor;
 

@@ -200,7 +200,7 @@ impl FromRequestParts<AppState> for Ctx {
             .path_and_query()
             .map_or_else(|| "/".to_owned(), ToString::to_string);
         let views = match &user {
-            Some(actor) => service::views::for_actor(&state.db, actor).await?,
+            Some(actor) => service::saved_views::for_actor(&state.db, actor).await?,
             None => Vec::new(),
         };
         Ok(Ctx {

@@ -22,9 +22,10 @@ use crate::service::incidents::{
     self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
 };
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::known_errors;
 use crate::service::problems::{self, LinkInput, ProblemView};
 use crate::service::reference::{self, GroupView, ServiceView};
-use crate::service::{Actor, views};
+use crate::service::{Actor, saved_views};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -311,7 +312,7 @@ async fn save_view(
     axum::Form(fields): Fields,
 ) -> AppResult<Response> {
     let query = field(&fields, "query").unwrap_or_default();
-    match views::save(
+    match saved_views::save(
         &state.db,
         &actor,
         &field(&fields, "name").unwrap_or_default(),
@@ -337,7 +338,7 @@ async fn delete_view(
     SignedIn { ctx, actor }: SignedIn,
     Path(id): Path<Uuid>,
 ) -> AppResult<Response> {
-    views::delete(&state.db, &actor, id).await?;
+    saved_views::delete(&state.db, &actor, id).await?;
     ctx.flash("success", ctx.tr.t("flash.view_deleted").to_owned())
         .await?;
     Ok(see_other("/incidents"))
@@ -581,7 +582,7 @@ async fn suggest(
     let known_errors = if text.trim().chars().count() < 3 {
         Vec::new()
     } else {
-        problems::known_errors(&state.db, &actor, &text, 5).await?
+        known_errors::known_errors(&state.db, &actor, &text, 5).await?
     };
     Ok(render(
         StatusCode::OK,
@@ -797,7 +798,7 @@ async fn show(
         _ => None,
     };
     let suggestions = if can_work && problem.is_none() && incident.state.is_open() {
-        problems::suggestions(&state.db, actor, number).await?
+        known_errors::suggestions(&state.db, actor, number).await?
     } else {
         Vec::new()
     };

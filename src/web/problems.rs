@@ -21,9 +21,11 @@ use crate::service::Actor;
 use crate::service::idempotency::Created;
 use crate::service::incidents::IncidentView;
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::known_errors;
+use crate::service::problem_candidates::{self, CandidateSettings, CandidateView};
 use crate::service::problems::{
-    self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
-    ProblemTransitionInput, ProblemView,
+    self, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery, ProblemTransitionInput,
+    ProblemView,
 };
 use crate::service::reference::{self, GroupView};
 use crate::state::AppState;
@@ -309,7 +311,7 @@ async fn show(
 ) -> AppResult<Response> {
     let problem = problems::get(&state.db, actor, number).await?;
     let page = ProblemPage {
-        incidents: problems::incidents(&state.db, actor, number).await?,
+        incidents: problems::linked_incidents(&state.db, actor, number).await?,
         journal: problems::journal(&state.db, actor, number).await?,
         groups: reference::all_groups(&state.db, actor).await?,
         levels: choices(&ctx, Level::ALL),
@@ -551,7 +553,7 @@ async fn known_errors_page(
             .await?
             .items
     } else {
-        problems::known_errors(&state.db, &actor, &params.q, 50).await?
+        known_errors::known_errors(&state.db, &actor, &params.q, 50).await?
     };
     Ok(render(
         StatusCode::OK,
@@ -598,7 +600,7 @@ async fn candidates_page(
         min_size: params.min_size.unwrap_or(defaults.min_size),
         ..defaults
     };
-    let found = problems::candidates(
+    let found = problem_candidates::candidates(
         &state.db,
         &actor,
         settings,
@@ -632,7 +634,7 @@ async fn create_from_cluster(
     axum::Form(fields): Fields,
 ) -> AppResult<Response> {
     let numbers = super::form::all(&fields, "incidents");
-    match problems::create_from_cluster(&state.db, &actor, &numbers).await {
+    match problem_candidates::create_from_cluster(&state.db, &actor, &numbers).await {
         Ok(problem) => {
             ctx.flash(
                 "success",

@@ -15,9 +15,11 @@ use crate::api::pagination::{ListResponse, PageParams};
 use crate::error::{AppResult, Problem};
 use crate::service::incidents::IncidentView;
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::known_errors;
+use crate::service::problem_candidates::{self, CandidateSettings, CandidateView};
 use crate::service::problems::{
-    self, CandidateSettings, CandidateView, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery,
-    ProblemTransitionInput, ProblemView,
+    self, LinkInput, NewProblemInput, ProblemPatch, ProblemQuery, ProblemTransitionInput,
+    ProblemView,
 };
 use crate::state::AppState;
 
@@ -155,7 +157,9 @@ async fn problem_incidents(
     ApiActor(actor): ApiActor,
     Path(number): Path<String>,
 ) -> AppResult<Json<Vec<IncidentView>>> {
-    Ok(Json(problems::incidents(&state.db, &actor, &number).await?))
+    Ok(Json(
+        problems::linked_incidents(&state.db, &actor, &number).await?,
+    ))
 }
 
 /// Links an incident; `409` when it is linked to another problem. The problem's workaround,
@@ -259,7 +263,7 @@ async fn known_errors(
     Query(params): Query<KnownErrorParams>,
 ) -> AppResult<Json<Vec<ProblemView>>> {
     Ok(Json(
-        problems::known_errors(&state.db, &actor, &params.q, 20).await?,
+        known_errors::known_errors(&state.db, &actor, &params.q, 20).await?,
     ))
 }
 
@@ -292,7 +296,7 @@ async fn incident_suggestions(
     Path(number): Path<String>,
 ) -> AppResult<Json<Vec<ProblemView>>> {
     Ok(Json(
-        problems::suggestions(&state.db, &actor, &number).await?,
+        known_errors::suggestions(&state.db, &actor, &number).await?,
     ))
 }
 
@@ -337,7 +341,7 @@ async fn problem_candidates(
     }
     .parse()?;
     Ok(Json(
-        problems::candidates(&state.db, &actor, settings, page)
+        problem_candidates::candidates(&state.db, &actor, settings, page)
             .await?
             .into(),
     ))
@@ -360,6 +364,7 @@ async fn create_from_cluster(
     ApiActor(actor): ApiActor,
     ApiJson(input): ApiJson<ClusterInput>,
 ) -> AppResult<Response> {
-    let problem = problems::create_from_cluster(&state.db, &actor, &input.incidents).await?;
+    let problem =
+        problem_candidates::create_from_cluster(&state.db, &actor, &input.incidents).await?;
     Ok(with_etag(StatusCode::CREATED, &problem))
 }

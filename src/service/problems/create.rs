@@ -1,0 +1,168 @@
+//! Recording a problem: from scratch or from an incident, journaled as created.
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::{Invalid, Permission, validation::required_text};
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::fields::{self, MAX_TEXT};
+use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
+use crate::service::problems::input::NewProblemInput;
+use crate::service::problems::links::link_in_tx;
+use crate::service::problems::parse_incident;
+use crate::service::problems::update::changes;
+use crate::service::problems::view::ProblemView;
+use crate::service::references::{RefInput, References};
+use crate::store::{
+    self,
+    journal::{Kind, Subject},
+};
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &PgPool,
+    actor: &Actor,
+    input: NewProblemInput,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<ProblemView>> {
+    actor.require(Permission::WorkIncidents)?;
+    let mut tx = db.begin().await?;
+    if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
+    }
+    let mut invalid = Invalid::default();
+    let title = invalid.check(
+        "title",
+        required_text(input.title.as_deref().unwrap_or_default(), 200),
+    );
+    let description = input.description.unwrap_or_default();
+    if description.chars().count() > MAX_TEXT {
+        invalid.add("description", "error.too_long");
+    }
+    let impact = fields::level(&mut invalid, "impact", input.impact.as_deref());
+    let urgency = fields::level(&mut invalid, "urgency", input.urgency.as_deref());
+    let refs = References::resolve(
+        &mut tx,
+        &mut invalid,
+        RefInput {
+            caller: None,
+            service: input.service.as_deref(),
+            assignment_group: input.assignment_group.as_deref(),
+            assignee: input.assignee.as_deref(),
+            parent: None,
+        },
+        None,
+    )
+    .await?;
+    check_member(
+        &mut tx,
+        refs.assignee_id.flatten(),
+        refs.group_id.flatten(),
+        &mut invalid,
+    )
+    .await?;
+    let (Some(title), true) = (title, invalid.is_empty()) else {
+        return Err(invalid.into());
+    };
+    let id = store::problems::insert(
+        &mut tx,
+        &store::problems::NewProblem {
+            title: &title,
+            description: &description,
+            impact,
+            urgency,
+            priority: crate::domain::incident::priority(impact, urgency),
+            service_id: refs.service_id.flatten(),
+            assignment_group_id: refs.group_id.flatten(),
+            assignee_id: refs.assignee_id.flatten(),
+            opened_by_id: actor.id,
+        },
+    )
+    .await?;
+    let problem = store::problems::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::service::journal::record(
+        &mut tx,
+        Subject::Problem(id),
+        Some(actor),
+        Kind::Change,
+        Some("created"),
+        Some(Value::Object(changes(None, &problem))),
+    )
+    .await?;
+    let view = ProblemView::from(problem);
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    tx.commit().await?;
+    tracing::info!(problem.number = %view.number, "problem created");
+    Ok(Created::New(view))
+}
+
+pub(super) async fn check_member(
+    conn: &mut PgConnection,
+    user: Option<Uuid>,
+    group: Option<Uuid>,
+    invalid: &mut Invalid,
+) -> AppResult<()> {
+    if let (Some(user), Some(group)) = (user, group)
+        && !store::users::is_member(conn, user, group).await?
+    {
+        invalid.add("assignee", "error.not_member");
+    }
+    Ok(())
+}
+
+/// Creates a problem from an incident (title, description, service, impact and urgency
+/// copied) and links the incident to it.
+#[tracing::instrument(skip_all, fields(incident.number = %incident_number))]
+pub async fn create_from_incident(
+    db: &PgPool,
+    actor: &Actor,
+    incident_number: &str,
+) -> AppResult<ProblemView> {
+    actor.require(Permission::WorkIncidents)?;
+    let incident_number = parse_incident(incident_number)?;
+    let mut tx = db.begin().await?;
+    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(other) = &incident.problem {
+        return Err(AppError::LinkedElsewhere(other.clone()));
+    }
+    let id = store::problems::insert(
+        &mut tx,
+        &store::problems::NewProblem {
+            title: &incident.title,
+            description: &incident.description,
+            impact: incident.impact,
+            urgency: incident.urgency,
+            priority: incident.priority,
+            service_id: incident.service_id,
+            assignment_group_id: None,
+            assignee_id: None,
+            opened_by_id: actor.id,
+        },
+    )
+    .await?;
+    let problem = store::problems::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let body = format!("created from {}", incident.number);
+    crate::service::journal::record(
+        &mut tx,
+        Subject::Problem(id),
+        Some(actor),
+        Kind::Change,
+        Some(&body),
+        Some(Value::Object(changes(None, &problem))),
+    )
+    .await?;
+    link_in_tx(&mut tx, actor, &problem, &incident).await?;
+    let problem = store::problems::find_by_id(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(problem.into())
+}

@@ -1,0 +1,184 @@
+//! Links between problems and incidents, and what flows along them: the workaround reaches
+//! every linked incident in the transaction that set or linked it.
+
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::Permission;
+use crate::domain::incident::{IncidentNumber, IncidentState};
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::incidents::IncidentView;
+use crate::service::problems::input::LinkInput;
+use crate::service::problems::{parse_incident, parse_number};
+use crate::store::{
+    self,
+    journal::{Kind, Subject},
+    problems::Problem,
+};
+
+/// Links the incident; the link is written to both journals, and a workaround the problem
+/// already has reaches the incident at once.
+pub(crate) async fn link_in_tx(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    problem: &Problem,
+    incident: &store::incidents::Incident,
+) -> AppResult<()> {
+    store::incidents::set_problem(conn, incident.id, Some(problem.id)).await?;
+    let change = json!({"problem": {"from": null, "to": problem.number}});
+    crate::service::journal::record(
+        conn,
+        Subject::Incident(incident.id),
+        Some(actor),
+        Kind::Link,
+        Some(&problem.number),
+        Some(change),
+    )
+    .await?;
+    let change = json!({"incidents": {"from": null, "to": incident.number}});
+    crate::service::journal::record(
+        conn,
+        Subject::Problem(problem.id),
+        Some(actor),
+        Kind::Link,
+        Some(&incident.number),
+        Some(change),
+    )
+    .await?;
+    store::problems::touch(conn, problem.id).await?;
+    if let Some(workaround) = problem
+        .workaround
+        .as_deref()
+        .filter(|w| !w.trim().is_empty())
+    {
+        let body = workaround_note(&problem.number, workaround);
+        crate::service::journal::record(
+            conn,
+            Subject::Incident(incident.id),
+            None,
+            Kind::System,
+            Some(&body),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) fn workaround_note(problem: &str, workaround: &str) -> String {
+    format!("Workaround from {problem}: {workaround}")
+}
+
+#[tracing::instrument(skip_all, fields(problem.number = %number))]
+pub async fn link(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+    input: LinkInput,
+) -> AppResult<IncidentView> {
+    actor.require(Permission::WorkIncidents)?;
+    let number = parse_number(number)?;
+    let incident_number = input.incident.as_deref().unwrap_or_default();
+    let incident_number =
+        IncidentNumber::parse(incident_number).map_err(|key| AppError::field("incident", key))?;
+    let mut tx = db.begin().await?;
+    let problem = store::problems::lock_by_number(&mut tx, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
+        .await?
+        .ok_or_else(|| AppError::field("incident", "error.unknown_incident"))?;
+    match incident.problem_id {
+        Some(linked) if linked == problem.id => {}
+        Some(_) => {
+            return Err(AppError::LinkedElsewhere(
+                incident.problem.clone().unwrap_or_default(),
+            ));
+        }
+        None => link_in_tx(&mut tx, actor, &problem, &incident).await?,
+    }
+    let incident = store::incidents::find_by_id(&mut tx, incident.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(IncidentView::new(incident, jiff::Timestamp::now()))
+}
+
+#[tracing::instrument(skip_all, fields(problem.number = %number))]
+pub async fn unlink(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+    incident_number: &str,
+) -> AppResult<()> {
+    actor.require(Permission::WorkIncidents)?;
+    let number = parse_number(number)?;
+    let incident_number = parse_incident(incident_number)?;
+    let mut tx = db.begin().await?;
+    let problem = store::problems::lock_by_number(&mut tx, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if incident.problem_id != Some(problem.id) {
+        return Err(AppError::NotFound);
+    }
+    store::incidents::set_problem(&mut tx, incident.id, None).await?;
+    let change = json!({"problem": {"from": problem.number, "to": null}});
+    crate::service::journal::record(
+        &mut tx,
+        Subject::Incident(incident.id),
+        Some(actor),
+        Kind::Link,
+        Some(&problem.number),
+        Some(change),
+    )
+    .await?;
+    let change = json!({"incidents": {"from": incident.number, "to": null}});
+    crate::service::journal::record(
+        &mut tx,
+        Subject::Problem(problem.id),
+        Some(actor),
+        Kind::Link,
+        Some(&incident.number),
+        Some(change),
+    )
+    .await?;
+    store::problems::touch(&mut tx, problem.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the workaround to every linked incident that is not closed or canceled.
+pub(super) async fn spread_workaround(
+    conn: &mut PgConnection,
+    number: &str,
+    problem_id: Uuid,
+    workaround: &str,
+) -> AppResult<()> {
+    let body = workaround_note(number, workaround);
+    for incident_id in store::incidents::lock_linked(conn, problem_id).await? {
+        let incident = store::incidents::find_by_id(conn, incident_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if matches!(
+            incident.state,
+            IncidentState::Closed | IncidentState::Canceled
+        ) {
+            continue;
+        }
+        crate::service::journal::record(
+            conn,
+            Subject::Incident(incident_id),
+            None,
+            Kind::System,
+            Some(&body),
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}

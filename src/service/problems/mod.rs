@@ -1,0 +1,92 @@
+//! Problem operations: records and workflow, links to incidents, and what flows from a problem
+//! to its incidents — the workaround, and the resolution — each in the transaction of its
+//! cause. Known errors and problem candidates are beside this folder.
+
+mod comments;
+mod create;
+mod input;
+mod links;
+mod list;
+mod update;
+mod view;
+mod workflow;
+
+pub use comments::comment;
+pub use create::{create, create_from_incident};
+pub use input::{LinkInput, NewProblemInput, ProblemPatch, ProblemTransitionInput};
+pub(crate) use links::link_in_tx;
+pub use links::{link, unlink};
+pub use list::{CSV_HEADER, ProblemQuery, csv_rows, list, to_csv};
+pub(crate) use update::changes;
+pub use update::update;
+pub use view::ProblemView;
+pub use workflow::transition;
+
+use sqlx::PgPool;
+
+use crate::domain::Permission;
+use crate::domain::incident::IncidentNumber;
+use crate::domain::problem::ProblemNumber;
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::incidents::{self as incident_ops, IncidentView};
+use crate::service::journal::JournalView;
+use crate::store::{self, problems::Problem};
+
+fn parse_number(number: &str) -> AppResult<ProblemNumber> {
+    ProblemNumber::parse(number).map_err(|_| AppError::NotFound)
+}
+
+fn parse_incident(number: &str) -> AppResult<IncidentNumber> {
+    IncidentNumber::parse(number).map_err(|_| AppError::NotFound)
+}
+
+fn check_version(problem: &Problem, if_match: Option<i64>) -> AppResult<()> {
+    super::check_version(problem.version, if_match, || {
+        ProblemView::from(problem.clone())
+    })
+}
+
+pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<ProblemView> {
+    actor.require(Permission::Read)?;
+    let number = parse_number(number)?;
+    let mut conn = db.acquire().await?;
+    let problem = store::problems::find_by_number(&mut conn, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(problem.into())
+}
+
+pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
+    actor.require(Permission::Read)?;
+    let number = parse_number(number)?;
+    let mut conn = db.acquire().await?;
+    let problem = store::problems::find_by_number(&mut conn, number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entries = store::journal::for_problem(&mut conn, problem.id).await?;
+    Ok(JournalView::visible(entries, actor))
+}
+
+/// The incidents linked to a problem, newest first (every one: a problem links a cluster).
+pub async fn linked_incidents(
+    db: &PgPool,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<Vec<IncidentView>> {
+    let problem = get(db, actor, number).await?;
+    let query = incident_ops::ListQuery {
+        problem: Some(problem.number),
+        ..Default::default()
+    };
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = incident_ops::list(db, actor, &query, after.as_deref(), 200).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
