@@ -12,7 +12,8 @@ use crate::config::ServeArgs;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    pub db: PgPool,
+    /// The pool, with connections kept warm between reads (`db::Db`).
+    pub db: crate::db::Db,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
     /// API tokens verified from memory, invalidated by the database (`service::token_cache`).
@@ -46,7 +47,7 @@ impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
         AppState {
             tokens: crate::service::token_cache::TokenCache::start(&db),
-            db,
+            db: crate::db::Db::new(db),
             settings: Arc::new(settings),
             metrics: crate::telemetry::metrics_handle(),
         }

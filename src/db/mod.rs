@@ -1,6 +1,7 @@
 //! Getting a migrated connection pool: from `DATABASE_URL`, or from the private cluster.
 
 pub mod cluster;
+mod warm;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -11,6 +12,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 
 pub use cluster::PrivateCluster;
+pub use warm::{Db, Warm};
 
 /// The database a private cluster holds Leitstand's data in.
 pub const PRIVATE_DATABASE: &str = "leitstand";

@@ -1,7 +1,7 @@
 //! Known errors where agents need them: searched by the words of a call, and suggested for an
 //! incident while the caller is still on the line.
 
-use sqlx::PgPool;
+use crate::db::Db;
 
 use crate::domain::Permission;
 use crate::error::AppResult;
@@ -12,18 +12,20 @@ use crate::store::{self};
 
 /// Known errors matching `q` (German and English word forms), best first, with workarounds.
 pub async fn known_errors(
-    db: &PgPool,
+    db: &Db,
     actor: &Actor,
     q: &str,
     limit: i64,
 ) -> AppResult<Vec<ProblemView>> {
     actor.require(Permission::Read)?;
-    let mut conn = db.acquire().await?;
+    let mut conn = db.read().await?;
     let tsquery = store::incidents::as_any_word_tsquery(&mut conn, q).await?;
     if tsquery.is_empty() {
+        conn.done();
         return Ok(Vec::new());
     }
     let found = store::problems::known_errors(&mut conn, &tsquery, limit).await?;
+    conn.done();
     Ok(found
         .into_iter()
         .map(|(p, _)| ProblemView::from(p))
@@ -35,7 +37,7 @@ const SUGGESTION_TEXT: usize = 300;
 
 /// Known errors whose text matches the incident's title and description, best first.
 pub async fn suggestions(
-    db: &PgPool,
+    db: &Db,
     actor: &Actor,
     incident_number: &str,
 ) -> AppResult<Vec<ProblemView>> {

@@ -1,7 +1,9 @@
 //! Incident lists: every filter of `GET /incidents` and the queue pages, keyset cursors per
 //! sort, and CSV.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
+
+use crate::db::Db;
 use uuid::Uuid;
 
 use crate::domain::Permission;
@@ -73,14 +75,14 @@ impl ListQuery {
 
 /// One page of incidents matching `query`, after `cursor` (a key from an earlier page).
 pub async fn list(
-    db: &PgPool,
+    db: &Db,
     actor: &Actor,
     query: &ListQuery,
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<IncidentView>> {
     actor.require(Permission::ReadOwn)?;
-    let mut conn = db.acquire().await?;
+    let mut conn = db.read().await?;
     let mut filter = filter_of(&mut conn, actor, query).await?;
     filter.caller_id = actor.own_records_only();
     let sort = match query.sort.as_deref() {
@@ -98,6 +100,7 @@ pub async fn list(
         })
         .transpose()?;
     let rows = store::incidents::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
+    conn.done();
     let now = jiff::Timestamp::now();
     Ok(Page::from_rows(
         rows,

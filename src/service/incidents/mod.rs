@@ -20,6 +20,8 @@ pub use workflow::{resolve_by_problem, transition};
 
 use sqlx::{PgConnection, PgPool};
 
+use crate::db::Db;
+
 use crate::domain::Permission;
 use crate::domain::incident::IncidentNumber;
 use crate::error::{AppError, AppResult};
@@ -47,9 +49,10 @@ async fn readable(
     Ok(incident)
 }
 
-pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<IncidentView> {
-    let mut conn = db.acquire().await?;
+pub async fn get(db: &Db, actor: &Actor, number: &str) -> AppResult<IncidentView> {
+    let mut conn = db.read().await?;
     let incident = readable(&mut conn, actor, number).await?;
+    conn.done();
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }
 

@@ -70,7 +70,7 @@ pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<
 
 /// The incidents linked to a problem, newest first (every one: a problem links a cluster).
 pub async fn linked_incidents(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
 ) -> AppResult<Vec<IncidentView>> {
