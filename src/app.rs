@@ -160,8 +160,11 @@ async fn healthz() -> &'static str {
 
 /// `200` when the database answers within two seconds, else `503`.
 async fn readyz(State(db): State<crate::db::Db>) -> Response {
-    let check =
-        tokio::time::timeout(Duration::from_secs(2), sqlx::query("select 1").execute(db.pool())).await;
+    let check = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("select 1").execute(db.pool()),
+    )
+    .await;
     match check {
         Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
@@ -310,7 +313,11 @@ mod tests {
         let ids: Vec<uuid::Uuid> = (0..1000)
             .map(|_| {
                 let id = NewRequestId.make_request_id(&request).expect("an id");
-                id.header_value().to_str().expect("text").parse().expect("a uuid")
+                id.header_value()
+                    .to_str()
+                    .expect("text")
+                    .parse()
+                    .expect("a uuid")
             })
             .collect();
         assert!(ids.iter().all(|id| id.get_version_num() == 7));

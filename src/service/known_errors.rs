@@ -19,7 +19,7 @@ pub async fn known_errors(
 ) -> AppResult<Vec<ProblemView>> {
     actor.require(Permission::Read)?;
     let mut conn = db.read().await?;
-    let tsquery = store::incidents::as_any_word_tsquery(&mut conn, q).await?;
+    let tsquery = store::search::as_any_word_tsquery(&mut conn, q).await?;
     if tsquery.is_empty() {
         conn.done();
         return Ok(Vec::new());

@@ -1,6 +1,7 @@
-//! Incidents: reading, writing (with the optimistic `version`), and the queue queries.
+//! Incidents: reading and writing one (with the optimistic `version`), links, and the SLA
+//! clock's columns. Lists are in `incident_list.rs`, full-text search in `search.rs`.
 
-use sqlx::{Connection, PgConnection, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
@@ -57,7 +58,7 @@ pub struct Incident {
 }
 
 #[derive(sqlx::FromRow)]
-struct IncidentRow {
+pub(crate) struct IncidentRow {
     id: Uuid,
     number: String,
     title: String,
@@ -168,7 +169,7 @@ impl TryFrom<IncidentRow> for Incident {
     }
 }
 
-const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
+pub(crate) const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
      i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.major, i.resolution_code, i.resolution_notes, \
@@ -176,10 +177,10 @@ const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_r
      i.sla_response_breached_at, i.sla_resolution_breached_at, i.sla_next_check, i.reassignment_count, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
 
-const FROM: &str = " from incidents i";
+pub(crate) const FROM: &str = " from incidents i";
 
 /// What every incident row shows besides its own columns.
-const JOINS: &str = " \
+pub(crate) const JOINS: &str = " \
      left join services s on s.id = i.service_id \
      left join groups g on g.id = i.assignment_group_id \
      left join users a on a.id = i.assignee_id \
@@ -255,11 +256,18 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     Incident::try_from(row)
 }
 
+/// The read of one incident by its number, after `prefix` (`EXPLAIN …` for the plans).
+pub(crate) fn by_number_sql(prefix: &str) -> String {
+    format!("{prefix}select {COLUMNS}{FROM}{JOINS} where i.number = $1")
+}
+
 pub async fn find_by_number(
     conn: &mut PgConnection,
     number: &str,
 ) -> sqlx::Result<Option<Incident>> {
-    let row: Option<IncidentRow> = sqlx::query_as(&by_number_sql(""))
+    // Built once: sqlx finds its prepared statement by the text, and this is the hottest read.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| by_number_sql(""));
+    let row: Option<IncidentRow> = sqlx::query_as(SQL.as_str())
         .bind(number)
         .fetch_optional(conn)
         .await?;
@@ -377,476 +385,6 @@ pub async fn has_children(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<boo
         .await
 }
 
-/// How a list is ordered; each order has a keyset position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sort {
-    /// Most recently changed first.
-    UpdatedDesc,
-    /// Most urgent first (priority 1 before 5), the longest waiting first within a priority.
-    Priority,
-    /// Oldest first.
-    OpenedAsc,
-    /// Best text match first (only with a search).
-    Relevance,
-    /// The resolution target that runs out first, first (incidents with a target only).
-    BreachesNext,
-}
-
-/// Where the previous page ended, in the terms of its sort.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Position {
-    Time(jiff::Timestamp, Uuid),
-    Priority(i16, jiff::Timestamp, Uuid),
-    Rank(f32, Uuid),
-    /// Breaches next: whether the clock stood still, the resolution due date, the id.
-    Due(bool, jiff::Timestamp, Uuid),
-}
-
-/// The filters of a list; every present filter narrows it.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub states: Vec<IncidentState>,
-    pub priority: Option<i16>,
-    pub assignment_group_id: Option<Uuid>,
-    /// Any of these groups ("my groups").
-    pub assignment_groups: Option<Vec<Uuid>>,
-    /// `Some(None)`: unassigned incidents only.
-    pub assignee_id: Option<Option<Uuid>>,
-    pub service_id: Option<Uuid>,
-    pub problem_id: Option<Uuid>,
-    pub sla: Option<SlaFilter>,
-    pub text: Option<String>,
-    pub updated_since: Option<jiff::Timestamp>,
-    /// Only the incidents of this caller (a caller's read scope).
-    pub caller_id: Option<Uuid>,
-    /// Only the incident with this number (typed into the search).
-    pub number: Option<String>,
-}
-
-/// Incidents by where they stand against their service level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaFilter {
-    /// Open, marked at risk, not yet breached.
-    AtRisk,
-    /// A response or resolution target was breached.
-    Breached,
-}
-
-/// One row of a list with the values its keyset position is made of.
-pub struct ListRow {
-    pub incident: Incident,
-    pub rank: f32,
-}
-
-/// How many of the most recent matches a relevance search ranks.
-pub const SEARCH_CANDIDATES: i64 = 200;
-
-/// One page of incidents (`limit + 1` rows at most). Built with only the filters present and
-/// the open states written as literals, so PostgreSQL can choose the matching partial index.
-pub async fn list(
-    conn: &mut PgConnection,
-    filter: &Filter,
-    sort: Sort,
-    after: Option<&Position>,
-    limit: i64,
-) -> sqlx::Result<Vec<ListRow>> {
-    let filter = prepared(&mut *conn, filter).await?;
-    let tiers = Tiers::now();
-    let mut q = list_query("", &filter, sort, after, limit, &tiers);
-    let rows: Vec<IncidentRowWithRank> = if tiered(&filter, sort) {
-        let mut tx = conn.begin().await?;
-        bitmap_plans_only(&mut tx).await?;
-        let rows = q.build_query_as().fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        rows
-    } else {
-        q.build_query_as().fetch_all(conn).await?
-    };
-    rows.into_iter()
-        .map(|row| {
-            Ok(ListRow {
-                rank: row.rank,
-                incident: Incident::try_from(row.incident)?,
-            })
-        })
-        .collect()
-}
-
-fn by_number_sql(prefix: &str) -> String {
-    format!("{prefix}select {COLUMNS}{FROM}{JOINS} where i.number = $1")
-}
-
-/// The plan of reading one incident by its number (`EXPLAIN (ANALYZE, BUFFERS)`).
-pub async fn explain_find_by_number(
-    conn: &mut PgConnection,
-    number: &str,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(&by_number_sql("explain (analyze, buffers) "))
-        .bind(number)
-        .fetch_all(conn)
-        .await
-}
-
-/// The plan PostgreSQL chooses for a list query (`EXPLAIN (ANALYZE, BUFFERS)`), one line
-/// per row; for checking that every list runs on an index.
-pub async fn explain_list(
-    conn: &mut PgConnection,
-    filter: &Filter,
-    sort: Sort,
-    after: Option<&Position>,
-    limit: i64,
-) -> sqlx::Result<Vec<String>> {
-    let filter = prepared(&mut *conn, filter).await?;
-    let tiers = Tiers::now();
-    let mut q = list_query(
-        "explain (analyze, buffers) ",
-        &filter,
-        sort,
-        after,
-        limit,
-        &tiers,
-    );
-    if tiered(&filter, sort) {
-        let mut tx = conn.begin().await?;
-        bitmap_plans_only(&mut tx).await?;
-        let lines = q.build_query_scalar().fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(lines)
-    } else {
-        q.build_query_scalar().fetch_all(conn).await
-    }
-}
-
-/// Text searches newest first (and the candidates of relevance searches) read their matches
-/// from the GIN index in time slices, newest slice first, and stop as soon as they have enough:
-/// a common word is answered from the last week, a rare one from all the years, and neither
-/// reads more rows than it returns plus the slice's other matches.
-fn tiered(filter: &Filter, sort: Sort) -> bool {
-    filter.text.is_some() && matches!(sort, Sort::Relevance | Sort::UpdatedDesc)
-}
-
-/// The time slices of a text search, in weeks of `leitstand_week_tag` (migration 9), newest
-/// first: this week, the last, the 8 weeks before, the rest of the year, and all older. A
-/// slice reads all its matches (to take the newest), so the first ones are short.
-pub struct Tiers {
-    slices: Vec<Slice>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slice {
-    /// Updated in these weeks (first, last), named in the tsquery.
-    Weeks(i64, i64),
-    /// Updated before this week began.
-    Before(i64),
-}
-
-/// Seconds in the weeks of `leitstand_week_tag` (migration 9).
-const WEEK_SECONDS: i64 = 604_800;
-
-impl Tiers {
-    pub fn now() -> Self {
-        Self::at(jiff::Timestamp::now())
-    }
-
-    fn at(now: jiff::Timestamp) -> Self {
-        let week = now.as_second().div_euclid(WEEK_SECONDS);
-        Self {
-            slices: vec![
-                Slice::Weeks(week, week),
-                Slice::Weeks(week - 1, week - 1),
-                Slice::Weeks(week - 9, week - 2),
-                Slice::Weeks(week - 52, week - 10),
-                Slice::Before(week - 52),
-            ],
-        }
-    }
-}
-
-/// The tsquery of a text search restricted to the weeks `first..=last`: GIN then walks the
-/// few weeks' entries and skips through the words' long lists. The tag names the week exactly,
-/// so the slices need no other time condition. Empty text stays empty (it matches nothing).
-fn within_weeks(tsquery: &str, first: i64, last: i64) -> String {
-    if tsquery.trim().is_empty() {
-        return tsquery.to_owned();
-    }
-    let weeks: Vec<String> = (first..=last).map(|w| format!("'~w{w}'")).collect();
-    format!("({tsquery}) & ({})", weeks.join(" | "))
-}
-
-/// Plans for the tiered query that only use bitmap scans from the search index, and the
-/// slices run in order (no parallel append), so the limit stops the older ones. The older
-/// slices' estimates are high, and JIT compiling for them would cost more than the search
-/// (~40 ms).
-async fn bitmap_plans_only(conn: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query(
-        "select set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true), \
-         set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)",
-    )
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// `select id, updated_at from (slice 1 union all slice 2 ...) limit n`, newest slice first.
-fn push_tiered_matches<'a>(
-    q: &mut QueryBuilder<'a, Postgres>,
-    filter: &'a Filter,
-    text: &str,
-    after: Option<(jiff::Timestamp, Uuid)>,
-    limit: i64,
-    tiers: &Tiers,
-) {
-    q.push("select t.id, t.updated_at from (");
-    for (n, slice) in tiers.slices.iter().enumerate() {
-        if n > 0 {
-            q.push(" union all ");
-        }
-        q.push("(select i.id, i.updated_at from incidents i where true");
-        match *slice {
-            Slice::Weeks(first, last) => {
-                let sliced = Filter {
-                    text: Some(within_weeks(text, first, last)),
-                    ..filter.clone()
-                };
-                push_filters(q, &sliced);
-            }
-            Slice::Before(week) => {
-                push_filters(q, filter);
-                q.push(" and i.updated_at < ").push_bind(week_start(week));
-            }
-        }
-        if let Some((at, id)) = after {
-            q.push(" and (i.updated_at, i.id) < (")
-                .push_bind(jiff_sqlx::Timestamp::from(at))
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        q.push(" order by i.updated_at desc, i.id desc limit ")
-            .push_bind(limit)
-            .push(")");
-    }
-    q.push(") t limit ").push_bind(limit);
-}
-
-fn week_start(week: i64) -> jiff_sqlx::Timestamp {
-    jiff_sqlx::Timestamp::from(
-        jiff::Timestamp::from_second(week * WEEK_SECONDS).unwrap_or(jiff::Timestamp::UNIX_EPOCH),
-    )
-}
-
-/// The list query: only the filters present, then the keyset position, order and limit.
-/// `filter.text` is a tsquery here (see `prepared`).
-fn list_query<'a>(
-    prefix: &str,
-    filter: &'a Filter,
-    sort: Sort,
-    after: Option<&'a Position>,
-    limit: i64,
-    tiers: &Tiers,
-) -> QueryBuilder<'a, Postgres> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{prefix}select {COLUMNS}, "));
-    // Relevance: the best matches among the most recent `SEARCH_CANDIDATES` matches, so a
-    // common word costs the same as a rare one. Only the page's rows are joined.
-    if let (Some(text), Sort::Relevance) = (&filter.text, sort) {
-        q.push("r.rank from (select i.id, ts_rank(i.doc_vector || i.comments_vector, ");
-        push_tsquery(&mut q, text);
-        q.push(")::real as rank from (");
-        push_tiered_matches(&mut q, filter, text, None, SEARCH_CANDIDATES, tiers);
-        q.push(") c join incidents i on i.id = c.id");
-        if let Some(Position::Rank(rank, id)) = after {
-            q.push(" where (ts_rank(i.doc_vector || i.comments_vector, ");
-            push_tsquery(&mut q, text);
-            q.push(")::real, i.id) < (")
-                .push_bind(*rank)
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        q.push(" order by rank desc, i.id desc limit ")
-            .push_bind(limit + 1);
-        q.push(") r join incidents i on i.id = r.id")
-            .push(JOINS)
-            .push(" order by r.rank desc, i.id desc");
-        return q;
-    }
-    if let (Some(text), true) = (&filter.text, tiered(filter, sort)) {
-        // Newest first: the page's rows from the tiers, then joined.
-        let position = match after {
-            Some(Position::Time(at, id)) => Some((*at, *id)),
-            _ => None,
-        };
-        q.push("0::real as rank from (");
-        push_tiered_matches(&mut q, filter, text, position, limit + 1, tiers);
-        q.push(") c join incidents i on i.id = c.id")
-            .push(JOINS)
-            .push(" order by i.updated_at desc, i.id desc");
-        return q;
-    }
-    {
-        q.push("0::real as rank")
-            .push(FROM)
-            .push(JOINS)
-            .push(" where true");
-        push_filters(&mut q, filter);
-    }
-    if sort == Sort::BreachesNext {
-        q.push(" and i.resolution_due is not null");
-    }
-    match after {
-        Some(Position::Time(at, id)) if sort == Sort::UpdatedDesc => {
-            q.push(" and (i.updated_at, i.id) < (")
-                .push_bind(jiff_sqlx::Timestamp::from(*at))
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        Some(Position::Due(paused, at, id)) => {
-            q.push(" and (i.sla_paused_since is not null, i.resolution_due, i.id) > (")
-                .push_bind(*paused)
-                .push(", ")
-                .push_bind(jiff_sqlx::Timestamp::from(*at))
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        Some(Position::Time(at, id)) => {
-            q.push(" and (i.opened_at, i.id) > (")
-                .push_bind(jiff_sqlx::Timestamp::from(*at))
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        Some(Position::Priority(priority, at, id)) => {
-            q.push(" and (i.priority, i.opened_at, i.id) > (")
-                .push_bind(*priority)
-                .push(", ")
-                .push_bind(jiff_sqlx::Timestamp::from(*at))
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        Some(Position::Rank(rank, id)) => {
-            q.push(" and (r.rank, i.id) < (")
-                .push_bind(*rank)
-                .push(", ")
-                .push_bind(*id)
-                .push(")");
-        }
-        None => {}
-    }
-    q.push(match sort {
-        Sort::Relevance if filter.text.is_some() => " order by r.rank desc, i.id desc",
-        Sort::UpdatedDesc | Sort::Relevance => " order by i.updated_at desc, i.id desc",
-        Sort::Priority => " order by i.priority, i.opened_at, i.id",
-        Sort::OpenedAsc => " order by i.opened_at, i.id",
-        // Running clocks first, by the breach that comes next; stopped clocks after them. The
-        // expressions of `incidents_breaches_next_idx` and `incidents_open_breaches_next_idx`.
-        Sort::BreachesNext => " order by (i.sla_paused_since is not null), i.resolution_due, i.id",
-    });
-    q.push(" limit ").push_bind(limit + 1);
-    q
-}
-
-/// The `and …` conditions of the filters that are present.
-fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
-    if !filter.states.is_empty() {
-        // Literal enum values (never user text), so partial indexes on the open states apply.
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        q.push(format!(" and i.state in ({})", states.join(", ")));
-    }
-    if let Some(priority) = filter.priority {
-        q.push(" and i.priority = ").push_bind(priority);
-    }
-    if let Some(group) = filter.assignment_group_id {
-        q.push(" and i.assignment_group_id = ").push_bind(group);
-    }
-    if let Some(groups) = &filter.assignment_groups {
-        q.push(" and i.assignment_group_id = any(")
-            .push_bind(groups.clone())
-            .push(")");
-    }
-    match filter.assignee_id {
-        Some(Some(user)) => {
-            q.push(" and i.assignee_id = ").push_bind(user);
-        }
-        Some(None) => {
-            q.push(" and i.assignee_id is null");
-        }
-        None => {}
-    }
-    if let Some(number) = &filter.number {
-        q.push(" and i.number = ").push_bind(number.clone());
-    }
-    if let Some(caller) = filter.caller_id {
-        q.push(" and i.caller_id = ").push_bind(caller);
-    }
-    if let Some(service) = filter.service_id {
-        q.push(" and i.service_id = ").push_bind(service);
-    }
-    if let Some(problem) = filter.problem_id {
-        q.push(" and i.problem_id = ").push_bind(problem);
-    }
-    match filter.sla {
-        Some(SlaFilter::AtRisk) => {
-            q.push(
-                " and i.sla_at_risk_at is not null and i.sla_resolution_breached_at is null \
-                 and i.state in ('new', 'in_progress', 'on_hold')",
-            );
-        }
-        Some(SlaFilter::Breached) => {
-            q.push(" and (i.sla_response_breached_at is not null or i.sla_resolution_breached_at is not null)");
-        }
-        None => {}
-    }
-    if let Some(since) = filter.updated_since {
-        q.push(" and i.updated_at >= ")
-            .push_bind(jiff_sqlx::Timestamp::from(since));
-    }
-    if let Some(text) = &filter.text {
-        // The expression of `incidents_search_idx` (migration 9): the text and the week tag.
-        q.push(" and (i.doc_vector || i.comments_vector || leitstand_week_tag(i.updated_at)) @@ ");
-        push_tsquery(q, text);
-    }
-}
-
-/// Binds a tsquery given as text (see `as_tsquery`).
-fn push_tsquery(q: &mut QueryBuilder<Postgres>, tsquery: &str) {
-    q.push("(").push_bind(tsquery.to_owned()).push("::tsquery)");
-}
-
-/// What a person typed as a tsquery matching German or English word forms, as text. Bound as
-/// a constant, it lets the planner estimate from the index's statistics how many rows match,
-/// and so choose the GIN index for rare words and the recency index for common ones.
-pub async fn as_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        "select (websearch_to_tsquery('german', $1) || websearch_to_tsquery('english', $1))::text",
-    )
-    .bind(text)
-    .fetch_one(conn)
-    .await
-}
-
-/// The filter with its search text turned into a tsquery.
-async fn prepared(conn: &mut PgConnection, filter: &Filter) -> sqlx::Result<Filter> {
-    let mut prepared = filter.clone();
-    if let Some(text) = &filter.text {
-        prepared.text = Some(as_tsquery(conn, text).await?);
-    }
-    Ok(prepared)
-}
-
-#[derive(sqlx::FromRow)]
-struct IncidentRowWithRank {
-    #[sqlx(flatten)]
-    incident: IncidentRow,
-    rank: f32,
-}
-
 /// Links the incident to a problem (or unlinks it with `None`): a change like any other, so
 /// the version moves on.
 pub async fn set_problem(
@@ -870,18 +408,6 @@ pub async fn lock_linked(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Res
     )
     .bind(problem_id)
     .fetch_all(conn)
-    .await
-}
-
-/// Any word of `text` as a tsquery (German or English forms): for finding known errors that
-/// share words with an incident, best match first.
-pub async fn as_any_word_tsquery(conn: &mut PgConnection, text: &str) -> sqlx::Result<String> {
-    sqlx::query_scalar(
-        "select coalesce(nullif(replace((plainto_tsquery('german', $1) || plainto_tsquery('english', $1))::text, \
-         ' & ', ' | '), ''), '')",
-    )
-    .bind(text)
-    .fetch_one(conn)
     .await
 }
 
@@ -989,50 +515,4 @@ pub async fn claim_sla_checks(
     .bind(limit)
     .fetch_all(conn)
     .await
-}
-
-/// Records an event for notifications, in the transaction of its cause.
-pub async fn add_event(
-    conn: &mut PgConnection,
-    kind: &str,
-    incident_id: Uuid,
-    payload: serde_json::Value,
-) -> sqlx::Result<()> {
-    sqlx::query("insert into events (kind, incident_id, payload) values ($1, $2, $3)")
-        .bind(kind)
-        .bind(incident_id)
-        .bind(payload)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slices_name_their_weeks() {
-        assert_eq!(
-            within_weeks("'vpn'", 2915, 2917),
-            "('vpn') & ('~w2915' | '~w2916' | '~w2917')"
-        );
-        assert_eq!(
-            within_weeks("'vpn' | 'drucker'", 1, 1),
-            "('vpn' | 'drucker') & ('~w1')"
-        );
-        assert_eq!(within_weeks("", 1, 2), "");
-        // 1970-01-01 is a Thursday: week 0 ends on Wednesday, 1970-01-07 24:00.
-        let tiers = Tiers::at("1970-03-05T12:00:00Z".parse().unwrap());
-        assert_eq!(
-            tiers.slices,
-            vec![
-                Slice::Weeks(9, 9),
-                Slice::Weeks(8, 8),
-                Slice::Weeks(0, 7),
-                Slice::Weeks(-43, -1),
-                Slice::Before(-43)
-            ]
-        );
-    }
 }

@@ -5,14 +5,17 @@
 //! compile-time macros need a live database or committed `.sqlx` data at build time, and the
 //! integration tests exercise every query against a real PostgreSQL instead.
 
+pub mod events;
 pub mod groups;
 pub mod idempotency;
+pub mod incident_list;
 pub mod incidents;
 pub mod journal;
 pub mod login_failures;
 pub mod plans;
 pub mod problems;
 pub mod saved_views;
+pub mod search;
 pub mod services;
 pub mod sessions;
 pub mod sla;

@@ -5,7 +5,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::incidents::{Filter, Sort, explain_find_by_number, explain_list};
+use super::incident_list::{Filter, Sort, explain_find_by_number, explain_list};
 use crate::domain::incident::IncidentState;
 
 pub struct Plan {
@@ -105,7 +105,7 @@ pub async fn hot_queries(conn: &mut PgConnection) -> sqlx::Result<Vec<Plan>> {
             name: format!("one incident: {number}"),
             lines: explain_find_by_number(&mut *conn, &number).await?,
         });
-        let tsquery = super::incidents::as_any_word_tsquery(&mut *conn, &text).await?;
+        let tsquery = super::search::as_any_word_tsquery(&mut *conn, &text).await?;
         if !tsquery.is_empty() {
             plans.push(Plan {
                 name: format!("known-error suggestions for {number}"),

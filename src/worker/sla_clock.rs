@@ -41,7 +41,7 @@ async fn mark(
     }
     for (kind, text) in &marks {
         let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
-        store::incidents::add_event(conn, kind, incident.id, payload).await?;
+        store::events::add_event(conn, kind, incident.id, payload).await?;
         store::journal::append(
             conn,
             NewEntry {

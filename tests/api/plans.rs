@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use leitstand::domain::incident::IncidentState;
-use leitstand::store::incidents::{Filter, Position, Sort, explain_list};
+use leitstand::store::incident_list::{Filter, Position, Sort, explain_list};
 use uuid::Uuid;
 
 use crate::helpers::TestApp;

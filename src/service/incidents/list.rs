@@ -16,7 +16,7 @@ use crate::service::incidents::view::IncidentView;
 use crate::service::{Actor, Page};
 use crate::store::{self, incidents::Incident};
 
-pub use store::incidents::Sort;
+pub use store::incident_list::Sort;
 
 /// A list request as sent: every filter of `GET /incidents` (and of the queue pages).
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,7 @@ pub async fn list(
             decode_position(c, sort).ok_or_else(|| unknown_reference("cursor", "error.cursor"))
         })
         .transpose()?;
-    let rows = store::incidents::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
+    let rows = store::incident_list::list(&mut conn, &filter, sort, after.as_ref(), limit).await?;
     conn.done();
     let now = jiff::Timestamp::now();
     Ok(Page::from_rows(
@@ -115,8 +115,8 @@ pub(super) async fn filter_of(
     conn: &mut PgConnection,
     actor: &Actor,
     query: &ListQuery,
-) -> AppResult<store::incidents::Filter> {
-    let mut filter = store::incidents::Filter::default();
+) -> AppResult<store::incident_list::Filter> {
+    let mut filter = store::incident_list::Filter::default();
     for state in &query.states {
         let state = IncidentState::parse(state).map_err(|key| bad_parameter("state", key))?;
         if !filter.states.contains(&state) {
@@ -157,8 +157,8 @@ pub(super) async fn filter_of(
     }
     if let Some(sla) = &query.sla {
         filter.sla = Some(match sla.as_str() {
-            "at_risk" => store::incidents::SlaFilter::AtRisk,
-            "breached" => store::incidents::SlaFilter::Breached,
+            "at_risk" => store::incident_list::SlaFilter::AtRisk,
+            "breached" => store::incident_list::SlaFilter::Breached,
             _ => return Err(bad_parameter("sla", "error.sla_filter")),
         });
     }
@@ -234,8 +234,8 @@ pub(super) fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> Str
     }
 }
 
-pub(super) fn decode_position(cursor: &str, sort: Sort) -> Option<store::incidents::Position> {
-    use store::incidents::Position;
+pub(super) fn decode_position(cursor: &str, sort: Sort) -> Option<store::incident_list::Position> {
+    use store::incident_list::Position;
     let parts: Vec<&str> = cursor.split(':').collect();
     let micros = |s: &str| {
         s.parse::<i64>()
@@ -331,7 +331,7 @@ mod tests {
             &format!("u:{}:{id}", at.as_microsecond()),
             Sort::UpdatedDesc,
         );
-        assert_eq!(position, Some(store::incidents::Position::Time(at, id)));
+        assert_eq!(position, Some(store::incident_list::Position::Time(at, id)));
         assert_eq!(
             decode_position(&format!("u:{}:{id}", at.as_microsecond()), Sort::Priority),
             None

@@ -101,7 +101,7 @@ pub async fn list(
                 );
             }
             None => {
-                filter.tsquery = Some(store::incidents::as_tsquery(&mut conn, text).await?);
+                filter.tsquery = Some(store::search::as_tsquery(&mut conn, text).await?);
             }
         }
     }
