@@ -29,10 +29,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::ServeArgs;
 use crate::error::{AppError, bare_problem, problem_response};
+use crate::http::BODY_LIMIT;
 use crate::state::{AppState, Settings};
 
-/// Bodies larger than this are refused with `413`.
-pub const BODY_LIMIT: usize = 1024 * 1024;
 /// A request taking longer than this is answered `408`.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// A browser session ends after this long without a request.

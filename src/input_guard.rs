@@ -29,7 +29,7 @@ pub async fn refuse_nul(request: Request, next: Next) -> Result<Response, AppErr
         return Ok(next.run(request).await);
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, crate::app::BODY_LIMIT)
+    let bytes = axum::body::to_bytes(body, crate::http::BODY_LIMIT)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
     if let Some(name) = nul_pair(&String::from_utf8_lossy(&bytes)) {

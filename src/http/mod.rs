@@ -3,3 +3,6 @@
 mod client_address;
 
 pub use client_address::ClientAddress;
+
+/// Bodies larger than this are refused with `413`.
+pub const BODY_LIMIT: usize = 1024 * 1024;

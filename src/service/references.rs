@@ -143,13 +143,14 @@ impl References {
     }
 }
 
-/// The assignee must belong to the assignment group.
+/// The assignee must belong to the assignment group (incidents and problems alike).
 pub async fn check_membership(
     conn: &mut PgConnection,
-    incident: &Incident,
+    assignee: Option<Uuid>,
+    group: Option<Uuid>,
     invalid: &mut Invalid,
 ) -> AppResult<()> {
-    if let (Some(user), Some(group)) = (incident.assignee_id, incident.assignment_group_id)
+    if let (Some(user), Some(group)) = (assignee, group)
         && !store::users::is_member(conn, user, group).await?
     {
         invalid.add("assignee", "error.not_member");

@@ -647,6 +647,36 @@ pub(crate) fn next_check(incident: &Incident) -> Option<jiff::Timestamp> {
     moments.into_iter().min()
 }
 
+/// An incident's service level as API.md shows it (the `sla` object), with what the pages
+/// count down from.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[expect(clippy::struct_excessive_bools, reason = "the sla object of API.md")]
+pub struct SlaView {
+    /// When a first response is due; `null` until service levels are configured.
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
+    pub responded_at: Option<jiff::Timestamp>,
+    pub response_breached: bool,
+    pub resolution_breached: bool,
+    /// The clock stops while the incident is on hold.
+    pub paused: bool,
+    /// The resolution target is mostly used up (the policy's at-risk percentage).
+    pub at_risk: bool,
+    /// The policy whose calendar counts business time (for countdowns in the pages).
+    #[serde(skip)]
+    pub policy_id: Option<uuid::Uuid>,
+    /// Business seconds the resolution clock stood still so far.
+    #[serde(skip)]
+    pub paused_seconds: i64,
+    /// Whether the incident is open (its clocks can run).
+    #[serde(skip)]
+    pub open: bool,
+    #[serde(skip)]
+    pub opened_at: jiff::Timestamp,
+    #[serde(skip)]
+    pub resolved_at: Option<jiff::Timestamp>,
+}
+
 /// What a queue row counts down to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Countdown {
@@ -699,16 +729,16 @@ fn signed_left(calendar: &Calendar, now: jiff::Timestamp, due: jiff::Timestamp) 
 /// calendar (negative once past); `None` without a target, when closed, or while paused.
 pub async fn time_left(
     db: &PgPool,
-    views: &[super::incidents::IncidentView],
+    clocks: &[&SlaView],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Option<SignedDuration>>> {
     let calendars = PolicyCalendars::load(db).await?;
-    Ok(views
+    Ok(clocks
         .iter()
-        .map(|view| {
-            let calendar = calendars.of(view.sla.policy_id?)?;
-            let due = view.sla.resolution_due?;
-            if !view.state.is_open() || view.sla.paused {
+        .map(|clock| {
+            let calendar = calendars.of(clock.policy_id?)?;
+            let due = clock.resolution_due?;
+            if !clock.open || clock.paused {
                 return None;
             }
             Some(signed_left(calendar, now, due))
@@ -721,24 +751,24 @@ pub async fn time_left(
 /// else the resolution target, or `Paused` while that clock stands still.
 pub async fn countdowns(
     db: &PgPool,
-    views: &[super::incidents::IncidentView],
+    clocks: &[&SlaView],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Option<Countdown>>> {
     let calendars = PolicyCalendars::load(db).await?;
-    Ok(views
+    Ok(clocks
         .iter()
-        .map(|view| {
-            let calendar = calendars.of(view.sla.policy_id?)?;
-            if !view.state.is_open() {
+        .map(|clock| {
+            let calendar = calendars.of(clock.policy_id?)?;
+            if !clock.open {
                 return None;
             }
-            if view.sla.responded_at.is_none()
-                && let Some(due) = view.sla.response_due
+            if clock.responded_at.is_none()
+                && let Some(due) = clock.response_due
             {
                 return Some(Countdown::Response(signed_left(calendar, now, due)));
             }
-            let due = view.sla.resolution_due?;
-            Some(if view.sla.paused {
+            let due = clock.resolution_due?;
+            Some(if clock.paused {
                 Countdown::Paused
             } else {
                 Countdown::Resolution(signed_left(calendar, now, due))
@@ -779,10 +809,10 @@ impl Summary {
 
 pub async fn summary(
     db: &PgPool,
-    view: &super::incidents::IncidentView,
+    clock: &SlaView,
     now: jiff::Timestamp,
 ) -> AppResult<Option<Summary>> {
-    let Some(policy_id) = view.sla.policy_id else {
+    let Some(policy_id) = clock.policy_id else {
         return Ok(None);
     };
     let mut conn = db.acquire().await?;
@@ -793,10 +823,10 @@ pub async fn summary(
         .await?
         .ok_or(AppError::NotFound)?;
     let calendar = calendar_of(&calendar_row)?;
-    let end = view.resolved_at.unwrap_or(now);
-    let paused = SignedDuration::from_secs(view.sla.paused_seconds);
-    let used = (calendar.between(view.opened_at, end) - paused).max(SignedDuration::ZERO);
-    let left = time_left(db, std::slice::from_ref(view), now)
+    let end = clock.resolved_at.unwrap_or(now);
+    let paused = SignedDuration::from_secs(clock.paused_seconds);
+    let used = (calendar.between(clock.opened_at, end) - paused).max(SignedDuration::ZERO);
+    let left = time_left(db, &[clock], now)
         .await?
         .into_iter()
         .next()

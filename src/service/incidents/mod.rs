@@ -15,7 +15,7 @@ pub use create::create;
 pub use input::{IncidentPatch, NewIncidentInput, TransitionInput};
 pub use list::{CSV_HEADER, ListQuery, Sort, csv_rows, list, to_csv};
 pub use update::update;
-pub use view::{IncidentView, SlaView};
+pub use view::IncidentView;
 pub use workflow::{resolve_by_problem, transition};
 
 use sqlx::{PgConnection, PgPool};

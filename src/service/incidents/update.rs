@@ -65,7 +65,13 @@ pub async fn update(
     {
         invalid.add("state", "error.incident_final");
     }
-    check_membership(&mut tx, &after, &mut invalid).await?;
+    check_membership(
+        &mut tx,
+        after.assignee_id,
+        after.assignment_group_id,
+        &mut invalid,
+    )
+    .await?;
     invalid.finish(|| ())?;
     let changes = changes(Some(&before), &after);
     if changes.is_empty() {

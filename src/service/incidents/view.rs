@@ -1,9 +1,9 @@
 //! An incident as API.md shows it, with its SLA summary.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
+use crate::service::sla::SlaView;
 use crate::store::incidents::Incident;
 
 /// An incident as API.md shows it.
@@ -42,27 +42,6 @@ pub struct IncidentView {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[expect(clippy::struct_excessive_bools, reason = "the sla object of API.md")]
-pub struct SlaView {
-    /// When a first response is due; `null` until service levels are configured.
-    pub response_due: Option<jiff::Timestamp>,
-    pub resolution_due: Option<jiff::Timestamp>,
-    pub responded_at: Option<jiff::Timestamp>,
-    pub response_breached: bool,
-    pub resolution_breached: bool,
-    /// The clock stops while the incident is on hold.
-    pub paused: bool,
-    /// The resolution target is mostly used up (the policy's at-risk percentage).
-    pub at_risk: bool,
-    /// The policy whose calendar counts business time (for countdowns in the pages).
-    #[serde(skip)]
-    pub policy_id: Option<Uuid>,
-    /// Business seconds the resolution clock stood still so far.
-    #[serde(skip)]
-    pub paused_seconds: i64,
-}
-
 impl IncidentView {
     pub fn new(incident: Incident, now: jiff::Timestamp) -> Self {
         // Marked by the SLA worker, or visibly past due before its next pass.
@@ -89,6 +68,9 @@ impl IncidentView {
                 at_risk: incident.sla_at_risk_at.is_some(),
                 policy_id: incident.sla_policy_id,
                 paused_seconds: incident.sla_paused_seconds,
+                open: incident.state.is_open(),
+                opened_at: incident.opened_at,
+                resolved_at: incident.resolved_at,
             },
             number: incident.number,
             title: incident.title,

@@ -79,7 +79,13 @@ pub async fn transition(
         let mut invalid = Invalid::default();
         after.assignee_id = Some(actor.id);
         after.assignee = Some(actor.email.clone());
-        check_membership(&mut tx, &after, &mut invalid).await?;
+        check_membership(
+            &mut tx,
+            after.assignee_id,
+            after.assignment_group_id,
+            &mut invalid,
+        )
+        .await?;
         invalid
             .finish(|| ())
             .map_err(|_| AppError::field("assignee", "error.take_not_member"))?;

@@ -1,8 +1,7 @@
 //! Recording a problem: from scratch or from an incident, journaled as created.
 
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
+use sqlx::PgPool;
 
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
@@ -14,7 +13,7 @@ use crate::service::problems::links::link_in_tx;
 use crate::service::problems::parse_incident;
 use crate::service::problems::update::changes;
 use crate::service::problems::view::ProblemView;
-use crate::service::references::{RefInput, References};
+use crate::service::references::{RefInput, References, check_membership};
 use crate::store::{
     self,
     journal::{Kind, Subject},
@@ -56,7 +55,7 @@ pub async fn create(
         None,
     )
     .await?;
-    check_member(
+    check_membership(
         &mut tx,
         refs.assignee_id.flatten(),
         refs.group_id.flatten(),
@@ -98,20 +97,6 @@ pub async fn create(
     tx.commit().await?;
     tracing::info!(problem.number = %view.number, "problem created");
     Ok(Created::New(view))
-}
-
-pub(super) async fn check_member(
-    conn: &mut PgConnection,
-    user: Option<Uuid>,
-    group: Option<Uuid>,
-    invalid: &mut Invalid,
-) -> AppResult<()> {
-    if let (Some(user), Some(group)) = (user, group)
-        && !store::users::is_member(conn, user, group).await?
-    {
-        invalid.add("assignee", "error.not_member");
-    }
-    Ok(())
 }
 
 /// Creates a problem from an incident (title, description, service, impact and urgency

@@ -9,11 +9,11 @@ use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::fields::{self, MAX_TEXT};
-use crate::service::problems::create::check_member;
 use crate::service::problems::input::ProblemPatch;
 use crate::service::problems::links::spread_workaround;
 use crate::service::problems::view::ProblemView;
 use crate::service::problems::{check_version, parse_number};
+use crate::service::references::check_membership;
 use crate::service::references::{RefInput, References};
 use crate::store::{
     self,
@@ -76,7 +76,7 @@ pub async fn update(
         after.assignee_id = id;
         after.assignee = refs.assignee_email;
     }
-    check_member(
+    check_membership(
         &mut tx,
         after.assignee_id,
         after.assignment_group_id,

@@ -241,7 +241,8 @@ pub(super) async fn show(
     } else {
         (Vec::new(), Vec::new())
     };
-    let sla = crate::service::sla::summary(&state.db, &incident, jiff::Timestamp::now()).await?;
+    let sla =
+        crate::service::sla::summary(&state.db, &incident.sla, jiff::Timestamp::now()).await?;
     let page = IncidentPage {
         sla,
         problem,

@@ -209,8 +209,8 @@ pub(super) async fn queue(
             active: *q == queue,
         })
         .collect();
-    let left =
-        crate::service::sla::countdowns(&state.db, &result.items, jiff::Timestamp::now()).await?;
+    let clocks: Vec<_> = result.items.iter().map(|incident| &incident.sla).collect();
+    let left = crate::service::sla::countdowns(&state.db, &clocks, jiff::Timestamp::now()).await?;
     let page = QueuePage {
         tabs,
         queue: queue.key(),
