@@ -61,13 +61,6 @@ impl Db {
         })
     }
 
-    /// Hands the warm connections back to the pool (before closing it, say).
-    pub fn cool(&self) {
-        if let Ok(mut stack) = self.warm.connections.lock() {
-            stack.clear();
-        }
-    }
-
     /// The pool itself.
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -79,12 +72,6 @@ impl Deref for Db {
 
     fn deref(&self) -> &PgPool {
         &self.pool
-    }
-}
-
-impl From<PgPool> for Db {
-    fn from(pool: PgPool) -> Self {
-        Db::new(pool)
     }
 }
 

@@ -6,3 +6,12 @@ pub use client_address::ClientAddress;
 
 /// Bodies larger than this are refused with `413`.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The value of a query-string parameter; sent more than once, the last one counts.
+pub fn last_value(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}

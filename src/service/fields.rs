@@ -5,6 +5,9 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::domain::incident::Level;
+use serde_json::Value;
+
+use crate::domain::validation::required_text;
 use crate::domain::{FieldError, Invalid};
 use crate::error::AppError;
 
@@ -20,12 +23,41 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// An impact or urgency as typed (`None`: medium); a bad one is named on its field.
 pub fn level(invalid: &mut Invalid, field: &str, value: Option<&str>) -> Level {
     value
         .map_or(Some(Level::Medium), |v| {
             invalid.check(field, Level::parse(v))
         })
         .unwrap_or_default()
+}
+
+/// Fields a PATCH may not set (they change through the workflow or not at all): each one
+/// sent is named as read-only.
+pub fn refuse_read_only(invalid: &mut Invalid, sent: &[(&str, &Option<Option<Value>>)]) {
+    for (field, value) in sent {
+        if value.is_some() {
+            invalid.add(*field, "error.read_only");
+        }
+    }
+}
+
+/// A patched title: 1 to 200 characters. `None` when not sent, or refused (and named).
+pub fn patched_title(invalid: &mut Invalid, title: Option<&Option<String>>) -> Option<String> {
+    let title = title?;
+    invalid.check(
+        "title",
+        required_text(title.as_deref().unwrap_or_default(), 200),
+    )
+}
+
+/// A patched impact or urgency (`null` reads as empty, which is refused). `None` when not sent.
+pub fn patched_level(
+    invalid: &mut Invalid,
+    field: &str,
+    value: Option<&Option<String>>,
+) -> Option<Level> {
+    value.map(|v| level(invalid, field, Some(v.as_deref().unwrap_or_default())))
 }
 
 /// `Some(None)` clears the category.

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::form::{Choice, Fields, FormState, checkbox, choices, field};
+use super::form::{Choice, Fields, FormState, checkbox, choices, field, ticked};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::domain::{Locale, Permission, Role};
 use crate::error::AppResult;
@@ -153,7 +153,7 @@ async fn group_page(
     let mut form = FormState::default();
     form.set("name", group.name.clone());
     form.set("department", group.department.clone());
-    form.set("active", if group.active { "on" } else { "" });
+    form.set("active", ticked(group.active));
     Ok(render(StatusCode::OK, &GroupEditPage { ctx, group, form }))
 }
 
@@ -296,7 +296,7 @@ async fn service_page(
         "owner_group",
         service.owner_group.clone().unwrap_or_default(),
     );
-    form.set("active", if service.active { "on" } else { "" });
+    form.set("active", ticked(service.active));
     Ok(render(
         StatusCode::OK,
         &ServiceEditPage {
@@ -512,7 +512,7 @@ async fn user_page(
     form.set("name", user.name.clone());
     form.set("role", user.role.as_str());
     form.set("locale", user.locale.as_str());
-    form.set("active", if user.active { "on" } else { "" });
+    form.set("active", ticked(user.active));
     let chosen_groups = user.groups.clone();
     edit_user_page(
         &state,

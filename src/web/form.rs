@@ -34,6 +34,15 @@ impl FormState {
         self.values.insert(name.to_owned(), value);
     }
 
+    /// A form showing a record's current values, each remembered as its base (`set_base`).
+    pub fn based_on<'a>(values: impl IntoIterator<Item = (&'a str, String)>) -> Self {
+        let mut form = FormState::default();
+        for (name, value) in values {
+            form.set_base(name, value);
+        }
+        form
+    }
+
     /// The hidden `base.<name>` fields, in a stable order.
     pub fn bases(&self) -> Vec<(&str, &str)> {
         let mut bases: Vec<(&str, &str)> = self
@@ -170,6 +179,12 @@ pub fn field(fields: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
+/// The record version a form was rendered with (its hidden `version` field), for the
+/// optimistic check.
+pub fn version(fields: &[(String, String)]) -> Option<i64> {
+    field(fields, "version").and_then(|v| v.parse().ok())
+}
+
 /// Every value of a repeated field.
 pub fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields
@@ -177,6 +192,11 @@ pub fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
         .filter(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .collect()
+}
+
+/// A checkbox's value as a form sends it: `on` when ticked, nothing otherwise.
+pub fn ticked(on: bool) -> String {
+    if on { "on".to_owned() } else { String::new() }
 }
 
 /// Whether a checkbox was ticked.

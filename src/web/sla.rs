@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::form::{Choice, Fields, FormState, all, choices, error_line, field};
+use super::form::{Choice, Fields, FormState, all, choices, error_line, field, version};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::domain::Permission;
 use crate::domain::incident::HoldReason;
@@ -359,11 +359,6 @@ async fn create_policy(
             .await
         }
     }
-}
-
-/// The version a change form was rendered with.
-fn version(fields: &[(String, String)]) -> Option<i64> {
-    field(fields, "version").and_then(|v| v.parse().ok())
 }
 
 /// After a change from the admin page: a message, and back to the page (errors are named in

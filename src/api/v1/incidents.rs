@@ -235,13 +235,7 @@ async fn list_incidents(
         &pairs,
         &["state", "priority", "sla", "sort", "updated_since"],
     )?;
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| crate::http::last_value(&pairs, name);
     let page = PageParams {
         limit: value("limit"),
         cursor: value("cursor"),

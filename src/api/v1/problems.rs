@@ -226,13 +226,7 @@ async fn list_problems(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Json<ListResponse<ProblemView>>> {
     crate::api::extract::refuse_empty(&pairs, &["state", "known_error"])?;
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| crate::http::last_value(&pairs, name);
     let page = PageParams {
         limit: value("limit"),
         cursor: value("cursor"),

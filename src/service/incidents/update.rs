@@ -5,10 +5,10 @@ use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
 use crate::domain::incident::{self, HoldReason, IncidentState, ResolutionCode};
-use crate::domain::{Invalid, Permission, validation::required_text};
+use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
-use crate::service::fields::{MAX_TEXT, category, level};
+use crate::service::fields::{MAX_TEXT, category, patched_level, patched_title, refuse_read_only};
 use crate::service::incidents::input::IncidentPatch;
 use crate::service::incidents::parse_number;
 use crate::service::incidents::view::IncidentView;
@@ -109,22 +109,16 @@ pub async fn update(
 
 /// Applies the plain fields of a patch (everything but references) to `after`.
 pub(super) fn apply_fields(after: &mut Incident, patch: &IncidentPatch, invalid: &mut Invalid) {
-    for (field, sent) in [
-        ("state", &patch.state),
-        ("priority", &patch.priority),
-        ("number", &patch.number),
-        ("version", &patch.version),
-    ] {
-        if sent.is_some() {
-            invalid.add(field, "error.read_only");
-        }
-    }
-    if let Some(title) = &patch.title
-        && let Some(title) = invalid.check(
-            "title",
-            required_text(title.as_deref().unwrap_or_default(), 200),
-        )
-    {
+    refuse_read_only(
+        invalid,
+        &[
+            ("state", &patch.state),
+            ("priority", &patch.priority),
+            ("number", &patch.number),
+            ("version", &patch.version),
+        ],
+    );
+    if let Some(title) = patched_title(invalid, patch.title.as_ref()) {
         after.title = title;
     }
     if let Some(description) = &patch.description {
@@ -134,19 +128,11 @@ pub(super) fn apply_fields(after: &mut Incident, patch: &IncidentPatch, invalid:
         }
         after.description = description;
     }
-    if let Some(impact) = &patch.impact {
-        after.impact = level(
-            invalid,
-            "impact",
-            Some(impact.as_deref().unwrap_or_default()),
-        );
+    if let Some(impact) = patched_level(invalid, "impact", patch.impact.as_ref()) {
+        after.impact = impact;
     }
-    if let Some(urgency) = &patch.urgency {
-        after.urgency = level(
-            invalid,
-            "urgency",
-            Some(urgency.as_deref().unwrap_or_default()),
-        );
+    if let Some(urgency) = patched_level(invalid, "urgency", patch.urgency.as_ref()) {
+        after.urgency = urgency;
     }
     after.priority = incident::priority(after.impact, after.urgency);
     if let Some(value) = &patch.category

@@ -26,28 +26,7 @@ pub(crate) async fn link_in_tx(
     problem: &Problem,
     incident: &store::incidents::Incident,
 ) -> AppResult<()> {
-    store::incidents::set_problem(conn, incident.id, Some(problem.id)).await?;
-    let change = json!({"problem": {"from": null, "to": problem.number}});
-    crate::service::journal::record(
-        conn,
-        Subject::Incident(incident.id),
-        Some(actor),
-        Kind::Link,
-        Some(&problem.number),
-        Some(change),
-    )
-    .await?;
-    let change = json!({"incidents": {"from": null, "to": incident.number}});
-    crate::service::journal::record(
-        conn,
-        Subject::Problem(problem.id),
-        Some(actor),
-        Kind::Link,
-        Some(&incident.number),
-        Some(change),
-    )
-    .await?;
-    store::problems::touch(conn, problem.id).await?;
+    set_link(conn, actor, problem, incident, true).await?;
     if let Some(workaround) = problem
         .workaround
         .as_deref()
@@ -126,29 +105,47 @@ pub async fn unlink(
     if incident.problem_id != Some(problem.id) {
         return Err(AppError::NotFound);
     }
-    store::incidents::set_problem(&mut tx, incident.id, None).await?;
-    let change = json!({"problem": {"from": problem.number, "to": null}});
+    set_link(&mut tx, actor, &problem, &incident, false).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets (or clears) the incident's problem, writes the link to both journals and moves the
+/// problem's version on.
+async fn set_link(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    problem: &Problem,
+    incident: &store::incidents::Incident,
+    linked: bool,
+) -> AppResult<()> {
+    store::incidents::set_problem(conn, incident.id, linked.then_some(problem.id)).await?;
+    let change = |number: &str| {
+        if linked {
+            json!({"from": null, "to": number})
+        } else {
+            json!({"from": number, "to": null})
+        }
+    };
     crate::service::journal::record(
-        &mut tx,
+        conn,
         Subject::Incident(incident.id),
         Some(actor),
         Kind::Link,
         Some(&problem.number),
-        Some(change),
+        Some(json!({"problem": change(&problem.number)})),
     )
     .await?;
-    let change = json!({"incidents": {"from": incident.number, "to": null}});
     crate::service::journal::record(
-        &mut tx,
+        conn,
         Subject::Problem(problem.id),
         Some(actor),
         Kind::Link,
         Some(&incident.number),
-        Some(change),
+        Some(json!({"incidents": change(&incident.number)})),
     )
     .await?;
-    store::problems::touch(&mut tx, problem.id).await?;
-    tx.commit().await?;
+    store::problems::touch(conn, problem.id).await?;
     Ok(())
 }
 

@@ -5,10 +5,10 @@ use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
 use crate::domain::problem::{self, ProblemResolution, ProblemState};
-use crate::domain::{Invalid, Permission, validation::required_text};
+use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
-use crate::service::fields::{self, MAX_TEXT};
+use crate::service::fields::{MAX_TEXT, patched_level, patched_title, refuse_read_only};
 use crate::service::problems::input::ProblemPatch;
 use crate::service::problems::links::spread_workaround;
 use crate::service::problems::view::ProblemView;
@@ -125,22 +125,16 @@ pub async fn update(
 
 /// Applies the plain fields of a patch (everything but references) to `after`.
 pub(super) fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &mut Invalid) {
-    for (field, sent) in [
-        ("state", &patch.state),
-        ("priority", &patch.priority),
-        ("number", &patch.number),
-        ("version", &patch.version),
-    ] {
-        if sent.is_some() {
-            invalid.add(field, "error.read_only");
-        }
-    }
-    if let Some(title) = &patch.title
-        && let Some(title) = invalid.check(
-            "title",
-            required_text(title.as_deref().unwrap_or_default(), 200),
-        )
-    {
+    refuse_read_only(
+        invalid,
+        &[
+            ("state", &patch.state),
+            ("priority", &patch.priority),
+            ("number", &patch.number),
+            ("version", &patch.version),
+        ],
+    );
+    if let Some(title) = patched_title(invalid, patch.title.as_ref()) {
         after.title = title;
     }
     let long_text =
@@ -167,19 +161,11 @@ pub(super) fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &
     if let Some(known) = patch.known_error {
         after.known_error = known.unwrap_or(false);
     }
-    if let Some(impact) = &patch.impact {
-        after.impact = fields::level(
-            invalid,
-            "impact",
-            Some(impact.as_deref().unwrap_or_default()),
-        );
+    if let Some(impact) = patched_level(invalid, "impact", patch.impact.as_ref()) {
+        after.impact = impact;
     }
-    if let Some(urgency) = &patch.urgency {
-        after.urgency = fields::level(
-            invalid,
-            "urgency",
-            Some(urgency.as_deref().unwrap_or_default()),
-        );
+    if let Some(urgency) = patched_level(invalid, "urgency", patch.urgency.as_ref()) {
+        after.urgency = urgency;
     }
     after.priority = crate::domain::incident::priority(after.impact, after.urgency);
 }

@@ -19,7 +19,8 @@ use crate::service::problems::{self, ProblemView};
 use crate::service::reference::{self, GroupView, ServiceView};
 use crate::state::AppState;
 use crate::web::form::{
-    Choice, Fields, FormState, checkbox, choices, error_line, field, if_changed, text,
+    Choice, Fields, FormState, checkbox, choices, error_line, field, if_changed, text, ticked,
+    version,
 };
 use crate::web::{Ctx, SignedIn, render, see_other};
 
@@ -161,9 +162,8 @@ impl Move {
 }
 
 pub(super) fn view_form(incident: &IncidentView) -> FormState {
-    let mut form = FormState::default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    for (name, value) in [
+    let mut form = FormState::based_on([
         ("title", incident.title.clone()),
         ("description", incident.description.clone()),
         ("impact", incident.impact.as_str().to_owned()),
@@ -174,17 +174,8 @@ pub(super) fn view_form(incident: &IncidentView) -> FormState {
         ("assignment_group", text(&incident.assignment_group)),
         ("assignee", text(&incident.assignee)),
         ("parent", text(&incident.parent)),
-        (
-            "major",
-            if incident.major {
-                "on".to_owned()
-            } else {
-                String::new()
-            },
-        ),
-    ] {
-        form.set_base(name, value);
-    }
+        ("major", ticked(incident.major)),
+    ]);
     form.set("version", incident.version.to_string());
     form
 }
@@ -298,10 +289,6 @@ pub(super) async fn conflict(
     Ok(Conflict {
         entries: journal.into_iter().filter(|e| e.id > seen).collect(),
     })
-}
-
-pub(super) fn version(fields: &[(String, String)]) -> Option<i64> {
-    field(fields, "version").and_then(|v| v.parse().ok())
 }
 
 /// Saves the edit form; a stale version shows the other changes and keeps the typing.

@@ -158,13 +158,7 @@ pub(super) async fn queue(
     SignedIn { ctx, actor }: SignedIn,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| crate::http::last_value(&pairs, name);
     // A ticket number typed into the search opens the ticket.
     if let Some(found) = value("q")
         .as_deref()
@@ -246,13 +240,7 @@ pub(super) async fn export_csv(
     SignedIn { actor, .. }: SignedIn,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| crate::http::last_value(&pairs, name);
     let mut query = ListQuery::from_pairs(&pairs);
     Queue::parse(value("queue").as_deref()).apply(&mut query);
     // The first page is read here, so a bad filter is an error page, not a broken download.

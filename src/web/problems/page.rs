@@ -20,6 +20,7 @@ use crate::service::reference::{self, GroupView};
 use crate::state::AppState;
 use crate::web::form::{
     Choice, Fields, FormState, changed, checkbox, choices, error_line, field, if_changed, text,
+    ticked, version,
 };
 use crate::web::{Ctx, SignedIn, render, see_other};
 
@@ -84,9 +85,8 @@ impl ProblemMove {
 }
 
 pub(super) fn view_form(problem: &ProblemView) -> FormState {
-    let mut form = FormState::default();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    for (name, value) in [
+    FormState::based_on([
         ("title", problem.title.clone()),
         ("description", problem.description.clone()),
         ("impact", problem.impact.as_str().to_owned()),
@@ -94,18 +94,8 @@ pub(super) fn view_form(problem: &ProblemView) -> FormState {
         ("assignment_group", text(&problem.assignment_group)),
         ("root_cause", text(&problem.root_cause)),
         ("workaround", text(&problem.workaround)),
-        (
-            "known_error",
-            if problem.known_error {
-                "on".to_owned()
-            } else {
-                String::new()
-            },
-        ),
-    ] {
-        form.set_base(name, value);
-    }
-    form
+        ("known_error", ticked(problem.known_error)),
+    ])
 }
 
 pub(super) async fn show(
@@ -173,7 +163,7 @@ pub(super) async fn update(
         known_error: send_rca("known_error").then(|| Some(checkbox(f, "known_error"))),
         ..ProblemPatch::default()
     };
-    let version = field(&fields, "version").and_then(|v| v.parse().ok());
+    let version = version(&fields);
     match problems::update(&state.db, &actor, &number, patch, version).await {
         Ok(view) => {
             ctx.flash("success", ctx.tr.t1("flash.saved", &view.number))
@@ -229,7 +219,7 @@ pub(super) async fn transition(
         reason: field(&fields, "reason"),
         resolve_incidents: Some(checkbox(&fields, "resolve_incidents")),
     };
-    let version = field(&fields, "version").and_then(|v| v.parse().ok());
+    let version = version(&fields);
     match problems::transition(&state.db, &actor, &number, input, version).await {
         Ok(view) => {
             let label = ctx.tr.t(view.state.label_key()).to_owned();

@@ -34,13 +34,7 @@ pub(super) async fn queue(
     SignedIn { ctx, actor }: SignedIn,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let value = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
+    let value = |name: &str| crate::http::last_value(&pairs, name);
     let query = ProblemQuery::from_pairs(&pairs);
     let page = problems::list(&state.db, &actor, &query, value("after").as_deref(), 50).await?;
     let kept: Vec<(String, String)> = pairs
