@@ -12,6 +12,7 @@ pub mod incident_list;
 pub mod incidents;
 pub mod journal;
 pub mod login_failures;
+pub mod names;
 pub mod plans;
 pub mod problems;
 pub mod saved_views;

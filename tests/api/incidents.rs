@@ -1264,3 +1264,78 @@ async fn ticket_numbers_typed_into_search_find_the_ticket() {
         format!("/problems/{prb}").as_str()
     );
 }
+
+#[tokio::test]
+async fn one_incident_names_what_it_points_at_exactly_as_the_list_does() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "vpn", "name": "VPN"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let parent = create(
+        &app,
+        &agent,
+        json!({"title": "VPN down for the whole floor"}),
+    )
+    .await;
+    let parent = parent["number"].as_str().unwrap().to_owned();
+    let child = create(
+        &app,
+        &agent,
+        json!({"title": "VPN drops", "service": "vpn", "assignment_group": "service-desk",
+               "assignee": "agent@example.com", "parent": parent}),
+    )
+    .await;
+    let child = child["number"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &agent,
+            "/api/v1/problems",
+            json!({"title": "VPN concentrator"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let problem = res.json::<Value>().await.unwrap()["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post(
+            &agent,
+            &format!("/api/v1/problems/{problem}/incidents"),
+            json!({"incident": child}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Read twice: the second read takes the names from the process's cache.
+    for _ in 0..2 {
+        let one: Value = app
+            .get(&agent, &format!("/api/v1/incidents/{child}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["service"], "vpn");
+        assert_eq!(one["assignment_group"], "service-desk");
+        assert_eq!(one["assignee"], "agent@example.com");
+        assert_eq!(one["parent"], parent.as_str());
+        assert_eq!(one["problem"], problem.as_str());
+        assert_eq!(one["opened_by"], "agent@example.com");
+        let list: Value = app
+            .get(&agent, "/api/v1/incidents?service=vpn")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            list["items"][0], one,
+            "the list's joined row is the same incident"
+        );
+    }
+}
