@@ -1,14 +1,79 @@
-//! Known errors where agents need them: searched by the words of a call, and suggested for an
-//! incident while the caller is still on the line.
+//! Known errors where agents need them: searched by the words of a call, suggested for an
+//! incident while the caller is still on the line, and applied to it in one step.
+
+use serde::Deserialize;
+use sqlx::PgPool;
 
 use crate::db::Db;
-
 use crate::domain::Permission;
-use crate::error::AppResult;
+use crate::domain::incident::{IncidentNumber, IncidentState, ResolutionCode, TransitionRequest};
+use crate::domain::problem::ProblemNumber;
+use crate::error::{AppError, AppResult};
 use crate::service::Actor;
-use crate::service::incidents as incident_ops;
-use crate::service::problems::ProblemView;
-use crate::store::{self};
+use crate::service::incidents::{self as incident_ops, IncidentView};
+use crate::service::problems::{ProblemView, ensure_linked};
+use crate::store;
+
+/// Which known error to apply (`POST /api/v1/incidents/{number}/apply-known-error`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyKnownErrorInput {
+    /// The problem's number; it must be a known error with a workaround.
+    pub problem: Option<String>,
+}
+
+/// Applies a known error to an incident, in one transaction: links the incident to the
+/// problem (the workaround reaches its journal) and resolves it with the workaround, so the
+/// caller is helped while still on the line. Linked to another problem is `409`, a stale
+/// `If-Match` `412`, a problem that is not a known error with a workaround `422`; a refusal
+/// leaves the incident as it was.
+#[tracing::instrument(skip_all, fields(incident.number = %incident_number))]
+pub async fn apply(
+    db: &PgPool,
+    actor: &Actor,
+    incident_number: &str,
+    input: ApplyKnownErrorInput,
+    if_match: Option<i64>,
+) -> AppResult<IncidentView> {
+    actor.require(Permission::WorkIncidents)?;
+    let incident_number = IncidentNumber::parse(incident_number).map_err(|_| AppError::NotFound)?;
+    let problem_number = ProblemNumber::parse(input.problem.as_deref().unwrap_or_default())
+        .map_err(|key| AppError::field("problem", key))?;
+    let mut tx = db.begin().await?;
+    // Problem first, then incident: the order `problems::link` locks them in.
+    let problem = store::problems::lock_by_number(&mut tx, problem_number.as_str())
+        .await?
+        .ok_or_else(|| AppError::field("problem", "error.unknown_problem"))?;
+    let Some(workaround) = problem
+        .workaround
+        .as_deref()
+        .map(str::trim)
+        .filter(|w| problem.known_error && !w.is_empty())
+    else {
+        return Err(AppError::field("problem", "error.not_a_known_error"));
+    };
+    let notes = format!("{}: {workaround}", problem.number);
+    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor.may_change(incident.assignment_group.as_deref())?;
+    incident_ops::check_version(&incident, if_match)?;
+    ensure_linked(&mut tx, actor, &problem, &incident).await?;
+    // Reread: linking moved the version on.
+    let linked = store::incidents::find_by_id(&mut tx, incident.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let request = TransitionRequest {
+        to: IncidentState::Resolved.as_str().to_owned(),
+        resolution_code: Some(ResolutionCode::Workaround.as_str().to_owned()),
+        resolution_notes: Some(notes),
+        ..TransitionRequest::default()
+    };
+    let resolved = incident_ops::move_in_tx(&mut tx, actor, linked, &request).await?;
+    tx.commit().await?;
+    tracing::info!(problem.number = %problem.number, "known error applied");
+    Ok(IncidentView::new(resolved, jiff::Timestamp::now()))
+}
 
 /// Known errors matching `q` (German and English word forms), best first, with workarounds.
 pub async fn known_errors(

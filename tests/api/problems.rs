@@ -1063,3 +1063,153 @@ async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_ser
         "a cluster covered by a problem is no candidate any more"
     );
 }
+
+#[tokio::test]
+async fn applying_a_known_error_links_and_resolves_in_one_step_or_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let desk = desk(&app).await;
+    let new_problem = |title: &'static str| {
+        let (app, desk) = (&app, &desk);
+        async move {
+            number(
+                &create(
+                    app,
+                    &desk.agent,
+                    "/api/v1/problems",
+                    json!({"title": title}),
+                )
+                .await,
+            )
+        }
+    };
+    let known = new_problem("VPN certificate").await;
+    let res = app
+        .patch(
+            &desk.manager,
+            &format!("/api/v1/problems/{known}"),
+            json!({"known_error": true, "root_cause": "Expired certificate",
+                   "workaround": "Reconnect with the backup profile"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let plain = new_problem("Printer queue stalls").await;
+    let incident = |title: &'static str| {
+        let (app, desk) = (&app, &desk);
+        async move {
+            number(
+                &create(
+                    app,
+                    &desk.agent,
+                    "/api/v1/incidents",
+                    json!({"title": title}),
+                )
+                .await,
+            )
+        }
+    };
+    let apply = |inc: String, body: Value, if_match: Option<&'static str>| {
+        let app = &app;
+        let token = desk.agent.clone();
+        async move {
+            let mut request = app
+                .api
+                .post(app.url(&format!("/api/v1/incidents/{inc}/apply-known-error")))
+                .bearer_auth(token)
+                .json(&body);
+            if let Some(version) = if_match {
+                request = request.header("If-Match", version);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let read = |inc: String| {
+        let app = &app;
+        async move {
+            app.get(&app.admin_token, &format!("/api/v1/incidents/{inc}"))
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Applied: linked, resolved with the workaround, journaled, the ETag of the new version.
+    let inc = incident("VPN drops").await;
+    let res = apply(inc.clone(), json!({"problem": known}), Some("\"1\"")).await;
+    assert_eq!(res.status(), 200);
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let view: Value = res.json().await.unwrap();
+    assert_eq!(view["problem"], known.as_str());
+    assert_eq!(view["state"], "resolved");
+    assert_eq!(view["resolution_code"], "workaround");
+    assert_eq!(
+        view["resolution_notes"],
+        format!("{known}: Reconnect with the backup profile")
+    );
+    assert_eq!(etag, format!("\"{}\"", view["version"]));
+    let kinds: Vec<String> = journal(&app, &format!("/api/v1/incidents/{inc}"))
+        .await
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.contains(&"link".to_owned()), "{kinds:?}");
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("transition"),
+        "{kinds:?}"
+    );
+
+    // Refusals change nothing: not a known error (422), stale version (412), linked to
+    // another problem (409), already resolved (409), no problem named (422).
+    let other = incident("VPN drops again").await;
+    let body = problem(
+        apply(other.clone(), json!({"problem": plain}), None).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["problem"]);
+    let body = problem(
+        apply(other.clone(), json!({"problem": "PRB9999999"}), None).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&body), ["problem"]);
+    let body = problem(apply(other.clone(), json!({}), None).await, 422).await;
+    assert_eq!(fields(&body), ["problem"]);
+    let stale = apply(other.clone(), json!({"problem": known}), Some("\"7\"")).await;
+    assert_eq!(stale.status(), 412);
+    let res = app
+        .post(
+            &desk.agent,
+            &format!("/api/v1/problems/{plain}/incidents"),
+            json!({"incident": other}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let linked = read(other.clone()).await;
+    problem(
+        apply(other.clone(), json!({"problem": known}), None).await,
+        409,
+    )
+    .await;
+    assert_eq!(
+        read(other.clone()).await,
+        linked,
+        "a refused apply leaves the incident as it was"
+    );
+    problem(
+        apply(inc.clone(), json!({"problem": known}), None).await,
+        409,
+    )
+    .await;
+    assert_eq!(read(inc).await["version"], view["version"]);
+    let untouched = incident("Fresh call").await;
+    problem(
+        apply(untouched.clone(), json!({"problem": plain}), None).await,
+        422,
+    )
+    .await;
+    let untouched = read(untouched).await;
+    assert_eq!(untouched["problem"], Value::Null);
+    assert_eq!(untouched["version"], 1);
+}

@@ -15,6 +15,7 @@ use crate::service::incidents::{
     self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
 };
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::known_errors::{self, ApplyKnownErrorInput};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_incidents, create_incident))
         .routes(routes!(get_incident, update_incident))
         .routes(routes!(transition_incident))
+        .routes(routes!(apply_known_error))
         .routes(routes!(comment_incident))
         .routes(routes!(incident_journal))
 }
@@ -136,6 +138,27 @@ async fn transition_incident(
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> AppResult<Response> {
     let view = incidents::transition(&state.db, &actor, &number, input, if_match).await?;
+    Ok(with_etag(StatusCode::OK, &view))
+}
+
+/// Applies a known error in one step: links the incident to the problem and resolves it with
+/// the problem's workaround, in one transaction. `409` when the incident is linked to another
+/// problem or the workflow does not allow resolving it; `422` naming `problem` when that is no
+/// known error with a workaround; `412` on a stale `If-Match`.
+#[utoipa::path(post, path = "/api/v1/incidents/{number}/apply-known-error", tag = "incidents",
+    request_body = ApplyKnownErrorInput,
+    params(("number" = String, Path), ("If-Match" = Option<String>, Header)), security(("bearer" = [])),
+    responses((status = 200, body = IncidentView, headers(("ETag" = String))), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 412, body = IncidentView), (status = 422, body = Problem)))]
+async fn apply_known_error(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(input): ApiJson<ApplyKnownErrorInput>,
+) -> AppResult<Response> {
+    let view = known_errors::apply(&state.db, &actor, &number, input, if_match).await?;
     Ok(with_etag(StatusCode::OK, &view))
 }
 

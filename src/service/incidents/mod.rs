@@ -14,8 +14,10 @@ pub use comments::comment;
 pub use create::create;
 pub use input::{IncidentPatch, NewIncidentInput, TransitionInput};
 pub use list::{CSV_HEADER, ListQuery, Sort, csv_rows, list, to_csv};
+pub(crate) use update::check_version;
 pub use update::update;
 pub use view::IncidentView;
+pub(crate) use workflow::move_in_tx;
 pub use workflow::{resolve_by_problem, transition};
 
 use sqlx::{PgConnection, PgPool};

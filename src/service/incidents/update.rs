@@ -20,7 +20,7 @@ use crate::store::{
 };
 
 /// Checks `If-Match` against the stored version: `412` with the current body when stale.
-pub(super) fn check_version(incident: &Incident, if_match: Option<i64>) -> AppResult<()> {
+pub(crate) fn check_version(incident: &Incident, if_match: Option<i64>) -> AppResult<()> {
     crate::service::check_version(incident.version, if_match, || {
         IncidentView::new(incident.clone(), jiff::Timestamp::now())
     })

@@ -18,6 +18,7 @@ use crate::service::incidents::view::IncidentView;
 use crate::service::references::check_membership;
 use crate::store::{
     self,
+    incidents::Incident,
     journal::{Kind, Subject},
 };
 
@@ -44,8 +45,24 @@ pub async fn transition(
         resolution_notes: input.resolution_notes,
         reason: input.reason,
     };
+    let from = before.state;
+    let incident = move_in_tx(&mut tx, actor, before, &request).await?;
+    tx.commit().await?;
+    tracing::info!(from = from.as_str(), "incident moved");
+    Ok(IncidentView::new(incident, jiff::Timestamp::now()))
+}
+
+/// The one way an incident moves, in the caller's transaction (the row locked by the caller):
+/// the workflow's plan, its effects on the fields, the version check, the journal entry and
+/// the SLA clock. Returns the incident as stored afterwards.
+pub(crate) async fn move_in_tx(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    before: Incident,
+    request: &TransitionRequest,
+) -> AppResult<Incident> {
     let planned =
-        incident::plan_transition(before.state, &request).map_err(|error| match error {
+        incident::plan_transition(before.state, request).map_err(|error| match error {
             TransitionError::NotAllowed { from, to } => AppError::Transition {
                 from: from.as_str(),
                 to: to.as_str(),
@@ -80,7 +97,7 @@ pub async fn transition(
         after.assignee_id = Some(actor.id);
         after.assignee = Some(actor.email.clone());
         check_membership(
-            &mut tx,
+            conn,
             after.assignee_id,
             after.assignment_group_id,
             &mut invalid,
@@ -93,7 +110,7 @@ pub async fn transition(
     if incident::is_first_response(&planned) && after.responded_at.is_none() {
         after.responded_at = Some(now);
     }
-    if !store::incidents::update(&mut tx, &after, before.version).await? {
+    if !store::incidents::update(conn, &after, before.version).await? {
         return Err(AppError::Internal(anyhow::anyhow!(
             "incident changed under its row lock"
         )));
@@ -103,7 +120,7 @@ pub async fn transition(
         .clone()
         .or_else(|| planned.resolution.as_ref().map(|(_, notes)| notes.clone()));
     store::journal::append(
-        &mut tx,
+        conn,
         store::journal::NewEntry {
             subject: Subject::Incident(after.id),
             author_id: Some(actor.id),
@@ -113,13 +130,11 @@ pub async fn transition(
         },
     )
     .await?;
-    let mut incident = store::incidents::find_by_id(&mut tx, after.id)
+    let mut incident = store::incidents::find_by_id(conn, after.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    crate::service::sla::update_clock(&mut tx, Some(&before), &mut incident).await?;
-    tx.commit().await?;
-    tracing::info!(from = before.state.as_str(), "incident moved");
-    Ok(IncidentView::new(incident, now))
+    crate::service::sla::update_clock(conn, Some(&before), &mut incident).await?;
+    Ok(incident)
 }
 
 /// Resolves a linked incident because its problem was resolved, in the problem's transaction
@@ -143,37 +158,6 @@ pub async fn resolve_by_problem(
         resolution_notes: Some(notes.to_owned()),
         ..TransitionRequest::default()
     };
-    let planned = incident::plan_transition(before.state, &request)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e:?}")))?;
-    let mut after = before.clone();
-    let now = jiff::Timestamp::now();
-    after.state = planned.to;
-    after.hold_reason = None;
-    after.resolution_code = Some(ResolutionCode::SolvedByProblem);
-    after.resolution_notes = Some(notes.to_owned());
-    after.resolved_at = Some(now);
-    if after.responded_at.is_none() {
-        after.responded_at = Some(now);
-    }
-    if !store::incidents::update(conn, &after, before.version).await? {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "incident changed under its row lock"
-        )));
-    }
-    store::journal::append(
-        conn,
-        store::journal::NewEntry {
-            subject: Subject::Incident(incident_id),
-            author_id: Some(actor.id),
-            kind: Kind::Transition,
-            body: Some(notes),
-            changes: Some(Value::Object(changes(Some(&before), &after))),
-        },
-    )
-    .await?;
-    let mut incident = store::incidents::find_by_id(conn, incident_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::service::sla::update_clock(conn, Some(&before), &mut incident).await?;
+    move_in_tx(conn, actor, before, &request).await?;
     Ok(true)
 }

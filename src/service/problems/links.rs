@@ -69,20 +69,28 @@ pub async fn link(
     let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
         .await?
         .ok_or_else(|| AppError::field("incident", "error.unknown_incident"))?;
-    match incident.problem_id {
-        Some(linked) if linked == problem.id => {}
-        Some(_) => {
-            return Err(AppError::LinkedElsewhere(
-                incident.problem.clone().unwrap_or_default(),
-            ));
-        }
-        None => link_in_tx(&mut tx, actor, &problem, &incident).await?,
-    }
+    ensure_linked(&mut tx, actor, &problem, &incident).await?;
     let incident = store::incidents::find_by_id(&mut tx, incident.id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
+}
+
+/// Links the incident unless it is linked already; linked to another problem it is `409`.
+pub(crate) async fn ensure_linked(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    problem: &Problem,
+    incident: &store::incidents::Incident,
+) -> AppResult<()> {
+    match incident.problem_id {
+        Some(linked) if linked == problem.id => Ok(()),
+        Some(_) => Err(AppError::LinkedElsewhere(
+            incident.problem.clone().unwrap_or_default(),
+        )),
+        None => link_in_tx(conn, actor, problem, incident).await,
+    }
 }
 
 #[tracing::instrument(skip_all, fields(problem.number = %number))]

@@ -14,7 +14,7 @@ mod workflow;
 pub use comments::comment;
 pub use create::{create, create_from_incident};
 pub use input::{LinkInput, NewProblemInput, ProblemPatch, ProblemTransitionInput};
-pub(crate) use links::link_in_tx;
+pub(crate) use links::{ensure_linked, link_in_tx};
 pub use links::{link, unlink};
 pub use list::{CSV_HEADER, ProblemQuery, csv_rows, list, to_csv};
 pub(crate) use update::changes;

@@ -10,9 +10,9 @@ use crate::domain::incident::Level;
 use crate::error::AppResult;
 use crate::service::Actor;
 use crate::service::idempotency::Created;
-use crate::service::incidents::{self, NewIncidentInput, TransitionInput};
-use crate::service::known_errors;
-use crate::service::problems::{self, LinkInput, ProblemView};
+use crate::service::incidents::{self, NewIncidentInput};
+use crate::service::known_errors::{self, ApplyKnownErrorInput};
+use crate::service::problems::ProblemView;
 use crate::service::reference::{self, GroupView, ServiceView};
 use crate::state::AppState;
 use crate::web::form::{Choice, Fields, FormState, checkbox, choices, error_line, field, text};
@@ -131,8 +131,9 @@ pub(super) async fn create(
     }
 }
 
-/// Links a just-logged incident to a known error and resolves it with the workaround: the
-/// caller is helped while still on the line. A failure is reported; the incident stays.
+/// Applies a known error to a just-logged incident (linked and resolved with the workaround
+/// in one transaction): the caller is helped while still on the line. A refusal is reported;
+/// the incident stays as logged.
 pub(super) async fn apply_known_error(
     state: &AppState,
     ctx: &Ctx,
@@ -140,30 +141,12 @@ pub(super) async fn apply_known_error(
     number: &str,
     problem: &str,
 ) -> AppResult<()> {
-    let link = LinkInput {
-        incident: Some(number.to_owned()),
+    let input = ApplyKnownErrorInput {
+        problem: Some(problem.to_owned()),
     };
-    let result = match problems::link(&state.db, actor, problem, link).await {
-        Ok(_) => {
-            let known = problems::get(&state.db, actor, problem).await?;
-            let input = TransitionInput {
-                to: "resolved".to_owned(),
-                resolution_code: Some("workaround".to_owned()),
-                resolution_notes: Some(format!(
-                    "{}: {}",
-                    known.number,
-                    known.workaround.unwrap_or_default()
-                )),
-                ..TransitionInput::default()
-            };
-            incidents::transition(&state.db, actor, number, input, None)
-                .await
-                .map(|_| ())
-        }
-        Err(error) => Err(error),
-    };
+    let result = known_errors::apply(&state.db, actor, number, input, None).await;
     match result {
-        Ok(()) => {
+        Ok(_) => {
             ctx.flash("success", ctx.tr.t1("flash.workaround_applied", problem))
                 .await
         }
