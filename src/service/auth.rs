@@ -1,14 +1,15 @@
-//! Who is acting: password sign-in with rate limiting, API tokens, and the role check that
-//! both faces use.
+//! Signing in: password sign-in with rate limiting, API tokens made, listed and revoked. Who
+//! is acting, and what they may do, is `actor.rs`.
 
 use base64::Engine as _;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::domain::{Email, Invalid, Locale, Permission, Role, validation::required_text};
+use crate::domain::{Email, Invalid, Locale, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::actor::hash_token;
 use crate::store;
 
 /// Failed sign-ins tolerated per account within the window.
@@ -17,110 +18,6 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// The rate-limiting window.
 pub const FAILURE_WINDOW_SECS: i32 = 15 * 60;
-
-/// The signed-in user a request acts for.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub locale: Locale,
-    pub groups: Vec<String>,
-    /// Changes when the password changes, which ends the user's browser sessions.
-    pub session_stamp: String,
-    /// The desk's group write scope is on: below admin, the actor changes only incidents of
-    /// their own groups (or of no group yet). Set by the face from the server's settings.
-    pub group_write_scope: bool,
-}
-
-impl Actor {
-    /// The one role check: `Forbidden` unless the actor's role allows `permission`.
-    pub fn require(&self, permission: Permission) -> AppResult<()> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    pub fn can(&self, permission: Permission) -> bool {
-        self.role.allows(permission)
-    }
-
-    /// The read scope, decided here for every surface: `None` when the actor reads every
-    /// record, `Some(id)` when only the records whose caller is the actor (a caller).
-    pub fn own_records_only(&self) -> Option<Uuid> {
-        (!self.can(Permission::Read)).then_some(self.id)
-    }
-
-    /// Whether a record with this caller is in the actor's read scope. Outside it, a record
-    /// is answered as unknown (`404`), so its existence is not revealed.
-    pub fn may_read(&self, caller_id: Option<Uuid>) -> AppResult<()> {
-        self.require(Permission::ReadOwn)?;
-        match self.own_records_only() {
-            Some(me) if caller_id != Some(me) => Err(AppError::NotFound),
-            _ => Ok(()),
-        }
-    }
-
-    /// The write-scope check for a record of `group` (its key): with the group write scope
-    /// on, only members of the group (and admins) change it; a record of no group is open to
-    /// every agent, so the desk can triage it.
-    pub fn may_change(&self, group: Option<&str>) -> AppResult<()> {
-        match group {
-            Some(group)
-                if self.group_write_scope
-                    && !self.can(Permission::Administer)
-                    && !self.groups.iter().any(|g| g == group) =>
-            {
-                Err(AppError::OutsideGroups(group.to_owned()))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Whether the actor reads internal content (work notes).
-    pub fn reads_internal(&self) -> bool {
-        self.can(Permission::ReadInternal)
-    }
-
-    fn from_user(user: store::users::User) -> Option<Self> {
-        user.active.then(|| Actor {
-            session_stamp: session_stamp(user.password_hash.as_deref()),
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            role: user.role,
-            locale: user.locale,
-            groups: user.groups,
-            group_write_scope: false,
-        })
-    }
-}
-
-/// A short digest of the password hash, kept in the session: a new password ends old sessions.
-fn session_stamp(password_hash: Option<&str>) -> String {
-    let digest = Sha256::digest(password_hash.unwrap_or_default().as_bytes());
-    hex::encode(&digest[..8])
-}
-
-/// The active user with this id, for a browser session; `None` when gone or disabled.
-pub async fn actor_by_id(db: &PgPool, id: Uuid) -> AppResult<Option<Actor>> {
-    let mut conn = db.acquire().await?;
-    Ok(store::users::find_by_id(&mut conn, id)
-        .await?
-        .and_then(Actor::from_user))
-}
-
-/// The active owner of the unrevoked API token with this hash (`hash_token`).
-pub async fn actor_by_token_hash(db: &PgPool, token_hash: &[u8]) -> AppResult<Actor> {
-    let mut conn = db.acquire().await?;
-    let user = store::users::find_by_token(&mut conn, token_hash)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    Actor::from_user(user).ok_or(AppError::Unauthorized)
-}
 
 /// Checks an e-mail and password. Refuses with 429 once the account or the address has failed
 /// too often; a wrong password, an unknown account and a disabled one all answer alike.
@@ -202,10 +99,6 @@ fn new_token_secret() -> AppResult<String> {
         "lst_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     ))
-}
-
-pub(super) fn hash_token(token: &str) -> Vec<u8> {
-    Sha256::digest(token.trim().as_bytes()).to_vec()
 }
 
 /// An API token as listed (never the secret).
@@ -363,18 +256,6 @@ mod tests {
             !verify_password(None, "not the password of anyone".to_owned())
                 .await
                 .unwrap()
-        );
-    }
-
-    #[test]
-    fn a_new_password_changes_the_session_stamp() {
-        assert_ne!(
-            session_stamp(Some("$argon2id$a")),
-            session_stamp(Some("$argon2id$b"))
-        );
-        assert_eq!(
-            session_stamp(Some("$argon2id$a")),
-            session_stamp(Some("$argon2id$a"))
         );
     }
 }

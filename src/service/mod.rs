@@ -1,6 +1,7 @@
 //! Operations: one async function each, shared by the JSON API and the pages. Each checks the
 //! actor's role, validates its input into domain values, and owns its transaction.
 
+pub mod actor;
 pub mod auth;
 pub mod csv;
 pub mod fields;
@@ -18,7 +19,7 @@ pub mod sla_changes;
 pub mod token_cache;
 pub mod users;
 
-pub use auth::Actor;
+pub use actor::Actor;
 
 /// A page request for a keyset-paginated list.
 #[derive(Debug, Clone)]

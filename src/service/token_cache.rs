@@ -55,13 +55,13 @@ impl TokenCache {
     /// The active owner of an unrevoked API token: from the cache when it may be trusted, else
     /// from the database.
     pub async fn actor(&self, db: &PgPool, token: &str) -> AppResult<Actor> {
-        let hash = super::auth::hash_token(token);
+        let hash = super::actor::hash_token(token);
         if self.listening.load(Ordering::Acquire)
             && let Some(actor) = self.cached(db, &hash)
         {
             return Ok(actor);
         }
-        let actor = super::auth::actor_by_token_hash(db, &hash).await?;
+        let actor = super::actor::actor_by_token_hash(db, &hash).await?;
         if self.listening.load(Ordering::Acquire) {
             let now = Instant::now();
             self.write().insert(

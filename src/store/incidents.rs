@@ -4,6 +4,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::names;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 
 /// An incident as stored, with the keys and e-mails of what it points at.
@@ -291,8 +292,67 @@ pub async fn find_by_number(
         return Ok(None);
     };
     let mut incident = Incident::try_from(row)?;
-    super::names::fill_incident(conn, &mut incident).await?;
+    fill_names(conn, &mut incident).await?;
     Ok(Some(incident))
+}
+
+/// The six names of an incident's row, in the order of `fill_incident`'s query.
+type Six = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Fills the names of what `incident` points at (`names`: they never change) (service, group, assignee, parent, problem,
+/// opener): from the cache, and the missing ones in one round trip.
+async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::Result<()> {
+    let ids = [
+        incident.service_id,
+        incident.assignment_group_id,
+        incident.assignee_id,
+        incident.parent_id,
+        incident.problem_id,
+        Some(incident.opened_by_id),
+    ];
+    let mut names = names::cached(&ids);
+    if ids
+        .iter()
+        .zip(&names)
+        .any(|(id, name)| id.is_some() && name.is_none())
+    {
+        let wanted = |n: usize| ids[n].filter(|_| names[n].is_none());
+        let found: Six = sqlx::query_as(
+            "select (select key from services where id = $1), (select key from groups where id = $2), \
+             (select email from users where id = $3), (select number from incidents where id = $4), \
+             (select number from problems where id = $5), (select email from users where id = $6)",
+        )
+        .bind(wanted(0))
+        .bind(wanted(1))
+        .bind(wanted(2))
+        .bind(wanted(3))
+        .bind(wanted(4))
+        .bind(wanted(5))
+        .fetch_one(conn)
+        .await?;
+        let found = [found.0, found.1, found.2, found.3, found.4, found.5];
+        names::remember(&ids, &found);
+        for (name, found) in names.iter_mut().zip(found) {
+            if name.is_none() {
+                *name = found;
+            }
+        }
+    }
+    let [service, group, assignee, parent, problem, opened_by] = names;
+    incident.service = service;
+    incident.assignment_group = group;
+    incident.assignee = assignee;
+    incident.parent = parent;
+    incident.problem = problem;
+    incident.opened_by = opened_by.unwrap_or_default();
+    Ok(())
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Incident>> {

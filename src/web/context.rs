@@ -161,7 +161,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map_err(session_error)?
         {
             Some(remembered) => {
-                let actor = service::auth::actor_by_id(&state.db, remembered.id).await?;
+                let actor = service::actor::actor_by_id(&state.db, remembered.id).await?;
                 // A disabled user or a changed password ends the session.
                 let actor = actor
                     .filter(|a| a.session_stamp == remembered.stamp)
