@@ -6,11 +6,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::etag;
+use super::{created_or_replayed, idempotency, versioned};
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams, encode_cursor};
 use crate::error::{AppResult, Problem};
-use crate::service::idempotency::{Created, Idempotency};
 use crate::service::incidents::{
     self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
 };
@@ -26,48 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(apply_known_error))
         .routes(routes!(comment_incident))
         .routes(routes!(incident_journal))
-}
-
-/// The incident with its version as `ETag`.
-fn with_etag(status: StatusCode, view: &IncidentView) -> Response {
-    let mut response = (status, Json(view)).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(view.version));
-    response
-}
-
-/// A created resource, or the stored answer to a retried `Idempotency-Key`.
-pub(super) fn created<T: serde::Serialize>(
-    created: Created<T>,
-    location: impl Fn(&serde_json::Value) -> Option<String>,
-) -> AppResult<Response> {
-    let (status, body) = match created {
-        Created::New(view) => (
-            StatusCode::CREATED,
-            serde_json::to_value(view).map_err(anyhow::Error::from)?,
-        ),
-        Created::Replayed { status, body } => (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
-            body,
-        ),
-    };
-    let mut response = (status, Json(&body)).into_response();
-    if let Some(value) = location(&body).and_then(|l| HeaderValue::from_str(&l).ok()) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    if let Some(version) = body.get("version").and_then(serde_json::Value::as_i64) {
-        response.headers_mut().insert(header::ETAG, etag(version));
-    }
-    Ok(response)
-}
-
-pub(super) fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
-    key.0.map(|(key, operation)| Idempotency {
-        key,
-        operation,
-        request_hash: hash,
-    })
 }
 
 /// Creates an incident. With `Idempotency-Key`, a retry with the same body returns the
@@ -86,7 +43,7 @@ async fn create_incident(
 ) -> AppResult<Response> {
     let created_incident =
         incidents::create(&state.db, &actor, value, idempotency(key, hash)).await?;
-    created(created_incident, |body| {
+    created_or_replayed(created_incident, |body| {
         body["number"]
             .as_str()
             .map(|n| format!("/api/v1/incidents/{n}"))
@@ -103,7 +60,7 @@ async fn get_incident(
     Path(number): Path<String>,
 ) -> AppResult<Response> {
     let view = incidents::get(&state.db, &actor, &number).await?;
-    Ok(with_etag(StatusCode::OK, &view))
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Changes fields (not `state`, `priority`, `number`, `version`). With `If-Match`, a stale
@@ -121,7 +78,7 @@ async fn update_incident(
     ApiJson(patch): ApiJson<IncidentPatch>,
 ) -> AppResult<Response> {
     let view = incidents::update(&state.db, &actor, &number, patch, if_match).await?;
-    Ok(with_etag(StatusCode::OK, &view))
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Moves the incident through its workflow; a move the workflow forbids is `409` and says
@@ -138,7 +95,7 @@ async fn transition_incident(
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> AppResult<Response> {
     let view = incidents::transition(&state.db, &actor, &number, input, if_match).await?;
-    Ok(with_etag(StatusCode::OK, &view))
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Applies a known error in one step: links the incident to the problem and resolves it with
@@ -159,7 +116,7 @@ async fn apply_known_error(
     ApiJson(input): ApiJson<ApplyKnownErrorInput>,
 ) -> AppResult<Response> {
     let view = known_errors::apply(&state.db, &actor, &number, input, if_match).await?;
-    Ok(with_etag(StatusCode::OK, &view))
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Adds a comment (`internal: false`, the caller may see it) or a work note (`internal: true`).
@@ -176,7 +133,7 @@ async fn comment_incident(
 ) -> AppResult<Response> {
     let entry =
         incidents::comment(&state.db, &actor, &number, value, idempotency(key, hash)).await?;
-    created(entry, |_| {
+    created_or_replayed(entry, |_| {
         Some(format!(
             "/api/v1/incidents/{}/journal",
             number.to_ascii_uppercase()

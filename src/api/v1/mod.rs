@@ -13,6 +13,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::api::extract::IdempotencyKey;
+use crate::error::AppResult;
+use crate::service::idempotency::{Created, Idempotency};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,4 +44,39 @@ pub fn created<T: Serialize>(location: &str, body: T) -> Response {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
+}
+
+/// A created resource, or the stored answer to a retried `Idempotency-Key`.
+pub fn created_or_replayed<T: Serialize>(
+    created: Created<T>,
+    location: impl Fn(&serde_json::Value) -> Option<String>,
+) -> AppResult<Response> {
+    let (status, body) = match created {
+        Created::New(view) => (
+            StatusCode::CREATED,
+            serde_json::to_value(view).map_err(anyhow::Error::from)?,
+        ),
+        Created::Replayed { status, body } => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
+            body,
+        ),
+    };
+    let mut response = (status, Json(&body)).into_response();
+    if let Some(value) = location(&body).and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    if let Some(version) = body.get("version").and_then(serde_json::Value::as_i64) {
+        response
+            .headers_mut()
+            .insert(header::ETAG, crate::api::etag(version));
+    }
+    Ok(response)
+}
+
+pub fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
+    key.0.map(|(key, operation)| Idempotency {
+        key,
+        operation,
+        request_hash: hash,
+    })
 }

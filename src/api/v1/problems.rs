@@ -4,12 +4,11 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::incidents::{created, idempotency};
-use crate::api::etag;
+use super::{created_or_replayed, idempotency, versioned};
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
 use crate::api::pagination::{ListResponse, PageParams};
 use crate::error::{AppResult, Problem};
@@ -38,14 +37,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(problem_candidates, create_from_cluster))
 }
 
-fn with_etag(status: StatusCode, view: &ProblemView) -> Response {
-    let mut response = (status, Json(view)).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(view.version));
-    response
-}
-
 #[utoipa::path(post, path = "/api/v1/problems", tag = "problems", request_body = NewProblemInput,
     params(("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])),
     responses((status = 201, body = ProblemView), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -57,7 +48,7 @@ async fn create_problem(
     HashedJson { value, hash }: HashedJson<NewProblemInput>,
 ) -> AppResult<Response> {
     let problem = problems::create(&state.db, &actor, value, idempotency(key, hash)).await?;
-    created(problem, |body| {
+    created_or_replayed(problem, |body| {
         body["number"]
             .as_str()
             .map(|n| format!("/api/v1/problems/{n}"))
@@ -72,10 +63,8 @@ async fn get_problem(
     ApiActor(actor): ApiActor,
     Path(number): Path<String>,
 ) -> AppResult<Response> {
-    Ok(with_etag(
-        StatusCode::OK,
-        &problems::get(&state.db, &actor, &number).await?,
-    ))
+    let view = problems::get(&state.db, &actor, &number).await?;
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Changes fields; `root_cause`, `workaround` and `known_error` need a problem manager, and
@@ -91,10 +80,8 @@ async fn update_problem(
     IfMatch(if_match): IfMatch,
     ApiJson(patch): ApiJson<ProblemPatch>,
 ) -> AppResult<Response> {
-    Ok(with_etag(
-        StatusCode::OK,
-        &problems::update(&state.db, &actor, &number, patch, if_match).await?,
-    ))
+    let view = problems::update(&state.db, &actor, &number, patch, if_match).await?;
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 /// Moves the problem (problem managers). Resolving it resolves the linked incidents in new,
@@ -111,10 +98,8 @@ async fn transition_problem(
     IfMatch(if_match): IfMatch,
     ApiJson(input): ApiJson<ProblemTransitionInput>,
 ) -> AppResult<Response> {
-    Ok(with_etag(
-        StatusCode::OK,
-        &problems::transition(&state.db, &actor, &number, input, if_match).await?,
-    ))
+    let view = problems::transition(&state.db, &actor, &number, input, if_match).await?;
+    Ok(versioned(StatusCode::OK, &view, view.version))
 }
 
 #[utoipa::path(post, path = "/api/v1/problems/{number}/comments", tag = "problems", request_body = CommentInput,
@@ -130,7 +115,7 @@ async fn comment_problem(
 ) -> AppResult<Response> {
     let entry =
         problems::comment(&state.db, &actor, &number, value, idempotency(key, hash)).await?;
-    created(entry, |_| {
+    created_or_replayed(entry, |_| {
         Some(format!(
             "/api/v1/problems/{}/journal",
             number.to_ascii_uppercase()
@@ -273,7 +258,7 @@ async fn problem_from_incident(
     Path(number): Path<String>,
 ) -> AppResult<Response> {
     let problem = problems::create_from_incident(&state.db, &actor, &number).await?;
-    let mut response = with_etag(StatusCode::CREATED, &problem);
+    let mut response = versioned(StatusCode::CREATED, &problem, problem.version);
     if let Ok(location) = format!("/api/v1/problems/{}", problem.number).parse() {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -360,5 +345,5 @@ async fn create_from_cluster(
 ) -> AppResult<Response> {
     let problem =
         problem_candidates::create_from_cluster(&state.db, &actor, &input.incidents).await?;
-    Ok(with_etag(StatusCode::CREATED, &problem))
+    Ok(versioned(StatusCode::CREATED, &problem, problem.version))
 }
