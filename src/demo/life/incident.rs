@@ -63,7 +63,7 @@ pub(super) enum Step {
 }
 
 /// Handing the incident to another group, with the note that goes with it.
-pub(super) fn hand_over(rng: &mut Rng, german: bool, to: usize, by: usize) -> Step {
+fn hand_over(rng: &mut Rng, german: bool, to: usize, by: usize) -> Step {
     let note = say(
         rng,
         german,
@@ -759,12 +759,12 @@ pub fn incident(
     }
 }
 
-pub(super) const CANCEL_DE: &[&str] = &[
+const CANCEL_DE: &[&str] = &[
     "Doppelt gemeldet, wird im anderen Ticket bearbeitet.",
     "Hat sich von selbst erledigt, laut Anrufer kein Handlungsbedarf mehr.",
     "Versehentlich angelegt.",
 ];
-pub(super) const CANCEL_EN: &[&str] = &[
+const CANCEL_EN: &[&str] = &[
     "Reported twice, handled in the other ticket.",
     "Solved itself, the caller no longer needs help.",
     "Logged by mistake.",

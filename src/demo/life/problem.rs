@@ -51,7 +51,7 @@ pub(super) struct ProblemRow {
 }
 
 /// The templates that have a problem definition, with their weights.
-pub(super) fn problem_templates() -> (Vec<usize>, Vec<u32>) {
+fn problem_templates() -> (Vec<usize>, Vec<u32>) {
     catalog::TEMPLATES
         .iter()
         .enumerate()

@@ -111,7 +111,7 @@ pub async fn list(
 }
 
 /// The store filter for a list query: every name looked up, every bad value named.
-pub(super) async fn filter_of(
+async fn filter_of(
     conn: &mut PgConnection,
     actor: &Actor,
     query: &ListQuery,
@@ -212,7 +212,7 @@ pub(super) async fn filter_of(
     Ok(filter)
 }
 
-pub(super) fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {
+fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {
     match sort {
         Sort::UpdatedDesc => format!("u:{}:{}", incident.updated_at.as_microsecond(), incident.id),
         Sort::OpenedAsc => format!("o:{}:{}", incident.opened_at.as_microsecond(), incident.id),
@@ -234,7 +234,7 @@ pub(super) fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> Str
     }
 }
 
-pub(super) fn decode_position(cursor: &str, sort: Sort) -> Option<store::incident_list::Position> {
+fn decode_position(cursor: &str, sort: Sort) -> Option<store::incident_list::Position> {
     use store::incident_list::Position;
     let parts: Vec<&str> = cursor.split(':').collect();
     let micros = |s: &str| {

@@ -108,7 +108,7 @@ pub async fn update(
 }
 
 /// Applies the plain fields of a patch (everything but references) to `after`.
-pub(super) fn apply_fields(after: &mut Incident, patch: &IncidentPatch, invalid: &mut Invalid) {
+fn apply_fields(after: &mut Incident, patch: &IncidentPatch, invalid: &mut Invalid) {
     refuse_read_only(
         invalid,
         &[
@@ -146,11 +146,11 @@ pub(super) fn apply_fields(after: &mut Incident, patch: &IncidentPatch, invalid:
 }
 
 /// A reference field of a patch: `null` reads as empty, which clears it.
-pub(super) fn blank(v: Option<&Option<String>>) -> Option<&str> {
+fn blank(v: Option<&Option<String>>) -> Option<&str> {
     v.map(|v| v.as_deref().unwrap_or(""))
 }
 
-pub(super) fn apply_references(incident: &mut Incident, refs: References) {
+fn apply_references(incident: &mut Incident, refs: References) {
     if refs.caller_given {
         incident.caller_email = refs.caller_email;
         incident.caller_id = refs.caller_id;
@@ -173,7 +173,7 @@ pub(super) fn apply_references(incident: &mut Incident, refs: References) {
     }
 }
 
-pub(super) fn changed_any(before: &Incident, after: &Incident) -> bool {
+fn changed_any(before: &Incident, after: &Incident) -> bool {
     !changes(Some(before), after).is_empty()
 }
 

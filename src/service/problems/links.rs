@@ -46,7 +46,7 @@ pub(crate) async fn link_in_tx(
     Ok(())
 }
 
-pub(super) fn workaround_note(problem: &str, workaround: &str) -> String {
+fn workaround_note(problem: &str, workaround: &str) -> String {
     format!("Workaround from {problem}: {workaround}")
 }
 

@@ -120,7 +120,7 @@ pub async fn list(
     ))
 }
 
-pub(super) fn decode_cursor(cursor: &str) -> Option<(jiff::Timestamp, Uuid)> {
+fn decode_cursor(cursor: &str) -> Option<(jiff::Timestamp, Uuid)> {
     let mut parts = cursor.split(':');
     let (Some("u"), Some(at), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())

@@ -124,7 +124,7 @@ pub async fn update(
 }
 
 /// Applies the plain fields of a patch (everything but references) to `after`.
-pub(super) fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &mut Invalid) {
+fn apply_fields(after: &mut Problem, patch: &ProblemPatch, invalid: &mut Invalid) {
     refuse_read_only(
         invalid,
         &[

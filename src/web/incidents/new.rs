@@ -37,7 +37,7 @@ impl NewPage {
     }
 }
 
-pub(super) async fn new_page(
+async fn new_page(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
@@ -134,7 +134,7 @@ pub(super) async fn create(
 /// Applies a known error to a just-logged incident (linked and resolved with the workaround
 /// in one transaction): the caller is helped while still on the line. A refusal is reported;
 /// the incident stays as logged.
-pub(super) async fn apply_known_error(
+async fn apply_known_error(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,

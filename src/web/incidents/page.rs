@@ -118,7 +118,7 @@ impl IncidentPage {
 }
 
 /// The catalogue key of the button that moves an incident into `state`.
-pub(super) fn move_key(state: IncidentState) -> &'static str {
+fn move_key(state: IncidentState) -> &'static str {
     match state {
         IncidentState::New => "state.new",
         IncidentState::InProgress => "move.in_progress",
@@ -161,7 +161,7 @@ impl Move {
     }
 }
 
-pub(super) fn view_form(incident: &IncidentView) -> FormState {
+fn view_form(incident: &IncidentView) -> FormState {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let mut form = FormState::based_on([
         ("title", incident.title.clone()),
@@ -187,7 +187,7 @@ pub(super) struct PageParts {
     conflict: Option<Conflict>,
 }
 
-pub(super) async fn show(
+async fn show(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
@@ -258,7 +258,7 @@ pub(super) async fn show(
     Ok(render(status, &page))
 }
 
-pub(super) fn fresh() -> PageParts {
+fn fresh() -> PageParts {
     PageParts {
         form: None,
         move_form: FormState::default(),
@@ -276,7 +276,7 @@ pub(super) async fn incident_page(
 }
 
 /// The journal entries the reader had not seen when the write was refused.
-pub(super) async fn conflict(
+async fn conflict(
     state: &AppState,
     actor: &Actor,
     number: &str,

@@ -13,7 +13,7 @@ use crate::web::form::{Fields, error_line};
 use crate::web::{Ctx, SignedIn, render, see_other};
 
 /// Clusters on one candidates page.
-pub(super) const CANDIDATES_PER_PAGE: i64 = 20;
+const CANDIDATES_PER_PAGE: i64 = 20;
 
 #[derive(Template)]
 #[template(path = "problems/candidates.html")]

@@ -84,7 +84,7 @@ impl ProblemMove {
     }
 }
 
-pub(super) fn view_form(problem: &ProblemView) -> FormState {
+fn view_form(problem: &ProblemView) -> FormState {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     FormState::based_on([
         ("title", problem.title.clone()),
@@ -98,7 +98,7 @@ pub(super) fn view_form(problem: &ProblemView) -> FormState {
     ])
 }
 
-pub(super) async fn show(
+async fn show(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,

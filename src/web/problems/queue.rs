@@ -89,7 +89,7 @@ pub(super) struct NewPage {
     levels: Vec<Choice>,
 }
 
-pub(super) async fn new_page(
+async fn new_page(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
