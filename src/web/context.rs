@@ -18,6 +18,11 @@ use crate::state::AppState;
 pub const LOCALE_COOKIE: &str = "leitstand_locale";
 const SESSION_USER: &str = "user";
 const SESSION_FLASH: &str = "flash";
+/// When a signed-in session was last written back (Unix seconds).
+const SESSION_TOUCHED: &str = "touched";
+/// A session nothing changed in is written back at most this often, to move its expiry
+/// (and the cookie's) forward: reading a page costs no write to the session table.
+const SESSION_TOUCH_SECONDS: i64 = 300;
 
 /// What the session remembers about the signed-in user.
 #[derive(Debug, Serialize, Deserialize)]
@@ -105,6 +110,10 @@ impl Ctx {
         session
             .insert(SESSION_USER, user)
             .await
+            .map_err(session_error)?;
+        session
+            .insert(SESSION_TOUCHED, jiff::Timestamp::now().as_second())
+            .await
             .map_err(session_error)
     }
 
@@ -145,6 +154,43 @@ pub fn anonymous_locale(headers: &HeaderMap) -> Locale {
         .unwrap_or_else(super::default_locale)
 }
 
+/// The messages waiting in the session, removed from it. The session is only changed (and
+/// so written back) when there were any.
+async fn take_flashes(session: &Session) -> Result<Vec<Flash>, AppError> {
+    let flashes = session
+        .get::<Vec<Flash>>(SESSION_FLASH)
+        .await
+        .map_err(session_error)?;
+    if flashes.is_some() {
+        session
+            .remove_value(SESSION_FLASH)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(flashes.unwrap_or_default())
+}
+
+/// Marks a signed-in session as used when it was last written back long enough ago, so it
+/// stays alive while its user works without a write per page.
+async fn keep_alive(session: &Session) -> Result<(), AppError> {
+    let now = jiff::Timestamp::now().as_second();
+    let touched = session
+        .get::<i64>(SESSION_TOUCHED)
+        .await
+        .map_err(session_error)?;
+    if needs_touch(touched, now) {
+        session
+            .insert(SESSION_TOUCHED, now)
+            .await
+            .map_err(session_error)?;
+    }
+    Ok(())
+}
+
+fn needs_touch(touched: Option<i64>, now: i64) -> bool {
+    touched.is_none_or(|at| !(0..SESSION_TOUCH_SECONDS).contains(&(now - at)))
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
@@ -178,17 +224,14 @@ impl FromRequestParts<AppState> for Ctx {
         };
         if let Some(actor) = &user {
             tracing::Span::current().record("user.id", tracing::field::display(actor.id));
+            keep_alive(&session).await?;
         }
         // Messages are shown by the next page a person looks at, not spent by a form post
         // or by an htmx request for a piece of a page.
         let whole_page =
             parts.method == axum::http::Method::GET && !parts.headers.contains_key("hx-request");
         let flashes = if whole_page {
-            session
-                .remove::<Vec<Flash>>(SESSION_FLASH)
-                .await
-                .map_err(session_error)?
-                .unwrap_or_default()
+            take_flashes(&session).await?
         } else {
             Vec::new()
         };
@@ -250,5 +293,23 @@ impl OptionalFromRequestParts<AppState> for SignedIn {
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(ctx.user.clone().map(|actor| SignedIn { ctx, actor }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SESSION_TOUCH_SECONDS, needs_touch};
+
+    #[test]
+    fn a_session_is_written_back_only_when_its_touch_is_old() {
+        let now = 1_800_000_000;
+        assert!(needs_touch(None, now), "never touched");
+        assert!(!needs_touch(Some(now), now));
+        assert!(!needs_touch(Some(now - SESSION_TOUCH_SECONDS + 1), now));
+        assert!(needs_touch(Some(now - SESSION_TOUCH_SECONDS), now));
+        assert!(
+            needs_touch(Some(now + 60), now),
+            "a touch from the future (clock moved back)"
+        );
     }
 }

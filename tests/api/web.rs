@@ -91,6 +91,66 @@ async fn signing_in_and_out() {
     assert_eq!(res.headers()["location"], "/");
 }
 
+/// Reading pages writes nothing to the session table (a write and a commit per page view
+/// before): the session is written back when something in it changes — sign-in, a flash
+/// message — and, for keeping it alive, at most every few minutes.
+#[tokio::test]
+async fn reading_pages_does_not_write_the_session() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let stored = || async {
+        sqlx::query_as::<_, (Vec<u8>, time::OffsetDateTime)>(
+            "select data, expiry_date from tower_sessions.session",
+        )
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+    };
+    let signed_in = stored().await;
+    assert_eq!(signed_in.len(), 1, "one session");
+    for path in ["/", "/incidents", "/problems", "/incidents"] {
+        let res = browser.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(
+            res.headers().get("set-cookie").is_none(),
+            "{path} sends no cookie: the session did not change"
+        );
+        assert_eq!(
+            stored().await,
+            signed_in,
+            "{path} left the session row alone"
+        );
+    }
+
+    // A flash message is written once and spent once.
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/groups",
+            &[("key", "hr"), ("name", "HR"), ("department", "HR")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_ne!(stored().await, signed_in, "the flash is stored");
+    assert!(
+        app.page(&browser, "/admin/groups")
+            .await
+            .contains("created.")
+    );
+    let spent = stored().await;
+    assert!(
+        !app.page(&browser, "/admin/groups")
+            .await
+            .contains("created.")
+    );
+    assert_eq!(
+        stored().await,
+        spent,
+        "a page without flashes writes nothing"
+    );
+}
+
 #[tokio::test]
 async fn a_cross_site_post_is_refused() {
     let app = TestApp::spawn().await;
