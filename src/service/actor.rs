@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::domain::{Locale, Permission, Role};
 use crate::error::{AppError, AppResult};
 use crate::store;
@@ -97,11 +98,11 @@ fn session_stamp(password_hash: Option<&str>) -> String {
 }
 
 /// The active user with this id, for a browser session; `None` when gone or disabled.
-pub async fn actor_by_id(db: &PgPool, id: Uuid) -> AppResult<Option<Actor>> {
-    let mut conn = db.acquire().await?;
-    Ok(store::users::find_by_id(&mut conn, id)
-        .await?
-        .and_then(Actor::from_user))
+pub async fn actor_by_id(db: &Db, id: Uuid) -> AppResult<Option<Actor>> {
+    let mut conn = db.read().await?;
+    let user = store::users::find_by_id(&mut conn, id).await?;
+    conn.done();
+    Ok(user.and_then(Actor::from_user))
 }
 
 /// The active owner of the unrevoked API token with this hash (`hash_token`).

@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{Actor, Page, PageRequest};
+use crate::db::Db;
 use crate::domain::{Invalid, Permission, Slug, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store;
@@ -133,14 +134,12 @@ pub async fn list_groups(
 }
 
 /// Every group, for pickers in forms.
-pub async fn all_groups(db: &PgPool, actor: &Actor) -> AppResult<Vec<GroupView>> {
+pub async fn all_groups(db: &Db, actor: &Actor) -> AppResult<Vec<GroupView>> {
     actor.require(Permission::ReadOwn)?;
-    let mut conn = db.acquire().await?;
-    Ok(store::groups::all(&mut conn)
-        .await?
-        .into_iter()
-        .map(GroupView::from)
-        .collect())
+    let mut conn = db.read().await?;
+    let groups = store::groups::all(&mut conn).await?;
+    conn.done();
+    Ok(groups.into_iter().map(GroupView::from).collect())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -252,13 +251,14 @@ pub async fn get_service(db: &PgPool, actor: &Actor, key: &str) -> AppResult<Ser
 }
 
 pub async fn list_services(
-    db: &PgPool,
+    db: &Db,
     actor: &Actor,
     page: PageRequest,
 ) -> AppResult<Page<ServiceView>> {
     actor.require(Permission::ReadOwn)?;
-    let mut conn = db.acquire().await?;
+    let mut conn = db.read().await?;
     let rows = store::services::list(&mut conn, page.after.as_deref(), page.limit).await?;
+    conn.done();
     Ok(Page::from_rows(
         rows,
         page.limit,

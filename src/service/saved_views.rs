@@ -4,13 +4,16 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Actor;
+use crate::db::Db;
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store::{self, saved_views::SavedView};
 
-pub async fn for_actor(db: &PgPool, actor: &Actor) -> AppResult<Vec<SavedView>> {
-    let mut conn = db.acquire().await?;
-    Ok(store::saved_views::for_user(&mut conn, actor.id).await?)
+pub async fn for_actor(db: &Db, actor: &Actor) -> AppResult<Vec<SavedView>> {
+    let mut conn = db.read().await?;
+    let views = store::saved_views::for_user(&mut conn, actor.id).await?;
+    conn.done();
+    Ok(views)
 }
 
 /// Saves the queue filters in `query` (a query string) under `name`, replacing a view of

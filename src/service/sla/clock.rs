@@ -4,7 +4,9 @@
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
+
+use crate::db::Db;
 
 use super::calendars::calendar_of;
 use crate::domain::incident::IncidentState;
@@ -286,11 +288,13 @@ struct PolicyCalendars {
 }
 
 impl PolicyCalendars {
-    async fn load(db: &PgPool) -> AppResult<Self> {
-        let mut conn = db.acquire().await?;
+    async fn load(db: &Db) -> AppResult<Self> {
+        let mut conn = db.read().await?;
         let policies = store::sla::policies(&mut conn).await?;
+        let rows = store::sla::calendars(&mut conn).await?;
+        conn.done();
         let mut calendars = std::collections::HashMap::new();
-        for row in store::sla::calendars(&mut conn).await? {
+        for row in rows {
             calendars.insert(row.id, calendar_of(&row)?);
         }
         Ok(Self {
@@ -319,7 +323,7 @@ fn signed_left(calendar: &Calendar, now: jiff::Timestamp, due: jiff::Timestamp) 
 /// Business time left until each incident's resolution target, counted in its policy's
 /// calendar (negative once past); `None` without a target, when closed, or while paused.
 pub async fn time_left(
-    db: &PgPool,
+    db: &Db,
     clocks: &[&SlaView],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Option<SignedDuration>>> {
@@ -341,7 +345,7 @@ pub async fn time_left(
 /// given (a P1 waiting for its response is not shown as fine because its resolution is far),
 /// else the resolution target, or `Paused` while that clock stands still.
 pub async fn countdowns(
-    db: &PgPool,
+    db: &Db,
     clocks: &[&SlaView],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Option<Countdown>>> {
@@ -398,21 +402,19 @@ impl Summary {
     }
 }
 
-pub async fn summary(
-    db: &PgPool,
-    clock: &SlaView,
-    now: jiff::Timestamp,
-) -> AppResult<Option<Summary>> {
+pub async fn summary(db: &Db, clock: &SlaView, now: jiff::Timestamp) -> AppResult<Option<Summary>> {
     let Some(policy_id) = clock.policy_id else {
         return Ok(None);
     };
-    let mut conn = db.acquire().await?;
+    let mut conn = db.read().await?;
     let Some(policy) = store::sla::policy_by_id(&mut conn, policy_id).await? else {
+        conn.done();
         return Ok(None);
     };
     let calendar_row = store::sla::calendar_by_id(&mut conn, policy.calendar_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    conn.done();
     let calendar = calendar_of(&calendar_row)?;
     let end = clock.resolved_at.unwrap_or(now);
     let paused = SignedDuration::from_secs(clock.paused_seconds);
