@@ -3,6 +3,11 @@
 use clap::Parser;
 use leitstand::config::Cli;
 
+/// mimalloc instead of glibc's allocator: a page allocates and frees many small strings, and
+/// glibc's `malloc`/`free` took 13 % of the server's CPU on the queue page (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
