@@ -16,8 +16,9 @@ pub struct AppState {
     pub db: crate::db::Db,
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
-    /// API tokens verified from memory, invalidated by the database (`service::token_cache`).
-    pub tokens: Arc<crate::service::token_cache::TokenCache>,
+    /// API tokens and session users verified from memory, invalidated by the database
+    /// (`service::auth_cache`).
+    pub auth: Arc<crate::service::auth_cache::AuthCache>,
 }
 
 /// Settings of a running server (the parts of `ServeArgs` that requests need).
@@ -45,9 +46,10 @@ impl From<&ServeArgs> for Settings {
 
 impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
+        let db = crate::db::Db::new(db);
         AppState {
-            tokens: crate::service::token_cache::TokenCache::start(&db),
-            db: crate::db::Db::new(db),
+            auth: crate::service::auth_cache::AuthCache::start(&db),
+            db,
             settings: Arc::new(settings),
             metrics: crate::telemetry::metrics_handle(),
         }

@@ -235,7 +235,7 @@ impl FromRequestParts<AppState> for ApiActor {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(parts).ok_or(AppError::Unauthorized)?;
-        let mut actor = state.tokens.actor(&state.db, token).await?;
+        let mut actor = state.auth.token_actor(&state.db, token).await?;
         actor.group_write_scope = state.settings.group_write_scope;
         tracing::Span::current().record("user.id", tracing::field::display(actor.id));
         Ok(ApiActor(actor))

@@ -23,6 +23,8 @@ use sqlx::{PgConnection, PgPool, Postgres};
 pub struct Db {
     pool: PgPool,
     warm: Arc<Stack>,
+    /// The reference data this pool's database holds, kept in memory (`store::reference`).
+    reference: Arc<crate::store::reference::Kept>,
 }
 
 #[derive(Debug)]
@@ -40,7 +42,13 @@ impl Db {
                 connections: Mutex::new(Vec::with_capacity(capacity)),
                 capacity,
             }),
+            reference: Arc::default(),
         }
+    }
+
+    /// The reference data kept in memory for this database.
+    pub fn reference(&self) -> &crate::store::reference::Kept {
+        &self.reference
     }
 
     /// A connection for reads: a warm one when there is one, else one from the pool.

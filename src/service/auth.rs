@@ -209,7 +209,7 @@ pub async fn revoke_token(db: &PgPool, actor: &Actor, id: Uuid) -> AppResult<Tok
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    super::token_cache::changed_here(row.user_id);
+    super::auth_cache::changed_here(row.user_id);
     tracing::info!(token.id = %id, "API token revoked");
     Ok(row.into())
 }
@@ -218,7 +218,7 @@ pub async fn revoke_token(db: &PgPool, actor: &Actor, id: Uuid) -> AppResult<Tok
 pub async fn set_locale(db: &PgPool, actor: &Actor, locale: Locale) -> AppResult<()> {
     let mut conn = db.acquire().await?;
     store::users::set_locale(&mut conn, actor.id, locale).await?;
-    super::token_cache::changed_here(actor.id);
+    super::auth_cache::changed_here(actor.id);
     Ok(())
 }
 

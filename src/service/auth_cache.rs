@@ -1,7 +1,7 @@
-//! API tokens verified from memory: the actor of a token is read from the database once, then
-//! served from this cache until the database announces a change to its user (migration 20:
-//! role, groups, activity, password, a token revoked) on the `leitstand_auth` channel, which
-//! every server process listens to. The cache is used only while that listening connection is
+//! API tokens and browser sessions verified from memory: the actor of a token or of a session's
+//! user is read from the database once, then served from this cache until the database
+//! announces a change to its user (migration 20: role, groups, activity, password, a token
+//! revoked) on the `leitstand_auth` channel, which every server process listens to. The cache is used only while that listening connection is
 //! up: when it drops, everything cached is forgotten and every request reads the database
 //! until it listens again. Entries also expire after `MAX_AGE`, a safety net for a
 //! notification lost in between.
@@ -15,14 +15,25 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::Actor;
+use crate::db::Db;
 use crate::error::AppResult;
 
 /// The longest a cached actor is trusted without a fresh read.
 pub const MAX_AGE: Duration = Duration::from_mins(1);
 /// How often a token's `last_used_at` is written while it is served from the cache.
 const LAST_USED_EVERY: Duration = Duration::from_mins(1);
-/// The channel the database announces changes to users and tokens on.
+/// The channel the database announces changes to users and tokens on (`service::changes`
+/// listens).
 pub const CHANNEL: &str = "leitstand_auth";
+
+/// What an actor was found by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    /// The SHA-256 of an API token (`actor::hash_token`).
+    Token(Vec<u8>),
+    /// The user of a browser session.
+    User(Uuid),
+}
 
 struct Entry {
     actor: Actor,
@@ -30,20 +41,20 @@ struct Entry {
     last_used_written: Instant,
 }
 
-/// The per-process cache of token → actor.
+/// The per-process cache of token or session user → actor.
 #[derive(Default)]
-pub struct TokenCache {
-    entries: RwLock<HashMap<Vec<u8>, Entry>>,
+pub struct AuthCache {
+    entries: RwLock<HashMap<Key, Entry>>,
     /// Whether the invalidating connection is listening now.
     listening: AtomicBool,
 }
 
-impl TokenCache {
+impl AuthCache {
     /// A cache whose invalidations come from `db`: the listening task runs until the runtime
     /// ends.
-    pub fn start(db: &PgPool) -> Arc<TokenCache> {
-        let cache = Arc::new(TokenCache::default());
-        tokio::spawn(listen(db.clone(), Arc::downgrade(&cache)));
+    pub fn start(db: &Db) -> Arc<AuthCache> {
+        let cache = Arc::new(AuthCache::default());
+        tokio::spawn(super::changes::listen(db.clone(), Arc::downgrade(&cache)));
         let mut caches = CACHES
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -54,18 +65,38 @@ impl TokenCache {
 
     /// The active owner of an unrevoked API token: from the cache when it may be trusted, else
     /// from the database.
-    pub async fn actor(&self, db: &PgPool, token: &str) -> AppResult<Actor> {
-        let hash = super::actor::hash_token(token);
-        if self.listening.load(Ordering::Acquire)
-            && let Some(actor) = self.cached(db, &hash)
-        {
+    pub async fn token_actor(&self, db: &PgPool, token: &str) -> AppResult<Actor> {
+        let key = Key::Token(super::actor::hash_token(token));
+        if let Some(actor) = self.cached(db, &key) {
             return Ok(actor);
         }
-        let actor = super::actor::actor_by_token_hash(db, &hash).await?;
+        let Key::Token(hash) = &key else {
+            unreachable!("made above")
+        };
+        let actor = super::actor::actor_by_token_hash(db, hash).await?;
+        self.remember(key, &actor);
+        Ok(actor)
+    }
+
+    /// The active user with this id, for a browser session (`None` when gone or disabled):
+    /// from the cache when it may be trusted, else from the database.
+    pub async fn session_actor(&self, db: &Db, user: Uuid) -> AppResult<Option<Actor>> {
+        let key = Key::User(user);
+        if let Some(actor) = self.cached(db, &key) {
+            return Ok(Some(actor));
+        }
+        let actor = super::actor::actor_by_id(db, user).await?;
+        if let Some(actor) = &actor {
+            self.remember(key, actor);
+        }
+        Ok(actor)
+    }
+
+    fn remember(&self, key: Key, actor: &Actor) {
         if self.listening.load(Ordering::Acquire) {
             let now = Instant::now();
             self.write().insert(
-                hash,
+                key,
                 Entry {
                     actor: actor.clone(),
                     fetched: now,
@@ -73,15 +104,18 @@ impl TokenCache {
                 },
             );
         }
-        Ok(actor)
     }
 
-    /// A fresh cached actor; writes `last_used_at` in the background once a minute.
-    fn cached(&self, db: &PgPool, hash: &[u8]) -> Option<Actor> {
+    /// A fresh cached actor, while the cache listens; for a token, writes `last_used_at` in
+    /// the background once a minute.
+    fn cached(&self, db: &PgPool, key: &Key) -> Option<Actor> {
+        if !self.listening.load(Ordering::Acquire) {
+            return None;
+        }
         let now = Instant::now();
         let (actor, stale_use) = {
             let entries = self.read();
-            let entry = entries.get(hash)?;
+            let entry = entries.get(key)?;
             if now.duration_since(entry.fetched) > MAX_AGE {
                 return None;
             }
@@ -90,11 +124,11 @@ impl TokenCache {
                 now.duration_since(entry.last_used_written) > LAST_USED_EVERY,
             )
         };
-        if stale_use {
-            if let Some(entry) = self.write().get_mut(hash) {
+        if let (true, Key::Token(hash)) = (stale_use, key) {
+            if let Some(entry) = self.write().get_mut(key) {
                 entry.last_used_written = now;
             }
-            let (db, hash) = (db.clone(), hash.to_vec());
+            let (db, hash) = (db.clone(), hash.clone());
             tokio::spawn(async move {
                 if let Ok(mut conn) = db.acquire().await {
                     let _ = crate::store::tokens::touch(&mut conn, &hash).await;
@@ -104,22 +138,22 @@ impl TokenCache {
         Some(actor)
     }
 
-    /// Forgets every token of `user`.
+    /// Forgets every token and the session actor of `user`.
     pub fn forget_user(&self, user: Uuid) {
         self.write().retain(|_, entry| entry.actor.id != user);
     }
 
-    fn forget_all(&self) {
+    pub(super) fn forget_all(&self) {
         self.write().clear();
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Vec<u8>, Entry>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Key, Entry>> {
         self.entries
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Vec<u8>, Entry>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Key, Entry>> {
         self.entries
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -129,11 +163,18 @@ impl TokenCache {
     pub fn is_listening(&self) -> bool {
         self.listening.load(Ordering::Acquire)
     }
+
+    /// Serves cached actors while the listening connection is up; either way forgets what was
+    /// cached, as it may have missed a change.
+    pub(super) fn set_listening(&self, listening: bool) {
+        self.forget_all();
+        self.listening.store(listening, Ordering::Release);
+    }
 }
 
 /// The caches of this process, so a change made here takes effect here before the reply goes
 /// out; other processes learn of it from the database's notification within milliseconds.
-static CACHES: std::sync::Mutex<Vec<std::sync::Weak<TokenCache>>> =
+static CACHES: std::sync::Mutex<Vec<std::sync::Weak<AuthCache>>> =
     std::sync::Mutex::new(Vec::new());
 
 /// Drops `user`'s tokens from every cache of this process: called by the operations that
@@ -144,52 +185,5 @@ pub fn changed_here(user: Uuid) {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for cache in caches.iter().filter_map(std::sync::Weak::upgrade) {
         cache.forget_user(user);
-    }
-}
-
-/// Listens for changes to users and tokens and drops what they make stale; reconnects after a
-/// failure. Ends when the cache is gone.
-async fn listen(db: PgPool, cache: std::sync::Weak<TokenCache>) {
-    loop {
-        let mut listener = match sqlx::postgres::PgListener::connect_with(&db).await {
-            Ok(mut listener) => listener.listen(CHANNEL).await.is_ok().then_some(listener),
-            Err(_) => None,
-        };
-        match listener.as_mut() {
-            Some(listener) => {
-                let Some(strong) = cache.upgrade() else {
-                    return;
-                };
-                // What was cached before listening may have missed a change.
-                strong.forget_all();
-                strong.listening.store(true, Ordering::Release);
-                drop(strong);
-                loop {
-                    let received = listener.try_recv().await;
-                    let Some(cache) = cache.upgrade() else { return };
-                    match received {
-                        Ok(Some(notification)) => match notification.payload().parse::<Uuid>() {
-                            Ok(user) => cache.forget_user(user),
-                            Err(_) => cache.forget_all(),
-                        },
-                        // The connection was lost and is made again: notifications may have
-                        // been missed meanwhile.
-                        Ok(None) => cache.forget_all(),
-                        Err(error) => {
-                            cache.listening.store(false, Ordering::Release);
-                            cache.forget_all();
-                            tracing::warn!(%error, "token cache: the invalidation channel failed; reading tokens from the database");
-                            break;
-                        }
-                    }
-                }
-            }
-            None => {
-                if cache.upgrade().is_none() {
-                    return;
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod actor;
 pub mod auth;
+pub mod auth_cache;
+pub mod changes;
 pub mod csv;
 pub mod fields;
 pub mod idempotency;
@@ -16,7 +18,6 @@ pub mod references;
 pub mod saved_views;
 pub mod sla;
 pub mod sla_changes;
-pub mod token_cache;
 pub mod users;
 
 pub use actor::Actor;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use super::{Actor, Page, PageRequest};
@@ -9,6 +11,7 @@ use crate::db::Db;
 use crate::domain::{Invalid, Permission, Slug, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store;
+use crate::store::reference::Reference;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GroupView {
@@ -133,13 +136,30 @@ pub async fn list_groups(
     ))
 }
 
+/// The reference data (groups, services, SLA policies and calendars): the copy kept in memory
+/// when it may be trusted, else read and kept (`store::reference`).
+pub async fn data(db: &Db) -> AppResult<Arc<Reference>> {
+    if let Some(kept) = db.reference().get() {
+        return Ok(kept);
+    }
+    let generation = store::reference::generation();
+    let mut conn = db.read().await?;
+    let reference = Arc::new(store::reference::load(&mut conn).await?);
+    conn.done();
+    db.reference().keep(generation, reference.clone());
+    Ok(reference)
+}
+
 /// Every group, for pickers in forms.
 pub async fn all_groups(db: &Db, actor: &Actor) -> AppResult<Vec<GroupView>> {
     actor.require(Permission::ReadOwn)?;
-    let mut conn = db.read().await?;
-    let groups = store::groups::all(&mut conn).await?;
-    conn.done();
-    Ok(groups.into_iter().map(GroupView::from).collect())
+    let reference = data(db).await?;
+    Ok(reference
+        .groups
+        .iter()
+        .cloned()
+        .map(GroupView::from)
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -256,9 +276,17 @@ pub async fn list_services(
     page: PageRequest,
 ) -> AppResult<Page<ServiceView>> {
     actor.require(Permission::ReadOwn)?;
-    let mut conn = db.read().await?;
-    let rows = store::services::list(&mut conn, page.after.as_deref(), page.limit).await?;
-    conn.done();
+    let rows = if page.after.is_none() {
+        // The first page, as forms and most callers ask for it, from the kept copy.
+        let reference = data(db).await?;
+        let take = usize::try_from(page.limit + 1).unwrap_or(usize::MAX);
+        reference.services.iter().take(take).cloned().collect()
+    } else {
+        let mut conn = db.read().await?;
+        let rows = store::services::list(&mut conn, page.after.as_deref(), page.limit).await?;
+        conn.done();
+        rows
+    };
     Ok(Page::from_rows(
         rows,
         page.limit,

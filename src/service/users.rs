@@ -198,7 +198,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    super::token_cache::changed_here(user.id);
+    super::auth_cache::changed_here(user.id);
     tracing::info!(user.email = %user.email, "user changed");
     Ok(user.into())
 }

@@ -15,6 +15,7 @@ pub mod login_failures;
 pub mod names;
 pub mod plans;
 pub mod problems;
+pub mod reference;
 pub mod saved_views;
 pub mod search;
 pub mod services;

@@ -23,6 +23,7 @@ pub async fn insert(
     name: &str,
     owner_group_id: Option<Uuid>,
 ) -> sqlx::Result<Uuid> {
+    super::reference::changed();
     let id = Uuid::now_v7();
     sqlx::query("insert into services (id, key, name, owner_group_id) values ($1, $2, $3, $4)")
         .bind(id)
@@ -75,6 +76,13 @@ pub async fn find_with_group(
     Ok((service, group))
 }
 
+/// Every service, ordered by key.
+pub async fn all(conn: &mut PgConnection) -> sqlx::Result<Vec<ServiceRow>> {
+    sqlx::query_as(&format!("{SELECT} order by s.key"))
+        .fetch_all(conn)
+        .await
+}
+
 /// Services ordered by key, starting after `after`; `limit + 1` rows at most.
 pub async fn list(
     conn: &mut PgConnection,
@@ -91,6 +99,7 @@ pub async fn list(
 }
 
 pub async fn update(conn: &mut PgConnection, service: &ServiceRow) -> sqlx::Result<()> {
+    super::reference::changed();
     sqlx::query("update services set name = $2, owner_group_id = $3, active = $4, updated_at = now() where id = $1")
         .bind(service.id)
         .bind(&service.name)

@@ -207,7 +207,7 @@ impl FromRequestParts<AppState> for Ctx {
             .map_err(session_error)?
         {
             Some(remembered) => {
-                let actor = service::actor::actor_by_id(&state.db, remembered.id).await?;
+                let actor = state.auth.session_actor(&state.db, remembered.id).await?;
                 // A disabled user or a changed password ends the session.
                 let actor = actor
                     .filter(|a| a.session_stamp == remembered.stamp)

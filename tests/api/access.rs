@@ -480,6 +480,8 @@ async fn with_the_group_write_scope_agents_change_only_their_groups_incidents() 
 async fn tokens_are_served_from_memory_until_the_database_announces_a_change() {
     let app = TestApp::spawn().await;
     let agent = app.user_with_token("agent@example.com", "agent").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
     // The first request reads the database and, once the cache listens, remembers the actor.
     let started = std::time::Instant::now();
     loop {
@@ -512,6 +514,11 @@ async fn tokens_are_served_from_memory_until_the_database_announces_a_change() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // The session's user is remembered too.
+    assert_eq!(
+        browser.get(app.url("/")).send().await.unwrap().status(),
+        200
+    );
     // A change made elsewhere (another process, or SQL): the database announces it and the
     // cache forgets the user at once.
     sqlx::query("update users set active = false where email = 'agent@example.com'")
@@ -527,4 +534,10 @@ async fn tokens_are_served_from_memory_until_the_database_announces_a_change() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     eprintln!("deactivation took effect after {:?}", changed.elapsed());
+    let res = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "the open session of the cached user ends too"
+    );
 }

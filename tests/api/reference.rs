@@ -239,3 +239,103 @@ async fn users_are_managed_by_email_with_roles_groups_and_languages() {
     )
     .await;
 }
+
+/// The names of the services on the first page of `GET /api/v1/services`.
+async fn service_names(app: &TestApp) -> Vec<String> {
+    let page: Value = app
+        .get(&app.admin_token, "/api/v1/services")
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Reference data (groups, services, SLA policies and calendars) is kept in memory: a change
+/// made through the service shows at once, one made elsewhere as soon as the database
+/// announces it, and one the database does not announce is not seen (the proof that the
+/// copy is served).
+#[tokio::test]
+async fn reference_data_is_kept_in_memory_until_the_database_announces_a_change() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "vpn", "name": "VPN"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(
+        service_names(&app).await,
+        ["VPN"],
+        "a new service shows at once"
+    );
+
+    // Once the process listens, the copy is served: a change with the notifying triggers off
+    // (a change nobody announces) is not seen.
+    let started = std::time::Instant::now();
+    loop {
+        assert_eq!(service_names(&app).await, ["VPN"]);
+        let mut conn = app.db.acquire().await.unwrap();
+        sqlx::query("set session_replication_role = replica")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("update services set name = 'Unannounced'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let served = service_names(&app).await;
+        sqlx::query("update services set name = 'VPN'")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("set session_replication_role = origin")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        if served == ["VPN"] {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "reference data was never served from memory"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Through the service: seen by the very next request.
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/services/vpn",
+            json!({"name": "VPN (Cisco)"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(service_names(&app).await, ["VPN (Cisco)"]);
+
+    // Elsewhere (another process, or SQL): seen as soon as the database announces it.
+    sqlx::query("update services set name = 'VPN (Fortinet)'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let changed = std::time::Instant::now();
+    while service_names(&app).await != ["VPN (Fortinet)"] {
+        assert!(
+            changed.elapsed() < std::time::Duration::from_secs(2),
+            "a change made elsewhere must show at once"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    eprintln!(
+        "the change made elsewhere showed after {:?}",
+        changed.elapsed()
+    );
+}

@@ -82,8 +82,9 @@ pub async fn list(
     limit: i64,
 ) -> AppResult<Page<IncidentView>> {
     actor.require(Permission::ReadOwn)?;
+    let reference = crate::service::reference::data(db).await?;
     let mut conn = db.read().await?;
-    let mut filter = filter_of(&mut conn, actor, query).await?;
+    let mut filter = filter_of(&mut conn, &reference, actor, query).await?;
     filter.caller_id = actor.own_records_only();
     let sort = match query.sort.as_deref() {
         None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
@@ -113,6 +114,7 @@ pub async fn list(
 /// The store filter for a list query: every name looked up, every bad value named.
 async fn filter_of(
     conn: &mut PgConnection,
+    reference: &store::reference::Reference,
     actor: &Actor,
     query: &ListQuery,
 ) -> AppResult<store::incident_list::Filter> {
@@ -136,7 +138,7 @@ async fn filter_of(
         );
     }
     if let Some(key) = &query.assignment_group {
-        let group = store::groups::find_by_key(&mut *conn, key).await?;
+        let group = reference.group(key);
         filter.assignment_group_id = Some(
             group
                 .ok_or_else(|| unknown_reference("assignment_group", "error.unknown_group"))?

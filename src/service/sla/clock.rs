@@ -283,28 +283,26 @@ pub enum Countdown {
 
 /// The calendars of the policies, loaded once for a page of incidents.
 struct PolicyCalendars {
-    policies: Vec<store::sla::PolicyRow>,
+    reference: std::sync::Arc<store::reference::Reference>,
     calendars: std::collections::HashMap<uuid::Uuid, Calendar>,
 }
 
 impl PolicyCalendars {
     async fn load(db: &Db) -> AppResult<Self> {
-        let mut conn = db.read().await?;
-        let policies = store::sla::policies(&mut conn).await?;
-        let rows = store::sla::calendars(&mut conn).await?;
-        conn.done();
+        let reference = crate::service::reference::data(db).await?;
         let mut calendars = std::collections::HashMap::new();
-        for row in rows {
-            calendars.insert(row.id, calendar_of(&row)?);
+        for row in &reference.calendars {
+            calendars.insert(row.id, calendar_of(row)?);
         }
         Ok(Self {
-            policies,
+            reference,
             calendars,
         })
     }
 
     fn of(&self, policy_id: uuid::Uuid) -> Option<&Calendar> {
-        self.policies
+        self.reference
+            .policies
             .iter()
             .find(|p| p.id == policy_id)
             .and_then(|p| self.calendars.get(&p.calendar_id))

@@ -1,0 +1,105 @@
+//! The reference data most pages show or count with — groups, services, live SLA policies and
+//! calendars — read in one go, so a process can keep it in memory (`db::Db::reference`).
+//!
+//! It changes rarely and only through a few operations. Two things make a kept copy stale:
+//! a change made by this process, which calls [`changed`] as it writes (before its commit),
+//! and a change made anywhere else, which the database announces on [`CHANNEL`] (migration 22)
+//! after the commit; the listening connection (`service::auth_cache`) then calls [`changed`].
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use sqlx::PgConnection;
+
+use super::groups::GroupRow;
+use super::services::ServiceRow;
+use super::sla::{CalendarRow, PolicyRow};
+
+/// The channel the database announces changes to reference data on.
+pub const CHANNEL: &str = "leitstand_reference";
+
+/// Every group, service, live SLA policy and calendar, each ordered by key.
+#[derive(Debug)]
+pub struct Reference {
+    pub groups: Vec<GroupRow>,
+    pub services: Vec<ServiceRow>,
+    pub policies: Vec<PolicyRow>,
+    pub calendars: Vec<CalendarRow>,
+}
+
+impl Reference {
+    pub fn group(&self, key: &str) -> Option<&GroupRow> {
+        self.groups.iter().find(|g| g.key == key)
+    }
+}
+
+/// Reads all reference data (four queries on one connection).
+pub async fn load(conn: &mut PgConnection) -> sqlx::Result<Reference> {
+    Ok(Reference {
+        groups: super::groups::all(conn).await?,
+        services: super::services::all(conn).await?,
+        policies: super::sla::policies(conn).await?,
+        calendars: super::sla::calendars(conn).await?,
+    })
+}
+
+/// Counts the changes this process made or heard of; a copy read at an older count is stale.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The count of changes so far: read it before loading, keep the copy with it.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Reference data changed (or may have): every kept copy in this process is stale.
+pub fn changed() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The longest a kept copy is trusted without a fresh read: a safety net for a notification
+/// lost in between.
+pub const MAX_AGE: Duration = Duration::from_mins(1);
+
+/// The copy of the reference data a pool keeps (`db::Db::reference`). It is handed out only
+/// while the process listens for changes on [`CHANNEL`], at the generation it was read at,
+/// and for at most [`MAX_AGE`].
+#[derive(Debug, Default)]
+pub struct Kept {
+    copy: RwLock<Option<(u64, Instant, Arc<Reference>)>>,
+    listening: AtomicBool,
+}
+
+impl Kept {
+    /// The kept copy, when it may be trusted.
+    pub fn get(&self) -> Option<Arc<Reference>> {
+        if !self.listening.load(Ordering::Acquire) {
+            return None;
+        }
+        let copy = self
+            .copy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (generation, read_at, reference) = copy.as_ref()?;
+        (*generation == self::generation() && read_at.elapsed() < MAX_AGE)
+            .then(|| reference.clone())
+    }
+
+    /// Keeps `reference`, read after [`generation`] returned `read_at_generation`.
+    pub fn keep(&self, read_at_generation: u64, reference: Arc<Reference>) {
+        if self.listening.load(Ordering::Acquire) && read_at_generation == generation() {
+            *self
+                .copy
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some((read_at_generation, Instant::now(), reference));
+        }
+    }
+
+    /// Whether changes are being heard (the listening connection is up); either way, what was
+    /// kept may have missed a change.
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::Release);
+        changed();
+    }
+}
