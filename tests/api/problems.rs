@@ -1213,3 +1213,37 @@ async fn applying_a_known_error_links_and_resolves_in_one_step_or_changes_nothin
     assert_eq!(untouched["problem"], Value::Null);
     assert_eq!(untouched["version"], 1);
 }
+
+/// The words of a suggestion query: each German or English form once, however often the
+/// text repeats it or both languages agree on it.
+#[tokio::test]
+async fn a_suggestion_query_names_each_word_form_once() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.acquire().await.unwrap();
+    let tsquery = leitstand::store::search::as_any_word_tsquery(
+        &mut conn,
+        "Drucker im 2. OG druckt nicht. Der Drucker im 2. OG meldet Papierstau, printer jam",
+    )
+    .await
+    .unwrap();
+    let mut forms: Vec<&str> = tsquery.split(" | ").collect();
+    let named = forms.len();
+    forms.sort_unstable();
+    forms.dedup();
+    assert_eq!(forms.len(), named, "every form once: {tsquery}");
+    for form in [
+        "'druck'",
+        "'drucker'",
+        "'2'",
+        "'og'",
+        "'papierstau'",
+        "'printer'",
+        "'jam'",
+    ] {
+        assert!(forms.contains(&form), "{form} in {tsquery}");
+    }
+    let empty = leitstand::store::search::as_any_word_tsquery(&mut conn, " ... ")
+        .await
+        .unwrap();
+    assert_eq!(empty, "", "no words, no query");
+}
