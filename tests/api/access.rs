@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, fields, problem};
+use crate::helpers::{PASSWORD, TestApp, fields, problem, unannounced};
 
 #[tokio::test]
 async fn every_role_against_the_admin_endpoints() {
@@ -488,23 +488,9 @@ async fn tokens_are_served_from_memory_until_the_database_announces_a_change() {
         assert_eq!(app.get(&agent, "/api/v1/me").await.status(), 200);
         let mut conn = app.db.acquire().await.unwrap();
         // Revoke with the notifying triggers off: a change the cache cannot know of.
-        sqlx::query("set session_replication_role = replica")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        sqlx::query("update api_tokens set revoked_at = now()")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        unannounced(&mut conn, "update api_tokens set revoked_at = now()").await;
         let served = app.get(&agent, "/api/v1/me").await.status();
-        sqlx::query("update api_tokens set revoked_at = null")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        sqlx::query("set session_replication_role = origin")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        unannounced(&mut conn, "update api_tokens set revoked_at = null").await;
         if served == 200 {
             break; // served from memory
         }

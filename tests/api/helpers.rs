@@ -241,6 +241,18 @@ pub async fn fresh_database() -> PgConnectOptions {
     shared.server.clone().database(&name)
 }
 
+/// Runs `change` with the database's triggers off, so nothing announces it (`LISTEN/NOTIFY`):
+/// a change a cache in the server cannot know of.
+pub async fn unannounced(conn: &mut PgConnection, change: &str) {
+    for sql in [
+        "set session_replication_role = replica",
+        change,
+        "set session_replication_role = origin",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.expect(sql);
+    }
+}
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub db: PgPool,

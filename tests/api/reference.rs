@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem};
+use crate::helpers::{TestApp, fields, problem, unannounced};
 
 #[tokio::test]
 async fn groups_are_created_read_changed_and_deactivated() {
@@ -283,23 +283,9 @@ async fn reference_data_is_kept_in_memory_until_the_database_announces_a_change(
     loop {
         assert_eq!(service_names(&app).await, ["VPN"]);
         let mut conn = app.db.acquire().await.unwrap();
-        sqlx::query("set session_replication_role = replica")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        sqlx::query("update services set name = 'Unannounced'")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        unannounced(&mut conn, "update services set name = 'Unannounced'").await;
         let served = service_names(&app).await;
-        sqlx::query("update services set name = 'VPN'")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        sqlx::query("set session_replication_role = origin")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+        unannounced(&mut conn, "update services set name = 'VPN'").await;
         if served == ["VPN"] {
             break;
         }
