@@ -4,6 +4,7 @@
 pub mod account;
 pub mod clustering;
 pub mod incident;
+pub mod journal;
 pub mod problem;
 pub mod role;
 pub mod sla;

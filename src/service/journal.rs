@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::journal::SystemNote;
+use crate::i18n::Tr;
 use crate::service::Actor;
 use crate::store::{self, journal::Kind};
 
@@ -61,6 +63,21 @@ impl JournalView {
             "system" => "journal.system_entry",
             _ => "journal.change",
         }
+    }
+
+    /// The body as a page shows it: a note the system wrote in the reader's language, the
+    /// "created" note not at all (the entry's fields say what was logged), anything a person
+    /// wrote as written.
+    pub fn shown_body(&self, tr: &Tr) -> Option<String> {
+        let body = self.body.as_deref()?;
+        if matches!(self.kind.as_str(), "system" | "change") {
+            match SystemNote::parse(body) {
+                Some(SystemNote::Created) => return None,
+                Some(note) => return Some(tr.tn(note.key(), &note.args())),
+                None => {}
+            }
+        }
+        Some(body.to_owned())
     }
 
     /// The changed fields with their old and new values, for the timeline.
@@ -134,4 +151,54 @@ pub async fn record(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JournalView;
+    use crate::domain::Locale;
+    use crate::i18n::Tr;
+
+    fn entry(kind: &str, body: &str) -> JournalView {
+        JournalView {
+            id: 1,
+            at: jiff::Timestamp::UNIX_EPOCH,
+            author: None,
+            author_name: None,
+            kind: kind.to_owned(),
+            body: Some(body.to_owned()),
+            changes: None,
+        }
+    }
+
+    #[test]
+    fn system_notes_are_shown_in_the_readers_language_and_peoples_words_as_written() {
+        let de = Tr::new(Locale::De);
+        let en = Tr::new(Locale::En);
+        let breached = entry("system", "resolution target breached");
+        assert_eq!(
+            breached.shown_body(&de).as_deref(),
+            Some("Lösungsziel verletzt")
+        );
+        assert_eq!(
+            breached.shown_body(&en).as_deref(),
+            Some("Resolution target breached")
+        );
+        let workaround = entry("system", "Workaround from PRB0000007: Reboot: twice");
+        assert_eq!(
+            workaround.shown_body(&de).as_deref(),
+            Some("Workaround aus PRB0000007: Reboot: twice")
+        );
+        assert_eq!(
+            entry("change", "created").shown_body(&de),
+            None,
+            "the fields say it"
+        );
+        let comment = entry("comment", "resolution target breached");
+        assert_eq!(
+            comment.shown_body(&de).as_deref(),
+            Some("resolution target breached"),
+            "a person's words stay theirs"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::journal::SystemNote;
 use crate::error::AppResult;
 use crate::store;
 use crate::store::incidents::Incident;
@@ -22,7 +23,7 @@ async fn mark(
         && incident.response_due.is_some_and(|d| d <= now)
     {
         incident.sla_response_breached_at = Some(now);
-        marks.push(("sla_response_breached", "response target breached"));
+        marks.push(("sla_response_breached", SystemNote::ResponseBreached));
     }
     let running = incident.state.is_open() && incident.sla_paused_since.is_none();
     if running
@@ -30,16 +31,16 @@ async fn mark(
         && incident.sla_at_risk_due.is_some_and(|d| d <= now)
     {
         incident.sla_at_risk_at = Some(now);
-        marks.push(("sla_at_risk", "resolution target at risk"));
+        marks.push(("sla_at_risk", SystemNote::ResolutionAtRisk));
     }
     if running
         && incident.sla_resolution_breached_at.is_none()
         && incident.resolution_due.is_some_and(|d| d <= now)
     {
         incident.sla_resolution_breached_at = Some(now);
-        marks.push(("sla_resolution_breached", "resolution target breached"));
+        marks.push(("sla_resolution_breached", SystemNote::ResolutionBreached));
     }
-    for (kind, text) in &marks {
+    for (kind, note) in &marks {
         let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
         store::events::add_event(conn, kind, incident.id, payload).await?;
         store::journal::append(
@@ -48,7 +49,7 @@ async fn mark(
                 subject: Subject::Incident(incident.id),
                 author_id: None,
                 kind: Kind::System,
-                body: Some(text),
+                body: Some(&note.text()),
                 changes: None,
             },
         )

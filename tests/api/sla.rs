@@ -874,6 +874,18 @@ async fn changing_a_policy_moves_open_incidents_due_dates_in_the_background() {
         2,
         "the move is journaled like the first due dates: {journal}"
     );
+    // The API keeps the stored text; a German agent's page says it in German.
+    app.create_user("lena@example.com", "agent", "de").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "lena@example.com").await;
+    let page = app.page(&browser, &format!("/incidents/{number}")).await;
+    assert_eq!(
+        page.matches("Fälligkeiten aus Service-Level default")
+            .count(),
+        2,
+        "system notes in the reader's language"
+    );
+    assert!(!page.contains("service level default"));
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use super::{
 use crate::demo::catalog::{self, Template};
 use crate::demo::copy::CopyBuffer;
 use crate::demo::rng::Rng;
+use crate::domain::journal::SystemNote;
 use crate::service::sla::due_dates;
 
 pub(super) enum Author {
@@ -519,7 +520,7 @@ impl<'a> Life<'a> {
             at: opening.opened,
             author: Some(world.agents[opening.opened_by].id),
             kind: "change",
-            body: Some("created".to_owned()),
+            body: Some(SystemNote::Created.text()),
             changes: change(&fields),
         });
         if let Some(p) = policy {
@@ -528,7 +529,12 @@ impl<'a> Life<'a> {
                 at: opening.opened,
                 author: None,
                 kind: "system",
-                body: Some(format!("service level {}", p.row.key)),
+                body: Some(
+                    SystemNote::ServiceLevel {
+                        policy: p.row.key.clone(),
+                    }
+                    .text(),
+                ),
                 changes: change(&[
                     (
                         "response_due",
@@ -727,10 +733,13 @@ impl<'a> Life<'a> {
                 at,
                 author: None,
                 kind: "system",
-                body: Some(format!(
-                    "Workaround from {}: {}",
-                    plan.number, plan.workaround
-                )),
+                body: Some(
+                    SystemNote::Workaround {
+                        problem: plan.number.clone(),
+                        text: plan.workaround.clone(),
+                    }
+                    .text(),
+                ),
                 changes: None,
             });
         }
@@ -797,7 +806,12 @@ impl<'a> Life<'a> {
                 at,
                 author: None,
                 kind: "system",
-                body: Some(format!("service level {}", p.row.key)),
+                body: Some(
+                    SystemNote::ServiceLevel {
+                        policy: p.row.key.clone(),
+                    }
+                    .text(),
+                ),
                 changes: change(&[
                     ("response_due", response_due.clone(), response_due),
                     (
@@ -830,16 +844,16 @@ impl<'a> Life<'a> {
         let at_risk_at = crossed(at_risk_due);
         let resolution_breached = crossed(resolution_due);
         for (moment, text) in [
-            (response_breached, "response target breached"),
-            (at_risk_at, "resolution target at risk"),
-            (resolution_breached, "resolution target breached"),
+            (response_breached, SystemNote::ResponseBreached),
+            (at_risk_at, SystemNote::ResolutionAtRisk),
+            (resolution_breached, SystemNote::ResolutionBreached),
         ] {
             if let Some(at) = moment {
                 self.entries.push(Entry {
                     at,
                     author: None,
                     kind: "system",
-                    body: Some(text.to_owned()),
+                    body: Some(text.text()),
                     changes: None,
                 });
             }

@@ -13,6 +13,7 @@ use super::{
 use crate::demo::catalog;
 use crate::demo::copy::CopyBuffer;
 use crate::demo::rng::Rng;
+use crate::domain::journal::SystemNote;
 
 pub struct ProblemPlan {
     pub id: Uuid,
@@ -148,7 +149,7 @@ pub fn plan_problem(world: &World, n: u64, number: u64) -> Option<ProblemPlan> {
         at: opened,
         author: Some(manager_id),
         kind: "change",
-        body: Some("created".to_owned()),
+        body: Some(SystemNote::Created.text()),
         changes: created,
     }];
     let mut row = ProblemRow {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::domain::incident;
+use crate::domain::journal::SystemNote;
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::AppResult;
 use crate::service::Actor;
@@ -96,11 +97,12 @@ pub async fn create(
     let incident = store::incidents::insert(&mut tx, &new).await?;
     let id = incident.id;
     // The "created" entry and the service level's, in one round trip.
+    let created = SystemNote::Created.text();
     let mut entries = vec![store::journal::NewEntry {
         subject: Subject::Incident(id),
         author_id: Some(actor.id),
         kind: Kind::Change,
-        body: Some("created"),
+        body: Some(&created),
         changes: Some(Value::Object(changes(None, &incident))),
     }];
     if let Some((_, (body, moved))) = &clock {

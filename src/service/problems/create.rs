@@ -3,6 +3,7 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
+use crate::domain::journal::SystemNote;
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
@@ -88,7 +89,7 @@ pub async fn create(
         Subject::Problem(id),
         Some(actor),
         Kind::Change,
-        Some("created"),
+        Some(&SystemNote::Created.text()),
         Some(Value::Object(changes(None, &problem))),
     )
     .await?;

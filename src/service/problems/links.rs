@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::Permission;
 use crate::domain::incident::{IncidentNumber, IncidentState};
+use crate::domain::journal::SystemNote;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::IncidentView;
@@ -47,7 +48,11 @@ pub(crate) async fn link_in_tx(
 }
 
 fn workaround_note(problem: &str, workaround: &str) -> String {
-    format!("Workaround from {problem}: {workaround}")
+    SystemNote::Workaround {
+        problem: problem.to_owned(),
+        text: workaround.to_owned(),
+    }
+    .text()
 }
 
 #[tracing::instrument(skip_all, fields(problem.number = %number))]

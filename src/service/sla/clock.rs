@@ -7,6 +7,7 @@ use serde_json::json;
 use sqlx::PgConnection;
 
 use crate::db::Db;
+use crate::domain::journal::SystemNote;
 
 use super::calendars::calendar_of;
 use crate::domain::incident::IncidentState;
@@ -175,7 +176,13 @@ fn moved_entry(
         "response_due": {"from": show(response.0), "to": show(response.1)},
         "resolution_due": {"from": show(resolution.0), "to": show(resolution.1)},
     });
-    (format!("service level {policy}"), changes)
+    (
+        SystemNote::ServiceLevel {
+            policy: policy.to_owned(),
+        }
+        .text(),
+        changes,
+    )
 }
 
 /// The clock of an incident about to be logged, computed before the insert so the row is

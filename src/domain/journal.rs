@@ -1,0 +1,125 @@
+//! What the system writes into a journal: notes of a fixed kind with their details. They are
+//! stored as English text — the `body` of the API's journal entries, which integrations read
+//! and which stays as it is — and shown on pages in the reader's language through the
+//! catalogue key of their kind. One place spells each note, for the service, the SLA worker
+//! and the demo alike.
+
+/// A note the system writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SystemNote {
+    /// The record was logged: the body of its first `change` entry (pages show the fields).
+    Created,
+    /// A service level set or moved the due dates (the entry's changes say which).
+    ServiceLevel { policy: String },
+    /// The first response did not come in time.
+    ResponseBreached,
+    /// The resolution target is near.
+    ResolutionAtRisk,
+    /// The resolution did not come in time.
+    ResolutionBreached,
+    /// A problem's workaround, for an incident linked to it.
+    Workaround { problem: String, text: String },
+}
+
+const CREATED: &str = "created";
+const SERVICE_LEVEL: &str = "service level ";
+const RESPONSE_BREACHED: &str = "response target breached";
+const RESOLUTION_AT_RISK: &str = "resolution target at risk";
+const RESOLUTION_BREACHED: &str = "resolution target breached";
+const WORKAROUND: &str = "Workaround from ";
+
+impl SystemNote {
+    /// The stored (English) text.
+    pub fn text(&self) -> String {
+        match self {
+            SystemNote::Created => CREATED.to_owned(),
+            SystemNote::ServiceLevel { policy } => format!("{SERVICE_LEVEL}{policy}"),
+            SystemNote::ResponseBreached => RESPONSE_BREACHED.to_owned(),
+            SystemNote::ResolutionAtRisk => RESOLUTION_AT_RISK.to_owned(),
+            SystemNote::ResolutionBreached => RESOLUTION_BREACHED.to_owned(),
+            SystemNote::Workaround { problem, text } => format!("{WORKAROUND}{problem}: {text}"),
+        }
+    }
+
+    /// The note a stored text spells, if it is one.
+    pub fn parse(body: &str) -> Option<Self> {
+        Some(match body {
+            CREATED => SystemNote::Created,
+            RESPONSE_BREACHED => SystemNote::ResponseBreached,
+            RESOLUTION_AT_RISK => SystemNote::ResolutionAtRisk,
+            RESOLUTION_BREACHED => SystemNote::ResolutionBreached,
+            _ => {
+                if let Some(policy) = body.strip_prefix(SERVICE_LEVEL) {
+                    SystemNote::ServiceLevel {
+                        policy: policy.to_owned(),
+                    }
+                } else {
+                    let (problem, text) = body.strip_prefix(WORKAROUND)?.split_once(": ")?;
+                    SystemNote::Workaround {
+                        problem: problem.to_owned(),
+                        text: text.to_owned(),
+                    }
+                }
+            }
+        })
+    }
+
+    /// The catalogue key of its text; `{0}` and `{1}` stand for [`SystemNote::args`].
+    pub fn key(&self) -> &'static str {
+        match self {
+            SystemNote::Created => "journal.note.created",
+            SystemNote::ServiceLevel { .. } => "journal.note.service_level",
+            SystemNote::ResponseBreached => "journal.note.response_breached",
+            SystemNote::ResolutionAtRisk => "journal.note.resolution_at_risk",
+            SystemNote::ResolutionBreached => "journal.note.resolution_breached",
+            SystemNote::Workaround { .. } => "journal.note.workaround",
+        }
+    }
+
+    /// The details the catalogue text names.
+    pub fn args(&self) -> Vec<&str> {
+        match self {
+            SystemNote::ServiceLevel { policy } => vec![policy],
+            SystemNote::Workaround { problem, text } => vec![problem, text],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_note_reads_back_from_its_text() {
+        let notes = [
+            SystemNote::Created,
+            SystemNote::ServiceLevel {
+                policy: "standard".to_owned(),
+            },
+            SystemNote::ResponseBreached,
+            SystemNote::ResolutionAtRisk,
+            SystemNote::ResolutionBreached,
+            SystemNote::Workaround {
+                problem: "PRB0000012".to_owned(),
+                text: "Restart the spooler: net stop spooler".to_owned(),
+            },
+        ];
+        for note in notes {
+            assert_eq!(
+                SystemNote::parse(&note.text()),
+                Some(note.clone()),
+                "{note:?}"
+            );
+        }
+        // The texts stored before this module existed read as the same notes.
+        assert_eq!(
+            SystemNote::parse("service level vip"),
+            Some(SystemNote::ServiceLevel {
+                policy: "vip".to_owned()
+            })
+        );
+        assert_eq!(SystemNote::parse("Workaround from PRB1"), None, "no text");
+        assert_eq!(SystemNote::parse("a person's words"), None);
+    }
+}
