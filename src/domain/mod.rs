@@ -8,6 +8,7 @@ pub mod journal;
 pub mod problem;
 pub mod role;
 pub mod sla;
+pub mod sla_clock;
 pub mod ticket;
 pub mod validation;
 

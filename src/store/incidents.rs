@@ -111,6 +111,24 @@ fn decode<T>(what: &str, value: &str, parsed: Result<T, &'static str>) -> sqlx::
     parsed.map_err(|_| sqlx::Error::Decode(format!("bad {what} {value:?} in incidents").into()))
 }
 
+impl Incident {
+    /// What the SLA clock's decisions depend on (`domain::sla_clock`).
+    pub fn clock(&self) -> crate::domain::sla_clock::ClockFacts {
+        crate::domain::sla_clock::ClockFacts {
+            open: self.state.is_open(),
+            paused: self.sla_paused_since.is_some(),
+            responded_at: self.responded_at,
+            resolved_at: self.resolved_at,
+            response_due: self.response_due,
+            resolution_due: self.resolution_due,
+            at_risk_due: self.sla_at_risk_due,
+            response_breached_at: self.sla_response_breached_at,
+            at_risk_at: self.sla_at_risk_at,
+            resolution_breached_at: self.sla_resolution_breached_at,
+        }
+    }
+}
+
 impl TryFrom<IncidentRow> for Incident {
     type Error = sqlx::Error;
 

@@ -6,6 +6,7 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::domain::journal::SystemNote;
+use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
 use crate::store;
 use crate::store::incidents::Incident;
@@ -17,29 +18,32 @@ async fn mark(
     incident: &mut Incident,
     now: jiff::Timestamp,
 ) -> AppResult<usize> {
-    let mut marks = Vec::new();
-    if incident.responded_at.is_none()
-        && incident.sla_response_breached_at.is_none()
-        && incident.response_due.is_some_and(|d| d <= now)
-    {
-        incident.sla_response_breached_at = Some(now);
-        marks.push(("sla_response_breached", SystemNote::ResponseBreached));
-    }
-    let running = incident.state.is_open() && incident.sla_paused_since.is_none();
-    if running
-        && incident.sla_at_risk_at.is_none()
-        && incident.sla_at_risk_due.is_some_and(|d| d <= now)
-    {
-        incident.sla_at_risk_at = Some(now);
-        marks.push(("sla_at_risk", SystemNote::ResolutionAtRisk));
-    }
-    if running
-        && incident.sla_resolution_breached_at.is_none()
-        && incident.resolution_due.is_some_and(|d| d <= now)
-    {
-        incident.sla_resolution_breached_at = Some(now);
-        marks.push(("sla_resolution_breached", SystemNote::ResolutionBreached));
-    }
+    let marks: Vec<_> = incident
+        .clock()
+        .due_marks(now)
+        .into_iter()
+        .map(|mark| {
+            let (marked, event, note) = match mark {
+                Mark::ResponseBreached => (
+                    &mut incident.sla_response_breached_at,
+                    "sla_response_breached",
+                    SystemNote::ResponseBreached,
+                ),
+                Mark::AtRisk => (
+                    &mut incident.sla_at_risk_at,
+                    "sla_at_risk",
+                    SystemNote::ResolutionAtRisk,
+                ),
+                Mark::ResolutionBreached => (
+                    &mut incident.sla_resolution_breached_at,
+                    "sla_resolution_breached",
+                    SystemNote::ResolutionBreached,
+                ),
+            };
+            *marked = Some(now);
+            (event, note)
+        })
+        .collect();
     for (kind, note) in &marks {
         let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
         store::events::add_event(conn, kind, incident.id, payload).await?;

@@ -45,18 +45,9 @@ pub struct IncidentView {
 impl IncidentView {
     pub fn new(incident: Incident, now: jiff::Timestamp) -> Self {
         // Marked by the SLA worker, or visibly past due before its next pass.
-        let response_breached = incident.sla_response_breached_at.is_some()
-            || incident
-                .response_due
-                .is_some_and(|due| incident.responded_at.unwrap_or(now) > due);
-        let running = incident.state.is_open() && incident.sla_paused_since.is_none();
-        let resolution_breached = incident.sla_resolution_breached_at.is_some()
-            || incident
-                .resolution_due
-                .is_some_and(|due| match incident.resolved_at {
-                    Some(resolved) => resolved > due,
-                    None => running && now > due,
-                });
+        let clock = incident.clock();
+        let response_breached = clock.response_breached(now);
+        let resolution_breached = clock.resolution_breached(now);
         IncidentView {
             sla: SlaView {
                 response_due: incident.response_due,

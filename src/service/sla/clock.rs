@@ -232,19 +232,7 @@ pub fn paused(incident: &Incident) -> bool {
 /// The next moment the worker has to look at the incident: a response or resolution target
 /// running out, or the at-risk point; nothing while the resolution clock stands still.
 pub(crate) fn next_check(incident: &Incident) -> Option<jiff::Timestamp> {
-    let mut moments = Vec::new();
-    if incident.responded_at.is_none() && incident.sla_response_breached_at.is_none() {
-        moments.extend(incident.response_due);
-    }
-    if incident.state.is_open() && incident.sla_paused_since.is_none() {
-        if incident.sla_at_risk_at.is_none() {
-            moments.extend(incident.sla_at_risk_due);
-        }
-        if incident.sla_resolution_breached_at.is_none() {
-            moments.extend(incident.resolution_due);
-        }
-    }
-    moments.into_iter().min()
+    incident.clock().next_check()
 }
 
 /// An incident's service level as API.md shows it (the `sla` object), with what the pages
