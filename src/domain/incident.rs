@@ -2,7 +2,9 @@
 //! The tables mirror "Incidents" in API.md: a change here changes the public contract.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
+use super::sla_clock::ClockFacts;
 use super::{FieldError, Invalid};
 
 /// `INC` followed by 7 digits.
@@ -346,6 +348,77 @@ pub fn plan_transition(
 /// Whether this move is the incident's first response (the first move out of `new`).
 pub fn is_first_response(transition: &Transition) -> bool {
     transition.from == IncidentState::New
+}
+
+/// An incident: the aggregate every operation reads and changes (`store::incidents` reads and
+/// writes it), with the keys and e-mails of what it points at.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub state: IncidentState,
+    pub hold_reason: Option<HoldReason>,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub caller_email: Option<String>,
+    pub caller_id: Option<Uuid>,
+    pub service_id: Option<Uuid>,
+    pub service: Option<String>,
+    pub category: Option<String>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignment_group: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub parent_id: Option<Uuid>,
+    pub parent: Option<String>,
+    pub problem_id: Option<Uuid>,
+    pub problem: Option<String>,
+    pub major: bool,
+    pub resolution_code: Option<ResolutionCode>,
+    pub resolution_notes: Option<String>,
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
+    pub responded_at: Option<jiff::Timestamp>,
+    pub sla_policy_id: Option<Uuid>,
+    /// Business seconds the resolution clock stood still so far.
+    pub sla_paused_seconds: i64,
+    /// Since when the resolution clock stands still (on a pausing hold, or resolved).
+    pub sla_paused_since: Option<jiff::Timestamp>,
+    /// When the resolution target will be `at_risk_percent` used up.
+    pub sla_at_risk_due: Option<jiff::Timestamp>,
+    pub sla_at_risk_at: Option<jiff::Timestamp>,
+    pub sla_response_breached_at: Option<jiff::Timestamp>,
+    pub sla_resolution_breached_at: Option<jiff::Timestamp>,
+    pub sla_next_check: Option<jiff::Timestamp>,
+    pub reassignment_count: i32,
+    pub opened_by_id: Uuid,
+    pub opened_by: String,
+    pub opened_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub closed_at: Option<jiff::Timestamp>,
+    pub version: i64,
+}
+
+impl Incident {
+    /// What the SLA clock's decisions depend on (`domain::sla_clock`).
+    pub fn clock(&self) -> ClockFacts {
+        ClockFacts {
+            open: self.state.is_open(),
+            paused: self.sla_paused_since.is_some(),
+            responded_at: self.responded_at,
+            resolved_at: self.resolved_at,
+            response_due: self.response_due,
+            resolution_due: self.resolution_due,
+            at_risk_due: self.sla_at_risk_due,
+            response_breached_at: self.sla_response_breached_at,
+            at_risk_at: self.sla_at_risk_at,
+            resolution_breached_at: self.sla_resolution_breached_at,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! API.md: a change here changes the public contract.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
+use super::incident::Level;
 use super::{FieldError, Invalid};
 
 /// `PRB` followed by 7 digits.
@@ -251,6 +253,38 @@ pub fn check_known_error(
         }
     }
     errors
+}
+
+/// A problem: the aggregate every problem operation reads and changes (`store::problems`
+/// reads and writes it), with the keys and e-mails of what it points at.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub id: Uuid,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub state: ProblemState,
+    pub known_error: bool,
+    pub root_cause: Option<String>,
+    pub workaround: Option<String>,
+    pub resolution_code: Option<ProblemResolution>,
+    pub fix_notes: Option<String>,
+    pub impact: Level,
+    pub urgency: Level,
+    pub priority: i16,
+    pub service_id: Option<Uuid>,
+    pub service: Option<String>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignment_group: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub incident_count: i64,
+    pub opened_by: String,
+    pub opened_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
+    pub resolved_at: Option<jiff::Timestamp>,
+    pub closed_at: Option<jiff::Timestamp>,
+    pub version: i64,
 }
 
 #[cfg(test)]

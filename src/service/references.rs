@@ -8,10 +8,11 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::incident::Incident;
 use crate::domain::incident::IncidentNumber;
 use crate::domain::{Email, Invalid, Permission};
 use crate::error::AppResult;
-use crate::store::{self, incidents::Incident};
+use crate::store;
 
 pub struct RefInput<'a> {
     pub caller: Option<&'a str>,

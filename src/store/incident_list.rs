@@ -4,10 +4,11 @@
 use sqlx::{Connection, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::incidents::{COLUMNS, FROM, Incident, IncidentRow, JOINS, by_number_sql};
+use super::incidents::{COLUMNS, FROM, IncidentRow, JOINS, by_number_sql};
 use super::search::{
     Slice, Tiers, as_tsquery, bitmap_plans_only, push_tsquery, week_start, within_weeks,
 };
+use crate::domain::incident::Incident;
 use crate::domain::incident::IncidentState;
 
 /// How a list is ordered; each order has a keyset position.

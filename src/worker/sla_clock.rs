@@ -5,11 +5,11 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
+use crate::domain::incident::Incident;
 use crate::domain::journal::SystemNote;
 use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
 use crate::store;
-use crate::store::incidents::Incident;
 use crate::store::journal::{Kind, NewEntry, Subject};
 
 /// Marks what is due on a claimed incident, each mark once, with a journal entry and an event.

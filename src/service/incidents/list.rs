@@ -7,6 +7,7 @@ use crate::db::Db;
 use uuid::Uuid;
 
 use crate::domain::Permission;
+use crate::domain::incident::Incident;
 use crate::domain::incident::IncidentState;
 use crate::domain::ticket::TicketRef;
 use crate::error::AppResult;
@@ -14,7 +15,7 @@ use crate::service::csv::csv_cell;
 use crate::service::fields::{bad_parameter, unknown_reference};
 use crate::service::incidents::view::IncidentView;
 use crate::service::{Actor, Page};
-use crate::store::{self, incidents::Incident};
+use crate::store;
 
 pub use store::incident_list::Sort;
 

@@ -41,7 +41,7 @@ async fn readable(
     conn: &mut PgConnection,
     actor: &Actor,
     number: &str,
-) -> AppResult<store::incidents::Incident> {
+) -> AppResult<crate::domain::incident::Incident> {
     actor.require(Permission::ReadOwn)?;
     let number = parse_number(number)?;
     let incident = store::incidents::find_by_number(conn, number.as_str())

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
+use crate::domain::incident::Incident;
 use crate::domain::incident::{self, HoldReason, IncidentState, ResolutionCode};
 use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
@@ -15,7 +16,6 @@ use crate::service::incidents::view::IncidentView;
 use crate::service::references::{RefInput, References, check_membership};
 use crate::store::{
     self,
-    incidents::Incident,
     journal::{Kind, Subject},
 };
 

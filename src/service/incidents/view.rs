@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::incident::Incident;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::service::sla::SlaView;
-use crate::store::incidents::Incident;
 
 /// An incident as API.md shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::incident::Incident;
 use crate::domain::incident::{
     self, IncidentState, ResolutionCode, TransitionError, TransitionRequest,
 };
@@ -18,7 +19,6 @@ use crate::service::incidents::view::IncidentView;
 use crate::service::references::check_membership;
 use crate::store::{
     self,
-    incidents::Incident,
     journal::{Kind, Subject},
 };
 

@@ -6,8 +6,10 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::Permission;
+use crate::domain::incident::Incident;
 use crate::domain::incident::{IncidentNumber, IncidentState};
 use crate::domain::journal::SystemNote;
+use crate::domain::problem::Problem;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::IncidentView;
@@ -16,7 +18,6 @@ use crate::service::problems::{parse_incident, parse_number};
 use crate::store::{
     self,
     journal::{Kind, Subject},
-    problems::Problem,
 };
 
 /// Links the incident; the link is written to both journals, and a workaround the problem
@@ -25,7 +26,7 @@ pub(crate) async fn link_in_tx(
     conn: &mut PgConnection,
     actor: &Actor,
     problem: &Problem,
-    incident: &store::incidents::Incident,
+    incident: &Incident,
 ) -> AppResult<()> {
     set_link(conn, actor, problem, incident, true).await?;
     if let Some(workaround) = problem
@@ -87,7 +88,7 @@ pub(crate) async fn ensure_linked(
     conn: &mut PgConnection,
     actor: &Actor,
     problem: &Problem,
-    incident: &store::incidents::Incident,
+    incident: &Incident,
 ) -> AppResult<()> {
     match incident.problem_id {
         Some(linked) if linked == problem.id => Ok(()),
@@ -129,7 +130,7 @@ async fn set_link(
     conn: &mut PgConnection,
     actor: &Actor,
     problem: &Problem,
-    incident: &store::incidents::Incident,
+    incident: &Incident,
     linked: bool,
 ) -> AppResult<()> {
     store::incidents::set_problem(conn, incident.id, linked.then_some(problem.id)).await?;

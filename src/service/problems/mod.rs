@@ -26,12 +26,13 @@ use sqlx::PgPool;
 
 use crate::domain::Permission;
 use crate::domain::incident::IncidentNumber;
+use crate::domain::problem::Problem;
 use crate::domain::problem::ProblemNumber;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{self as incident_ops, IncidentView};
 use crate::service::journal::JournalView;
-use crate::store::{self, problems::Problem};
+use crate::store;
 
 fn parse_number(number: &str) -> AppResult<ProblemNumber> {
     ProblemNumber::parse(number).map_err(|_| AppError::NotFound)

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
+use crate::domain::problem::Problem;
 use crate::domain::problem::{self, ProblemResolution, ProblemState};
 use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
@@ -18,7 +19,6 @@ use crate::service::references::{RefInput, References};
 use crate::store::{
     self,
     journal::{Kind, Subject},
-    problems::Problem,
 };
 
 /// Changes fields. Root cause, workaround and the known-error flag are for problem managers;

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::incident::Level;
+use crate::domain::problem::Problem;
 use crate::domain::problem::{ProblemResolution, ProblemState};
-use crate::store::problems::Problem;
 
 /// A problem as API.md shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -10,12 +10,12 @@ use crate::db::Db;
 use crate::domain::journal::SystemNote;
 
 use super::calendars::calendar_of;
+use crate::domain::incident::Incident;
 use crate::domain::incident::IncidentState;
 use crate::domain::sla::{Calendar, due};
 use crate::error::{AppError, AppResult};
 use crate::store::{
     self,
-    incidents::Incident,
     journal::{Kind, NewEntry, Subject},
 };
 
