@@ -404,6 +404,34 @@ pub struct Incident {
 }
 
 impl Incident {
+    /// What a planned move does to the fields at `now`: the state and hold reason, the
+    /// resolution set on resolve and cleared on reopen, the moments of resolving and closing,
+    /// and the first response. Every path that moves an incident applies it (taking the
+    /// incident on `in_progress` needs its group's members: the service does that).
+    pub fn apply(&mut self, transition: &Transition, now: jiff::Timestamp) {
+        self.state = transition.to;
+        self.hold_reason = transition.hold_reason;
+        match transition.to {
+            IncidentState::Resolved => {
+                if let Some((code, notes)) = &transition.resolution {
+                    self.resolution_code = Some(*code);
+                    self.resolution_notes = Some(notes.clone());
+                }
+                self.resolved_at = Some(now);
+            }
+            IncidentState::InProgress if transition.from == IncidentState::Resolved => {
+                self.resolution_code = None;
+                self.resolution_notes = None;
+                self.resolved_at = None;
+            }
+            IncidentState::Closed | IncidentState::Canceled => self.closed_at = Some(now),
+            _ => {}
+        }
+        if is_first_response(transition) && self.responded_at.is_none() {
+            self.responded_at = Some(now);
+        }
+    }
+
     /// What the SLA clock's decisions depend on (`domain::sla_clock`).
     pub fn clock(&self) -> ClockFacts {
         ClockFacts {
@@ -424,6 +452,107 @@ impl Incident {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn logged(now: jiff::Timestamp) -> Incident {
+        Incident {
+            id: Uuid::nil(),
+            number: "INC0000001".to_owned(),
+            title: "Printer".to_owned(),
+            description: String::new(),
+            state: IncidentState::New,
+            hold_reason: None,
+            impact: Level::Medium,
+            urgency: Level::Medium,
+            priority: 3,
+            caller_email: None,
+            caller_id: None,
+            service_id: None,
+            service: None,
+            category: None,
+            assignment_group_id: None,
+            assignment_group: None,
+            assignee_id: None,
+            assignee: None,
+            parent_id: None,
+            parent: None,
+            problem_id: None,
+            problem: None,
+            major: false,
+            resolution_code: None,
+            resolution_notes: None,
+            response_due: None,
+            resolution_due: None,
+            responded_at: None,
+            sla_policy_id: None,
+            sla_paused_seconds: 0,
+            sla_paused_since: None,
+            sla_at_risk_due: None,
+            sla_at_risk_at: None,
+            sla_response_breached_at: None,
+            sla_resolution_breached_at: None,
+            sla_next_check: None,
+            reassignment_count: 0,
+            opened_by_id: Uuid::nil(),
+            opened_by: "agent@example.com".to_owned(),
+            opened_at: now,
+            updated_at: now,
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+        }
+    }
+
+    fn moved(incident: &mut Incident, to: &str, at: jiff::Timestamp) {
+        let request = TransitionRequest {
+            to: to.to_owned(),
+            hold_reason: (to == "on_hold").then(|| "awaiting_caller".to_owned()),
+            resolution_code: (to == "resolved").then(|| "workaround".to_owned()),
+            resolution_notes: (to == "resolved").then(|| "Restarted".to_owned()),
+            reason: (to == "canceled" || incident.state == IncidentState::Resolved)
+                .then(|| "why".to_owned()),
+        };
+        let planned = plan_transition(incident.state, &request).expect("allowed");
+        incident.apply(&planned, at);
+    }
+
+    #[test]
+    fn a_move_sets_what_the_workflow_says_and_a_reopen_takes_the_resolution_back() {
+        let t = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut incident = logged(t(0));
+        moved(&mut incident, "in_progress", t(60));
+        assert_eq!(
+            incident.responded_at,
+            Some(t(60)),
+            "taking it is the first response"
+        );
+        moved(&mut incident, "on_hold", t(120));
+        assert_eq!(incident.hold_reason, Some(HoldReason::AwaitingCaller));
+        moved(&mut incident, "resolved", t(180));
+        assert_eq!(
+            (incident.state, incident.hold_reason, incident.resolved_at),
+            (IncidentState::Resolved, None, Some(t(180)))
+        );
+        assert_eq!(incident.resolution_code, Some(ResolutionCode::Workaround));
+        assert_eq!(incident.resolution_notes.as_deref(), Some("Restarted"));
+        moved(&mut incident, "in_progress", t(240));
+        assert_eq!(
+            (incident.resolution_code, incident.resolved_at),
+            (None, None),
+            "reopened"
+        );
+        assert_eq!(
+            incident.responded_at,
+            Some(t(60)),
+            "the first response stays"
+        );
+        moved(&mut incident, "resolved", t(300));
+        moved(&mut incident, "closed", t(360));
+        assert_eq!(
+            (incident.closed_at, incident.resolved_at),
+            (Some(t(360)), Some(t(300))),
+            "closing keeps the resolution"
+        );
+    }
     use IncidentState::*;
 
     #[test]

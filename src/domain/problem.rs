@@ -287,9 +287,99 @@ pub struct Problem {
     pub version: i64,
 }
 
+impl Problem {
+    /// What a planned move does to the fields at `now`: the state, the resolution and fix
+    /// notes on resolve (or an early close), cleared on reopen, and the moments of resolving
+    /// and closing.
+    pub fn apply(&mut self, transition: &ProblemTransition, now: jiff::Timestamp) {
+        self.state = transition.to;
+        match (transition.from, transition.to) {
+            (_, ProblemState::Resolved) => {
+                self.resolution_code = transition.resolution;
+                self.fix_notes.clone_from(&transition.fix_notes);
+                self.resolved_at = Some(now);
+            }
+            (ProblemState::Resolved, ProblemState::RootCauseAnalysis) => {
+                self.resolution_code = None;
+                self.resolved_at = None;
+            }
+            (ProblemState::Resolved, ProblemState::Closed) => self.closed_at = Some(now),
+            (_, ProblemState::Closed) => {
+                self.resolution_code = transition.resolution;
+                self.closed_at = Some(now);
+            }
+            _ => {}
+        }
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_sets_the_resolution_and_a_reopen_takes_it_back() {
+        let t = |s: i64| jiff::Timestamp::from_second(1_800_000_000 + s).unwrap();
+        let mut problem = Problem {
+            id: Uuid::nil(),
+            number: "PRB0000001".to_owned(),
+            title: "Spooler".to_owned(),
+            description: String::new(),
+            state: ProblemState::FixInProgress,
+            known_error: false,
+            root_cause: None,
+            workaround: None,
+            resolution_code: None,
+            fix_notes: None,
+            impact: Level::Medium,
+            urgency: Level::Medium,
+            priority: 3,
+            service_id: None,
+            service: None,
+            assignment_group_id: None,
+            assignment_group: None,
+            assignee_id: None,
+            assignee: None,
+            incident_count: 0,
+            opened_by: "pm@example.com".to_owned(),
+            opened_at: t(0),
+            updated_at: t(0),
+            resolved_at: None,
+            closed_at: None,
+            version: 1,
+        };
+        let moved = |problem: &mut Problem, to: &str, at| {
+            let request = ProblemTransitionRequest {
+                to: to.to_owned(),
+                resolution_code: (to == "resolved").then(|| "fix_applied".to_owned()),
+                fix_notes: (to == "resolved").then(|| "Patched".to_owned()),
+                reason: (to == "root_cause_analysis").then(|| "It came back".to_owned()),
+            };
+            let planned = plan_transition(problem.state, &request).expect("allowed");
+            problem.apply(&planned, at);
+        };
+        moved(&mut problem, "resolved", t(60));
+        assert_eq!(
+            (
+                problem.resolution_code,
+                problem.fix_notes.as_deref(),
+                problem.resolved_at
+            ),
+            (
+                Some(ProblemResolution::FixApplied),
+                Some("Patched"),
+                Some(t(60))
+            )
+        );
+        moved(&mut problem, "root_cause_analysis", t(120));
+        assert_eq!((problem.resolution_code, problem.resolved_at), (None, None));
+        moved(&mut problem, "resolved", t(180));
+        moved(&mut problem, "closed", t(240));
+        assert_eq!(
+            (problem.closed_at, problem.resolution_code),
+            (Some(t(240)), Some(ProblemResolution::FixApplied)),
+            "closing keeps the resolution"
+        );
+    }
     use ProblemState::*;
 
     fn full(to: &str) -> ProblemTransitionRequest {

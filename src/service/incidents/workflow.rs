@@ -71,27 +71,7 @@ pub(crate) async fn move_in_tx(
             TransitionError::Invalid(fields) => AppError::Validation(fields),
         })?;
     let mut after = before.clone();
-    let now = jiff::Timestamp::now();
-    after.state = planned.to;
-    after.hold_reason = planned.hold_reason;
-    match planned.to {
-        IncidentState::Resolved => {
-            let (code, notes) = planned
-                .resolution
-                .clone()
-                .expect("a planned resolve carries its resolution");
-            after.resolution_code = Some(code);
-            after.resolution_notes = Some(notes);
-            after.resolved_at = Some(now);
-        }
-        IncidentState::InProgress if planned.from == IncidentState::Resolved => {
-            after.resolution_code = None;
-            after.resolution_notes = None;
-            after.resolved_at = None;
-        }
-        IncidentState::Closed | IncidentState::Canceled => after.closed_at = Some(now),
-        _ => {}
-    }
+    after.apply(&planned, jiff::Timestamp::now());
     if planned.to == IncidentState::InProgress && after.assignee_id.is_none() {
         let mut invalid = Invalid::default();
         after.assignee_id = Some(actor.id);
@@ -106,9 +86,6 @@ pub(crate) async fn move_in_tx(
         invalid
             .finish(|| ())
             .map_err(|_| AppError::field("assignee", "error.take_not_member"))?;
-    }
-    if incident::is_first_response(&planned) && after.responded_at.is_none() {
-        after.responded_at = Some(now);
     }
     if !store::incidents::update(conn, &after, before.version).await? {
         return Err(AppError::Internal(anyhow::anyhow!(

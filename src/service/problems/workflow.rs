@@ -52,26 +52,8 @@ pub async fn transition(
             },
             ProblemTransitionError::Invalid(fields) => AppError::Validation(fields),
         })?;
-    let now = jiff::Timestamp::now();
     let mut after = before.clone();
-    after.state = planned.to;
-    match (planned.from, planned.to) {
-        (_, ProblemState::Resolved) => {
-            after.resolution_code = planned.resolution;
-            after.fix_notes = planned.fix_notes.clone();
-            after.resolved_at = Some(now);
-        }
-        (ProblemState::Resolved, ProblemState::RootCauseAnalysis) => {
-            after.resolution_code = None;
-            after.resolved_at = None;
-        }
-        (ProblemState::Resolved, ProblemState::Closed) => after.closed_at = Some(now),
-        (_, ProblemState::Closed) => {
-            after.resolution_code = planned.resolution;
-            after.closed_at = Some(now);
-        }
-        _ => {}
-    }
+    after.apply(&planned, jiff::Timestamp::now());
     if !store::problems::update(&mut tx, &after, before.version).await? {
         return Err(AppError::Internal(anyhow::anyhow!(
             "problem changed under its row lock"
