@@ -12,6 +12,7 @@ use super::{
 use crate::demo::catalog::{self, Template};
 use crate::demo::copy::CopyBuffer;
 use crate::demo::rng::Rng;
+use crate::domain::incident::{self, IncidentState};
 use crate::domain::journal::SystemNote;
 use crate::service::sla::due_dates;
 
@@ -188,7 +189,7 @@ impl<'w> Opening<'w> {
             u8::try_from(rng.index(3)).unwrap_or(1)
         };
         let urgency_rank = u8::try_from(rng.weighted(&[15, 55, 30])).unwrap_or(1);
-        let priority = i16::from(impact_rank + urgency_rank + 1);
+        let priority = incident::priority(level(impact_rank), level(urgency_rank));
         let major = priority == 1 && department == "IT" && rng.chance(0.15);
         let title = say(rng, german, tmpl.titles_de, tmpl.titles_en);
         let description = say(rng, german, tmpl.descriptions_de, tmpl.descriptions_en);
@@ -442,7 +443,7 @@ struct Life<'a> {
     policy: Option<&'a Policy>,
     response_due: Option<Timestamp>,
     entries: Vec<Entry>,
-    state: &'static str,
+    state: IncidentState,
     hold_reason: Option<&'static str>,
     group: usize,
     assignee: Option<usize>,
@@ -480,7 +481,7 @@ impl<'a> Life<'a> {
             policy,
             response_due: None,
             entries: Vec::new(),
-            state: "new",
+            state: IncidentState::New,
             hold_reason: None,
             group: opening.first_group,
             assignee: None,
@@ -591,11 +592,11 @@ impl<'a> Life<'a> {
         &mut self,
         at: i64,
         by: usize,
-        to: &'static str,
+        to: IncidentState,
         mut pairs: Vec<(&'static str, Value, Value)>,
         body: Option<String>,
     ) {
-        pairs.insert(0, ("state", json!(self.state), json!(to)));
+        pairs.insert(0, ("state", json!(self.state.as_str()), json!(to.as_str())));
         self.entries.push(Entry {
             at,
             author: Some(self.world.agents[by].id),
@@ -623,7 +624,7 @@ impl<'a> Life<'a> {
                     pairs.push(("assignee", Value::Null, self.agent_email(by)));
                     self.assignee = Some(by);
                 }
-                self.move_to(at, by, "in_progress", pairs, None);
+                self.move_to(at, by, IncidentState::InProgress, pairs, None);
                 self.responded.get_or_insert(at);
             }
             Step::Comment {
@@ -638,7 +639,7 @@ impl<'a> Life<'a> {
                 self.move_to(
                     at,
                     by,
-                    "on_hold",
+                    IncidentState::OnHold,
                     vec![("hold_reason", Value::Null, json!(reason))],
                     Some(note),
                 );
@@ -648,7 +649,7 @@ impl<'a> Life<'a> {
                 self.move_to(
                     at,
                     by,
-                    "in_progress",
+                    IncidentState::InProgress,
                     vec![("hold_reason", json!(self.hold_reason), Value::Null)],
                     None,
                 );
@@ -663,11 +664,11 @@ impl<'a> Life<'a> {
             }
             Step::Resolve { code, by, notes } => self.resolve(at, code, by, notes),
             Step::Close { by } => {
-                self.move_to(at, by, "closed", Vec::new(), None);
+                self.move_to(at, by, IncidentState::Closed, Vec::new(), None);
                 self.closed_at = Some(at);
             }
             Step::Cancel { by, reason } => {
-                self.move_to(at, by, "canceled", Vec::new(), Some(reason));
+                self.move_to(at, by, IncidentState::Canceled, Vec::new(), Some(reason));
                 if self.policy.is_some() {
                     self.paused_since = Some(at);
                 }
@@ -727,7 +728,7 @@ impl<'a> Life<'a> {
 
     /// The linked problem's workaround, noted while the incident is still open.
     fn workaround(&mut self, plans: &[ProblemPlan], at: i64, problem: usize) {
-        if self.state != "closed" && self.state != "canceled" {
+        if !matches!(self.state, IncidentState::Closed | IncidentState::Canceled) {
             let plan = &plans[problem];
             self.entries.push(Entry {
                 at,
@@ -753,7 +754,7 @@ impl<'a> Life<'a> {
         }
         pairs.push(("resolution_code", Value::Null, json!(code)));
         pairs.push(("resolution_notes", Value::Null, json!(notes)));
-        self.move_to(at, by, "resolved", pairs, Some(notes.clone()));
+        self.move_to(at, by, IncidentState::Resolved, pairs, Some(notes.clone()));
         self.resolved_at = Some(at);
         self.resolution = Some((code, notes));
         self.responded.get_or_insert(at);
@@ -828,7 +829,7 @@ impl<'a> Life<'a> {
     /// would look next.
     fn service_level(&mut self) -> Clock {
         let anchor = self.world.anchor;
-        let open = matches!(self.state, "new" | "in_progress" | "on_hold");
+        let open = self.state.is_open();
         let resolution_due = self.resolution_due(self.paused_secs);
         let at_risk_due = self.dues(self.paused_secs).and_then(|d| d.2);
         let running_until = self.paused_since.unwrap_or(anchor);
@@ -896,10 +897,10 @@ impl<'a> Life<'a> {
             .text(&format!("INC{number:07}"))
             .text(&o.title)
             .text(&o.description)
-            .text(self.state)
+            .text(self.state.as_str())
             .opt_text(self.hold_reason)
-            .text(level(o.impact_rank))
-            .text(level(o.urgency_rank))
+            .text(level(o.impact_rank).as_str())
+            .text(level(o.urgency_rank).as_str())
             .value(o.priority)
             .text(&o.caller.email)
             .value(o.caller.id)

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::demo::catalog;
 use crate::demo::copy::CopyBuffer;
 use crate::demo::rng::Rng;
+use crate::domain::incident::Level;
 use crate::domain::sla::Calendar;
 use crate::store::sla::PolicyRow;
 pub use incident::{INCIDENT_COLUMNS, incident};
@@ -144,12 +145,9 @@ fn say(rng: &mut Rng, german: bool, de: &[&str], en: &[&str]) -> String {
     fill(rng, german, text)
 }
 
-fn level(rank: u8) -> &'static str {
-    match rank {
-        0 => "high",
-        1 => "medium",
-        _ => "low",
-    }
+/// Impact or urgency by rank: 0 high, 1 medium, 2 (or more) low.
+fn level(rank: u8) -> Level {
+    Level::ALL[usize::from(rank.min(2))]
 }
 
 fn uuid_at(rng: &mut Rng, seconds: i64) -> Uuid {
@@ -185,8 +183,8 @@ fn opening_fields(
         ("title", Value::Null, json!(title)),
         ("description", Value::Null, json!(description)),
         ("state", Value::Null, json!("new")),
-        ("impact", Value::Null, json!(level(impact_rank))),
-        ("urgency", Value::Null, json!(level(urgency_rank))),
+        ("impact", Value::Null, json!(level(impact_rank).as_str())),
+        ("urgency", Value::Null, json!(level(urgency_rank).as_str())),
         ("priority", Value::Null, json!(priority)),
     ]
 }

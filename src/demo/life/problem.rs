@@ -82,7 +82,7 @@ pub fn plan_problem(world: &World, n: u64, number: u64) -> Option<ProblemPlan> {
     let manager_id = world.agents[manager].id;
     let impact_rank = tmpl.impact.saturating_sub(1).min(2);
     let urgency_rank = u8::try_from(rng.weighted(&[2, 5, 3])).unwrap_or(1);
-    let priority = i16::from(impact_rank + urgency_rank + 1);
+    let priority = crate::domain::incident::priority(level(impact_rank), level(urgency_rank));
     let title = pick(def.title_de, def.title_en).to_owned();
     let description = say(&mut rng, german, tmpl.descriptions_de, tmpl.descriptions_en);
     let root_cause = pick(def.root_cause_de, def.root_cause_en).to_owned();
@@ -161,8 +161,8 @@ pub fn plan_problem(world: &World, n: u64, number: u64) -> Option<ProblemPlan> {
         workaround: None,
         resolution_code: None,
         fix_notes: None,
-        impact: level(impact_rank),
-        urgency: level(urgency_rank),
+        impact: level(impact_rank).as_str(),
+        urgency: level(urgency_rank).as_str(),
         priority,
         updated_at: opened,
         resolved_at: None,
