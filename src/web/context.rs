@@ -65,6 +65,11 @@ impl Ctx {
     }
 
     /// Staff who read every record (not a caller), for the navigation.
+    /// The versioned URL of a file in `static/` (`web::asset_url`).
+    pub fn asset(&self, file: &str) -> String {
+        super::asset_url(file)
+    }
+
     pub fn reads_all(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.can(Permission::Read))
     }

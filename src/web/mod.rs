@@ -93,18 +93,55 @@ const STATIC_FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-async fn static_file(Path(file): Path<String>) -> Response {
-    match STATIC_FILES.iter().find(|(name, _, _)| *name == file) {
-        Some((_, mime, body)) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            *body,
-        )
-            .into_response(),
-        None => AppError::NotFound.into_response(),
+/// The version of each static file: the start of its SHA-256, computed once.
+static VERSIONS: std::sync::LazyLock<Vec<(&'static str, String)>> =
+    std::sync::LazyLock::new(|| {
+        use sha2::{Digest, Sha256};
+        STATIC_FILES
+            .iter()
+            .map(|(name, _, body)| (*name, hex::encode(&Sha256::digest(body)[..6])))
+            .collect()
+    });
+
+/// The URL pages load a static file from: `/static/<file>?v=<version>`. A build with changed
+/// files gives them new URLs, so browsers may keep each for a year and never run yesterday's
+/// script against today's page.
+pub fn asset_url(file: &str) -> String {
+    match VERSIONS.iter().find(|(name, _)| *name == file) {
+        Some((name, version)) => format!("/static/{name}?v={version}"),
+        None => format!("/static/{file}"),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct AssetQuery {
+    v: Option<String>,
+}
+
+async fn static_file(
+    Path(file): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<AssetQuery>,
+) -> Response {
+    let Some((name, mime, body)) = STATIC_FILES.iter().find(|(name, _, _)| *name == file) else {
+        return AppError::NotFound.into_response();
+    };
+    // Only the current version's URL is immutable; other addresses may change under it.
+    let current = VERSIONS
+        .iter()
+        .any(|(n, version)| n == name && query.v.as_deref() == Some(version.as_str()));
+    let cache = if current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, *mime),
+            (header::CACHE_CONTROL, cache),
+        ],
+        *body,
+    )
+        .into_response()
 }
 
 #[derive(Template)]

@@ -488,3 +488,41 @@ async fn the_account_page_makes_and_revokes_tokens() {
     assert_eq!(res.status(), 303);
     assert_eq!(app.get(secret, "/api/v1/me").await.status(), 401);
 }
+
+/// Pages load static files from versioned URLs, which may be cached for good; the plain
+/// address stays for an hour, so a new build's files reach every browser.
+#[tokio::test]
+async fn static_files_have_versioned_urls_cached_for_good() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let page = app.page(&browser, "/login").await;
+    for file in ["app.css", "app.js", "htmx-2.0.11.min.js"] {
+        let start = page
+            .find(&format!("/static/{file}?v="))
+            .unwrap_or_else(|| panic!("{file} by its versioned URL in {page}"));
+        let url: String = page[start..].chars().take_while(|c| *c != '"').collect();
+        let res = browser.get(app.url(&url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+        let plain = browser
+            .get(app.url(&format!("/static/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(plain.headers()["cache-control"], "public, max-age=3600");
+        let stale = browser
+            .get(app.url(&format!("/static/{file}?v=000000000000")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            stale.headers()["cache-control"],
+            "public, max-age=3600",
+            "another build's version is not promised forever"
+        );
+    }
+}
