@@ -66,7 +66,7 @@ impl Ctx {
 
     /// Staff who read every record (not a caller), for the navigation.
     /// The versioned URL of a file in `static/` (`web::asset_url`).
-    pub fn asset(&self, file: &str) -> String {
+    pub fn static_url(&self, file: &str) -> String {
         super::asset_url(file)
     }
 
