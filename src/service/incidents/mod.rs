@@ -25,11 +25,47 @@ use sqlx::{PgConnection, PgPool};
 use crate::db::Db;
 
 use crate::domain::Permission;
-use crate::domain::incident::IncidentNumber;
+use crate::domain::incident::{Incident, IncidentNumber};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::journal::JournalView;
 use crate::store;
+use crate::store::journal::{Kind, Subject};
+
+/// The one way a changed incident is written, in the caller's transaction (the row locked by
+/// the caller): the row with the version check, one journal entry, the reread, and the SLA
+/// clock brought in line with the change. Returns the incident as stored afterwards.
+pub(crate) async fn save_change(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    before: &Incident,
+    after: &Incident,
+    kind: Kind,
+    body: Option<&str>,
+    changes: serde_json::Map<String, serde_json::Value>,
+) -> AppResult<Incident> {
+    if !store::incidents::update(conn, after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "incident changed under its row lock"
+        )));
+    }
+    store::journal::append(
+        conn,
+        store::journal::NewEntry {
+            subject: Subject::Incident(after.id),
+            author_id: Some(actor.id),
+            kind,
+            body,
+            changes: Some(serde_json::Value::Object(changes)),
+        },
+    )
+    .await?;
+    let mut incident = store::incidents::find_by_id(conn, after.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::service::sla::update_clock(conn, Some(before), &mut incident).await?;
+    Ok(incident)
+}
 
 fn parse_number(number: &str) -> AppResult<IncidentNumber> {
     // An unparseable number cannot name an incident.

@@ -14,10 +14,7 @@ use crate::service::incidents::input::IncidentPatch;
 use crate::service::incidents::parse_number;
 use crate::service::incidents::view::IncidentView;
 use crate::service::references::{RefInput, References, check_membership};
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self, journal::Kind};
 
 /// Checks `If-Match` against the stored version: `412` with the current body when stale.
 pub(crate) fn check_version(incident: &Incident, if_match: Option<i64>) -> AppResult<()> {
@@ -83,26 +80,8 @@ pub async fn update(
     {
         after.reassignment_count += 1;
     }
-    if !store::incidents::update(&mut tx, &after, before.version).await? {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "incident changed under its row lock"
-        )));
-    }
-    store::journal::append(
-        &mut tx,
-        store::journal::NewEntry {
-            subject: Subject::Incident(after.id),
-            author_id: Some(actor.id),
-            kind: Kind::Change,
-            body: None,
-            changes: Some(Value::Object(changes)),
-        },
-    )
-    .await?;
-    let mut incident = store::incidents::find_by_id(&mut tx, after.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::service::sla::update_clock(&mut tx, Some(&before), &mut incident).await?;
+    let incident =
+        super::save_change(&mut tx, actor, &before, &after, Kind::Change, None, changes).await?;
     tx.commit().await?;
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }

@@ -1,7 +1,6 @@
 //! Moving an incident through its workflow (`domain::incident::plan_transition`), by an agent
 //! or because its problem was resolved.
 
-use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -17,10 +16,7 @@ use crate::service::incidents::parse_number;
 use crate::service::incidents::update::{changes, check_version};
 use crate::service::incidents::view::IncidentView;
 use crate::service::references::check_membership;
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self, journal::Kind};
 
 #[tracing::instrument(skip_all, fields(incident.number = %number, to = %input.to))]
 pub async fn transition(
@@ -87,31 +83,21 @@ pub(crate) async fn move_in_tx(
             .finish(|| ())
             .map_err(|_| AppError::field("assignee", "error.take_not_member"))?;
     }
-    if !store::incidents::update(conn, &after, before.version).await? {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "incident changed under its row lock"
-        )));
-    }
     let body = planned
         .reason
         .clone()
         .or_else(|| planned.resolution.as_ref().map(|(_, notes)| notes.clone()));
-    store::journal::append(
+    let changed = changes(Some(&before), &after);
+    super::save_change(
         conn,
-        store::journal::NewEntry {
-            subject: Subject::Incident(after.id),
-            author_id: Some(actor.id),
-            kind: Kind::Transition,
-            body: body.as_deref(),
-            changes: Some(Value::Object(changes(Some(&before), &after))),
-        },
+        actor,
+        &before,
+        &after,
+        Kind::Transition,
+        body.as_deref(),
+        changed,
     )
-    .await?;
-    let mut incident = store::incidents::find_by_id(conn, after.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::service::sla::update_clock(conn, Some(&before), &mut incident).await?;
-    Ok(incident)
+    .await
 }
 
 /// Resolves a linked incident because its problem was resolved, in the problem's transaction

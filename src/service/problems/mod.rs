@@ -33,6 +33,7 @@ use crate::service::Actor;
 use crate::service::incidents::{self as incident_ops, IncidentView};
 use crate::service::journal::JournalView;
 use crate::store;
+use crate::store::journal::{Kind, Subject};
 
 fn parse_number(number: &str) -> AppResult<ProblemNumber> {
     ProblemNumber::parse(number).map_err(|_| AppError::NotFound)
@@ -46,6 +47,34 @@ fn check_version(problem: &Problem, if_match: Option<i64>) -> AppResult<()> {
     super::check_version(problem.version, if_match, || {
         ProblemView::from(problem.clone())
     })
+}
+
+/// The one way a changed problem is written, in the caller's transaction (the row locked by
+/// the caller): the row with the version check and one journal entry.
+pub(crate) async fn save_change(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    before: &Problem,
+    after: &Problem,
+    kind: Kind,
+    body: Option<&str>,
+    changes: serde_json::Map<String, serde_json::Value>,
+) -> AppResult<()> {
+    if !store::problems::update(conn, after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "problem changed under its row lock"
+        )));
+    }
+    crate::service::journal::record(
+        conn,
+        Subject::Problem(after.id),
+        Some(actor),
+        kind,
+        body,
+        Some(serde_json::Value::Object(changes)),
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<ProblemView> {

@@ -16,10 +16,7 @@ use crate::service::problems::view::ProblemView;
 use crate::service::problems::{check_version, parse_number};
 use crate::service::references::check_membership;
 use crate::service::references::{RefInput, References};
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self, journal::Kind};
 
 /// Changes fields. Root cause, workaround and the known-error flag are for problem managers;
 /// a new workaround is written to every linked incident that is not closed or canceled.
@@ -97,20 +94,7 @@ pub async fn update(
         tx.commit().await?;
         return Ok(before.into());
     }
-    if !store::problems::update(&mut tx, &after, before.version).await? {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "problem changed under its row lock"
-        )));
-    }
-    crate::service::journal::record(
-        &mut tx,
-        Subject::Problem(after.id),
-        Some(actor),
-        Kind::Change,
-        None,
-        Some(Value::Object(changed)),
-    )
-    .await?;
+    super::save_change(&mut tx, actor, &before, &after, Kind::Change, None, changed).await?;
     if after.workaround != before.workaround
         && let Some(workaround) = after.workaround.as_deref()
     {

@@ -1,7 +1,6 @@
 //! Moving a problem through its workflow (`domain::problem::plan_transition`); resolving it
 //! resolves the incidents it caused, in the same transaction.
 
-use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::domain::Permission;
@@ -15,10 +14,7 @@ use crate::service::problems::input::ProblemTransitionInput;
 use crate::service::problems::update::changes;
 use crate::service::problems::view::ProblemView;
 use crate::service::problems::{check_version, parse_number};
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self, journal::Kind};
 
 /// Moves the problem; resolving it resolves its open incidents (unless `resolve_incidents`
 /// is `false`), those waiting for it first, in the same transaction. Problem managers only.
@@ -54,19 +50,16 @@ pub async fn transition(
         })?;
     let mut after = before.clone();
     after.apply(&planned, jiff::Timestamp::now());
-    if !store::problems::update(&mut tx, &after, before.version).await? {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "problem changed under its row lock"
-        )));
-    }
     let body = planned.reason.clone().or_else(|| planned.fix_notes.clone());
-    crate::service::journal::record(
+    let changed = changes(Some(&before), &after);
+    super::save_change(
         &mut tx,
-        Subject::Problem(after.id),
-        Some(actor),
+        actor,
+        &before,
+        &after,
         Kind::Transition,
         body.as_deref(),
-        Some(Value::Object(changes(Some(&before), &after))),
+        changed,
     )
     .await?;
     if planned.to == ProblemState::Resolved && input.resolve_incidents != Some(false) {
