@@ -9,6 +9,10 @@
 pub enum SystemNote {
     /// The record was logged: the body of its first `change` entry (pages show the fields).
     Created,
+    /// A problem was made from an incident.
+    CreatedFromIncident { incident: String },
+    /// A problem was made from a cluster of similar incidents.
+    CreatedFromCluster { incidents: usize, first: String },
     /// A service level set or moved the due dates (the entry's changes say which).
     ServiceLevel { policy: String },
     /// The first response did not come in time.
@@ -22,6 +26,9 @@ pub enum SystemNote {
 }
 
 const CREATED: &str = "created";
+const CREATED_FROM: &str = "created from ";
+const CLUSTER_OF: &str = "a cluster of ";
+const INCIDENTS_AROUND: &str = " incidents around ";
 const SERVICE_LEVEL: &str = "service level ";
 const RESPONSE_BREACHED: &str = "response target breached";
 const RESOLUTION_AT_RISK: &str = "resolution target at risk";
@@ -33,6 +40,10 @@ impl SystemNote {
     pub fn text(&self) -> String {
         match self {
             SystemNote::Created => CREATED.to_owned(),
+            SystemNote::CreatedFromIncident { incident } => format!("{CREATED_FROM}{incident}"),
+            SystemNote::CreatedFromCluster { incidents, first } => {
+                format!("{CREATED_FROM}{CLUSTER_OF}{incidents}{INCIDENTS_AROUND}{first}")
+            }
             SystemNote::ServiceLevel { policy } => format!("{SERVICE_LEVEL}{policy}"),
             SystemNote::ResponseBreached => RESPONSE_BREACHED.to_owned(),
             SystemNote::ResolutionAtRisk => RESOLUTION_AT_RISK.to_owned(),
@@ -49,7 +60,19 @@ impl SystemNote {
             RESOLUTION_AT_RISK => SystemNote::ResolutionAtRisk,
             RESOLUTION_BREACHED => SystemNote::ResolutionBreached,
             _ => {
-                if let Some(policy) = body.strip_prefix(SERVICE_LEVEL) {
+                if let Some(from) = body.strip_prefix(CREATED_FROM) {
+                    if let Some(cluster) = from.strip_prefix(CLUSTER_OF) {
+                        let (incidents, first) = cluster.split_once(INCIDENTS_AROUND)?;
+                        SystemNote::CreatedFromCluster {
+                            incidents: incidents.parse().ok()?,
+                            first: first.to_owned(),
+                        }
+                    } else {
+                        SystemNote::CreatedFromIncident {
+                            incident: from.to_owned(),
+                        }
+                    }
+                } else if let Some(policy) = body.strip_prefix(SERVICE_LEVEL) {
                     SystemNote::ServiceLevel {
                         policy: policy.to_owned(),
                     }
@@ -68,6 +91,8 @@ impl SystemNote {
     pub fn key(&self) -> &'static str {
         match self {
             SystemNote::Created => "journal.note.created",
+            SystemNote::CreatedFromIncident { .. } => "journal.note.created_from_incident",
+            SystemNote::CreatedFromCluster { .. } => "journal.note.created_from_cluster",
             SystemNote::ServiceLevel { .. } => "journal.note.service_level",
             SystemNote::ResponseBreached => "journal.note.response_breached",
             SystemNote::ResolutionAtRisk => "journal.note.resolution_at_risk",
@@ -77,10 +102,14 @@ impl SystemNote {
     }
 
     /// The details the catalogue text names.
-    pub fn args(&self) -> Vec<&str> {
+    pub fn args(&self) -> Vec<String> {
         match self {
-            SystemNote::ServiceLevel { policy } => vec![policy],
-            SystemNote::Workaround { problem, text } => vec![problem, text],
+            SystemNote::CreatedFromIncident { incident } => vec![incident.clone()],
+            SystemNote::CreatedFromCluster { incidents, first } => {
+                vec![incidents.to_string(), first.clone()]
+            }
+            SystemNote::ServiceLevel { policy } => vec![policy.clone()],
+            SystemNote::Workaround { problem, text } => vec![problem.clone(), text.clone()],
             _ => Vec::new(),
         }
     }
@@ -94,6 +123,13 @@ mod tests {
     fn every_note_reads_back_from_its_text() {
         let notes = [
             SystemNote::Created,
+            SystemNote::CreatedFromIncident {
+                incident: "INC0000042".to_owned(),
+            },
+            SystemNote::CreatedFromCluster {
+                incidents: 7,
+                first: "INC0000042".to_owned(),
+            },
             SystemNote::ServiceLevel {
                 policy: "standard".to_owned(),
             },

@@ -73,7 +73,11 @@ impl JournalView {
         if matches!(self.kind.as_str(), "system" | "change") {
             match SystemNote::parse(body) {
                 Some(SystemNote::Created) => return None,
-                Some(note) => return Some(tr.tn(note.key(), &note.args())),
+                Some(note) => {
+                    let args = note.args();
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    return Some(tr.tn(note.key(), &args));
+                }
                 None => {}
             }
         }
@@ -193,6 +197,15 @@ mod tests {
             entry("change", "created").shown_body(&de),
             None,
             "the fields say it"
+        );
+        assert_eq!(
+            entry(
+                "change",
+                "created from a cluster of 4 incidents around INC0000009"
+            )
+            .shown_body(&de)
+            .as_deref(),
+            Some("Aus einer Häufung von 4 ähnlichen Incidents um INC0000009 erstellt")
         );
         let comment = entry("comment", "resolution target breached");
         assert_eq!(

@@ -2,20 +2,17 @@
 //! (`domain::clustering`), paged, and a problem made from one.
 
 use serde::Serialize;
-use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::incident::{IncidentNumber, IncidentState};
+use crate::domain::journal::SystemNote;
 use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
 use crate::service::fields::unknown_reference;
-use crate::service::problems::{ProblemView, changes, link_in_tx};
+use crate::service::problems::{ProblemView, link_in_tx};
 use crate::service::{Actor, Page, PageRequest};
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self};
 
 /// Most recent incidents a candidate search looks at.
 const CANDIDATE_WINDOW_LIMIT: i64 = 20_000;
@@ -172,41 +169,20 @@ pub async fn create_from_cluster(
         incidents.push(incident);
     }
     let template = &incidents[0];
-    let id = store::problems::insert(
+    let problem = crate::service::problems::insert_with_entry(
         &mut tx,
-        &store::problems::NewProblem {
-            title: &template.title,
-            description: &template.description,
-            impact: template.impact,
-            urgency: template.urgency,
-            priority: template.priority,
-            service_id: template.service_id,
-            assignment_group_id: None,
-            assignee_id: None,
-            opened_by_id: actor.id,
+        actor,
+        &store::problems::NewProblem::copied_from(template, actor.id),
+        &SystemNote::CreatedFromCluster {
+            incidents: numbers.len(),
+            first: first.clone(),
         },
-    )
-    .await?;
-    let problem = store::problems::find_by_id(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let body = format!(
-        "created from a cluster of {} incidents around {first}",
-        numbers.len()
-    );
-    crate::service::journal::record(
-        &mut tx,
-        Subject::Problem(id),
-        Some(actor),
-        Kind::Change,
-        Some(&body),
-        Some(Value::Object(changes(None, &problem))),
     )
     .await?;
     for incident in &incidents {
         link_in_tx(&mut tx, actor, &problem, incident).await?;
     }
-    let problem = store::problems::find_by_id(&mut tx, id)
+    let problem = store::problems::find_by_id(&mut tx, problem.id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;

@@ -111,6 +111,27 @@ pub struct NewProblem<'a> {
     pub opened_by_id: Uuid,
 }
 
+impl<'a> NewProblem<'a> {
+    /// A problem made from an incident: its title, description, impact, urgency, priority
+    /// and service, no group or assignee yet.
+    pub fn copied_from(
+        incident: &'a crate::domain::incident::Incident,
+        opened_by_id: Uuid,
+    ) -> Self {
+        NewProblem {
+            title: &incident.title,
+            description: &incident.description,
+            impact: incident.impact,
+            urgency: incident.urgency,
+            priority: incident.priority,
+            service_id: incident.service_id,
+            assignment_group_id: None,
+            assignee_id: None,
+            opened_by_id,
+        }
+    }
+}
+
 pub async fn insert(conn: &mut PgConnection, new: &NewProblem<'_>) -> sqlx::Result<Uuid> {
     let id = Uuid::now_v7();
     sqlx::query(

@@ -4,6 +4,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::domain::journal::SystemNote;
+use crate::domain::problem::Problem;
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
@@ -66,8 +67,9 @@ pub async fn create(
     let (Some(title), true) = (title, invalid.is_empty()) else {
         return Err(invalid.into());
     };
-    let id = store::problems::insert(
+    let problem = insert_with_entry(
         &mut tx,
+        actor,
         &store::problems::NewProblem {
             title: &title,
             description: &description,
@@ -79,18 +81,7 @@ pub async fn create(
             assignee_id: refs.assignee_id.flatten(),
             opened_by_id: actor.id,
         },
-    )
-    .await?;
-    let problem = store::problems::find_by_id(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    crate::service::journal::record(
-        &mut tx,
-        Subject::Problem(id),
-        Some(actor),
-        Kind::Change,
-        Some(&SystemNote::Created.text()),
-        Some(Value::Object(changes(None, &problem))),
+        &SystemNote::Created,
     )
     .await?;
     let view = ProblemView::from(problem);
@@ -117,38 +108,43 @@ pub async fn create_from_incident(
     if let Some(other) = &incident.problem {
         return Err(AppError::LinkedElsewhere(other.clone()));
     }
-    let id = store::problems::insert(
+    let problem = insert_with_entry(
         &mut tx,
-        &store::problems::NewProblem {
-            title: &incident.title,
-            description: &incident.description,
-            impact: incident.impact,
-            urgency: incident.urgency,
-            priority: incident.priority,
-            service_id: incident.service_id,
-            assignment_group_id: None,
-            assignee_id: None,
-            opened_by_id: actor.id,
+        actor,
+        &store::problems::NewProblem::copied_from(&incident, actor.id),
+        &SystemNote::CreatedFromIncident {
+            incident: incident.number.clone(),
         },
     )
     .await?;
-    let problem = store::problems::find_by_id(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let body = format!("created from {}", incident.number);
-    crate::service::journal::record(
-        &mut tx,
-        Subject::Problem(id),
-        Some(actor),
-        Kind::Change,
-        Some(&body),
-        Some(Value::Object(changes(None, &problem))),
-    )
-    .await?;
     link_in_tx(&mut tx, actor, &problem, &incident).await?;
-    let problem = store::problems::find_by_id(&mut tx, id)
+    let problem = store::problems::find_by_id(&mut tx, problem.id)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(problem.into())
+}
+
+/// The one way a problem comes to be, in the caller's transaction: the row, the reread, and
+/// the journal entry that records it with every field under `note`.
+pub(crate) async fn insert_with_entry(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    new: &store::problems::NewProblem<'_>,
+    note: &SystemNote,
+) -> AppResult<Problem> {
+    let id = store::problems::insert(conn, new).await?;
+    let problem = store::problems::find_by_id(conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    crate::service::journal::record(
+        conn,
+        Subject::Problem(id),
+        Some(actor),
+        Kind::Change,
+        Some(&note.text()),
+        Some(Value::Object(changes(None, &problem))),
+    )
+    .await?;
+    Ok(problem)
 }

@@ -12,12 +12,12 @@ mod view;
 mod workflow;
 
 pub use comments::comment;
+pub(crate) use create::insert_with_entry;
 pub use create::{create, create_from_incident};
 pub use input::{LinkInput, NewProblemInput, ProblemPatch, ProblemTransitionInput};
 pub(crate) use links::{ensure_linked, link_in_tx};
 pub use links::{link, unlink};
 pub use list::{CSV_HEADER, ProblemQuery, csv_rows, list, to_csv};
-pub(crate) use update::changes;
 pub use update::update;
 pub use view::ProblemView;
 pub use workflow::transition;
