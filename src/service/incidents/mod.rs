@@ -49,15 +49,13 @@ pub(crate) async fn save_change(
             "incident changed under its row lock"
         )));
     }
-    store::journal::append(
+    crate::service::journal::record(
         conn,
-        store::journal::NewEntry {
-            subject: Subject::Incident(after.id),
-            author_id: Some(actor.id),
-            kind,
-            body,
-            changes: Some(serde_json::Value::Object(changes)),
-        },
+        Subject::Incident(after.id),
+        Some(actor),
+        kind,
+        body,
+        Some(serde_json::Value::Object(changes)),
     )
     .await?;
     let mut incident = store::incidents::find_by_id(conn, after.id)
