@@ -1,9 +1,10 @@
 //! API tokens and browser sessions verified from memory: the actor of a token or of a session's
 //! user is read from the database once, then served from this cache until the database
 //! announces a change to its user (migration 20: role, groups, activity, password, a token
-//! revoked) on the `leitstand_auth` channel, which every server process listens to. The cache is used only while that listening connection is
-//! up: when it drops, everything cached is forgotten and every request reads the database
-//! until it listens again. Entries also expire after `MAX_AGE`, a safety net for a
+//! revoked) on the `leitstand_auth` channel, which every server process listens to
+//! (`service::changes`). The cache is used only while that listening connection is up: when
+//! it drops, everything cached is forgotten and every request reads the database until it
+//! listens again. Entries also expire after `MAX_AGE`, a safety net for a
 //! notification lost in between.
 
 use std::collections::HashMap;

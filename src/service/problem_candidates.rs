@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::fields::unknown_reference;
 use crate::service::problems::{ProblemView, link_in_tx};
 use crate::service::{Actor, Page, PageRequest};
-use crate::store::{self};
+use crate::store;
 
 /// Most recent incidents a candidate search looks at.
 const CANDIDATE_WINDOW_LIMIT: i64 = 20_000;

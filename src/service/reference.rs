@@ -1,9 +1,9 @@
 //! Reference data: assignment groups and services. Everyone reads them; admins change them.
 
-use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{Actor, Page, PageRequest};

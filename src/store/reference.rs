@@ -4,7 +4,7 @@
 //! It changes rarely and only through a few operations. Two things make a kept copy stale:
 //! a change made by this process, which calls [`changed`] as it writes (before its commit),
 //! and a change made anywhere else, which the database announces on [`CHANNEL`] (migration 22)
-//! after the commit; the listening connection (`service::auth_cache`) then calls [`changed`].
+//! after the commit; the listening connection (`service::changes`) then calls [`changed`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};

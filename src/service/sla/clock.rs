@@ -6,12 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::db::Db;
-use crate::domain::journal::SystemNote;
-
 use super::calendars::calendar_of;
-use crate::domain::incident::Incident;
-use crate::domain::incident::IncidentState;
+use crate::db::Db;
+use crate::domain::incident::{Incident, IncidentState};
+use crate::domain::journal::SystemNote;
 use crate::domain::sla::{Calendar, due};
 use crate::error::{AppError, AppResult};
 use crate::store::{

@@ -38,7 +38,7 @@ pub(super) async fn groups_page(
     .await
 }
 
-pub(super) async fn groups_list(
+async fn groups_list(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,

@@ -39,7 +39,7 @@ pub(super) async fn services_page(
     .await
 }
 
-pub(super) async fn services_list(
+async fn services_list(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,

@@ -55,7 +55,7 @@ pub(super) async fn users_page(
     .await
 }
 
-pub(super) async fn users_list(
+async fn users_list(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
@@ -193,7 +193,7 @@ pub(super) async fn user_page(
     .await
 }
 
-pub(super) async fn edit_user_page(
+async fn edit_user_page(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
