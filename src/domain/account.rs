@@ -1,7 +1,5 @@
 //! Values people type for accounts and reference data: e-mail addresses, keys, languages.
 
-use serde::{Deserialize, Serialize};
-
 /// An e-mail address, trimmed and lower-cased: addresses are compared without case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -73,41 +71,17 @@ impl Slug {
     }
 }
 
-/// The languages of the user interface.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Locale {
-    #[default]
-    En,
-    De,
+text_enum! {
+    /// The languages of the user interface.
+    #[derive(Default)]
+    pub enum Locale (error = "error.locale", label = "language") {
+        #[default]
+        En = "en",
+        De = "de",
+    }
 }
 
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::En, Locale::De];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Locale::En => "en",
-            Locale::De => "de",
-        }
-    }
-
-    /// The catalogue key of the language's name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Locale::En => "language.en",
-            Locale::De => "language.de",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        match value.trim() {
-            "en" => Ok(Locale::En),
-            "de" => Ok(Locale::De),
-            _ => Err("error.locale"),
-        }
-    }
-
     /// The best of our languages for an `Accept-Language` header, honouring its q-values.
     pub fn from_accept_language(header: &str) -> Option<Self> {
         let mut best: Option<(f32, Locale)> = None;

@@ -1,7 +1,6 @@
 //! Incidents: numbers, the priority matrix and the workflow. Pure rules, no I/O.
 //! The tables mirror "Incidents" in API.md: a change here changes the public contract.
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::sla_clock::ClockFacts;
@@ -27,42 +26,18 @@ impl IncidentNumber {
     }
 }
 
-/// Impact and urgency share one scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    High,
-    #[default]
-    Medium,
-    Low,
+text_enum! {
+    /// Impact and urgency share one scale.
+    #[derive(Default)]
+    pub enum Level (error = "error.level", label = "level") {
+        High = "high",
+        #[default]
+        Medium = "medium",
+        Low = "low",
+    }
 }
 
 impl Level {
-    pub const ALL: [Level; 3] = [Level::High, Level::Medium, Level::Low];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::High => "high",
-            Level::Medium => "medium",
-            Level::Low => "low",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.as_str() == value.trim())
-            .ok_or("error.level")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Level::High => "level.high",
-            Level::Medium => "level.medium",
-            Level::Low => "level.low",
-        }
-    }
-
     fn rank(self) -> u8 {
         match self {
             Level::High => 0,
@@ -77,61 +52,24 @@ pub fn priority(impact: Level, urgency: Level) -> i16 {
     i16::from(impact.rank() + urgency.rank() + 1)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentState {
-    New,
-    InProgress,
-    OnHold,
-    Resolved,
-    Closed,
-    Canceled,
+text_enum! {
+    pub enum IncidentState (error = "error.state", label = "state") {
+        New = "new",
+        InProgress = "in_progress",
+        OnHold = "on_hold",
+        Resolved = "resolved",
+        Closed = "closed",
+        Canceled = "canceled",
+    }
 }
 
 impl IncidentState {
-    pub const ALL: [IncidentState; 6] = [
-        IncidentState::New,
-        IncidentState::InProgress,
-        IncidentState::OnHold,
-        IncidentState::Resolved,
-        IncidentState::Closed,
-        IncidentState::Canceled,
-    ];
     /// The states of incidents someone still has to work on.
     pub const OPEN: [IncidentState; 3] = [
         IncidentState::New,
         IncidentState::InProgress,
         IncidentState::OnHold,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentState::New => "new",
-            IncidentState::InProgress => "in_progress",
-            IncidentState::OnHold => "on_hold",
-            IncidentState::Resolved => "resolved",
-            IncidentState::Closed => "closed",
-            IncidentState::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == value.trim())
-            .ok_or("error.state")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            IncidentState::New => "state.new",
-            IncidentState::InProgress => "state.in_progress",
-            IncidentState::OnHold => "state.on_hold",
-            IncidentState::Resolved => "state.resolved",
-            IncidentState::Closed => "state.closed",
-            IncidentState::Canceled => "state.canceled",
-        }
-    }
 
     pub fn is_open(self) -> bool {
         Self::OPEN.contains(&self)
@@ -150,93 +88,22 @@ impl IncidentState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HoldReason {
-    AwaitingCaller,
-    AwaitingVendor,
-    AwaitingChange,
-    AwaitingProblem,
-}
-
-impl HoldReason {
-    pub const ALL: [HoldReason; 4] = [
-        HoldReason::AwaitingCaller,
-        HoldReason::AwaitingVendor,
-        HoldReason::AwaitingChange,
-        HoldReason::AwaitingProblem,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoldReason::AwaitingCaller => "awaiting_caller",
-            HoldReason::AwaitingVendor => "awaiting_vendor",
-            HoldReason::AwaitingChange => "awaiting_change",
-            HoldReason::AwaitingProblem => "awaiting_problem",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|h| h.as_str() == value.trim())
-            .ok_or("error.hold_reason")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            HoldReason::AwaitingCaller => "hold.awaiting_caller",
-            HoldReason::AwaitingVendor => "hold.awaiting_vendor",
-            HoldReason::AwaitingChange => "hold.awaiting_change",
-            HoldReason::AwaitingProblem => "hold.awaiting_problem",
-        }
+text_enum! {
+    pub enum HoldReason (error = "error.hold_reason", label = "hold") {
+        AwaitingCaller = "awaiting_caller",
+        AwaitingVendor = "awaiting_vendor",
+        AwaitingChange = "awaiting_change",
+        AwaitingProblem = "awaiting_problem",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResolutionCode {
-    Workaround,
-    PermanentFix,
-    NotReproducible,
-    Duplicate,
-    SolvedByProblem,
-}
-
-impl ResolutionCode {
-    pub const ALL: [ResolutionCode; 5] = [
-        ResolutionCode::Workaround,
-        ResolutionCode::PermanentFix,
-        ResolutionCode::NotReproducible,
-        ResolutionCode::Duplicate,
-        ResolutionCode::SolvedByProblem,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResolutionCode::Workaround => "workaround",
-            ResolutionCode::PermanentFix => "permanent_fix",
-            ResolutionCode::NotReproducible => "not_reproducible",
-            ResolutionCode::Duplicate => "duplicate",
-            ResolutionCode::SolvedByProblem => "solved_by_problem",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == value.trim())
-            .ok_or("error.resolution_code")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            ResolutionCode::Workaround => "resolution.workaround",
-            ResolutionCode::PermanentFix => "resolution.permanent_fix",
-            ResolutionCode::NotReproducible => "resolution.not_reproducible",
-            ResolutionCode::Duplicate => "resolution.duplicate",
-            ResolutionCode::SolvedByProblem => "resolution.solved_by_problem",
-        }
+text_enum! {
+    pub enum ResolutionCode (error = "error.resolution_code", label = "resolution") {
+        Workaround = "workaround",
+        PermanentFix = "permanent_fix",
+        NotReproducible = "not_reproducible",
+        Duplicate = "duplicate",
+        SolvedByProblem = "solved_by_problem",
     }
 }
 

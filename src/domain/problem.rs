@@ -1,7 +1,6 @@
 //! Problems: numbers and the workflow. Pure rules, no I/O. The table mirrors "Problems" in
 //! API.md: a change here changes the public contract.
 
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::incident::Level;
@@ -27,56 +26,18 @@ impl ProblemNumber {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemState {
-    New,
-    Assessment,
-    RootCauseAnalysis,
-    FixInProgress,
-    Resolved,
-    Closed,
+text_enum! {
+    pub enum ProblemState (error = "error.problem_state", label = "problem_state") {
+        New = "new",
+        Assessment = "assessment",
+        RootCauseAnalysis = "root_cause_analysis",
+        FixInProgress = "fix_in_progress",
+        Resolved = "resolved",
+        Closed = "closed",
+    }
 }
 
 impl ProblemState {
-    pub const ALL: [ProblemState; 6] = [
-        ProblemState::New,
-        ProblemState::Assessment,
-        ProblemState::RootCauseAnalysis,
-        ProblemState::FixInProgress,
-        ProblemState::Resolved,
-        ProblemState::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemState::New => "new",
-            ProblemState::Assessment => "assessment",
-            ProblemState::RootCauseAnalysis => "root_cause_analysis",
-            ProblemState::FixInProgress => "fix_in_progress",
-            ProblemState::Resolved => "resolved",
-            ProblemState::Closed => "closed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == value.trim())
-            .ok_or("error.problem_state")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            ProblemState::New => "problem_state.new",
-            ProblemState::Assessment => "problem_state.assessment",
-            ProblemState::RootCauseAnalysis => "problem_state.root_cause_analysis",
-            ProblemState::FixInProgress => "problem_state.fix_in_progress",
-            ProblemState::Resolved => "problem_state.resolved",
-            ProblemState::Closed => "problem_state.closed",
-        }
-    }
-
     /// The workflow table: where a problem may go from here.
     pub fn allowed_next(self) -> &'static [ProblemState] {
         use ProblemState::{Assessment, Closed, FixInProgress, New, Resolved, RootCauseAnalysis};
@@ -91,46 +52,12 @@ impl ProblemState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ProblemResolution {
-    FixApplied,
-    RiskAccepted,
-    Duplicate,
-    Canceled,
-}
-
-impl ProblemResolution {
-    pub const ALL: [ProblemResolution; 4] = [
-        ProblemResolution::FixApplied,
-        ProblemResolution::RiskAccepted,
-        ProblemResolution::Duplicate,
-        ProblemResolution::Canceled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemResolution::FixApplied => "fix_applied",
-            ProblemResolution::RiskAccepted => "risk_accepted",
-            ProblemResolution::Duplicate => "duplicate",
-            ProblemResolution::Canceled => "canceled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == value.trim())
-            .ok_or("error.problem_resolution")
-    }
-
-    pub fn label_key(self) -> &'static str {
-        match self {
-            ProblemResolution::FixApplied => "problem_resolution.fix_applied",
-            ProblemResolution::RiskAccepted => "problem_resolution.risk_accepted",
-            ProblemResolution::Duplicate => "problem_resolution.duplicate",
-            ProblemResolution::Canceled => "problem_resolution.canceled",
-        }
+text_enum! {
+    pub enum ProblemResolution (error = "error.problem_resolution", label = "problem_resolution") {
+        FixApplied = "fix_applied",
+        RiskAccepted = "risk_accepted",
+        Duplicate = "duplicate",
+        Canceled = "canceled",
     }
 }
 

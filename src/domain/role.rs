@@ -1,35 +1,22 @@
 //! Roles and what each may do. The one place where access is decided; both the API and the
 //! pages ask `Role::allows`.
 
-use serde::{Deserialize, Serialize};
-
-/// A user's role; each includes everything the roles before it may do.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Someone who asks for help: reads the incidents they are the caller of, nothing else.
-    Caller,
-    /// Staff who follow the desk: reads every incident and problem, but no work notes and no
-    /// user listings.
-    Viewer,
-    /// Works incidents, comments anywhere, creates problems and links incidents.
-    Agent,
-    /// Also transitions problems and maintains root cause, workaround and known errors.
-    ProblemManager,
-    /// Everything, including reference data, users and tokens.
-    Admin,
+text_enum! {
+    /// A user's role; each includes everything the roles before it may do.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role (error = "error.role", label = "role") {
+        /// Someone who asks for help: reads the incidents they are the caller of, nothing else.
+        Caller = "caller",
+        /// Staff who follow the desk: reads every incident and problem, but no work notes and
+        /// no user listings.
+        Viewer = "viewer",
+        /// Works incidents, comments anywhere, creates problems and links incidents.
+        Agent = "agent",
+        /// Also transitions problems and maintains root cause, workaround and known errors.
+        ProblemManager = "problem_manager",
+        /// Everything, including reference data, users and tokens.
+        Admin = "admin",
+    }
 }
 
 /// Something a request wants to do.
@@ -47,14 +34,6 @@ pub enum Permission {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Caller,
-        Role::Viewer,
-        Role::Agent,
-        Role::ProblemManager,
-        Role::Admin,
-    ];
-
     pub fn allows(self, permission: Permission) -> bool {
         let needed = match permission {
             Permission::ReadOwn => Role::Caller,
@@ -64,34 +43,6 @@ impl Role {
             Permission::Administer => Role::Admin,
         };
         self >= needed
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Caller => "caller",
-            Role::Viewer => "viewer",
-            Role::Agent => "agent",
-            Role::ProblemManager => "problem_manager",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// The catalogue key of the role's name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Role::Caller => "role.caller",
-            Role::Viewer => "role.viewer",
-            Role::Agent => "role.agent",
-            Role::ProblemManager => "role.problem_manager",
-            Role::Admin => "role.admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, &'static str> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.as_str() == value.trim())
-            .ok_or("error.role")
     }
 }
 

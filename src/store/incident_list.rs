@@ -4,7 +4,7 @@
 use sqlx::{Connection, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::incidents::{COLUMNS, FROM, IncidentRow, JOINS, by_number_sql};
+use super::incidents::{COLUMNS, FROM, JOINS, by_number_sql};
 use super::search::{
     Slice, Tiers, as_tsquery, bitmap_plans_only, push_tsquery, week_start, within_weeks,
 };
@@ -100,7 +100,7 @@ pub async fn list(
         .map(|row| {
             Ok(ListRow {
                 rank: row.rank,
-                incident: Incident::try_from(row.incident)?,
+                incident: row.incident,
             })
         })
         .collect()
@@ -338,7 +338,7 @@ pub(crate) async fn prepared(conn: &mut PgConnection, filter: &Filter) -> sqlx::
 #[derive(sqlx::FromRow)]
 pub(crate) struct IncidentRowWithRank {
     #[sqlx(flatten)]
-    incident: IncidentRow,
+    incident: Incident,
     rank: f32,
 }
 

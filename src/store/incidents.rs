@@ -1,122 +1,62 @@
 //! Incidents: reading and writing one (with the optimistic `version`), links, and the SLA
 //! clock's columns. Lists are in `incident_list.rs`, full-text search in `search.rs`.
 
-use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::codec::{at, maybe_at};
 use super::names;
 use crate::domain::incident::{HoldReason, Incident, IncidentState, Level, ResolutionCode};
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct IncidentRow {
-    id: Uuid,
-    number: String,
-    title: String,
-    description: String,
-    state: String,
-    hold_reason: Option<String>,
-    impact: String,
-    urgency: String,
-    priority: i16,
-    caller_email: Option<String>,
-    caller_id: Option<Uuid>,
-    service_id: Option<Uuid>,
-    service: Option<String>,
-    category: Option<String>,
-    assignment_group_id: Option<Uuid>,
-    assignment_group: Option<String>,
-    assignee_id: Option<Uuid>,
-    assignee: Option<String>,
-    parent_id: Option<Uuid>,
-    parent: Option<String>,
-    problem_id: Option<Uuid>,
-    problem: Option<String>,
-    major: bool,
-    resolution_code: Option<String>,
-    resolution_notes: Option<String>,
-    response_due: Option<jiff_sqlx::Timestamp>,
-    resolution_due: Option<jiff_sqlx::Timestamp>,
-    responded_at: Option<jiff_sqlx::Timestamp>,
-    sla_policy_id: Option<Uuid>,
-    sla_paused_seconds: i64,
-    sla_paused_since: Option<jiff_sqlx::Timestamp>,
-    sla_at_risk_due: Option<jiff_sqlx::Timestamp>,
-    sla_at_risk_at: Option<jiff_sqlx::Timestamp>,
-    sla_response_breached_at: Option<jiff_sqlx::Timestamp>,
-    sla_resolution_breached_at: Option<jiff_sqlx::Timestamp>,
-    sla_next_check: Option<jiff_sqlx::Timestamp>,
-    reassignment_count: i32,
-    opened_by_id: Uuid,
-    opened_by: String,
-    opened_at: jiff_sqlx::Timestamp,
-    updated_at: jiff_sqlx::Timestamp,
-    resolved_at: Option<jiff_sqlx::Timestamp>,
-    closed_at: Option<jiff_sqlx::Timestamp>,
-    version: i64,
-}
-
-fn decode<T>(what: &str, value: &str, parsed: Result<T, &'static str>) -> sqlx::Result<T> {
-    parsed.map_err(|_| sqlx::Error::Decode(format!("bad {what} {value:?} in incidents").into()))
-}
-
-impl TryFrom<IncidentRow> for Incident {
-    type Error = sqlx::Error;
-
-    fn try_from(row: IncidentRow) -> sqlx::Result<Self> {
-        let ts = |t: Option<jiff_sqlx::Timestamp>| t.map(jiff_sqlx::Timestamp::to_jiff);
+/// An incident as `COLUMNS` (or `RETURNING *` joined the same way) reads it.
+impl<'r> sqlx::FromRow<'r, PgRow> for Incident {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         Ok(Incident {
-            state: decode("state", &row.state, IncidentState::parse(&row.state))?,
-            hold_reason: row
-                .hold_reason
-                .as_deref()
-                .map(|h| decode("hold_reason", h, HoldReason::parse(h)))
-                .transpose()?,
-            impact: decode("impact", &row.impact, Level::parse(&row.impact))?,
-            urgency: decode("urgency", &row.urgency, Level::parse(&row.urgency))?,
-            resolution_code: row
-                .resolution_code
-                .as_deref()
-                .map(|r| decode("resolution_code", r, ResolutionCode::parse(r)))
-                .transpose()?,
-            id: row.id,
-            number: row.number,
-            title: row.title,
-            description: row.description,
-            priority: row.priority,
-            caller_email: row.caller_email,
-            caller_id: row.caller_id,
-            service_id: row.service_id,
-            service: row.service,
-            category: row.category,
-            assignment_group_id: row.assignment_group_id,
-            assignment_group: row.assignment_group,
-            assignee_id: row.assignee_id,
-            assignee: row.assignee,
-            parent_id: row.parent_id,
-            parent: row.parent,
-            problem_id: row.problem_id,
-            problem: row.problem,
-            major: row.major,
-            resolution_notes: row.resolution_notes,
-            response_due: ts(row.response_due),
-            resolution_due: ts(row.resolution_due),
-            responded_at: ts(row.responded_at),
-            sla_policy_id: row.sla_policy_id,
-            sla_paused_seconds: row.sla_paused_seconds,
-            sla_paused_since: ts(row.sla_paused_since),
-            sla_at_risk_due: ts(row.sla_at_risk_due),
-            sla_at_risk_at: ts(row.sla_at_risk_at),
-            sla_response_breached_at: ts(row.sla_response_breached_at),
-            sla_resolution_breached_at: ts(row.sla_resolution_breached_at),
-            sla_next_check: ts(row.sla_next_check),
-            reassignment_count: row.reassignment_count,
-            opened_by_id: row.opened_by_id,
-            opened_by: row.opened_by,
-            opened_at: row.opened_at.to_jiff(),
-            updated_at: row.updated_at.to_jiff(),
-            resolved_at: ts(row.resolved_at),
-            closed_at: ts(row.closed_at),
-            version: row.version,
+            id: row.try_get("id")?,
+            number: row.try_get("number")?,
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            state: row.try_get("state")?,
+            hold_reason: row.try_get("hold_reason")?,
+            impact: row.try_get("impact")?,
+            urgency: row.try_get("urgency")?,
+            priority: row.try_get("priority")?,
+            caller_email: row.try_get("caller_email")?,
+            caller_id: row.try_get("caller_id")?,
+            service_id: row.try_get("service_id")?,
+            service: row.try_get("service")?,
+            category: row.try_get("category")?,
+            assignment_group_id: row.try_get("assignment_group_id")?,
+            assignment_group: row.try_get("assignment_group")?,
+            assignee_id: row.try_get("assignee_id")?,
+            assignee: row.try_get("assignee")?,
+            parent_id: row.try_get("parent_id")?,
+            parent: row.try_get("parent")?,
+            problem_id: row.try_get("problem_id")?,
+            problem: row.try_get("problem")?,
+            major: row.try_get("major")?,
+            resolution_code: row.try_get("resolution_code")?,
+            resolution_notes: row.try_get("resolution_notes")?,
+            response_due: maybe_at(row, "response_due")?,
+            resolution_due: maybe_at(row, "resolution_due")?,
+            responded_at: maybe_at(row, "responded_at")?,
+            sla_policy_id: row.try_get("sla_policy_id")?,
+            sla_paused_seconds: row.try_get("sla_paused_seconds")?,
+            sla_paused_since: maybe_at(row, "sla_paused_since")?,
+            sla_at_risk_due: maybe_at(row, "sla_at_risk_due")?,
+            sla_at_risk_at: maybe_at(row, "sla_at_risk_at")?,
+            sla_response_breached_at: maybe_at(row, "sla_response_breached_at")?,
+            sla_resolution_breached_at: maybe_at(row, "sla_resolution_breached_at")?,
+            sla_next_check: maybe_at(row, "sla_next_check")?,
+            reassignment_count: row.try_get("reassignment_count")?,
+            opened_by_id: row.try_get("opened_by_id")?,
+            opened_by: row.try_get("opened_by")?,
+            opened_at: at(row, "opened_at")?,
+            updated_at: at(row, "updated_at")?,
+            resolved_at: maybe_at(row, "resolved_at")?,
+            closed_at: maybe_at(row, "closed_at")?,
+            version: row.try_get("version")?,
         })
     }
 }
@@ -174,7 +114,7 @@ pub struct NewClock {
 /// Inserts the incident and reads it back with its references, in one round trip.
 pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Result<Incident> {
     let id = Uuid::now_v7();
-    let row: IncidentRow = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "with i as (insert into incidents (id, title, description, impact, urgency, priority, caller_email, caller_id, \
          service_id, category, assignment_group_id, assignee_id, parent_id, major, opened_by_id, opened_at, updated_at, \
          sla_policy_id, response_due, resolution_due, sla_at_risk_due, sla_next_check) \
@@ -185,8 +125,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     .bind(id)
     .bind(new.title)
     .bind(new.description)
-    .bind(new.impact.as_str())
-    .bind(new.urgency.as_str())
+    .bind(new.impact)
+    .bind(new.urgency)
     .bind(new.priority)
     .bind(new.caller_email)
     .bind(new.caller_id)
@@ -204,8 +144,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewIncident<'_>) -> sqlx::Res
     .bind(new.sla.and_then(|c| c.at_risk_due).map(jiff_sqlx::Timestamp::from))
     .bind(new.sla.and_then(|c| c.next_check).map(jiff_sqlx::Timestamp::from))
     .fetch_one(conn)
-    .await?;
-    Incident::try_from(row)
+    .await
 }
 
 /// The read of one incident by its number, after `prefix` (`EXPLAIN …` for the plans): the
@@ -232,14 +171,13 @@ pub async fn find_by_number(
 ) -> sqlx::Result<Option<Incident>> {
     // Built once: sqlx finds its prepared statement by the text, and this is the hottest read.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| by_number_sql(""));
-    let row: Option<IncidentRow> = sqlx::query_as(SQL.as_str())
+    let found: Option<Incident> = sqlx::query_as(SQL.as_str())
         .bind(number)
         .fetch_optional(&mut *conn)
         .await?;
-    let Some(row) = row else {
+    let Some(mut incident) = found else {
         return Ok(None);
     };
-    let mut incident = Incident::try_from(row)?;
     fill_names(conn, &mut incident).await?;
     Ok(Some(incident))
 }
@@ -304,12 +242,10 @@ async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::R
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Incident>> {
-    let row: Option<IncidentRow> =
-        sqlx::query_as(&format!("select {COLUMNS}{FROM}{JOINS} where i.id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(Incident::try_from).transpose()
+    sqlx::query_as(&format!("select {COLUMNS}{FROM}{JOINS} where i.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Locks the incident's row until the transaction ends, so two writers take turns.
@@ -347,10 +283,10 @@ pub async fn update(
     .bind(incident.id)
     .bind(&incident.title)
     .bind(&incident.description)
-    .bind(incident.state.as_str())
+    .bind(incident.state)
     .bind(incident.hold_reason.map(HoldReason::as_str))
-    .bind(incident.impact.as_str())
-    .bind(incident.urgency.as_str())
+    .bind(incident.impact)
+    .bind(incident.urgency)
     .bind(incident.priority)
     .bind(&incident.caller_email)
     .bind(incident.caller_id)
@@ -440,19 +376,8 @@ pub async fn lock_linked(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Res
     .await
 }
 
-/// The columns `recent_unlinked` reads: id, number, service id and key, title, state, opened.
-type CandidateColumns = (
-    Uuid,
-    String,
-    Option<Uuid>,
-    Option<String>,
-    String,
-    String,
-    jiff_sqlx::Timestamp,
-);
-
 /// An incident as problem candidates see it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CandidateRow {
     pub id: Uuid,
     pub number: String,
@@ -470,7 +395,7 @@ pub async fn recent_unlinked(
     since: jiff::Timestamp,
     limit: i64,
 ) -> sqlx::Result<Vec<CandidateRow>> {
-    let rows: Vec<CandidateColumns> = sqlx::query_as(
+    sqlx::query_as(
         "select i.id, i.number, i.service_id, s.key as service, i.title, i.state, i.opened_at \
          from incidents i left join services s on s.id = i.service_id \
          where i.opened_at >= $1 and i.problem_id is null and i.state <> 'canceled' \
@@ -479,22 +404,7 @@ pub async fn recent_unlinked(
     .bind(jiff_sqlx::Timestamp::from(since))
     .bind(limit)
     .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(
-            |(id, number, service_id, service, title, state, opened_at)| {
-                Ok(CandidateRow {
-                    state: decode("state", &state, IncidentState::parse(&state))?,
-                    id,
-                    number,
-                    service_id,
-                    service,
-                    title,
-                    opened_at,
-                })
-            },
-        )
-        .collect()
+    .await
 }
 
 /// Writes the service-level clock of an incident (its policy, due dates and pauses).

@@ -1,81 +1,43 @@
 //! Problems: reading, writing (with the optimistic `version`), lists and known-error search.
 
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
+use super::codec::{at, maybe_at};
 use crate::domain::incident::Level;
 use crate::domain::problem::{Problem, ProblemResolution, ProblemState};
 
-#[derive(sqlx::FromRow)]
-struct ProblemRow {
-    id: Uuid,
-    number: String,
-    title: String,
-    description: String,
-    state: String,
-    known_error: bool,
-    root_cause: Option<String>,
-    workaround: Option<String>,
-    resolution_code: Option<String>,
-    fix_notes: Option<String>,
-    impact: String,
-    urgency: String,
-    priority: i16,
-    service_id: Option<Uuid>,
-    service: Option<String>,
-    assignment_group_id: Option<Uuid>,
-    assignment_group: Option<String>,
-    assignee_id: Option<Uuid>,
-    assignee: Option<String>,
-    incident_count: i64,
-    opened_by: String,
-    opened_at: jiff_sqlx::Timestamp,
-    updated_at: jiff_sqlx::Timestamp,
-    resolved_at: Option<jiff_sqlx::Timestamp>,
-    closed_at: Option<jiff_sqlx::Timestamp>,
-    version: i64,
-}
-
-fn decode<T>(what: &str, value: &str, parsed: Result<T, &'static str>) -> sqlx::Result<T> {
-    parsed.map_err(|_| sqlx::Error::Decode(format!("bad {what} {value:?} in problems").into()))
-}
-
-impl TryFrom<ProblemRow> for Problem {
-    type Error = sqlx::Error;
-
-    fn try_from(row: ProblemRow) -> sqlx::Result<Self> {
-        let ts = |t: Option<jiff_sqlx::Timestamp>| t.map(jiff_sqlx::Timestamp::to_jiff);
+/// A problem as `COLUMNS` reads it.
+impl<'r> sqlx::FromRow<'r, PgRow> for Problem {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         Ok(Problem {
-            state: decode("state", &row.state, ProblemState::parse(&row.state))?,
-            resolution_code: row
-                .resolution_code
-                .as_deref()
-                .map(|r| decode("resolution_code", r, ProblemResolution::parse(r)))
-                .transpose()?,
-            impact: decode("impact", &row.impact, Level::parse(&row.impact))?,
-            urgency: decode("urgency", &row.urgency, Level::parse(&row.urgency))?,
-            id: row.id,
-            number: row.number,
-            title: row.title,
-            description: row.description,
-            known_error: row.known_error,
-            root_cause: row.root_cause,
-            workaround: row.workaround,
-            fix_notes: row.fix_notes,
-            priority: row.priority,
-            service_id: row.service_id,
-            service: row.service,
-            assignment_group_id: row.assignment_group_id,
-            assignment_group: row.assignment_group,
-            assignee_id: row.assignee_id,
-            assignee: row.assignee,
-            incident_count: row.incident_count,
-            opened_by: row.opened_by,
-            opened_at: row.opened_at.to_jiff(),
-            updated_at: row.updated_at.to_jiff(),
-            resolved_at: ts(row.resolved_at),
-            closed_at: ts(row.closed_at),
-            version: row.version,
+            id: row.try_get("id")?,
+            number: row.try_get("number")?,
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            state: row.try_get("state")?,
+            known_error: row.try_get("known_error")?,
+            root_cause: row.try_get("root_cause")?,
+            workaround: row.try_get("workaround")?,
+            resolution_code: row.try_get("resolution_code")?,
+            fix_notes: row.try_get("fix_notes")?,
+            impact: row.try_get("impact")?,
+            urgency: row.try_get("urgency")?,
+            priority: row.try_get("priority")?,
+            service_id: row.try_get("service_id")?,
+            service: row.try_get("service")?,
+            assignment_group_id: row.try_get("assignment_group_id")?,
+            assignment_group: row.try_get("assignment_group")?,
+            assignee_id: row.try_get("assignee_id")?,
+            assignee: row.try_get("assignee")?,
+            incident_count: row.try_get("incident_count")?,
+            opened_by: row.try_get("opened_by")?,
+            opened_at: at(row, "opened_at")?,
+            updated_at: at(row, "updated_at")?,
+            resolved_at: maybe_at(row, "resolved_at")?,
+            closed_at: maybe_at(row, "closed_at")?,
+            version: row.try_get("version")?,
         })
     }
 }
@@ -141,8 +103,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewProblem<'_>) -> sqlx::Resu
     .bind(id)
     .bind(new.title)
     .bind(new.description)
-    .bind(new.impact.as_str())
-    .bind(new.urgency.as_str())
+    .bind(new.impact)
+    .bind(new.urgency)
     .bind(new.priority)
     .bind(new.service_id)
     .bind(new.assignment_group_id)
@@ -157,21 +119,17 @@ pub async fn find_by_number(
     conn: &mut PgConnection,
     number: &str,
 ) -> sqlx::Result<Option<Problem>> {
-    let row: Option<ProblemRow> =
-        sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.number = $1"))
-            .bind(number)
-            .fetch_optional(conn)
-            .await?;
-    row.map(Problem::try_from).transpose()
+    sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.number = $1"))
+        .bind(number)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<Problem>> {
-    let row: Option<ProblemRow> =
-        sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(Problem::try_from).transpose()
+    sqlx::query_as(&format!("select {COLUMNS}{FROM} where p.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Locks the problem's row until the transaction ends.
@@ -206,14 +164,14 @@ pub async fn update(
     .bind(problem.id)
     .bind(&problem.title)
     .bind(&problem.description)
-    .bind(problem.state.as_str())
+    .bind(problem.state)
     .bind(problem.known_error)
     .bind(&problem.root_cause)
     .bind(&problem.workaround)
     .bind(problem.resolution_code.map(ProblemResolution::as_str))
     .bind(&problem.fix_notes)
-    .bind(problem.impact.as_str())
-    .bind(problem.urgency.as_str())
+    .bind(problem.impact)
+    .bind(problem.urgency)
     .bind(problem.priority)
     .bind(problem.service_id)
     .bind(problem.assignment_group_id)
@@ -290,8 +248,8 @@ pub async fn list(
     }
     q.push(" order by p.updated_at desc, p.id desc limit ")
         .push_bind(limit + 1);
-    let rows: Vec<ProblemRow> = q.build_query_as().fetch_all(conn).await?;
-    rows.into_iter().map(Problem::try_from).collect()
+    let rows: Vec<Problem> = q.build_query_as().fetch_all(conn).await?;
+    Ok(rows)
 }
 
 fn known_errors_sql(prefix: &str) -> String {
@@ -325,7 +283,7 @@ pub async fn known_errors(
     #[derive(sqlx::FromRow)]
     struct Ranked {
         #[sqlx(flatten)]
-        problem: ProblemRow,
+        problem: Problem,
         rank: f32,
     }
     let rows: Vec<Ranked> = sqlx::query_as(&known_errors_sql(""))
@@ -333,7 +291,5 @@ pub async fn known_errors(
         .bind(limit)
         .fetch_all(conn)
         .await?;
-    rows.into_iter()
-        .map(|r| Ok((Problem::try_from(r.problem)?, r.rank)))
-        .collect()
+    Ok(rows.into_iter().map(|r| (r.problem, r.rank)).collect())
 }

@@ -1,8 +1,10 @@
 //! Users and their group memberships.
 
-use sqlx::PgConnection;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::codec::at;
 use crate::domain::{Locale, Role};
 
 /// A user as stored. `groups` are the keys of the groups they belong to, sorted.
@@ -20,38 +22,19 @@ pub struct User {
     pub updated_at: jiff::Timestamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: Uuid,
-    email: String,
-    name: String,
-    role: String,
-    locale: String,
-    password_hash: Option<String>,
-    active: bool,
-    groups: Vec<String>,
-    created_at: jiff_sqlx::Timestamp,
-    updated_at: jiff_sqlx::Timestamp,
-}
-
-impl TryFrom<UserRow> for User {
-    type Error = sqlx::Error;
-
-    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
-        let decode = |what: &str, value: &str| {
-            sqlx::Error::Decode(format!("bad {what} {value:?} in users").into())
-        };
+impl<'r> sqlx::FromRow<'r, PgRow> for User {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
         Ok(User {
-            role: Role::parse(&row.role).map_err(|_| decode("role", &row.role))?,
-            locale: Locale::parse(&row.locale).map_err(|_| decode("locale", &row.locale))?,
-            id: row.id,
-            email: row.email,
-            name: row.name,
-            password_hash: row.password_hash,
-            active: row.active,
-            groups: row.groups,
-            created_at: row.created_at.to_jiff(),
-            updated_at: row.updated_at.to_jiff(),
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            name: row.try_get("name")?,
+            role: row.try_get("role")?,
+            locale: row.try_get("locale")?,
+            password_hash: row.try_get("password_hash")?,
+            active: row.try_get("active")?,
+            groups: row.try_get("groups")?,
+            created_at: at(row, "created_at")?,
+            updated_at: at(row, "updated_at")?,
         })
     }
 }
@@ -75,8 +58,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> sqlx::Result<
         .bind(id)
         .bind(new.email)
         .bind(new.name)
-        .bind(new.role.as_str())
-        .bind(new.locale.as_str())
+        .bind(new.role)
+        .bind(new.locale)
         .bind(new.password_hash)
         .execute(conn)
         .await?;
@@ -84,12 +67,10 @@ pub async fn insert(conn: &mut PgConnection, new: &NewUser<'_>) -> sqlx::Result<
 }
 
 pub async fn find_by_email(conn: &mut PgConnection, email: &str) -> sqlx::Result<Option<User>> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from users u where u.email = $1"))
-            .bind(email)
-            .fetch_optional(conn)
-            .await?;
-    row.map(User::try_from).transpose()
+    sqlx::query_as(&format!("select {COLUMNS} from users u where u.email = $1"))
+        .bind(email)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The owner of an unrevoked API token with this hash, in one read-only round trip. The token
@@ -102,7 +83,7 @@ pub async fn find_by_token(
     #[derive(sqlx::FromRow)]
     struct Found {
         #[sqlx(flatten)]
-        user: UserRow,
+        user: User,
         token_id: Uuid,
         token_fresh: bool,
     }
@@ -126,16 +107,14 @@ pub async fn find_by_token(
         .execute(&mut *conn)
         .await?;
     }
-    User::try_from(found.user).map(Some)
+    Ok(Some(found.user))
 }
 
 pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("select {COLUMNS} from users u where u.id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
-    row.map(User::try_from).transpose()
+    sqlx::query_as(&format!("select {COLUMNS} from users u where u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Users ordered by e-mail, starting after `after`; `limit + 1` rows at most.
@@ -144,14 +123,13 @@ pub async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> sqlx::Result<Vec<User>> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "select {COLUMNS} from users u where ($1::text is null or u.email > $1) order by u.email limit $2"
     ))
     .bind(after)
     .bind(limit + 1)
     .fetch_all(conn)
-    .await?;
-    rows.into_iter().map(User::try_from).collect()
+    .await
 }
 
 /// Writes the changeable fields of `user` back.
@@ -162,8 +140,8 @@ pub async fn update(conn: &mut PgConnection, user: &User) -> sqlx::Result<()> {
     )
     .bind(user.id)
     .bind(&user.name)
-    .bind(user.role.as_str())
-    .bind(user.locale.as_str())
+    .bind(user.role)
+    .bind(user.locale)
     .bind(&user.password_hash)
     .bind(user.active)
     .execute(conn)
@@ -174,7 +152,7 @@ pub async fn update(conn: &mut PgConnection, user: &User) -> sqlx::Result<()> {
 pub async fn set_locale(conn: &mut PgConnection, id: Uuid, locale: Locale) -> sqlx::Result<()> {
     sqlx::query("update users set locale = $2, updated_at = now() where id = $1")
         .bind(id)
-        .bind(locale.as_str())
+        .bind(locale)
         .execute(conn)
         .await?;
     Ok(())
