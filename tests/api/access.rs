@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, fields, problem, unannounced};
+use crate::support::{PASSWORD, TestApp, fields, problem, unannounced};
 
 #[tokio::test]
 async fn every_role_against_the_admin_endpoints() {
@@ -364,18 +364,9 @@ async fn admins_cannot_lock_themselves_out() {
 
 /// Creates an incident of `group` (or of none) as the admin; returns its number.
 async fn incident_of(app: &TestApp, group: Option<&str>) -> String {
-    let res = app
-        .post(
-            &app.admin_token,
-            "/api/v1/incidents",
-            json!({"title": "Scoped", "assignment_group": group}),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["number"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let body = json!({"title": "Scoped", "assignment_group": group});
+    let created = app.create_incident(&app.admin_token, body).await;
+    created["number"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use sqlx::ConnectOptions;
 
-use crate::helpers::{TestApp, problem};
+use crate::support::{TestApp, problem};
 
 fn leitstand(app: &TestApp, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leitstand"))
@@ -183,7 +183,7 @@ async fn leitstand_without_a_subcommand_takes_the_serve_settings_from_the_enviro
         .post(format!("{base}/login"))
         .form(&[
             ("email", "agent@example.com"),
-            ("password", crate::helpers::PASSWORD),
+            ("password", crate::support::PASSWORD),
         ])
         .send()
         .await

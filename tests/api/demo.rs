@@ -7,7 +7,7 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, fresh_database, serve};
+use crate::support::{TestApp, fresh_database, serve};
 
 fn options(incidents: u64, seed: u64) -> Options {
     Options {

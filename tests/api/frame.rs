@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem};
+use crate::support::{TestApp, fields, problem};
 
 #[tokio::test]
 async fn every_client_error_status_is_problem_json() {
@@ -352,7 +352,7 @@ async fn readyz_follows_the_database_and_recovers_by_itself() {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_secs(1))
         .connect_lazy_with(options);
-    let address = crate::helpers::serve(leitstand::state::AppState::new(
+    let address = crate::support::serve(leitstand::state::AppState::new(
         pool,
         leitstand::state::Settings::default(),
     ))
@@ -461,7 +461,7 @@ async fn a_panic_is_answered_with_a_500_problem_and_the_server_keeps_serving() {
     let state =
         leitstand::state::AppState::new(app.db.clone(), leitstand::state::Settings::default());
     let address =
-        crate::helpers::serve_router(leitstand::app::with_middleware(routes, state).unwrap()).await;
+        crate::support::serve_router(leitstand::app::with_middleware(routes, state).unwrap()).await;
     let client = reqwest::Client::new();
     let res = client
         .get(format!("http://{address}/api/v1/boom"))

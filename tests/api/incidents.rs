@@ -1,49 +1,16 @@
 //! Incidents through the API: the record, the workflow, the journal, concurrency,
 //! idempotency, lists and search.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem};
-
-async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let res = app.post(token, "/api/v1/incidents", body).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.unwrap()
-}
-
-async fn transition(app: &TestApp, token: &str, number: &str, body: Value) -> reqwest::Response {
-    app.post(
-        token,
-        &format!("/api/v1/incidents/{number}/transitions"),
-        body,
-    )
-    .await
-}
-
-async fn journal(app: &TestApp, number: &str) -> Vec<Value> {
-    let res = app
-        .get(
-            &app.admin_token,
-            &format!("/api/v1/incidents/{number}/journal"),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
-}
+use crate::support::{TestApp, fields, problem};
 
 /// An agent in the service desk, with a token.
 async fn desk(app: &TestApp) -> String {
     app.create_group("service-desk", "IT").await;
     let token = app.user_with_token("agent@example.com", "agent").await;
-    let res = app
-        .patch(
-            &app.admin_token,
-            "/api/v1/users/agent@example.com",
-            json!({"groups": ["service-desk"]}),
-        )
+    app.join_groups("agent@example.com", &["service-desk"])
         .await;
-    assert_eq!(res.status(), 200);
     token
 }
 
@@ -89,7 +56,7 @@ async fn an_incident_is_created_with_its_derived_fields_and_one_journal_entry() 
     ] {
         assert_eq!(incident[field], Value::Null, "{field}");
     }
-    let entries = journal(&app, &number).await;
+    let entries = app.incident_journal(&number).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["kind"], "change");
     assert_eq!(entries[0]["author"], "agent@example.com");
@@ -99,7 +66,9 @@ async fn an_incident_is_created_with_its_derived_fields_and_one_journal_entry() 
     );
     assert_eq!(entries[0]["changes"]["priority"]["to"], 3);
 
-    let minimal = create(&app, &agent, json!({"title": "Printer jam"})).await;
+    let minimal = app
+        .create_incident(&agent, json!({"title": "Printer jam"}))
+        .await;
     assert_eq!(
         (
             minimal["impact"].as_str(),
@@ -191,12 +160,12 @@ async fn patch_changes_fields_recomputes_priority_and_refuses_read_only_ones() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
     app.create_group("network", "IT").await;
-    let incident = create(
-        &app,
-        &agent,
-        json!({"title": "Slow mail", "assignment_group": "service-desk"}),
-    )
-    .await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "Slow mail", "assignment_group": "service-desk"}),
+        )
+        .await;
     let number = incident["number"].as_str().unwrap();
     let path = format!("/api/v1/incidents/{number}");
 
@@ -248,7 +217,7 @@ async fn patch_changes_fields_recomputes_priority_and_refuses_read_only_ones() {
         "ping-pong counts each time"
     );
 
-    let entries = journal(&app, number).await;
+    let entries = app.incident_journal(number).await;
     let change = &entries[1];
     assert_eq!(change["kind"], "change");
     assert_eq!(change["changes"]["priority"], json!({"from": 3, "to": 1}));
@@ -269,7 +238,7 @@ async fn patch_changes_fields_recomputes_priority_and_refuses_read_only_ones() {
         .await
         .unwrap();
     assert_eq!(same["version"], 4);
-    assert_eq!(journal(&app, number).await.len(), 4);
+    assert_eq!(app.incident_journal(number).await.len(), 4);
     problem(
         app.patch(
             &agent,
@@ -284,7 +253,9 @@ async fn patch_changes_fields_recomputes_priority_and_refuses_read_only_ones() {
 
 /// Drives a new incident into `state` and returns its number.
 async fn in_state(app: &TestApp, token: &str, state: &str) -> String {
-    let incident = create(app, token, json!({"title": format!("to {state}")})).await;
+    let incident = app
+        .create_incident(token, json!({"title": format!("to {state}")}))
+        .await;
     let number = incident["number"].as_str().unwrap().to_owned();
     let steps: &[Value] = match state {
         "new" => &[],
@@ -302,7 +273,9 @@ async fn in_state(app: &TestApp, token: &str, state: &str) -> String {
     };
     for step in steps {
         assert_eq!(
-            transition(app, token, &number, step.clone()).await.status(),
+            app.move_incident(token, &number, step.clone())
+                .await
+                .status(),
             200,
             "{state}: {step}"
         );
@@ -341,7 +314,7 @@ async fn every_row_of_the_workflow_table_is_allowed_or_refused_with_409() {
     for (from, allowed) in table {
         for to in all {
             let number = in_state(&app, &agent, from).await;
-            let res = transition(&app, &agent, &number, complete_body(to)).await;
+            let res = app.move_incident(&agent, &number, complete_body(to)).await;
             if allowed.contains(&to) {
                 assert_eq!(res.status(), 200, "{from} -> {to}");
                 let incident: Value = res.json().await.unwrap();
@@ -385,13 +358,14 @@ async fn each_transition_names_the_fields_it_needs() {
     ];
     for (body, expected) in cases {
         let problem_body =
-            problem(transition(&app, &agent, &number, body.clone()).await, 422).await;
+            problem(app.move_incident(&agent, &number, body.clone()).await, 422).await;
         assert_eq!(fields(&problem_body), expected, "{body}");
     }
-    problem(transition(&app, &agent, &number, json!({})).await, 422).await;
+    problem(app.move_incident(&agent, &number, json!({})).await, 422).await;
     let resolved = in_state(&app, &agent, "resolved").await;
     let body = problem(
-        transition(&app, &agent, &resolved, json!({"to": "in_progress"})).await,
+        app.move_incident(&agent, &resolved, json!({"to": "in_progress"}))
+            .await,
         422,
     )
     .await;
@@ -402,16 +376,17 @@ async fn each_transition_names_the_fields_it_needs() {
 async fn transitions_set_what_the_workflow_says() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
-    let incident = create(
-        &app,
-        &agent,
-        json!({"title": "Laptop will not boot", "assignment_group": "service-desk"}),
-    )
-    .await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "Laptop will not boot", "assignment_group": "service-desk"}),
+        )
+        .await;
     let number = incident["number"].as_str().unwrap();
 
     // Taking it: assigns the acting agent and counts as the first response.
-    let taken: Value = transition(&app, &agent, number, json!({"to": "in_progress"}))
+    let taken: Value = app
+        .move_incident(&agent, number, json!({"to": "in_progress"}))
         .await
         .json()
         .await
@@ -419,19 +394,19 @@ async fn transitions_set_what_the_workflow_says() {
     assert_eq!(taken["assignee"], "agent@example.com");
     assert!(taken["sla"]["responded_at"].is_string());
 
-    let held: Value = transition(
-        &app,
-        &agent,
-        number,
-        json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let held: Value = app
+        .move_incident(
+            &agent,
+            number,
+            json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(held["hold_reason"], "awaiting_caller");
     assert_eq!(held["sla"]["paused"], true);
-    let resolved: Value = transition(&app, &agent, number, json!({"to": "resolved", "resolution_code": "permanent_fix", "resolution_notes": "Replaced the disk."}))
+    let resolved: Value = app.move_incident(&agent, number, json!({"to": "resolved", "resolution_code": "permanent_fix", "resolution_notes": "Replaced the disk."}))
         .await
         .json()
         .await
@@ -439,20 +414,21 @@ async fn transitions_set_what_the_workflow_says() {
     assert_eq!(resolved["hold_reason"], Value::Null);
     assert_eq!(resolved["resolution_code"], "permanent_fix");
     assert!(resolved["resolved_at"].is_string());
-    let reopened: Value = transition(
-        &app,
-        &agent,
-        number,
-        json!({"to": "in_progress", "reason": "It broke again."}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let reopened: Value = app
+        .move_incident(
+            &agent,
+            number,
+            json!({"to": "in_progress", "reason": "It broke again."}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(reopened["resolution_code"], Value::Null);
     assert_eq!(reopened["resolved_at"], Value::Null);
-    transition(&app, &agent, number, json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Booted from USB."})).await;
-    let closed: Value = transition(&app, &agent, number, json!({"to": "closed"}))
+    app.move_incident(&agent, number, json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Booted from USB."})).await;
+    let closed: Value = app
+        .move_incident(&agent, number, json!({"to": "closed"}))
         .await
         .json()
         .await
@@ -470,7 +446,7 @@ async fn transitions_set_what_the_workflow_says() {
     )
     .await;
 
-    let entries = journal(&app, number).await;
+    let entries = app.incident_journal(number).await;
     let kinds: Vec<&str> = entries
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
@@ -499,15 +475,14 @@ async fn transitions_set_what_the_workflow_says() {
 
     // Taking an incident of a group one is not in is refused, naming the assignee.
     app.create_group("network", "IT").await;
-    let other = create(
-        &app,
-        &agent,
-        json!({"title": "Switch down", "assignment_group": "network"}),
-    )
-    .await;
+    let other = app
+        .create_incident(
+            &agent,
+            json!({"title": "Switch down", "assignment_group": "network"}),
+        )
+        .await;
     let body = problem(
-        transition(
-            &app,
+        app.move_incident(
             &agent,
             other["number"].as_str().unwrap(),
             json!({"to": "in_progress"}),
@@ -534,12 +509,12 @@ async fn the_first_public_comment_by_someone_else_than_the_caller_is_the_respons
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
     let caller = app.user_with_token("caller@example.com", "agent").await;
-    let incident = create(
-        &app,
-        &agent,
-        json!({"title": "No sound", "caller": "caller@example.com"}),
-    )
-    .await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "No sound", "caller": "caller@example.com"}),
+        )
+        .await;
     let number = incident["number"].as_str().unwrap();
     let comments = format!("/api/v1/incidents/{number}/comments");
 
@@ -575,7 +550,8 @@ async fn the_first_public_comment_by_someone_else_than_the_caller_is_the_respons
     )
     .await;
     assert_eq!(fields(&body), ["body"]);
-    let kinds: Vec<String> = journal(&app, number)
+    let kinds: Vec<String> = app
+        .incident_journal(number)
         .await
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())
@@ -587,7 +563,8 @@ async fn the_first_public_comment_by_someone_else_than_the_caller_is_the_respons
 async fn the_journal_is_append_only_in_the_database() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
-    create(&app, &agent, json!({"title": "Keep my history"})).await;
+    app.create_incident(&agent, json!({"title": "Keep my history"}))
+        .await;
     for statement in [
         "update journal_entries set body = 'rewritten'",
         "delete from journal_entries",
@@ -608,7 +585,7 @@ async fn the_journal_is_append_only_in_the_database() {
 async fn concurrent_patches_with_the_same_if_match_let_exactly_one_win() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
-    let incident = create(&app, &agent, json!({"title": "Race"})).await;
+    let incident = app.create_incident(&agent, json!({"title": "Race"})).await;
     let path = format!("/api/v1/incidents/{}", incident["number"].as_str().unwrap());
     let attempts = (0..8).map(|n| {
         let request = app
@@ -810,7 +787,9 @@ async fn idempotency_keys_replay_the_first_answer_and_create_once_even_when_conc
             .unwrap();
         assert_eq!(res.status(), 201);
     }
-    let entries = journal(&app, first["number"].as_str().unwrap()).await;
+    let entries = app
+        .incident_journal(first["number"].as_str().unwrap())
+        .await;
     assert_eq!(entries.iter().filter(|e| e["body"] == "Once").count(), 1);
     let res = app
         .api
@@ -829,7 +808,9 @@ async fn viewers_read_but_change_nothing() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
     let viewer = app.user_with_token("viewer@example.com", "viewer").await;
-    let incident = create(&app, &agent, json!({"title": "Read me"})).await;
+    let incident = app
+        .create_incident(&agent, json!({"title": "Read me"}))
+        .await;
     let number = incident["number"].as_str().unwrap();
     assert_eq!(
         app.get(&viewer, &format!("/api/v1/incidents/{number}"))
@@ -861,7 +842,8 @@ async fn viewers_read_but_change_nothing() {
     )
     .await;
     problem(
-        transition(&app, &viewer, number, json!({"to": "in_progress"})).await,
+        app.move_incident(&viewer, number, json!({"to": "in_progress"}))
+            .await,
         403,
     )
     .await;
@@ -884,8 +866,17 @@ async fn viewers_read_but_change_nothing() {
     assert_eq!(unchanged["version"], 1);
 }
 
-#[tokio::test]
-async fn lists_filter_sort_page_and_export_csv() {
+/// Three incidents for the list tests: A (VPN, priority 1, network), B (mouse, priority 5,
+/// in progress, the agent's), C (printer, with a comma and quotes in its title).
+struct ListDesk {
+    app: TestApp,
+    agent: String,
+    a: Value,
+    b: Value,
+    c: Value,
+}
+
+async fn list_desk() -> ListDesk {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
     app.create_group("network", "IT").await;
@@ -895,17 +886,43 @@ async fn lists_filter_sort_page_and_export_csv() {
         json!({"key": "vpn", "name": "VPN"}),
     )
     .await;
-    let a = create(&app, &agent, json!({"title": "VPN down", "service": "vpn", "impact": "high", "urgency": "high", "assignment_group": "network"})).await;
-    let b = create(&app, &agent, json!({"title": "Mouse broken", "impact": "low", "urgency": "low", "assignment_group": "service-desk"})).await;
-    let c = create(
-        &app,
+    let a = app.create_incident(&agent, json!({"title": "VPN down", "service": "vpn", "impact": "high", "urgency": "high", "assignment_group": "network"})).await;
+    let b = app.create_incident(&agent, json!({"title": "Mouse broken", "impact": "low", "urgency": "low", "assignment_group": "service-desk"})).await;
+    let c = app
+        .create_incident(
+            &agent,
+            json!({"title": "Printer, \"urgent\"", "assignment_group": "service-desk"}),
+        )
+        .await;
+    app.move_incident(
         &agent,
-        json!({"title": "Printer, \"urgent\"", "assignment_group": "service-desk"}),
+        b["number"].as_str().unwrap(),
+        json!({"to": "in_progress"}),
     )
     .await;
-    let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
-    transition(&app, &agent, &number(&b), json!({"to": "in_progress"})).await;
 
+    ListDesk {
+        app,
+        agent,
+        a,
+        b,
+        c,
+    }
+}
+
+fn number(v: &Value) -> String {
+    v["number"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn lists_filter_and_sort() {
+    let ListDesk {
+        app,
+        agent,
+        a,
+        b,
+        c,
+    } = list_desk().await;
     let list = |query: &'static str| {
         let token = agent.clone();
         let app = &app;
@@ -951,7 +968,11 @@ async fn lists_filter_sort_page_and_export_csv() {
     assert_eq!(list("?priority=1").await, [number(&a)]);
     assert_eq!(list("?service=vpn").await, [number(&a)]);
     assert!(list("?updated_since=2999-01-01T00:00:00Z").await.is_empty());
+}
 
+#[tokio::test]
+async fn lists_page_by_keyset_under_every_sort() {
+    let ListDesk { app, agent, .. } = list_desk().await;
     // Keyset pages under every sort.
     for sort in ["-updated_at", "-priority", "opened_at"] {
         let mut seen = Vec::new();
@@ -974,6 +995,11 @@ async fn lists_filter_sort_page_and_export_csv() {
         }
         assert_eq!(seen.len(), 3, "{sort}: {seen:?}");
     }
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_named() {
+    let ListDesk { app, agent, .. } = list_desk().await;
     // Malformed filters are 400; well-formed ones naming nothing known are 422.
     for (bad, status) in [
         ("?state=lost", 400),
@@ -1007,7 +1033,11 @@ async fn lists_filter_sort_page_and_export_csv() {
         )
         .await;
     assert_eq!(fields(&problem(res, 422).await), ["cursor"]);
+}
 
+#[tokio::test]
+async fn lists_export_csv_with_the_next_page_linked() {
+    let ListDesk { app, agent, .. } = list_desk().await;
     let res = app
         .api
         .get(app.url("/api/v1/incidents?assignment_group=service-desk&limit=1"))
@@ -1050,19 +1080,21 @@ async fn lists_filter_sort_page_and_export_csv() {
 async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and_comments() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
-    let de = create(
-        &app,
-        &agent,
-        json!({"title": "Keine Verbindung zum Server", "description": "Seit heute morgen"}),
-    )
-    .await;
-    let en = create(
-        &app,
-        &agent,
-        json!({"title": "Paper jam", "description": "Both printers on floor 3 stopped"}),
-    )
-    .await;
-    let note = create(&app, &agent, json!({"title": "Laptop slow"})).await;
+    let de = app
+        .create_incident(
+            &agent,
+            json!({"title": "Keine Verbindung zum Server", "description": "Seit heute morgen"}),
+        )
+        .await;
+    let en = app
+        .create_incident(
+            &agent,
+            json!({"title": "Paper jam", "description": "Both printers on floor 3 stopped"}),
+        )
+        .await;
+    let note = app
+        .create_incident(&agent, json!({"title": "Laptop slow"}))
+        .await;
     let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
     app.post(
         &agent,
@@ -1104,7 +1136,9 @@ async fn search_matches_german_and_english_word_forms_in_titles_descriptions_and
     assert_eq!(search("verbindung server").await, [number(&de)]);
 
     // Ranked: the title outweighs the description.
-    let title_hit = create(&app, &agent, json!({"title": "Printer offline"})).await;
+    let title_hit = app
+        .create_incident(&agent, json!({"title": "Printer offline"}))
+        .await;
     let results = search("printer").await;
     assert_eq!(results.first(), Some(&number(&title_hit)), "{results:?}");
 }
@@ -1180,8 +1214,12 @@ async fn an_idempotency_key_is_scoped_to_its_operation() {
 async fn ticket_numbers_typed_into_search_find_the_ticket() {
     let app = TestApp::spawn().await;
     let agent = desk(&app).await;
-    let first = create(&app, &agent, json!({"title": "Printer jam"})).await;
-    let second = create(&app, &agent, json!({"title": "INC1 is not a title word"})).await;
+    let first = app
+        .create_incident(&agent, json!({"title": "Printer jam"}))
+        .await;
+    let second = app
+        .create_incident(&agent, json!({"title": "INC1 is not a title word"}))
+        .await;
     let number = |v: &Value| v["number"].as_str().unwrap().to_owned();
     let found = |q: &'static str| {
         let app = &app;
@@ -1190,7 +1228,7 @@ async fn ticket_numbers_typed_into_search_find_the_ticket() {
             let page: Value = app
                 .get(
                     &agent,
-                    &format!("/api/v1/incidents?q={}", crate::leitstand_url(q)),
+                    &format!("/api/v1/incidents?q={}", leitstand::url::encode(q)),
                 )
                 .await
                 .json()
@@ -1277,20 +1315,17 @@ async fn one_incident_names_what_it_points_at_exactly_as_the_list_does() {
         )
         .await;
     assert_eq!(res.status(), 201);
-    let parent = create(
-        &app,
-        &agent,
-        json!({"title": "VPN down for the whole floor"}),
-    )
-    .await;
+    let parent = app
+        .create_incident(&agent, json!({"title": "VPN down for the whole floor"}))
+        .await;
     let parent = parent["number"].as_str().unwrap().to_owned();
-    let child = create(
-        &app,
-        &agent,
-        json!({"title": "VPN drops", "service": "vpn", "assignment_group": "service-desk",
+    let child = app
+        .create_incident(
+            &agent,
+            json!({"title": "VPN drops", "service": "vpn", "assignment_group": "service-desk",
                "assignee": "agent@example.com", "parent": parent}),
-    )
-    .await;
+        )
+        .await;
     let child = child["number"].as_str().unwrap().to_owned();
     let res = app
         .post(

@@ -1,4 +1,5 @@
-//! Integration tests: one binary, each test against a real server and its own database.
+//! API and page tests: one binary, each test against a real server and its own database.
+//! Chromium drives the pages in `tests/e2e`; the plan test and benchmarks are in `tests/perf`.
 
 #![allow(
     clippy::unwrap_used,
@@ -6,24 +7,18 @@
     reason = "tests read best as straight-line stories"
 )]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod access;
-mod bench;
-mod browser;
 mod cli;
 mod confidential;
 mod demo;
 mod frame;
-mod helpers;
 mod incident_pages;
 mod incidents;
-mod plans;
 mod problem_pages;
 mod problems;
 mod reference;
 mod sla;
 mod web;
-
-/// Percent-encodes a query value for test URLs.
-pub fn leitstand_url(text: &str) -> String {
-    leitstand::url::encode(text)
-}

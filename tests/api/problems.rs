@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem};
+use crate::support::{TestApp, fields, problem};
 
 struct Desk {
     agent: String,
@@ -17,53 +17,20 @@ async fn desk(app: &TestApp) -> Desk {
         .user_with_token("pm@example.com", "problem_manager")
         .await;
     for email in ["agent@example.com", "pm@example.com"] {
-        app.patch(
-            &app.admin_token,
-            &format!("/api/v1/users/{email}"),
-            json!({"groups": ["service-desk"]}),
-        )
-        .await;
+        app.join_groups(email, &["service-desk"]).await;
     }
     Desk { agent, manager }
-}
-
-async fn create(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let res = app.post(token, path, body).await;
-    assert_eq!(res.status(), 201, "{path}");
-    res.json().await.unwrap()
 }
 
 fn number(v: &Value) -> String {
     v["number"].as_str().unwrap().to_owned()
 }
 
-async fn move_problem(app: &TestApp, token: &str, number: &str, body: Value) -> reqwest::Response {
-    app.post(
-        token,
-        &format!("/api/v1/problems/{number}/transitions"),
-        body,
-    )
-    .await
-}
-
-async fn journal(app: &TestApp, path: &str) -> Vec<Value> {
-    app.get(&app.admin_token, &format!("{path}/journal"))
-        .await
-        .json()
-        .await
-        .unwrap()
-}
-
 /// Drives a new problem into `state`.
 async fn in_state(app: &TestApp, desk: &Desk, state: &str) -> String {
     let p = number(
-        &create(
-            app,
-            &desk.agent,
-            "/api/v1/problems",
-            json!({"title": format!("to {state}")}),
-        )
-        .await,
+        &app.create_problem(&desk.agent, json!({"title": format!("to {state}")}))
+            .await,
     );
     let path: &[Value] = match state {
         "new" => &[],
@@ -87,7 +54,7 @@ async fn in_state(app: &TestApp, desk: &Desk, state: &str) -> String {
     };
     for step in path {
         assert_eq!(
-            move_problem(app, &desk.manager, &p, step.clone())
+            app.move_problem(&desk.manager, &p, step.clone())
                 .await
                 .status(),
             200,
@@ -124,7 +91,7 @@ async fn every_row_of_the_problem_workflow_is_allowed_or_refused_with_409() {
         for to in all {
             let p = in_state(&app, &desk, from).await;
             let body = json!({"to": to, "resolution_code": "duplicate", "fix_notes": "Fixed.", "reason": "Back again."});
-            let res = move_problem(&app, &desk.manager, &p, body).await;
+            let res = app.move_problem(&desk.manager, &p, body).await;
             if allowed.contains(&to) {
                 assert_eq!(res.status(), 200, "{from} -> {to}");
             } else {
@@ -138,14 +105,14 @@ async fn every_row_of_the_problem_workflow_is_allowed_or_refused_with_409() {
     }
     let p = in_state(&app, &desk, "root_cause_analysis").await;
     let body = problem(
-        move_problem(&app, &desk.manager, &p, json!({"to": "resolved"})).await,
+        app.move_problem(&desk.manager, &p, json!({"to": "resolved"}))
+            .await,
         422,
     )
     .await;
     assert_eq!(fields(&body), ["resolution_code", "fix_notes"]);
     let body = problem(
-        move_problem(
-            &app,
+        app.move_problem(
             &desk.manager,
             &p,
             json!({"to": "closed", "resolution_code": "fix_applied"}),
@@ -157,8 +124,7 @@ async fn every_row_of_the_problem_workflow_is_allowed_or_refused_with_409() {
     assert_eq!(fields(&body), ["resolution_code"]);
     let resolved = in_state(&app, &desk, "resolved").await;
     let body = problem(
-        move_problem(
-            &app,
+        app.move_problem(
             &desk.manager,
             &resolved,
             json!({"to": "root_cause_analysis"}),
@@ -182,10 +148,8 @@ async fn roles_agents_create_and_link_managers_move_and_set_root_causes() {
     )
     .await;
     let p = number(
-        &create(
-            &app,
+        &app.create_problem(
             &desk.agent,
-            "/api/v1/problems",
             json!({"title": "Mail queue stalls", "impact": "high"}),
         )
         .await,
@@ -197,7 +161,8 @@ async fn roles_agents_create_and_link_managers_move_and_set_root_causes() {
         200
     );
     problem(
-        move_problem(&app, &desk.agent, &p, json!({"to": "assessment"})).await,
+        app.move_problem(&desk.agent, &p, json!({"to": "assessment"}))
+            .await,
         403,
     )
     .await;
@@ -242,7 +207,7 @@ async fn roles_agents_create_and_link_managers_move_and_set_root_causes() {
             .unwrap();
         assert_eq!(res.status(), 201);
     }
-    let entries = journal(&app, &format!("/api/v1/problems/{p}")).await;
+    let entries = app.journal(&format!("/api/v1/problems/{p}")).await;
     assert_eq!(
         entries
             .iter()
@@ -257,13 +222,8 @@ async fn a_known_error_needs_a_root_cause_and_a_workaround() {
     let app = TestApp::spawn().await;
     let desk = desk(&app).await;
     let p = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/problems",
-            json!({"title": "VPN certificate"}),
-        )
-        .await,
+        &app.create_problem(&desk.agent, json!({"title": "VPN certificate"}))
+            .await,
     );
     let path = format!("/api/v1/problems/{p}");
     let body = problem(
@@ -318,16 +278,11 @@ async fn a_known_error_needs_a_root_cause_and_a_workaround() {
 async fn linking_writes_both_journals_and_an_incident_has_one_problem() {
     let app = TestApp::spawn().await;
     let desk = desk(&app).await;
-    let a = number(&create(&app, &desk.agent, "/api/v1/problems", json!({"title": "A"})).await);
-    let b = number(&create(&app, &desk.agent, "/api/v1/problems", json!({"title": "B"})).await);
+    let a = number(&app.create_problem(&desk.agent, json!({"title": "A"})).await);
+    let b = number(&app.create_problem(&desk.agent, json!({"title": "B"})).await);
     let inc = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "Symptom"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "Symptom"}))
+            .await,
     );
 
     let res = app
@@ -400,11 +355,11 @@ async fn linking_writes_both_journals_and_an_incident_has_one_problem() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        kinds(&journal(&app, &format!("/api/v1/incidents/{inc}")).await),
+        kinds(&app.journal(&format!("/api/v1/incidents/{inc}")).await),
         ["change", "link"]
     );
     assert_eq!(
-        kinds(&journal(&app, &format!("/api/v1/problems/{a}")).await),
+        kinds(&app.journal(&format!("/api/v1/problems/{a}")).await),
         ["change", "link"]
     );
 
@@ -425,7 +380,7 @@ async fn linking_writes_both_journals_and_an_incident_has_one_problem() {
     )
     .await;
     assert_eq!(
-        kinds(&journal(&app, &format!("/api/v1/incidents/{inc}")).await),
+        kinds(&app.journal(&format!("/api/v1/incidents/{inc}")).await),
         ["change", "link", "link"]
     );
     let res = app
@@ -448,7 +403,7 @@ async fn a_problem_is_created_from_an_incident_with_its_fields_and_linked() {
         json!({"key": "vpn", "name": "VPN"}),
     )
     .await;
-    let inc = create(&app, &desk.agent, "/api/v1/incidents", json!({"title": "VPN drops", "description": "Every 5 minutes", "service": "vpn", "impact": "high", "urgency": "low"})).await;
+    let inc = app.create_incident(&desk.agent, json!({"title": "VPN drops", "description": "Every 5 minutes", "service": "vpn", "impact": "high", "urgency": "low"})).await;
     let res = app
         .post(
             &desk.agent,
@@ -499,40 +454,20 @@ async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
     let app = TestApp::spawn().await;
     let desk = desk(&app).await;
     let p = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/problems",
-            json!({"title": "Printer spooler"}),
-        )
-        .await,
+        &app.create_problem(&desk.agent, json!({"title": "Printer spooler"}))
+            .await,
     );
     let open = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "Cannot print"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "Cannot print"}))
+            .await,
     );
     let held = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "Print queue stuck"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "Print queue stuck"}))
+            .await,
     );
     let closed = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "Printed twice"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "Printed twice"}))
+            .await,
     );
     for inc in [&open, &held, &closed] {
         app.post(
@@ -571,7 +506,7 @@ async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
             .collect::<Vec<_>>()
     };
     for inc in [&open, &held] {
-        let notes = system(journal(&app, &format!("/api/v1/incidents/{inc}")).await);
+        let notes = system(app.journal(&format!("/api/v1/incidents/{inc}")).await);
         assert_eq!(
             notes,
             [format!("Workaround from {p}: Restart the spooler service")],
@@ -579,7 +514,7 @@ async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
         );
     }
     assert!(
-        system(journal(&app, &format!("/api/v1/incidents/{closed}")).await).is_empty(),
+        system(app.journal(&format!("/api/v1/incidents/{closed}")).await).is_empty(),
         "none on a closed incident"
     );
 
@@ -591,17 +526,12 @@ async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
     )
     .await;
     assert_eq!(
-        system(journal(&app, &format!("/api/v1/incidents/{open}")).await).len(),
+        system(app.journal(&format!("/api/v1/incidents/{open}")).await).len(),
         2
     );
     let late = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "Late caller"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "Late caller"}))
+            .await,
     );
     app.post(
         &desk.agent,
@@ -610,7 +540,7 @@ async fn a_workaround_reaches_every_open_linked_incident_and_no_closed_one() {
     )
     .await;
     assert_eq!(
-        system(journal(&app, &format!("/api/v1/incidents/{late}")).await),
+        system(app.journal(&format!("/api/v1/incidents/{late}")).await),
         [format!(
             "Workaround from {p}: Clear the queue, then restart the spooler"
         )]
@@ -638,10 +568,8 @@ async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
         ),
     ] {
         let inc = number(
-            &create(
-                &app,
+            &app.create_incident(
                 &desk.agent,
-                "/api/v1/incidents",
                 json!({"title": title, "assignment_group": "service-desk"}),
             )
             .await,
@@ -666,7 +594,7 @@ async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
         .await;
         incidents.push(inc);
     }
-    let res = move_problem(&app, &desk.manager, &p, json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "Replaced the switch"})).await;
+    let res = app.move_problem(&desk.manager, &p, json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "Replaced the switch"})).await;
     assert_eq!(res.status(), 200);
     for inc in &incidents[..3] {
         let incident: Value = app
@@ -682,7 +610,8 @@ async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
             format!("Resolved by problem {p}: Replaced the switch")
         );
         assert_eq!(incident["hold_reason"], Value::Null);
-        let last = journal(&app, &format!("/api/v1/incidents/{inc}"))
+        let last = app
+            .journal(&format!("/api/v1/incidents/{inc}"))
             .await
             .pop()
             .unwrap();
@@ -705,13 +634,8 @@ async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
     // resolve_incidents: false leaves them alone.
     let q = in_state(&app, &desk, "root_cause_analysis").await;
     let inc = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/incidents",
-            json!({"title": "stays open"}),
-        )
-        .await,
+        &app.create_incident(&desk.agent, json!({"title": "stays open"}))
+            .await,
     );
     app.post(
         &desk.agent,
@@ -719,7 +643,7 @@ async fn resolving_a_problem_resolves_its_open_incidents_unless_told_not_to() {
         json!({"incident": inc}),
     )
     .await;
-    let res = move_problem(&app, &desk.manager, &q, json!({"to": "resolved", "resolution_code": "risk_accepted", "fix_notes": "Living with it", "resolve_incidents": false})).await;
+    let res = app.move_problem(&desk.manager, &q, json!({"to": "resolved", "resolution_code": "risk_accepted", "fix_notes": "Living with it", "resolve_incidents": false})).await;
     assert_eq!(res.status(), 200);
     let incident: Value = app
         .get(&app.admin_token, &format!("/api/v1/incidents/{inc}"))
@@ -738,13 +662,8 @@ async fn the_resolve_cascade_survives_a_concurrent_edit_of_a_linked_incident() {
     let mut incidents = Vec::new();
     for n in 0..10 {
         let inc = number(
-            &create(
-                &app,
-                &desk.agent,
-                "/api/v1/incidents",
-                json!({"title": format!("Outage report {n}")}),
-            )
-            .await,
+            &app.create_incident(&desk.agent, json!({"title": format!("Outage report {n}")}))
+                .await,
         );
         app.post(
             &desk.agent,
@@ -813,13 +732,8 @@ async fn known_errors_and_suggestions_match_german_and_english_word_forms() {
         ),
     ] {
         let p = number(
-            &create(
-                &app,
-                &desk.agent,
-                "/api/v1/problems",
-                json!({"title": title}),
-            )
-            .await,
+            &app.create_problem(&desk.agent, json!({"title": title}))
+                .await,
         );
         let res = app
             .patch(
@@ -831,10 +745,8 @@ async fn known_errors_and_suggestions_match_german_and_english_word_forms() {
         assert_eq!(res.status(), 200);
         known.push(p);
     }
-    create(
-        &app,
+    app.create_problem(
         &desk.agent,
-        "/api/v1/problems",
         json!({"title": "Printer driver crash (not a known error)"}),
     )
     .await;
@@ -876,10 +788,8 @@ async fn known_errors_and_suggestions_match_german_and_english_word_forms() {
     assert!(search("").await.is_empty());
 
     let inc = number(
-        &create(
-            &app,
+        &app.create_incident(
             &desk.agent,
-            "/api/v1/incidents",
             json!({"title": "Keine VPN Verbindung seit heute"}),
         )
         .await,
@@ -922,24 +832,14 @@ async fn problem_candidates_cluster_similar_recent_unlinked_incidents_of_one_ser
         ("unrelated", "Drucker druckt nicht", "vpn"),
     ] {
         let n = number(
-            &create(
-                &app,
-                &desk.agent,
-                "/api/v1/incidents",
-                json!({"title": title, "service": service}),
-            )
-            .await,
+            &app.create_incident(&desk.agent, json!({"title": title, "service": service}))
+                .await,
         );
         made.insert(label, n);
     }
     let p = number(
-        &create(
-            &app,
-            &desk.agent,
-            "/api/v1/problems",
-            json!({"title": "Existing"}),
-        )
-        .await,
+        &app.create_problem(&desk.agent, json!({"title": "Existing"}))
+            .await,
     );
     app.post(
         &desk.agent,
@@ -1072,13 +972,8 @@ async fn applying_a_known_error_links_and_resolves_in_one_step_or_changes_nothin
         let (app, desk) = (&app, &desk);
         async move {
             number(
-                &create(
-                    app,
-                    &desk.agent,
-                    "/api/v1/problems",
-                    json!({"title": title}),
-                )
-                .await,
+                &app.create_problem(&desk.agent, json!({"title": title}))
+                    .await,
             )
         }
     };
@@ -1097,13 +992,8 @@ async fn applying_a_known_error_links_and_resolves_in_one_step_or_changes_nothin
         let (app, desk) = (&app, &desk);
         async move {
             number(
-                &create(
-                    app,
-                    &desk.agent,
-                    "/api/v1/incidents",
-                    json!({"title": title}),
-                )
-                .await,
+                &app.create_incident(&desk.agent, json!({"title": title}))
+                    .await,
             )
         }
     };
@@ -1147,7 +1037,8 @@ async fn applying_a_known_error_links_and_resolves_in_one_step_or_changes_nothin
         format!("{known}: Reconnect with the backup profile")
     );
     assert_eq!(etag, format!("\"{}\"", view["version"]));
-    let kinds: Vec<String> = journal(&app, &format!("/api/v1/incidents/{inc}"))
+    let kinds: Vec<String> = app
+        .journal(&format!("/api/v1/incidents/{inc}"))
         .await
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_owned())

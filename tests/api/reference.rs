@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, fields, problem, unannounced};
+use crate::support::{TestApp, fields, problem, unannounced};
 
 #[tokio::test]
 async fn groups_are_created_read_changed_and_deactivated() {

@@ -1,6 +1,6 @@
 //! The pages: signing in and out, CSRF, rate limiting, both languages, admin forms.
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, Page, TestApp};
 
 #[tokio::test]
 async fn signing_in_and_out() {
@@ -226,7 +226,7 @@ async fn pages_follow_the_users_language_and_accept_language_before_sign_in() {
         .await
         .unwrap();
     assert!(
-        page.contains(r#"<html lang="de">"#) && page.contains("Anmelden"),
+        Page::parse(&page).has("html[lang=de]") && page.contains("Anmelden"),
         "{page}"
     );
     let page = browser
@@ -238,7 +238,7 @@ async fn pages_follow_the_users_language_and_accept_language_before_sign_in() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"<html lang="en">"#) && page.contains("Sign in"));
+    assert!(Page::parse(&page).has("html[lang=en]") && page.contains("Sign in"));
 
     app.create_user("berta@example.com", "admin", "de").await;
     app.sign_in(&browser, "berta@example.com").await;
@@ -285,7 +285,7 @@ async fn pages_follow_the_users_language_and_accept_language_before_sign_in() {
 }
 
 #[tokio::test]
-async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
+async fn the_group_forms_create_edit_and_show_errors_next_to_the_field() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
     app.sign_in(&browser, "admin@example.com").await;
@@ -371,9 +371,16 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
         .unwrap();
     assert_eq!(group["active"], false);
     assert_eq!(group["name"], "Facility Management");
+}
 
-    // A user with two groups (repeated checkbox fields), then a bad edit keeps the typed values.
+#[tokio::test]
+async fn the_user_forms_take_several_groups_and_keep_the_typing_after_an_error() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    app.create_group("facilities", "Facilities").await;
     app.create_group("service-desk", "IT").await;
+    // A user with two groups (repeated checkbox fields), then a bad edit keeps the typed values.
     let res = app
         .post_form(
             &browser,
@@ -418,7 +425,14 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
     let page = res.text().await.unwrap();
     assert!(page.contains("The password needs at least 12 characters."));
     assert!(page.contains(r#"value="Carl Typed""#));
+}
 
+#[tokio::test]
+async fn the_service_form_keeps_its_owner_group() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    app.create_group("service-desk", "IT").await;
     let res = app
         .post_form(
             &browser,
@@ -432,8 +446,9 @@ async fn admin_forms_create_and_edit_and_show_errors_next_to_the_field() {
         .await;
     assert_eq!(res.status(), 303);
     let page = app.page(&browser, "/admin/services/vpn").await;
-    assert!(
-        page.contains(r#"<option value="service-desk" selected>"#),
+    assert_eq!(
+        Page::parse(&page).attr("option[selected][value=service-desk]", "value"),
+        Some("service-desk".into()),
         "{page}"
     );
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     #[expect(
@@ -89,7 +89,7 @@ async fn bench_known_error_search_and_suggestions() {
     let mut samples = Vec::new();
     for round in 0..30 {
         for q in queries {
-            let path = format!("/api/v1/known-errors?q={}", crate::leitstand_url(q));
+            let path = format!("/api/v1/known-errors?q={}", leitstand::url::encode(q));
             let start = Instant::now();
             let res = app.get(&app.admin_token, &path).await;
             assert_eq!(res.status(), 200);

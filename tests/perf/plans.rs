@@ -9,7 +9,7 @@ use leitstand::domain::incident::IncidentState;
 use leitstand::store::incident_list::{Filter, Position, Sort, explain_list};
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 /// Fills the database with `rows` incidents spread over 40 groups, 400 agents and two years;
 /// 70% closed, 10% resolved, 20% open, titles in German and English.
