@@ -8,7 +8,6 @@ pub mod form;
 pub mod home;
 pub mod incidents;
 pub mod problems;
-pub mod sla;
 
 use askama::Template;
 use axum::Router;
@@ -32,7 +31,6 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(incidents::router())
         .merge(problems::router())
-        .merge(sla::router())
         .route("/static/{file}", get(static_file))
 }
 

@@ -1,5 +1,5 @@
 //! Admin pages for reference data: groups, services and users (list, create, edit,
-//! deactivate). They call the same service functions as `/api/v1`, so the same rules apply.
+//! deactivate), and the service levels (calendars and policies, `sla.rs`). They call the same service functions as `/api/v1`, so the same rules apply.
 
 use axum::Router;
 use axum::routing::get;
@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 mod groups;
 mod services;
+mod sla;
 mod users;
 
 use groups::{create_group, group_page, groups_page, update_group};
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/users/{email}", get(user_page).post(update_user))
+        .merge(sla::router())
 }
 
 /// Rows per admin list page.

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::form::{Choice, Fields, FormState, all, choices, error_line, field, version};
-use super::{Ctx, SignedIn, render, see_other};
+use crate::web::form::{Choice, Fields, FormState, all, choices, error_line, field, version};
+use crate::web::{Ctx, SignedIn, render, see_other};
 use crate::domain::Permission;
 use crate::domain::incident::HoldReason;
 use crate::error::{AppError, AppResult};
