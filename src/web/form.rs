@@ -117,6 +117,19 @@ impl FormState {
         !self.errors.is_empty() || self.message.is_some()
     }
 
+    /// The form the server refused: the typed values kept, the error placed at its field
+    /// (see `absorb`).
+    pub fn refused(
+        values: impl IntoIterator<Item = (String, String)>,
+        error: AppError,
+        tr: Tr,
+        conflict_field: &str,
+    ) -> Result<FormState, AppError> {
+        let mut form = FormState::with_values(values);
+        form.absorb(error, tr, conflict_field)?;
+        Ok(form)
+    }
+
     /// Records `error` on the form when it concerns the input (422, 409); hands back any other.
     pub fn absorb(
         &mut self,

@@ -77,8 +77,7 @@ pub(super) async fn create_group(
             Ok(see_other("/admin/groups"))
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "key")?;
+            let form = FormState::refused(fields, error, ctx.tr, "key")?;
             groups_list(
                 &state,
                 ctx,
@@ -135,8 +134,7 @@ pub(super) async fn update_group(
         }
         Err(error) => {
             let group = reference::get_group(&state.db, &actor, &key).await?;
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "name")?;
+            let form = FormState::refused(fields, error, ctx.tr, "name")?;
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &GroupEditPage { ctx, group, form },

@@ -80,8 +80,7 @@ pub(super) async fn create_service(
             Ok(see_other("/admin/services"))
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "key")?;
+            let form = FormState::refused(fields, error, ctx.tr, "key")?;
             services_list(
                 &state,
                 ctx,
@@ -152,8 +151,7 @@ pub(super) async fn update_service(
         Err(error) => {
             let service = reference::get_service(&state.db, &actor, &key).await?;
             let groups = reference::all_groups(&state.db, &actor).await?;
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "name")?;
+            let form = FormState::refused(fields, error, ctx.tr, "name")?;
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ServiceEditPage {

@@ -8,8 +8,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::web::form::{Choice, Fields, FormState, all, choices, error_line, field, version};
-use crate::web::{Ctx, SignedIn, render, see_other};
 use crate::domain::Permission;
 use crate::domain::incident::HoldReason;
 use crate::error::{AppError, AppResult};
@@ -20,6 +18,8 @@ use crate::service::sla::{
 use crate::service::sla_changes::{self, RecomputeView};
 use crate::service::{Actor, PageRequest};
 use crate::state::AppState;
+use crate::web::form::{Choice, Fields, FormState, all, choices, error_line, field, version};
+use crate::web::{Ctx, SignedIn, render, see_other};
 
 pub fn router() -> Router<AppState> {
     use axum::routing::post;
@@ -290,8 +290,7 @@ async fn create_calendar(
             Ok(see_other("/admin/sla"))
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "key")?;
+            let form = FormState::refused(fields, error, ctx.tr, "key")?;
             page(
                 &state,
                 ctx,
@@ -346,8 +345,7 @@ async fn create_policy(
             Ok(see_other("/admin/sla"))
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "key")?;
+            let form = FormState::refused(fields, error, ctx.tr, "key")?;
             page(
                 &state,
                 ctx,

@@ -124,8 +124,7 @@ pub(super) async fn create(
         }
         Ok(Created::Replayed { .. }) => Ok(see_other("/incidents")),
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "title")?;
+            let form = FormState::refused(fields, error, ctx.tr, "title")?;
             new_page(&state, ctx, &actor, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

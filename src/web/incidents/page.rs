@@ -330,8 +330,7 @@ pub(super) async fn update(
             show(&state, ctx, &actor, &number, parts, StatusCode::CONFLICT).await
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "title")?;
+            let form = FormState::refused(fields, error, ctx.tr, "title")?;
             let parts = PageParts {
                 form: Some(form),
                 ..fresh()
@@ -389,8 +388,7 @@ pub(super) async fn transition(
             Ok(see_other(&format!("/incidents/{number}")))
         }
         Err(error) => {
-            let mut move_form = FormState::with_values(fields);
-            move_form.absorb(error, ctx.tr, "to")?;
+            let move_form = FormState::refused(fields, error, ctx.tr, "to")?;
             show(
                 &state,
                 ctx,
@@ -423,8 +421,7 @@ pub(super) async fn comment(
             number.to_ascii_uppercase()
         ))),
         Err(error) => {
-            let mut comment_form = FormState::with_values(fields);
-            comment_form.absorb(error, ctx.tr, "body")?;
+            let comment_form = FormState::refused(fields, error, ctx.tr, "body")?;
             show(
                 &state,
                 ctx,

@@ -190,8 +190,7 @@ pub(super) async fn update(
             .await
         }
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "title")?;
+            let form = FormState::refused(fields, error, ctx.tr, "title")?;
             show(
                 &state,
                 ctx,
@@ -232,8 +231,7 @@ pub(super) async fn transition(
             Ok(see_other(&format!("/problems/{number}")))
         }
         Err(error) => {
-            let mut move_form = FormState::with_values(fields);
-            move_form.absorb(error, ctx.tr, "to")?;
+            let move_form = FormState::refused(fields, error, ctx.tr, "to")?;
             show(
                 &state,
                 ctx,

@@ -142,8 +142,7 @@ pub(super) async fn create(
         Ok(Created::New(view)) => Ok(see_other(&format!("/problems/{}", view.number))),
         Ok(Created::Replayed { .. }) => Ok(see_other("/problems")),
         Err(error) => {
-            let mut form = FormState::with_values(fields);
-            form.absorb(error, ctx.tr, "title")?;
+            let form = FormState::refused(fields, error, ctx.tr, "title")?;
             new_page(&state, ctx, &actor, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
