@@ -112,6 +112,7 @@ fn map_constraint(constraint: &str) -> Option<AppError> {
         "users_email_key" => AppError::Conflict("error.email_taken"),
         "groups_key_key" => AppError::Conflict("error.group_key_taken"),
         "services_key_key" => AppError::Conflict("error.service_key_taken"),
+        "departments_key_key" => AppError::Conflict("error.department_key_taken"),
         _ => return None,
     })
 }

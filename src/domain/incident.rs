@@ -243,6 +243,8 @@ pub struct Incident {
     pub parent: Option<String>,
     pub problem_id: Option<Uuid>,
     pub problem: Option<String>,
+    /// The department it belongs to (kept by the database: its service's, else its group's).
+    pub department_id: Option<Uuid>,
     pub major: bool,
     pub resolution_code: Option<ResolutionCode>,
     pub resolution_notes: Option<String>,
@@ -344,6 +346,7 @@ mod tests {
             parent: None,
             problem_id: None,
             problem: None,
+            department_id: None,
             major: false,
             resolution_code: None,
             resolution_notes: None,

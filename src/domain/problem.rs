@@ -205,6 +205,8 @@ pub struct Problem {
     pub assignment_group: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub assignee: Option<String>,
+    /// The department it belongs to (kept by the database: its service's, else its group's).
+    pub department_id: Option<Uuid>,
     pub incident_count: i64,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
@@ -266,6 +268,7 @@ mod tests {
             assignment_group: None,
             assignee_id: None,
             assignee: None,
+            department_id: None,
             incident_count: 0,
             opened_by: "pm@example.com".to_owned(),
             opened_at: t(0),

@@ -2,7 +2,6 @@
 //! incident while the caller is still on the line, and applied to it in one step.
 
 use serde::Deserialize;
-use sqlx::PgPool;
 
 use crate::db::Db;
 use crate::domain::Permission;
@@ -29,13 +28,14 @@ pub struct ApplyKnownErrorInput {
 /// leaves the incident as it was.
 #[tracing::instrument(skip_all, fields(incident.number = %incident_number))]
 pub async fn apply(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     incident_number: &str,
     input: ApplyKnownErrorInput,
     if_match: Option<i64>,
 ) -> AppResult<IncidentView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let incident_number = IncidentNumber::parse(incident_number).map_err(|_| AppError::NotFound)?;
     let problem_number = ProblemNumber::parse(input.problem.as_deref().unwrap_or_default())
         .map_err(|key| AppError::field("problem", key))?;
@@ -43,6 +43,7 @@ pub async fn apply(
     // Problem first, then incident: the order `problems::link` locks them in.
     let problem = store::problems::lock_by_number(&mut tx, problem_number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or_else(|| AppError::field("problem", "error.unknown_problem"))?;
     let Some(workaround) = problem
         .workaround
@@ -55,6 +56,7 @@ pub async fn apply(
     let notes = format!("{}: {workaround}", problem.number);
     let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(incident.assignment_group.as_deref())?;
     incident_ops::check_version(&incident, if_match)?;
@@ -83,13 +85,14 @@ pub async fn known_errors(
     limit: i64,
 ) -> AppResult<Vec<ProblemView>> {
     actor.require(Permission::Read)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.read().await?;
     let tsquery = store::search::as_any_word_tsquery(&mut conn, q).await?;
     if tsquery.is_empty() {
         conn.done();
         return Ok(Vec::new());
     }
-    let found = store::problems::known_errors(&mut conn, &tsquery, limit).await?;
+    let found = store::problems::known_errors(&mut conn, &tsquery, limit, &scope.hidden).await?;
     conn.done();
     Ok(found
         .into_iter()

@@ -2,7 +2,6 @@
 //! (`domain::clustering`), paged, and a problem made from one.
 
 use serde::Serialize;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::incident::{IncidentNumber, IncidentState};
@@ -65,7 +64,7 @@ impl Default for CandidateSettings {
 /// Clusters of similar incidents of the same service, opened recently and linked to no problem:
 /// the largest first, a page at a time (the key is the size and the newest number).
 pub async fn candidates(
-    db: &PgPool,
+    db: &sqlx::PgPool,
     actor: &Actor,
     settings: CandidateSettings,
     page: PageRequest,
@@ -147,11 +146,12 @@ fn candidate_position(key: &str) -> Option<(usize, String)> {
 /// Turns a cluster into a problem: made from the first incident, with all of them linked, in
 /// one transaction. `409` if one of them is linked to a problem meanwhile.
 pub async fn create_from_cluster(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     numbers: &[String],
 ) -> AppResult<ProblemView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let Some(first) = numbers.first() else {
         return Err(AppError::field("incidents", "error.required"));
     };
@@ -162,6 +162,7 @@ pub async fn create_from_cluster(
             IncidentNumber::parse(number).map_err(|key| AppError::field("incidents", key))?;
         let incident = store::incidents::lock_by_number(&mut tx, parsed.as_str())
             .await?
+            .filter(|r| scope.admits(r.caller_id, r.department_id))
             .ok_or_else(|| AppError::field("incidents", "error.unknown_incident"))?;
         if let Some(problem) = &incident.problem {
             return Err(AppError::LinkedElsewhere(problem.clone()));

@@ -8,12 +8,14 @@ pub struct GroupRow {
     pub id: Uuid,
     pub key: String,
     pub name: String,
+    /// The department's name.
     pub department: String,
+    pub department_id: Uuid,
     pub active: bool,
     pub member_count: i64,
 }
 
-const SELECT: &str = "select g.id, g.key, g.name, g.department, g.active, \
+const SELECT: &str = "select g.id, g.key, g.name, g.department, g.department_id, g.active, \
      (select count(*) from group_members m where m.group_id = g.id) as member_count from groups g";
 
 pub async fn insert(

@@ -53,6 +53,10 @@ pub struct Filter {
     pub updated_since: Option<jiff::Timestamp>,
     /// Only the incidents of this caller (a caller's read scope).
     pub caller_id: Option<Uuid>,
+    /// Not the incidents of these (confidential) departments, unless `reader` is their caller.
+    pub hidden_departments: Vec<Uuid>,
+    /// The reader, for `hidden_departments`.
+    pub reader: Option<Uuid>,
     /// Only the incident with this number (typed into the search).
     pub number: Option<String>,
 }
@@ -296,6 +300,13 @@ pub(crate) fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
     }
     if let Some(caller) = filter.caller_id {
         q.push(" and i.caller_id = ").push_bind(caller);
+    }
+    if !filter.hidden_departments.is_empty() {
+        q.push(" and (i.department_id is null or i.department_id <> all(")
+            .push_bind(filter.hidden_departments.clone())
+            .push(") or i.caller_id is not distinct from ")
+            .push_bind(filter.reader)
+            .push(")");
     }
     if let Some(service) = filter.service_id {
         q.push(" and i.service_id = ").push_bind(service);

@@ -35,6 +35,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Incident {
             parent: row.try_get("parent")?,
             problem_id: row.try_get("problem_id")?,
             problem: row.try_get("problem")?,
+            department_id: row.try_get("department_id")?,
             major: row.try_get("major")?,
             resolution_code: row.try_get("resolution_code")?,
             resolution_notes: row.try_get("resolution_notes")?,
@@ -64,7 +65,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Incident {
 pub(crate) const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
-     i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.major, i.resolution_code, i.resolution_notes, \
+     i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.department_id, i.major, i.resolution_code, i.resolution_notes, \
      i.response_due, i.resolution_due, i.responded_at, i.sla_policy_id, i.sla_paused_seconds, i.sla_paused_since, i.sla_at_risk_due, i.sla_at_risk_at, \
      i.sla_response_breached_at, i.sla_resolution_breached_at, i.sla_next_check, i.reassignment_count, i.opened_by_id, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
@@ -331,14 +332,21 @@ pub async fn index_comment(
 }
 
 /// Numbers and titles of the incidents whose parent is `id`.
+/// The children of an incident (number, title, state), none of the `hidden` departments
+/// unless `reader` is their caller.
 pub async fn children(
     conn: &mut PgConnection,
     id: Uuid,
+    hidden: &[Uuid],
+    reader: Uuid,
 ) -> sqlx::Result<Vec<(String, String, String)>> {
     sqlx::query_as(
-        "select number, title, state from incidents where parent_id = $1 order by number",
+        "select number, title, state from incidents where parent_id = $1 \
+         and (department_id is null or department_id <> all($2) or caller_id = $3) order by number",
     )
     .bind(id)
+    .bind(hidden)
+    .bind(reader)
     .fetch_all(conn)
     .await
 }

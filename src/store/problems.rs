@@ -31,6 +31,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Problem {
             assignment_group: row.try_get("assignment_group")?,
             assignee_id: row.try_get("assignee_id")?,
             assignee: row.try_get("assignee")?,
+            department_id: row.try_get("department_id")?,
             incident_count: row.try_get("incident_count")?,
             opened_by: row.try_get("opened_by")?,
             opened_at: at(row, "opened_at")?,
@@ -44,7 +45,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Problem {
 
 const COLUMNS: &str = "p.id, p.number, p.title, p.description, p.state, p.known_error, p.root_cause, p.workaround, \
      p.resolution_code, p.fix_notes, p.impact, p.urgency, p.priority, p.service_id, s.key as service, \
-     p.assignment_group_id, g.key as assignment_group, p.assignee_id, a.email as assignee, \
+     p.assignment_group_id, g.key as assignment_group, p.assignee_id, a.email as assignee, p.department_id, \
      (select count(*) from incidents i where i.problem_id = p.id) as incident_count, \
      o.email as opened_by, p.opened_at, p.updated_at, p.resolved_at, p.closed_at, p.version";
 
@@ -203,6 +204,8 @@ pub struct Filter {
     pub tsquery: Option<String>,
     /// Only the problem with this number (typed into the search).
     pub number: Option<String>,
+    /// Not the problems of these (confidential) departments.
+    pub hidden_departments: Vec<Uuid>,
 }
 
 /// Problems newest first after `(updated_at, id)`; `limit + 1` rows at most.
@@ -234,6 +237,11 @@ pub async fn list(
     if let Some(number) = &filter.number {
         q.push(" and p.number = ").push_bind(number.clone());
     }
+    if !filter.hidden_departments.is_empty() {
+        q.push(" and (p.department_id is null or p.department_id <> all(")
+            .push_bind(filter.hidden_departments.clone())
+            .push("))");
+    }
     if let Some(tsquery) = &filter.tsquery {
         q.push(" and p.doc_vector @@ (")
             .push_bind(tsquery.clone())
@@ -256,6 +264,7 @@ fn known_errors_sql(prefix: &str) -> String {
     format!(
         "{prefix}select {COLUMNS}, k.rank from (select p.id, ts_rank(p.doc_vector, $1::tsquery)::real as rank \
          from problems p where p.known_error and p.state <> 'closed' and p.doc_vector @@ $1::tsquery \
+         and (p.department_id is null or p.department_id <> all($3)) \
          order by rank desc, p.updated_at desc limit $2) k join problems p on p.id = k.id{JOINS} \
          order by k.rank desc, p.updated_at desc"
     )
@@ -270,15 +279,17 @@ pub async fn explain_known_errors(
     sqlx::query_scalar(&known_errors_sql("explain (analyze, buffers) "))
         .bind(tsquery)
         .bind(limit)
+        .bind(Vec::<Uuid>::new())
         .fetch_all(conn)
         .await
 }
 
-/// Known errors matching a tsquery, best match first.
+/// Known errors matching a tsquery, best match first, none of the hidden departments.
 pub async fn known_errors(
     conn: &mut PgConnection,
     tsquery: &str,
     limit: i64,
+    hidden_departments: &[Uuid],
 ) -> sqlx::Result<Vec<(Problem, f32)>> {
     #[derive(sqlx::FromRow)]
     struct Ranked {
@@ -289,6 +300,7 @@ pub async fn known_errors(
     let rows: Vec<Ranked> = sqlx::query_as(&known_errors_sql(""))
         .bind(tsquery)
         .bind(limit)
+        .bind(hidden_departments)
         .fetch_all(conn)
         .await?;
     Ok(rows.into_iter().map(|r| (r.problem, r.rank)).collect())

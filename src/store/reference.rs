@@ -1,5 +1,5 @@
-//! The reference data most pages show or count with — groups, services, live SLA policies and
-//! calendars — read in one go, so a process can keep it in memory (`db::Db::reference`).
+//! The reference data most pages show or count with — departments, groups, services, live SLA
+//! policies and calendars — read in one go, so a process can keep it in memory (`db::Db::reference`).
 //!
 //! It changes rarely and only through a few operations. Two things make a kept copy stale:
 //! a change made by this process, which calls [`changed`] as it writes (before its commit),
@@ -11,7 +11,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use sqlx::PgConnection;
+use uuid::Uuid;
 
+use super::departments::DepartmentRow;
 use super::groups::GroupRow;
 use super::services::ServiceRow;
 use super::sla::{CalendarRow, PolicyRow};
@@ -19,9 +21,10 @@ use super::sla::{CalendarRow, PolicyRow};
 /// The channel the database announces changes to reference data on.
 pub const CHANNEL: &str = "leitstand_reference";
 
-/// Every group, service, live SLA policy and calendar, each ordered by key.
+/// Every department, group, service, live SLA policy and calendar, each ordered by key.
 #[derive(Debug)]
 pub struct Reference {
+    pub departments: Vec<DepartmentRow>,
     pub groups: Vec<GroupRow>,
     pub services: Vec<ServiceRow>,
     pub policies: Vec<PolicyRow>,
@@ -32,11 +35,48 @@ impl Reference {
     pub fn group(&self, key: &str) -> Option<&GroupRow> {
         self.groups.iter().find(|g| g.key == key)
     }
+
+    fn group_by_id(&self, id: Uuid) -> Option<&GroupRow> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn department(&self, id: Uuid) -> Option<&DepartmentRow> {
+        self.departments.iter().find(|d| d.id == id)
+    }
+
+    /// The department a record belongs to: its service's (the owner group's), else its
+    /// assignment group's; `None` for a record of neither.
+    pub fn department_of(&self, service_id: Option<Uuid>, group_id: Option<Uuid>) -> Option<Uuid> {
+        let of_service = service_id
+            .and_then(|id| self.services.iter().find(|s| s.id == id))
+            .and_then(|s| s.owner_group_id)
+            .and_then(|g| self.group_by_id(g));
+        of_service
+            .or_else(|| group_id.and_then(|g| self.group_by_id(g)))
+            .map(|g| g.department_id)
+    }
+
+    /// The confidential departments whose groups do not include any of `member_of` (group
+    /// keys): their records are hidden from that reader.
+    pub fn hidden_departments(&self, member_of: &[String]) -> Vec<Uuid> {
+        self.departments
+            .iter()
+            .filter(|d| d.confidential)
+            .filter(|d| {
+                !member_of
+                    .iter()
+                    .filter_map(|key| self.group(key))
+                    .any(|g| g.department_id == d.id)
+            })
+            .map(|d| d.id)
+            .collect()
+    }
 }
 
-/// Reads all reference data (four queries on one connection).
+/// Reads all reference data (five queries on one connection).
 pub async fn load(conn: &mut PgConnection) -> sqlx::Result<Reference> {
     Ok(Reference {
+        departments: super::departments::all(conn).await?,
         groups: super::groups::all(conn).await?,
         services: super::services::all(conn).await?,
         policies: super::sla::policies(conn).await?,

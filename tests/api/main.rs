@@ -14,6 +14,7 @@ mod access;
 mod cli;
 mod confidential;
 mod demo;
+mod departments;
 mod frame;
 mod incident_pages;
 mod incidents;

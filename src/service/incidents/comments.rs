@@ -1,7 +1,5 @@
 //! Comments for the caller and work notes for agents.
 
-use sqlx::PgPool;
-
 use crate::domain::Permission;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
@@ -16,13 +14,14 @@ use crate::store::{
 
 #[tracing::instrument(skip_all, fields(incident.number = %number))]
 pub async fn comment(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     input: CommentInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<JournalView>> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
@@ -42,6 +41,7 @@ pub async fn comment(
     }
     let incident = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(incident.assignment_group.as_deref())?;
     let kind = if input.internal {

@@ -86,7 +86,10 @@ pub async fn list(
     let reference = crate::service::reference::data(db).await?;
     let mut conn = db.read().await?;
     let mut filter = filter_of(&mut conn, &reference, actor, query).await?;
-    filter.caller_id = actor.own_records_only();
+    let scope = crate::service::scope::ReadScope::of(actor, &reference);
+    filter.caller_id = scope.own_only.then_some(scope.me);
+    filter.hidden_departments = scope.hidden;
+    filter.reader = Some(scope.me);
     let sort = match query.sort.as_deref() {
         None | Some("relevance") if filter.text.is_some() => Sort::Relevance,
         // Best match with nothing to match: the newest first.

@@ -29,6 +29,7 @@ use crate::domain::incident::{Incident, IncidentNumber};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::journal::JournalView;
+use crate::service::scope::{self, ReadScope};
 use crate::store;
 use crate::store::journal::{Kind, Subject};
 
@@ -73,6 +74,7 @@ fn parse_number(number: &str) -> AppResult<IncidentNumber> {
 /// The incident, when it is in the actor's read scope; else `NotFound`.
 async fn readable(
     conn: &mut PgConnection,
+    scope: &ReadScope,
     actor: &Actor,
     number: &str,
 ) -> AppResult<crate::domain::incident::Incident> {
@@ -80,31 +82,33 @@ async fn readable(
     let number = parse_number(number)?;
     let incident = store::incidents::find_by_number(conn, number.as_str())
         .await?
+        .filter(|i| scope.admits(i.caller_id, i.department_id))
         .ok_or(AppError::NotFound)?;
-    actor.may_read(incident.caller_id)?;
     Ok(incident)
 }
 
 pub async fn get(db: &Db, actor: &Actor, number: &str) -> AppResult<IncidentView> {
+    let scope = scope::of(db, actor).await?;
     let mut conn = db.read().await?;
-    let incident = readable(&mut conn, actor, number).await?;
+    let incident = readable(&mut conn, &scope, actor, number).await?;
     conn.done();
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }
 
 /// The incident's children: number, title and state.
 pub async fn children(
-    db: &PgPool,
+    db: &Db,
     actor: &Actor,
     number: &str,
 ) -> AppResult<Vec<(String, String, String)>> {
+    let scope = scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
-    let incident = readable(&mut conn, actor, number).await?;
-    if actor.own_records_only().is_some() {
+    let incident = readable(&mut conn, &scope, actor, number).await?;
+    if scope.own_only {
         // Other callers' incidents are not the caller's to see.
         return Ok(Vec::new());
     }
-    Ok(store::incidents::children(&mut conn, incident.id).await?)
+    Ok(store::incidents::children(&mut conn, incident.id, &scope.hidden, scope.me).await?)
 }
 
 /// Active users matching `text` (e-mail or name), for the caller picker.
@@ -133,9 +137,10 @@ pub async fn assignable(
 }
 
 /// The incident's history, oldest first; work notes only for readers of internal content.
-pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
+pub async fn journal(db: &Db, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
+    let scope = scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
-    let incident = readable(&mut conn, actor, number).await?;
+    let incident = readable(&mut conn, &scope, actor, number).await?;
     let entries = store::journal::for_incident(&mut conn, incident.id).await?;
     Ok(JournalView::visible(entries, actor))
 }

@@ -2,7 +2,6 @@
 //! naming every changed field.
 
 use serde_json::{Map, Value, json};
-use sqlx::PgPool;
 
 use crate::domain::incident::Incident;
 use crate::domain::incident::{self, HoldReason, IncidentState, ResolutionCode};
@@ -25,17 +24,19 @@ pub(crate) fn check_version(incident: &Incident, if_match: Option<i64>) -> AppRe
 
 #[tracing::instrument(skip_all, fields(incident.number = %number))]
 pub async fn update(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     patch: IncidentPatch,
     if_match: Option<i64>,
 ) -> AppResult<IncidentView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
     let before = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;

@@ -1,7 +1,7 @@
 //! Moving an incident through its workflow (`domain::incident::plan_transition`), by an agent
 //! or because its problem was resolved.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::incident::Incident;
@@ -20,17 +20,19 @@ use crate::store::{self, journal::Kind};
 
 #[tracing::instrument(skip_all, fields(incident.number = %number, to = %input.to))]
 pub async fn transition(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     input: TransitionInput,
     if_match: Option<i64>,
 ) -> AppResult<IncidentView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
     let before = store::incidents::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;

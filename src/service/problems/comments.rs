@@ -1,7 +1,5 @@
 //! Comments and work notes on a problem.
 
-use sqlx::PgPool;
-
 use crate::domain::Permission;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
@@ -15,13 +13,14 @@ use crate::store::{
 };
 
 pub async fn comment(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     input: CommentInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<JournalView>> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let body = input
         .body
@@ -41,6 +40,7 @@ pub async fn comment(
     }
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     let kind = if input.internal {
         Kind::WorkNote

@@ -1,7 +1,6 @@
 //! Recording a problem: from scratch or from an incident, journaled as created.
 
 use serde_json::Value;
-use sqlx::PgPool;
 
 use crate::domain::journal::SystemNote;
 use crate::domain::problem::Problem;
@@ -23,7 +22,7 @@ use crate::store::{
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    db: &PgPool,
+    db: &sqlx::PgPool,
     actor: &Actor,
     input: NewProblemInput,
     idempotency: Option<Idempotency>,
@@ -95,15 +94,17 @@ pub async fn create(
 /// copied) and links the incident to it.
 #[tracing::instrument(skip_all, fields(incident.number = %incident_number))]
 pub async fn create_from_incident(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     incident_number: &str,
 ) -> AppResult<ProblemView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let incident_number = parse_incident(incident_number)?;
     let mut tx = db.begin().await?;
     let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     if let Some(other) = &incident.problem {
         return Err(AppError::LinkedElsewhere(other.clone()));

@@ -2,7 +2,7 @@
 //! every linked incident in the transaction that set or linked it.
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::Permission;
@@ -58,12 +58,13 @@ fn workaround_note(problem: &str, workaround: &str) -> String {
 
 #[tracing::instrument(skip_all, fields(problem.number = %number))]
 pub async fn link(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     input: LinkInput,
 ) -> AppResult<IncidentView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let incident_number = input.incident.as_deref().unwrap_or_default();
     let incident_number =
@@ -71,9 +72,11 @@ pub async fn link(
     let mut tx = db.begin().await?;
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or_else(|| AppError::field("incident", "error.unknown_incident"))?;
     ensure_linked(&mut tx, actor, &problem, &incident).await?;
     let incident = store::incidents::find_by_id(&mut tx, incident.id)
@@ -101,20 +104,23 @@ pub(crate) async fn ensure_linked(
 
 #[tracing::instrument(skip_all, fields(problem.number = %number))]
 pub async fn unlink(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     incident_number: &str,
 ) -> AppResult<()> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let incident_number = parse_incident(incident_number)?;
     let mut tx = db.begin().await?;
     let problem = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
         .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     if incident.problem_id != Some(problem.id) {
         return Err(AppError::NotFound);

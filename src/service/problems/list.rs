@@ -1,6 +1,5 @@
 //! Problem lists with keyset cursors, and CSV.
 
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::domain::Permission;
@@ -48,15 +47,19 @@ impl ProblemQuery {
 }
 
 pub async fn list(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     query: &ProblemQuery,
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<ProblemView>> {
     actor.require(Permission::Read)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
-    let mut filter = store::problems::Filter::default();
+    let mut filter = store::problems::Filter {
+        hidden_departments: scope.hidden.clone(),
+        ..Default::default()
+    };
     for state in &query.states {
         filter
             .states
@@ -96,6 +99,7 @@ pub async fn list(
                 let incident = store::incidents::find_by_number(&mut conn, &number).await?;
                 filter.number = Some(
                     incident
+                        .filter(|i| scope.admits(i.caller_id, i.department_id))
                         .and_then(|i| i.problem)
                         .unwrap_or_else(|| "PRB-none".to_owned()),
                 );

@@ -22,8 +22,6 @@ pub use update::update;
 pub use view::ProblemView;
 pub use workflow::transition;
 
-use sqlx::PgPool;
-
 use crate::domain::Permission;
 use crate::domain::incident::IncidentNumber;
 use crate::domain::problem::Problem;
@@ -77,23 +75,34 @@ pub(crate) async fn save_change(
     Ok(())
 }
 
-pub async fn get(db: &PgPool, actor: &Actor, number: &str) -> AppResult<ProblemView> {
+/// The problem, when it is in the actor's read scope; else `NotFound`.
+async fn readable(
+    db: &crate::db::Db,
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<Problem> {
     actor.require(Permission::Read)?;
     let number = parse_number(number)?;
-    let mut conn = db.acquire().await?;
-    let problem = store::problems::find_by_number(&mut conn, number.as_str())
+    let scope = crate::service::scope::of(db, actor).await?;
+    store::problems::find_by_number(conn, number.as_str())
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(problem.into())
+        .filter(|p| scope.admits(None, p.department_id))
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn journal(db: &PgPool, actor: &Actor, number: &str) -> AppResult<Vec<JournalView>> {
-    actor.require(Permission::Read)?;
-    let number = parse_number(number)?;
+pub async fn get(db: &crate::db::Db, actor: &Actor, number: &str) -> AppResult<ProblemView> {
     let mut conn = db.acquire().await?;
-    let problem = store::problems::find_by_number(&mut conn, number.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    Ok(readable(db, &mut conn, actor, number).await?.into())
+}
+
+pub async fn journal(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<Vec<JournalView>> {
+    let mut conn = db.acquire().await?;
+    let problem = readable(db, &mut conn, actor, number).await?;
     let entries = store::journal::for_problem(&mut conn, problem.id).await?;
     Ok(JournalView::visible(entries, actor))
 }

@@ -2,7 +2,6 @@
 //! the linked incidents.
 
 use serde_json::{Map, Value, json};
-use sqlx::PgPool;
 
 use crate::domain::problem::Problem;
 use crate::domain::problem::{self, ProblemResolution, ProblemState};
@@ -22,13 +21,14 @@ use crate::store::{self, journal::Kind};
 /// a new workaround is written to every linked incident that is not closed or canceled.
 #[tracing::instrument(skip_all, fields(problem.number = %number))]
 pub async fn update(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     patch: ProblemPatch,
     if_match: Option<i64>,
 ) -> AppResult<ProblemView> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     if patch.root_cause.is_some() || patch.workaround.is_some() || patch.known_error.is_some() {
         actor.require(Permission::ManageProblems)?;
     }
@@ -36,6 +36,7 @@ pub async fn update(
     let mut tx = db.begin().await?;
     let before = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     check_version(&before, if_match)?;
     let mut after = before.clone();

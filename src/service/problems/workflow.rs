@@ -1,8 +1,6 @@
 //! Moving a problem through its workflow (`domain::problem::plan_transition`); resolving it
 //! resolves the incidents it caused, in the same transaction.
 
-use sqlx::PgPool;
-
 use crate::domain::Permission;
 use crate::domain::problem::{
     self, ProblemState, ProblemTransitionError, ProblemTransitionRequest,
@@ -20,17 +18,19 @@ use crate::store::{self, journal::Kind};
 /// is `false`), those waiting for it first, in the same transaction. Problem managers only.
 #[tracing::instrument(skip_all, fields(problem.number = %number, to = %input.to))]
 pub async fn transition(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     number: &str,
     input: ProblemTransitionInput,
     if_match: Option<i64>,
 ) -> AppResult<ProblemView> {
     actor.require(Permission::ManageProblems)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
     let before = store::problems::lock_by_number(&mut tx, number.as_str())
         .await?
+        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     check_version(&before, if_match)?;
     let request = ProblemTransitionRequest {

@@ -214,8 +214,13 @@ async fn show(
         incidents::assignable(&state.db, actor, &group).await?
     };
     let problem = match &incident.problem {
+        // A problem of a confidential department the reader is not in is not shown.
         Some(problem) if actor.can(Permission::Read) => {
-            Some(problems::get(&state.db, actor, problem).await?)
+            match problems::get(&state.db, actor, problem).await {
+                Ok(problem) => Some(problem),
+                Err(AppError::NotFound) => None,
+                Err(error) => return Err(error),
+            }
         }
         _ => None,
     };

@@ -1,0 +1,78 @@
+//! The read scope, decided once per request for every surface (pages, API, search,
+//! suggestions, CSV, linked records): a caller reads only their own records; nobody reads the
+//! records of a confidential department unless they are a member of one of its groups or the
+//! record's caller. Admins configure departments but are not exempt. Outside the scope a
+//! record is unknown (`404`), never forbidden, so its existence is not revealed.
+
+use uuid::Uuid;
+
+use super::Actor;
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::store::reference::Reference;
+
+#[derive(Debug, Clone)]
+pub struct ReadScope {
+    /// The reader.
+    pub me: Uuid,
+    /// Only the reader's own records (they are a caller).
+    pub own_only: bool,
+    /// The confidential departments the reader is not a member of.
+    pub hidden: Vec<Uuid>,
+}
+
+impl ReadScope {
+    pub fn of(actor: &Actor, reference: &Reference) -> ReadScope {
+        ReadScope {
+            me: actor.id,
+            own_only: actor.own_records_only().is_some(),
+            hidden: reference.hidden_departments(&actor.groups),
+        }
+    }
+
+    /// Whether a record with this caller and department is in the scope.
+    pub fn admits(&self, caller_id: Option<Uuid>, department_id: Option<Uuid>) -> bool {
+        let mine = caller_id == Some(self.me);
+        if self.own_only {
+            return mine;
+        }
+        mine || department_id.is_none_or(|d| !self.hidden.contains(&d))
+    }
+}
+
+/// The actor's read scope, from the reference data kept in memory.
+pub async fn of(db: &Db, actor: &Actor) -> AppResult<ReadScope> {
+    let reference = super::reference::data(db).await?;
+    Ok(ReadScope::of(actor, &reference))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidential_records_reach_members_and_their_caller_only() {
+        let (me, hr, it) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let other = Uuid::from_u128(4);
+        let outsider = ReadScope {
+            me,
+            own_only: false,
+            hidden: vec![hr],
+        };
+        assert!(outsider.admits(Some(other), None), "no department");
+        assert!(outsider.admits(Some(other), Some(it)), "an open department");
+        assert!(!outsider.admits(Some(other), Some(hr)), "a hidden one");
+        assert!(
+            !outsider.admits(None, Some(hr)),
+            "a hidden one without caller"
+        );
+        assert!(outsider.admits(Some(me), Some(hr)), "their own case");
+        let caller = ReadScope {
+            me,
+            own_only: true,
+            hidden: vec![],
+        };
+        assert!(caller.admits(Some(me), Some(it)));
+        assert!(!caller.admits(Some(other), None), "another caller's record");
+    }
+}
