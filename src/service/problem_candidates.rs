@@ -64,7 +64,7 @@ impl Default for CandidateSettings {
 /// Clusters of similar incidents of the same service, opened recently and linked to no problem:
 /// the largest first, a page at a time (the key is the size and the newest number).
 pub async fn candidates(
-    db: &sqlx::PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     settings: CandidateSettings,
     page: PageRequest,
@@ -91,8 +91,12 @@ pub async fn candidates(
     };
     let mut conn = db.acquire().await?;
     let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * settings.days);
-    let rows = store::incidents::recent_unlinked(&mut conn, since, CANDIDATE_WINDOW_LIMIT).await?;
+    let mut rows =
+        store::incidents::recent_unlinked(&mut conn, since, CANDIDATE_WINDOW_LIMIT).await?;
     drop(conn);
+    // Clusters are made of what the reader may read: no confidential titles leak through them.
+    let scope = crate::service::scope::of(db, actor).await?;
+    rows.retain(|r| scope.admits(r.caller_id, r.department_id));
     let items: Vec<(Option<Uuid>, &str)> = rows
         .iter()
         .map(|r| (r.service_id, r.title.as_str()))

@@ -20,6 +20,8 @@ pub struct RefInput<'a> {
     pub assignment_group: Option<&'a str>,
     pub assignee: Option<&'a str>,
     pub parent: Option<&'a str>,
+    /// The reader's scope: a parent outside it is as unknown as one never logged.
+    pub scope: Option<&'a crate::service::scope::ReadScope>,
 }
 
 /// The ids behind the keys, e-mails and numbers a request names. For each: `None` not given,
@@ -113,7 +115,13 @@ impl References {
             refs.parent_id = Some(None);
             if let Some(number) = parent {
                 let found = match IncidentNumber::parse(number) {
-                    Ok(n) => store::incidents::find_by_number(conn, n.as_str()).await?,
+                    Ok(n) => store::incidents::find_by_number(conn, n.as_str())
+                        .await?
+                        .filter(|p| {
+                            input
+                                .scope
+                                .is_none_or(|s| s.admits(p.caller_id, p.department_id))
+                        }),
                     Err(_) => None,
                 };
                 match found {

@@ -4,11 +4,14 @@
 //! record's caller. Admins configure departments but are not exempt. Outside the scope a
 //! record is unknown (`404`), never forbidden, so its existence is not revealed.
 
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::Actor;
 use crate::db::Db;
+use crate::domain::ticket::{TicketRef, ticket_ref};
 use crate::error::AppResult;
+use crate::store::journal::EntryRow;
 use crate::store::reference::Reference;
 
 #[derive(Debug, Clone)]
@@ -37,6 +40,41 @@ impl ReadScope {
             return mine;
         }
         mine || department_id.is_none_or(|d| !self.hidden.contains(&d))
+    }
+
+    /// The journal without the link entries that name a record outside the scope, so a
+    /// record's history does not reveal a confidential record linked to it.
+    pub async fn links_in_scope(
+        &self,
+        conn: &mut PgConnection,
+        entries: Vec<EntryRow>,
+    ) -> sqlx::Result<Vec<EntryRow>> {
+        if self.hidden.is_empty() {
+            return Ok(entries);
+        }
+        let mut kept = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let named = (entry.kind == "link")
+                .then(|| entry.body.as_deref().and_then(ticket_ref))
+                .flatten();
+            let admitted = match named {
+                Some(TicketRef::Incident(number)) => {
+                    crate::store::incidents::find_by_number(conn, &number)
+                        .await?
+                        .is_none_or(|i| self.admits(i.caller_id, i.department_id))
+                }
+                Some(TicketRef::Problem(number)) => {
+                    crate::store::problems::find_by_number(conn, &number)
+                        .await?
+                        .is_none_or(|p| self.admits(None, p.department_id))
+                }
+                None => true,
+            };
+            if admitted {
+                kept.push(entry);
+            }
+        }
+        Ok(kept)
     }
 }
 

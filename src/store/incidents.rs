@@ -394,6 +394,8 @@ pub struct CandidateRow {
     pub title: String,
     pub state: IncidentState,
     pub opened_at: jiff_sqlx::Timestamp,
+    pub caller_id: Option<Uuid>,
+    pub department_id: Option<Uuid>,
 }
 
 /// Incidents opened since `since`, not linked to a problem and not canceled: walks
@@ -404,7 +406,8 @@ pub async fn recent_unlinked(
     limit: i64,
 ) -> sqlx::Result<Vec<CandidateRow>> {
     sqlx::query_as(
-        "select i.id, i.number, i.service_id, s.key as service, i.title, i.state, i.opened_at \
+        "select i.id, i.number, i.service_id, s.key as service, i.title, i.state, i.opened_at, \
+         i.caller_id, i.department_id \
          from incidents i left join services s on s.id = i.service_id \
          where i.opened_at >= $1 and i.problem_id is null and i.state <> 'canceled' \
          order by i.opened_at desc, i.id desc limit $2",

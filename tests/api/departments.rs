@@ -145,7 +145,11 @@ async fn a_confidential_case_is_unknown_to_everyone_outside_its_department_throu
             "{who}: {listed:?}"
         );
         let found = numbers(app, token, "/api/v1/incidents?q=salary").await;
-        assert_eq!(found, std::slice::from_ref(&d.it_incident), "{who} searches");
+        assert_eq!(
+            found,
+            std::slice::from_ref(&d.it_incident),
+            "{who} searches"
+        );
         let by_number = numbers(app, token, &format!("/api/v1/incidents?q={}", d.hr_case)).await;
         assert!(by_number.is_empty(), "{who} types the number");
         let export = csv(app, token).await;
@@ -206,6 +210,75 @@ async fn a_confidential_case_is_unknown_to_everyone_outside_its_department_throu
         ["incident"],
         "linking it from outside: as unknown as a number never used"
     );
+    // Naming it as a parent is naming an unknown incident.
+    let res = app
+        .post(
+            it,
+            "/api/v1/incidents",
+            json!({"title": "Follow-up", "parent": d.hr_case}),
+        )
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["parent"]);
+    // Linked to an open problem by a member, it stays out of that problem's incidents and
+    // journal for everyone else.
+    let it_number = it_problem["number"].as_str().unwrap();
+    let res = app
+        .post(
+            &d.hr_agent,
+            &format!("/api/v1/problems/{it_number}/incidents"),
+            json!({"incident": d.hr_case}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "members may link it");
+    let linked: Vec<Value> = app
+        .get(it, &format!("/api/v1/problems/{it_number}/incidents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(linked.is_empty(), "{linked:?}");
+    let journal: Vec<Value> = app
+        .get(it, &format!("/api/v1/problems/{it_number}/journal"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !journal.iter().any(|e| e.to_string().contains(&d.hr_case)),
+        "{journal:?}"
+    );
+    let members_journal = app
+        .get(
+            &d.hr_agent,
+            &format!("/api/v1/problems/{it_number}/journal"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(members_journal.contains(&d.hr_case), "members see the link");
+    // Problem candidates cluster what the reader may read.
+    for title in ["Payslip grade wrong again", "Payslip grade wrong for March"] {
+        app.create_incident(
+            &d.hr_agent,
+            json!({"title": title, "service": "payroll", "assignment_group": "people-ops"}),
+        )
+        .await;
+    }
+    let candidates = |token: String| async move {
+        app.get(&token, "/api/v1/problem-candidates?days=30&min_size=2")
+            .await
+            .text()
+            .await
+            .unwrap()
+    };
+    assert!(
+        candidates(d.hr_agent.clone())
+            .await
+            .contains("Payslip grade")
+    );
+    let outside = candidates(it.clone()).await;
+    assert!(!outside.contains("Payslip"), "{outside}");
     // Another caller of the desk does not see it either.
     problem(app.get(&d.other_caller, &case).await, 404).await;
 }

@@ -2,7 +2,6 @@
 //! one transaction (with `Idempotency-Key` replay).
 
 use serde_json::Value;
-use sqlx::PgPool;
 
 use crate::domain::incident;
 use crate::domain::journal::SystemNote;
@@ -22,12 +21,13 @@ use crate::store::{
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    db: &PgPool,
+    db: &crate::db::Db,
     actor: &Actor,
     input: NewIncidentInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::WorkIncidents)?;
+    let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
@@ -53,6 +53,7 @@ pub async fn create(
             assignment_group: input.assignment_group.as_deref(),
             assignee: input.assignee.as_deref(),
             parent: input.parent.as_deref(),
+            scope: Some(&scope),
         },
         None,
     )

@@ -52,6 +52,7 @@ pub async fn update(
             assignment_group: blank(patch.assignment_group.as_ref()),
             assignee: blank(patch.assignee.as_ref()),
             parent: blank(patch.parent.as_ref()),
+            scope: Some(&scope),
         },
         Some(&before),
     )

@@ -52,6 +52,7 @@ pub async fn create(
             assignment_group: input.assignment_group.as_deref(),
             assignee: input.assignee.as_deref(),
             parent: None,
+            scope: None,
         },
         None,
     )

@@ -30,6 +30,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{self as incident_ops, IncidentView};
 use crate::service::journal::JournalView;
+use crate::service::scope::ReadScope;
 use crate::store;
 use crate::store::journal::{Kind, Subject};
 
@@ -77,14 +78,13 @@ pub(crate) async fn save_change(
 
 /// The problem, when it is in the actor's read scope; else `NotFound`.
 async fn readable(
-    db: &crate::db::Db,
     conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
     actor: &Actor,
     number: &str,
 ) -> AppResult<Problem> {
     actor.require(Permission::Read)?;
     let number = parse_number(number)?;
-    let scope = crate::service::scope::of(db, actor).await?;
     store::problems::find_by_number(conn, number.as_str())
         .await?
         .filter(|p| scope.admits(None, p.department_id))
@@ -92,8 +92,9 @@ async fn readable(
 }
 
 pub async fn get(db: &crate::db::Db, actor: &Actor, number: &str) -> AppResult<ProblemView> {
+    let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
-    Ok(readable(db, &mut conn, actor, number).await?.into())
+    Ok(readable(&mut conn, &scope, actor, number).await?.into())
 }
 
 pub async fn journal(
@@ -101,9 +102,11 @@ pub async fn journal(
     actor: &Actor,
     number: &str,
 ) -> AppResult<Vec<JournalView>> {
+    let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
-    let problem = readable(db, &mut conn, actor, number).await?;
+    let problem = readable(&mut conn, &scope, actor, number).await?;
     let entries = store::journal::for_problem(&mut conn, problem.id).await?;
+    let entries = scope.links_in_scope(&mut conn, entries).await?;
     Ok(JournalView::visible(entries, actor))
 }
 

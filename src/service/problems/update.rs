@@ -58,6 +58,7 @@ pub async fn update(
             assignment_group: group.as_deref(),
             assignee: assignee.as_deref(),
             parent: None,
+            scope: None,
         },
         None,
     )
