@@ -438,3 +438,60 @@ async fn admins_keep_departments_and_their_confidentiality() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn admins_mark_a_department_confidential_on_its_page() {
+    let app = TestApp::spawn().await;
+    app.create_group("people-ops", "HR").await;
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let page = Page::parse(&app.page(&browser, "/admin/departments").await);
+    assert_eq!(page.texts("#departments tbody td a"), ["hr"]);
+
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/departments/hr",
+            &[("name", "HR"), ("confidential", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = Page::parse(&app.page(&browser, "/admin/departments").await);
+    assert_eq!(page.texts("#departments .badge.confidential").len(), 1);
+
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/departments",
+            &[("key", "Bad Key"), ("name", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&res.text().await.unwrap());
+    assert_eq!(page.count(".field-error"), 2, "both fields named");
+    let res = app
+        .post_form(
+            &browser,
+            "/admin/departments",
+            &[("key", "finance"), ("name", "Finance")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let department: Value = app
+        .get(&app.admin_token, "/api/v1/departments/finance")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(department["confidential"], false);
+    // Agents have no business here.
+    app.create_user("agent@example.com", "agent", "en").await;
+    let agent = app.browser();
+    app.sign_in(&agent, "agent@example.com").await;
+    let res = agent
+        .get(app.url("/admin/departments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -169,6 +169,29 @@ async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
             "incidents_open_updated_idx",
         ),
         (
+            "all open, newest first, a confidential department hidden from the reader",
+            Filter {
+                states: open.clone(),
+                hidden_departments: vec![Uuid::now_v7()],
+                reader: Some(agent),
+                ..Filter::default()
+            },
+            Sort::UpdatedDesc,
+            None,
+            "incidents_open_updated_idx",
+        ),
+        (
+            "everything, most urgent first, a confidential department hidden from the reader",
+            Filter {
+                hidden_departments: vec![Uuid::now_v7()],
+                reader: Some(agent),
+                ..Filter::default()
+            },
+            Sort::Priority,
+            None,
+            "incidents_priority_idx",
+        ),
+        (
             "all open, most urgent first",
             Filter {
                 states: open.clone(),

@@ -1,4 +1,4 @@
-//! Admin pages for reference data: groups, services and users (list, create, edit,
+//! Admin pages for reference data: departments, groups, services and users (list, create, edit,
 //! deactivate), and the service levels (calendars and policies, `sla.rs`). They call the same service functions as `/api/v1`, so the same rules apply.
 
 use axum::Router;
@@ -10,17 +10,27 @@ use crate::error::AppResult;
 use crate::service::{Actor, PageRequest};
 use crate::state::AppState;
 
+mod departments;
 mod groups;
 mod services;
 mod sla;
 mod users;
 
+use departments::{create_department, department_page, departments_page, update_department};
 use groups::{create_group, group_page, groups_page, update_group};
 use services::{create_service, service_page, services_page, update_service};
 use users::{create_user, update_user, user_page, users_page};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/admin/departments",
+            get(departments_page).post(create_department),
+        )
+        .route(
+            "/admin/departments/{key}",
+            get(department_page).post(update_department),
+        )
         .route("/admin/groups", get(groups_page).post(create_group))
         .route("/admin/groups/{key}", get(group_page).post(update_group))
         .route("/admin/services", get(services_page).post(create_service))
