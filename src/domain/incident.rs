@@ -245,6 +245,8 @@ pub struct Incident {
     pub problem: Option<String>,
     /// The department it belongs to (kept by the database: its service's, else its group's).
     pub department_id: Option<Uuid>,
+    /// The department's key.
+    pub department: Option<String>,
     pub major: bool,
     pub resolution_code: Option<ResolutionCode>,
     pub resolution_notes: Option<String>,
@@ -347,6 +349,7 @@ mod tests {
             problem_id: None,
             problem: None,
             department_id: None,
+            department: None,
             major: false,
             resolution_code: None,
             resolution_notes: None,

@@ -207,6 +207,8 @@ pub struct Problem {
     pub assignee: Option<String>,
     /// The department it belongs to (kept by the database: its service's, else its group's).
     pub department_id: Option<Uuid>,
+    /// The department's key.
+    pub department: Option<String>,
     pub incident_count: i64,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
@@ -269,6 +271,7 @@ mod tests {
             assignee_id: None,
             assignee: None,
             department_id: None,
+            department: None,
             incident_count: 0,
             opened_by: "pm@example.com".to_owned(),
             opened_at: t(0),

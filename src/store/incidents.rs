@@ -36,6 +36,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Incident {
             problem_id: row.try_get("problem_id")?,
             problem: row.try_get("problem")?,
             department_id: row.try_get("department_id")?,
+            department: row.try_get("department")?,
             major: row.try_get("major")?,
             resolution_code: row.try_get("resolution_code")?,
             resolution_notes: row.try_get("resolution_notes")?,
@@ -65,7 +66,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Incident {
 pub(crate) const COLUMNS: &str = "i.id, i.number, i.title, i.description, i.state, i.hold_reason, i.impact, i.urgency, \
      i.priority, i.caller_email, i.caller_id, i.service_id, s.key as service, i.category, \
      i.assignment_group_id, g.key as assignment_group, i.assignee_id, a.email as assignee, \
-     i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.department_id, i.major, i.resolution_code, i.resolution_notes, \
+     i.parent_id, p.number as parent, i.problem_id, pr.number as problem, i.department_id, dep.key as department, i.major, i.resolution_code, i.resolution_notes, \
      i.response_due, i.resolution_due, i.responded_at, i.sla_policy_id, i.sla_paused_seconds, i.sla_paused_since, i.sla_at_risk_due, i.sla_at_risk_at, \
      i.sla_response_breached_at, i.sla_resolution_breached_at, i.sla_next_check, i.reassignment_count, i.opened_by_id, o.email as opened_by, \
      i.opened_at, i.updated_at, i.resolved_at, i.closed_at, i.version";
@@ -79,6 +80,7 @@ pub(crate) const JOINS: &str = " \
      left join users a on a.id = i.assignee_id \
      left join incidents p on p.id = i.parent_id \
      left join problems pr on pr.id = i.problem_id \
+     left join departments dep on dep.id = i.department_id \
      join users o on o.id = i.opened_by_id";
 
 /// The fields of a new incident.
@@ -162,6 +164,7 @@ pub(crate) fn by_number_sql(prefix: &str) -> String {
         .replace("a.email as assignee", "null::text as assignee")
         .replace("p.number as parent", "null::text as parent")
         .replace("pr.number as problem", "null::text as problem")
+        .replace("dep.key as department", "null::text as department")
         .replace("o.email as opened_by", "''::text as opened_by");
     format!("{prefix}select {columns}{FROM} where i.number = $1")
 }
@@ -183,8 +186,9 @@ pub async fn find_by_number(
     Ok(Some(incident))
 }
 
-/// The six names of an incident's row, in the order of `fill_incident`'s query.
-type Six = (
+/// The seven names of an incident's row, in the order of `fill_names`'s query.
+type Seven = (
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -194,7 +198,7 @@ type Six = (
 );
 
 /// Fills the names of what `incident` points at (`names`: they never change) (service, group, assignee, parent, problem,
-/// opener): from the cache, and the missing ones in one round trip.
+/// opener, department): from the cache, and the missing ones in one round trip.
 async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::Result<()> {
     let ids = [
         incident.service_id,
@@ -203,6 +207,7 @@ async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::R
         incident.parent_id,
         incident.problem_id,
         Some(incident.opened_by_id),
+        incident.department_id,
     ];
     let mut names = names::cached(&ids);
     if ids
@@ -211,10 +216,11 @@ async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::R
         .any(|(id, name)| id.is_some() && name.is_none())
     {
         let wanted = |n: usize| ids[n].filter(|_| names[n].is_none());
-        let found: Six = sqlx::query_as(
+        let found: Seven = sqlx::query_as(
             "select (select key from services where id = $1), (select key from groups where id = $2), \
              (select email from users where id = $3), (select number from incidents where id = $4), \
-             (select number from problems where id = $5), (select email from users where id = $6)",
+             (select number from problems where id = $5), (select email from users where id = $6), \
+             (select key from departments where id = $7)",
         )
         .bind(wanted(0))
         .bind(wanted(1))
@@ -222,9 +228,12 @@ async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::R
         .bind(wanted(3))
         .bind(wanted(4))
         .bind(wanted(5))
+        .bind(wanted(6))
         .fetch_one(conn)
         .await?;
-        let found = [found.0, found.1, found.2, found.3, found.4, found.5];
+        let found = [
+            found.0, found.1, found.2, found.3, found.4, found.5, found.6,
+        ];
         names::remember(&ids, &found);
         for (name, found) in names.iter_mut().zip(found) {
             if name.is_none() {
@@ -232,13 +241,22 @@ async fn fill_names(conn: &mut PgConnection, incident: &mut Incident) -> sqlx::R
             }
         }
     }
-    let [service, group, assignee, parent, problem, opened_by] = names;
+    let [
+        service,
+        group,
+        assignee,
+        parent,
+        problem,
+        opened_by,
+        department,
+    ] = names;
     incident.service = service;
     incident.assignment_group = group;
     incident.assignee = assignee;
     incident.parent = parent;
     incident.problem = problem;
     incident.opened_by = opened_by.unwrap_or_default();
+    incident.department = department;
     Ok(())
 }
 

@@ -32,6 +32,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Problem {
             assignee_id: row.try_get("assignee_id")?,
             assignee: row.try_get("assignee")?,
             department_id: row.try_get("department_id")?,
+            department: row.try_get("department")?,
             incident_count: row.try_get("incident_count")?,
             opened_by: row.try_get("opened_by")?,
             opened_at: at(row, "opened_at")?,
@@ -45,7 +46,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Problem {
 
 const COLUMNS: &str = "p.id, p.number, p.title, p.description, p.state, p.known_error, p.root_cause, p.workaround, \
      p.resolution_code, p.fix_notes, p.impact, p.urgency, p.priority, p.service_id, s.key as service, \
-     p.assignment_group_id, g.key as assignment_group, p.assignee_id, a.email as assignee, p.department_id, \
+     p.assignment_group_id, g.key as assignment_group, p.assignee_id, a.email as assignee, p.department_id, dep.key as department, \
      (select count(*) from incidents i where i.problem_id = p.id) as incident_count, \
      o.email as opened_by, p.opened_at, p.updated_at, p.resolved_at, p.closed_at, p.version";
 
@@ -53,6 +54,7 @@ const FROM: &str = " from problems p \
      left join services s on s.id = p.service_id \
      left join groups g on g.id = p.assignment_group_id \
      left join users a on a.id = p.assignee_id \
+     left join departments dep on dep.id = p.department_id \
      join users o on o.id = p.opened_by_id";
 
 /// `FROM` without its first table, for queries that pick the problems first.
@@ -60,6 +62,7 @@ const JOINS: &str = " \
      left join services s on s.id = p.service_id \
      left join groups g on g.id = p.assignment_group_id \
      left join users a on a.id = p.assignee_id \
+     left join departments dep on dep.id = p.department_id \
      join users o on o.id = p.opened_by_id";
 
 pub struct NewProblem<'a> {

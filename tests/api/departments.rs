@@ -288,6 +288,28 @@ async fn members_and_the_caller_read_the_confidential_case() {
     let d = desk().await;
     let app = &d.app;
     let case = format!("/api/v1/incidents/{}", d.hr_case);
+    for (path, department) in [
+        (case.clone(), "hr"),
+        (format!("/api/v1/incidents/{}", d.it_incident), "it"),
+        (format!("/api/v1/problems/{}", d.hr_problem), "hr"),
+    ] {
+        let record: Value = app.get(&d.hr_agent, &path).await.json().await.unwrap();
+        assert_eq!(record["department"], department, "{path}");
+    }
+    let listed: Value = app
+        .get(&d.hr_agent, "/api/v1/incidents?q=salary")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let departments: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["department"].as_str().unwrap())
+        .collect();
+    assert_eq!(departments.len(), 2);
+    assert!(departments.contains(&"hr") && departments.contains(&"it"));
     for token in [&d.hr_agent, &d.caller] {
         assert_eq!(app.get(token, &case).await.status(), StatusCode::OK);
         assert_eq!(

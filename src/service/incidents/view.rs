@@ -23,6 +23,9 @@ pub struct IncidentView {
     pub service: Option<String>,
     pub category: Option<String>,
     pub assignment_group: Option<String>,
+    /// The key of the department it belongs to: its service's (the owner group's), else its
+    /// group's. Read-only; a confidential department's records reach its members only.
+    pub department: Option<String>,
     pub assignee: Option<String>,
     /// The linked problem (problem management).
     pub problem: Option<String>,
@@ -75,6 +78,7 @@ impl IncidentView {
             service: incident.service,
             category: incident.category,
             assignment_group: incident.assignment_group,
+            department: incident.department,
             assignee: incident.assignee,
             problem: incident.problem,
             parent: incident.parent,

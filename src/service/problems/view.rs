@@ -23,6 +23,9 @@ pub struct ProblemView {
     pub priority: i16,
     pub service: Option<String>,
     pub assignment_group: Option<String>,
+    /// The key of the department it belongs to: its service's (the owner group's), else its
+    /// group's. Read-only; a confidential department's records reach its members only.
+    pub department: Option<String>,
     pub assignee: Option<String>,
     /// How many incidents are linked.
     pub incident_count: i64,
@@ -51,6 +54,7 @@ impl From<Problem> for ProblemView {
             priority: p.priority,
             service: p.service,
             assignment_group: p.assignment_group,
+            department: p.department,
             assignee: p.assignee,
             incident_count: p.incident_count,
             opened_by: p.opened_by,
