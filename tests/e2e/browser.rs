@@ -179,6 +179,26 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
         .await
         .unwrap();
     assert_eq!(group["name"], "Gebäudemanagement");
+
+    // Departments came with the groups; HR is made confidential on its page.
+    app.create_group("people-ops", "HR").await;
+    client.goto(&app.url("/admin/departments")).await.unwrap();
+    wait_for_text(&client, "Neue Abteilung").await;
+    screenshot(&client, "admin-departments-de").await;
+    click(&client, "a[href='/admin/departments/hr']").await;
+    wait_for_text(&client, "Vorgänge einer vertraulichen Abteilung").await;
+    click(&client, "input[name=confidential]").await;
+    click(&client, "form button[type=submit].primary").await;
+    wait_for_text(&client, "badge confidential").await;
+    client.set_window_size(390, 844).await.unwrap();
+    screenshot(&client, "admin-departments-de-phone").await;
+    let hr: serde_json::Value = app
+        .get(&app.admin_token, "/api/v1/departments/hr")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hr["confidential"], true);
     client.close().await.unwrap();
 }
 
