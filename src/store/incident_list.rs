@@ -53,6 +53,8 @@ pub struct Filter {
     pub updated_since: Option<jiff::Timestamp>,
     /// Only the incidents of this caller (a caller's read scope).
     pub caller_id: Option<Uuid>,
+    /// Only the incidents of this caller (asked for: `?caller=`).
+    pub of_caller: Option<Uuid>,
     /// Not the incidents of these (confidential) departments, unless `reader` is their caller.
     pub hidden_departments: Vec<Uuid>,
     /// The reader, for `hidden_departments`.
@@ -299,6 +301,9 @@ pub(crate) fn push_filters(q: &mut QueryBuilder<Postgres>, filter: &Filter) {
         q.push(" and i.number = ").push_bind(number.clone());
     }
     if let Some(caller) = filter.caller_id {
+        q.push(" and i.caller_id = ").push_bind(caller);
+    }
+    if let Some(caller) = filter.of_caller {
         q.push(" and i.caller_id = ").push_bind(caller);
     }
     if !filter.hidden_departments.is_empty() {

@@ -380,10 +380,76 @@ async fn pages_keep_the_confidential_case_to_its_department() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
+    // The caller's journey on an incident page shows what the reader may read.
+    let it_call = app
+        .create_incident(
+            &d.it_agent,
+            json!({"title": "Laptop for the new contract", "caller": "caller@example.com"}),
+        )
+        .await;
+    let it_call = it_call["number"].as_str().unwrap();
+    let page = Page::parse(&app.page(&it, &format!("/incidents/{it_call}")).await);
+    assert!(
+        !page.has("#journey"),
+        "the HR case is not part of it for IT"
+    );
+
     let hr = app.browser();
     app.sign_in(&hr, "hr@example.com").await;
-    let page = app.page(&hr, &format!("/incidents/{}", d.hr_case)).await;
-    assert!(Page::parse(&page).has("#edit"), "members work it");
+    let page = Page::parse(&app.page(&hr, &format!("/incidents/{}", d.hr_case)).await);
+    assert!(page.has("#edit"), "members work it");
+    let journey = page.texts("#journey li a");
+    assert_eq!(
+        journey,
+        [it_call],
+        "HR sees the caller's IT incident beside the case"
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_by_caller_within_the_readers_scope() {
+    let d = desk().await;
+    let app = &d.app;
+    let of_caller = numbers(
+        app,
+        &d.hr_agent,
+        "/api/v1/incidents?caller=caller@example.com",
+    )
+    .await;
+    assert_eq!(of_caller, std::slice::from_ref(&d.hr_case));
+    assert!(
+        numbers(
+            app,
+            &d.it_agent,
+            "/api/v1/incidents?caller=caller@example.com"
+        )
+        .await
+        .is_empty(),
+        "the HR case stays hidden from IT"
+    );
+    assert_eq!(
+        numbers(
+            app,
+            &d.it_agent,
+            "/api/v1/incidents?caller=other@example.com"
+        )
+        .await,
+        std::slice::from_ref(&d.it_incident)
+    );
+    let res = app
+        .get(&d.it_agent, "/api/v1/incidents?caller=nobody@example.com")
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["caller"]);
+    assert!(
+        numbers(
+            app,
+            &d.viewer,
+            "/api/v1/incidents?caller=nobody@example.com"
+        )
+        .await
+        .is_empty(),
+        "a viewer does not learn which addresses have accounts"
+    );
 }
 
 #[tokio::test]

@@ -172,6 +172,8 @@ struct IncidentListParams {
     assignment_group: Option<String>,
     /// An e-mail, `me`, or `none` for unassigned incidents.
     assignee: Option<String>,
+    /// The e-mail of a caller with an account: the incidents they called about.
+    caller: Option<String>,
     /// A service key.
     service: Option<String>,
     /// A problem number.

@@ -27,6 +27,8 @@ pub struct ListQuery {
     pub assignment_group: Option<String>,
     /// An e-mail, `me`, or `none` for unassigned incidents.
     pub assignee: Option<String>,
+    /// The e-mail of a caller with an account: their incidents (their journey).
+    pub caller: Option<String>,
     pub service: Option<String>,
     pub problem: Option<String>,
     /// Only incidents of the acting user's groups.
@@ -60,6 +62,7 @@ impl ListQuery {
                 "priority" => &mut query.priority,
                 "assignment_group" => &mut query.assignment_group,
                 "assignee" => &mut query.assignee,
+                "caller" => &mut query.caller,
                 "service" => &mut query.service,
                 "problem" => &mut query.problem,
                 "sla" => &mut query.sla,
@@ -149,18 +152,7 @@ async fn filter_of(
                 .id,
         );
     }
-    if let Some(assignee) = &query.assignee {
-        filter.assignee_id = Some(match assignee.as_str() {
-            "me" => Some(actor.id),
-            "none" => None,
-            email => Some(
-                store::users::find_by_email(&mut *conn, &email.to_lowercase())
-                    .await?
-                    .ok_or_else(|| unknown_reference("assignee", "error.unknown_user"))?
-                    .id,
-            ),
-        });
-    }
+    people(conn, actor, query, &mut filter).await?;
     if let Some(sla) = &query.sla {
         filter.sla = Some(match sla.as_str() {
             "at_risk" => store::incident_list::SlaFilter::AtRisk,
@@ -216,6 +208,39 @@ async fn filter_of(
         }
     }
     Ok(filter)
+}
+
+/// The filters naming people: the assignee (an e-mail, `me` or `none`) and the caller.
+async fn people(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    query: &ListQuery,
+    filter: &mut store::incident_list::Filter,
+) -> AppResult<()> {
+    if let Some(assignee) = &query.assignee {
+        filter.assignee_id = Some(match assignee.as_str() {
+            "me" => Some(actor.id),
+            "none" => None,
+            email => Some(
+                store::users::find_by_email(&mut *conn, &email.to_lowercase())
+                    .await?
+                    .ok_or_else(|| unknown_reference("assignee", "error.unknown_user"))?
+                    .id,
+            ),
+        });
+    }
+    if let Some(caller) = &query.caller {
+        let found = store::users::find_by_email(&mut *conn, &caller.to_lowercase()).await?;
+        filter.of_caller = Some(match found {
+            Some(user) => user.id,
+            // Only those who may list people learn that an address has no account.
+            None if actor.reads_internal() => {
+                return Err(unknown_reference("caller", "error.unknown_user"));
+            }
+            None => uuid::Uuid::nil(),
+        });
+    }
+    Ok(())
 }
 
 fn encode_position(incident: &Incident, rank: f32, sort: Sort) -> String {

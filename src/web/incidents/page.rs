@@ -56,6 +56,8 @@ pub(super) struct IncidentPage {
     seen: i64,
     /// The service level, when a policy applies.
     sla: Option<crate::service::sla::Summary>,
+    /// The caller's other incidents, most recently changed first (their journey), for agents.
+    journey: Vec<IncidentView>,
 }
 
 impl IncidentPage {
@@ -239,8 +241,13 @@ async fn show(
     };
     let sla =
         crate::service::sla::summary(&state.db, &incident.sla, jiff::Timestamp::now()).await?;
+    let journey = match &incident.caller {
+        Some(caller) if can_work => caller_journey(state, actor, caller, &incident.number).await?,
+        _ => Vec::new(),
+    };
     let page = IncidentPage {
         sla,
+        journey,
         problem,
         suggestions,
         children: incidents::children(&state.db, actor, number).await?,
@@ -261,6 +268,35 @@ async fn show(
         ctx,
     };
     Ok(render(status, &page))
+}
+
+/// How many of the caller's other incidents the page shows.
+const JOURNEY: usize = 5;
+
+/// The caller's other incidents in the reader's scope, most recently changed first; nothing
+/// when the caller has no account.
+async fn caller_journey(
+    state: &AppState,
+    actor: &Actor,
+    caller: &str,
+    this: &str,
+) -> AppResult<Vec<IncidentView>> {
+    let query = incidents::ListQuery {
+        caller: Some(caller.to_owned()),
+        ..Default::default()
+    };
+    let limit = i64::try_from(JOURNEY + 1).unwrap_or(6);
+    match incidents::list(&state.db, actor, &query, None, limit).await {
+        Ok(page) => Ok(page
+            .items
+            .into_iter()
+            .filter(|i| i.number != this)
+            .take(JOURNEY)
+            .collect()),
+        // A caller without an account (any address) has no journey to show.
+        Err(AppError::Validation(_)) => Ok(Vec::new()),
+        Err(error) => Err(error),
+    }
 }
 
 fn fresh() -> PageParts {
