@@ -92,6 +92,10 @@ pub(super) async fn reference_data(
             members: Vec::new(),
         });
     }
+    // HR's cases are confidential: read by HR's groups and their callers only.
+    sqlx::query("update departments set confidential = true where key = 'hr'")
+        .execute(&mut *conn)
+        .await?;
     let mut services = Vec::new();
     for def in catalog::SERVICES {
         let owner = groups.iter().find(|g| g.key == def.owner).map(|g| g.id);

@@ -188,13 +188,35 @@ async fn demo_data_is_consistent_and_browsable() {
         .await
         .unwrap();
     let token = token["secret"].as_str().expect("a token").to_owned();
+    // HR is confidential: the demo admin, no member of HR's groups, does not read its cases.
+    let newest = |confidential: bool| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "select i.number from incidents i join departments d on d.id = i.department_id \
+                 where d.confidential = $1 order by i.number desc limit 1",
+            )
+            .bind(confidential)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let (open, hr) = (newest(false).await, newest(true).await);
+    let res = api
+        .get(format!("http://{address}/api/v1/incidents/{hr}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "{hr} is an HR case");
     for path in [
-        "/api/v1/incidents/INC0002999",
-        "/api/v1/incidents/INC0002999/journal",
-        "/api/v1/incidents?state=in_progress&limit=50",
-        "/api/v1/incidents?q=Drucker",
-        "/api/v1/known-errors?q=VPN",
-        "/api/v1/problems",
+        format!("/api/v1/incidents/{open}"),
+        format!("/api/v1/incidents/{open}/journal"),
+        "/api/v1/incidents?state=in_progress&limit=50".to_owned(),
+        "/api/v1/incidents?q=Drucker".to_owned(),
+        "/api/v1/known-errors?q=VPN".to_owned(),
+        "/api/v1/problems".to_owned(),
     ] {
         let res = api
             .get(format!("http://{address}{path}"))
