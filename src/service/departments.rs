@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::{Actor, Page, PageRequest};
-use crate::domain::{Invalid, Permission, Slug, validation::required_text};
+use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::store::departments::DepartmentRow;
@@ -50,10 +50,11 @@ pub async fn create(
 ) -> AppResult<DepartmentView> {
     actor.require(Permission::Administer)?;
     let mut invalid = Invalid::default();
-    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
-    let name = invalid.check(
-        "name",
-        required_text(input.name.as_deref().unwrap_or_default(), 100),
+    let (key, name) = crate::service::fields::new_key_and_name(
+        &mut invalid,
+        input.key.as_deref(),
+        input.name.as_deref(),
+        100,
     );
     let (Some(key), Some(name)) = (key, name) else {
         return Err(invalid.into());
@@ -87,9 +88,7 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut invalid = Invalid::default();
-    if input.key.as_deref().is_some_and(|k| k.trim() != row.key) {
-        invalid.add("key", "error.read_only");
-    }
+    crate::service::fields::refuse_new_key(&mut invalid, input.key.as_deref(), &row.key);
     if let Some(name) = &input.name
         && let Some(name) = invalid.check("name", required_text(name, 100))
     {

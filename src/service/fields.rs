@@ -82,3 +82,23 @@ pub fn bad_parameter(field: &str, key: &'static str) -> AppError {
 pub fn unknown_reference(field: &str, key: &'static str) -> AppError {
     AppError::field(field, key)
 }
+
+/// The key and name every piece of reference data is created with: a slug, and 1 to
+/// `max_name` characters. Each refused one is named on `invalid`.
+pub fn new_key_and_name(
+    invalid: &mut Invalid,
+    key: Option<&str>,
+    name: Option<&str>,
+    max_name: usize,
+) -> (Option<crate::domain::Slug>, Option<String>) {
+    let key = invalid.check("key", crate::domain::Slug::parse(key.unwrap_or_default()));
+    let name = invalid.check("name", required_text(name.unwrap_or_default(), max_name));
+    (key, name)
+}
+
+/// A key is fixed once created: sending another one is refused (the same one is fine).
+pub fn refuse_new_key(invalid: &mut Invalid, sent: Option<&str>, key: &str) {
+    if sent.is_some_and(|k| k.trim() != key) {
+        invalid.add("key", "error.read_only");
+    }
+}

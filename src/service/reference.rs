@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Actor, Page, PageRequest};
 use crate::db::Db;
-use crate::domain::{Invalid, Permission, Slug, validation::required_text};
+use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store;
 use crate::store::reference::Reference;
@@ -50,10 +50,11 @@ pub struct GroupInput {
 pub async fn create_group(db: &PgPool, actor: &Actor, input: GroupInput) -> AppResult<GroupView> {
     actor.require(Permission::Administer)?;
     let mut invalid = Invalid::default();
-    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
-    let name = invalid.check(
-        "name",
-        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    let (key, name) = crate::service::fields::new_key_and_name(
+        &mut invalid,
+        input.key.as_deref(),
+        input.name.as_deref(),
+        200,
     );
     let department = invalid.check(
         "department",
@@ -88,9 +89,7 @@ pub async fn update_group(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut invalid = Invalid::default();
-    if input.key.as_deref().is_some_and(|k| k.trim() != row.key) {
-        invalid.add("key", "error.read_only");
-    }
+    crate::service::fields::refuse_new_key(&mut invalid, input.key.as_deref(), &row.key);
     if let Some(name) = &input.name
         && let Some(name) = invalid.check("name", required_text(name, 200))
     {
@@ -201,10 +200,11 @@ pub async fn create_service(
 ) -> AppResult<ServiceView> {
     actor.require(Permission::Administer)?;
     let mut invalid = Invalid::default();
-    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
-    let name = invalid.check(
-        "name",
-        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    let (key, name) = crate::service::fields::new_key_and_name(
+        &mut invalid,
+        input.key.as_deref(),
+        input.name.as_deref(),
+        200,
     );
     if input.active == Some(false) {
         invalid.add("active", "error.create_inactive");
@@ -236,9 +236,7 @@ pub async fn update_service(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut invalid = Invalid::default();
-    if input.key.as_deref().is_some_and(|k| k.trim() != row.key) {
-        invalid.add("key", "error.read_only");
-    }
+    crate::service::fields::refuse_new_key(&mut invalid, input.key.as_deref(), &row.key);
     if let Some(name) = &input.name
         && let Some(name) = invalid.check("name", required_text(name, 200))
     {

@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::domain::sla::{Calendar, Interval};
-use crate::domain::{Invalid, Permission, Slug, validation::required_text};
+use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::store::{self};
@@ -136,10 +136,11 @@ pub async fn create_calendar(
 ) -> AppResult<CalendarView> {
     actor.require(Permission::Administer)?;
     let mut invalid = Invalid::default();
-    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
-    let name = invalid.check(
-        "name",
-        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    let (key, name) = crate::service::fields::new_key_and_name(
+        &mut invalid,
+        input.key.as_deref(),
+        input.name.as_deref(),
+        200,
     );
     let time_zone = input.time_zone.unwrap_or_default();
     let week = input.week.unwrap_or_default();

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 
 use super::calendars::unique_to_conflict;
-use crate::domain::{Invalid, Permission, Slug, validation::required_text};
+use crate::domain::{Invalid, Permission, Slug};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::store::{self};
@@ -148,10 +148,11 @@ pub(crate) async fn validate_policy(
     input: &PolicyInput,
 ) -> AppResult<ValidPolicy> {
     let mut invalid = Invalid::default();
-    let key = invalid.check("key", Slug::parse(input.key.as_deref().unwrap_or_default()));
-    let name = invalid.check(
-        "name",
-        required_text(input.name.as_deref().unwrap_or_default(), 200),
+    let (key, name) = crate::service::fields::new_key_and_name(
+        &mut invalid,
+        input.key.as_deref(),
+        input.name.as_deref(),
+        200,
     );
     let response = targets(
         &mut invalid,
