@@ -535,6 +535,12 @@ async fn admins_mark_a_department_confidential_on_its_page() {
     app.sign_in(&browser, "admin@example.com").await;
     let page = Page::parse(&app.page(&browser, "/admin/departments").await);
     assert_eq!(page.texts("#departments tbody td a"), ["hr"]);
+    let groups = Page::parse(&app.page(&browser, "/admin/groups").await);
+    assert_eq!(
+        groups.attr("datalist#departments option", "value"),
+        Some("HR".into()),
+        "a new group is offered the departments there are"
+    );
 
     let res = app
         .post_form(

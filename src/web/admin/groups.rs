@@ -19,6 +19,8 @@ struct GroupsPage {
     groups: Vec<GroupView>,
     next: Option<String>,
     form: FormState,
+    /// The departments' names, offered while typing a group's department.
+    departments: Vec<String>,
 }
 
 pub(super) async fn groups_page(
@@ -47,6 +49,12 @@ async fn groups_list(
     status: StatusCode,
 ) -> AppResult<Response> {
     let page = reference::list_groups(&state.db, actor, params.page()).await?;
+    let departments = reference::data(&state.db)
+        .await?
+        .departments
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
     Ok(render(
         status,
         &GroupsPage {
@@ -54,6 +62,7 @@ async fn groups_list(
             groups: page.items,
             next: page.next,
             form,
+            departments,
         },
     ))
 }
