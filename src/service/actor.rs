@@ -1,5 +1,6 @@
 //! Who is acting: the signed-in user a request acts for, found by browser session or by API
-//! token, and the role and scope checks both faces use (`require`, `may_read`, `may_change`).
+//! token, and the role and write-scope checks both faces use (`require`, `may_change`); what a
+//! reader may read is `service::scope::ReadScope`.
 
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -40,20 +41,10 @@ impl Actor {
         self.role.allows(permission)
     }
 
-    /// The read scope, decided here for every surface: `None` when the actor reads every
-    /// record, `Some(id)` when only the records whose caller is the actor (a caller).
+    /// `None` when the actor's role reads every record, `Some(id)` when only the records whose
+    /// caller is the actor (a caller); `ReadScope` adds the confidential departments.
     pub fn own_records_only(&self) -> Option<Uuid> {
         (!self.can(Permission::Read)).then_some(self.id)
-    }
-
-    /// Whether a record with this caller is in the actor's read scope. Outside it, a record
-    /// is answered as unknown (`404`), so its existence is not revealed.
-    pub fn may_read(&self, caller_id: Option<Uuid>) -> AppResult<()> {
-        self.require(Permission::ReadOwn)?;
-        match self.own_records_only() {
-            Some(me) if caller_id != Some(me) => Err(AppError::NotFound),
-            _ => Ok(()),
-        }
     }
 
     /// The write-scope check for a record of `group` (its key): with the group write scope
