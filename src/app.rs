@@ -253,6 +253,7 @@ async fn not_found() -> AppError {
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(db.clone(), Settings::from(&args));
+    let kept_db = state.db.clone();
     let app = router(state)?;
     let mut conn = db.acquire().await?;
     if crate::store::users::count(&mut conn).await? == 0 {
@@ -266,6 +267,10 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         db.clone(),
         Duration::from_secs(5),
     ));
+    let auto_close = tokio::spawn(crate::worker::auto_close::run(
+        kept_db,
+        args.auto_close_days,
+    ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -278,6 +283,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
+    auto_close.abort();
     sla_worker.abort();
     tracing::info!("stopped serving");
     Ok(())

@@ -23,6 +23,8 @@ pub enum SystemNote {
     ResolutionBreached,
     /// A problem's workaround, for an incident linked to it.
     Workaround { problem: String, text: String },
+    /// Resolved and not reopened for this many working days: closed by itself.
+    AutoClosed { days: u32 },
 }
 
 const CREATED: &str = "created";
@@ -34,6 +36,7 @@ const RESPONSE_BREACHED: &str = "response target breached";
 const RESOLUTION_AT_RISK: &str = "resolution target at risk";
 const RESOLUTION_BREACHED: &str = "resolution target breached";
 const WORKAROUND: &str = "Workaround from ";
+const AUTO_CLOSED: &str = "closed by itself after working days resolved: ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -49,6 +52,7 @@ impl SystemNote {
             SystemNote::ResolutionAtRisk => RESOLUTION_AT_RISK.to_owned(),
             SystemNote::ResolutionBreached => RESOLUTION_BREACHED.to_owned(),
             SystemNote::Workaround { problem, text } => format!("{WORKAROUND}{problem}: {text}"),
+            SystemNote::AutoClosed { days } => format!("{AUTO_CLOSED}{days}"),
         }
     }
 
@@ -71,6 +75,10 @@ impl SystemNote {
                         SystemNote::CreatedFromIncident {
                             incident: from.to_owned(),
                         }
+                    }
+                } else if let Some(days) = body.strip_prefix(AUTO_CLOSED) {
+                    SystemNote::AutoClosed {
+                        days: days.parse().ok()?,
                     }
                 } else if let Some(policy) = body.strip_prefix(SERVICE_LEVEL) {
                     SystemNote::ServiceLevel {
@@ -98,6 +106,7 @@ impl SystemNote {
             SystemNote::ResolutionAtRisk => "journal.note.resolution_at_risk",
             SystemNote::ResolutionBreached => "journal.note.resolution_breached",
             SystemNote::Workaround { .. } => "journal.note.workaround",
+            SystemNote::AutoClosed { .. } => "journal.note.auto_closed",
         }
     }
 
@@ -110,6 +119,7 @@ impl SystemNote {
             }
             SystemNote::ServiceLevel { policy } => vec![policy.clone()],
             SystemNote::Workaround { problem, text } => vec![problem.clone(), text.clone()],
+            SystemNote::AutoClosed { days } => vec![days.to_string()],
             _ => Vec::new(),
         }
     }
@@ -136,6 +146,7 @@ mod tests {
             SystemNote::ResponseBreached,
             SystemNote::ResolutionAtRisk,
             SystemNote::ResolutionBreached,
+            SystemNote::AutoClosed { days: 5 },
             SystemNote::Workaround {
                 problem: "PRB0000012".to_owned(),
                 text: "Restart the spooler: net stop spooler".to_owned(),

@@ -126,6 +126,30 @@ impl Calendar {
         None
     }
 
+    /// The end of the `days`-th working day after the day of `start` (a day with working
+    /// time, not a holiday): when a resolved record closes by itself. On a 24×7 calendar,
+    /// `days` × 24 hours. `None` when there is no such day within ten years.
+    pub fn after_working_days(&self, start: Timestamp, days: u32) -> Option<Timestamp> {
+        if self.always {
+            return start
+                .checked_add(SignedDuration::from_hours(24 * i64::from(days)))
+                .ok();
+        }
+        let mut date = start.to_zoned(self.tz.clone()).date();
+        let mut counted = 0;
+        for _ in 0..MAX_DAYS {
+            date = date.tomorrow().ok()?;
+            let intervals = self.intervals_on(date);
+            if let Some(&(_, end)) = intervals.last() {
+                counted += 1;
+                if counted >= days {
+                    return Some(end);
+                }
+            }
+        }
+        None
+    }
+
     /// Business time between two moments (zero when `to` is not after `from`).
     pub fn between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
         if to <= from {
@@ -208,6 +232,26 @@ mod tests {
         assert_eq!(
             local(calendar.add(at("2026-11-20T16:30:00"), hours(8)).unwrap()),
             "2026-11-23 15:30:00 +01:00"
+        );
+    }
+
+    #[test]
+    fn a_record_resolved_on_friday_closes_after_its_working_days() {
+        // 2026-11-20 is a Friday; 2026-11-24 (Tuesday) a holiday here.
+        let calendar = berlin_office(&[Date::constant(2026, 11, 24)]);
+        let friday = at("2026-11-20T16:30:00");
+        let close = |days| local(calendar.after_working_days(friday, days).unwrap());
+        assert_eq!(close(1), "2026-11-23 17:00:00 +01:00", "Monday's end");
+        assert_eq!(
+            close(2),
+            "2026-11-25 17:00:00 +01:00",
+            "the holiday does not count"
+        );
+        assert_eq!(close(5), "2026-11-30 17:00:00 +01:00");
+        let always = Calendar::always();
+        assert_eq!(
+            always.after_working_days(friday, 5),
+            Some(friday + SignedDuration::from_hours(120))
         );
     }
 

@@ -283,6 +283,23 @@ pub async fn lock_by_number(
     }
 }
 
+/// Locks up to `limit` resolved incidents resolved before `before`, oldest first, skipping
+/// those another process holds (`incidents_resolved_idx`); their ids.
+pub async fn lock_resolved_before(
+    conn: &mut PgConnection,
+    before: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from incidents where state = 'resolved' and resolved_at < $1 \
+         order by resolved_at, id limit $2 for update skip locked",
+    )
+    .bind(jiff_sqlx::Timestamp::from(before))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// Writes `incident` back over version `expected`, bumping the version. `false` when the
 /// stored version is no longer `expected`.
 pub async fn update(

@@ -1,5 +1,7 @@
 //! Work that runs by itself in every `leitstand serve` process, claimed so that several
-//! processes share it without doing it twice: the SLA clock and housekeeping.
+//! processes share it without doing it twice: the SLA clock, closing resolved incidents, and
+//! housekeeping.
 
+pub mod auto_close;
 pub mod housekeeping;
 pub mod sla_clock;

@@ -1374,3 +1374,89 @@ async fn one_incident_names_what_it_points_at_exactly_as_the_list_does() {
         );
     }
 }
+
+#[tokio::test]
+async fn resolved_incidents_close_by_themselves_after_their_working_days() {
+    let app = TestApp::spawn().await;
+    let agent = desk(&app).await;
+    let resolve = json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Restarted."});
+    let mut numbers = Vec::new();
+    for title in [
+        "Long resolved",
+        "Recently resolved",
+        "Resolved, then reopened",
+    ] {
+        let incident = app.create_incident(&agent, json!({"title": title})).await;
+        let number = incident["number"].as_str().unwrap().to_owned();
+        let res = app.move_incident(&agent, &number, resolve.clone()).await;
+        assert_eq!(res.status(), 200);
+        numbers.push(number);
+    }
+    let res = app
+        .move_incident(
+            &agent,
+            &numbers[2],
+            json!({"to": "in_progress", "reason": "Still broken."}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for (number, days) in [(&numbers[0], 6), (&numbers[1], 2), (&numbers[2], 6)] {
+        sqlx::query("update incidents set resolved_at = now() - make_interval(days => $2) where number = $1")
+            .bind(number)
+            .bind(days)
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let db = leitstand::db::Db::new(app.db.clone());
+    let now = jiff::Timestamp::now();
+    assert_eq!(
+        leitstand::service::incidents::close_resolved(&db, 0, now)
+            .await
+            .unwrap(),
+        0,
+        "0 days: never"
+    );
+    assert_eq!(
+        leitstand::service::incidents::close_resolved(&db, 5, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        leitstand::service::incidents::close_resolved(&db, 5, now)
+            .await
+            .unwrap(),
+        0,
+        "once only"
+    );
+
+    let state = |number: &str| {
+        let app = &app;
+        let path = format!("/api/v1/incidents/{number}");
+        async move {
+            let incident: Value = app.get(&app.admin_token, &path).await.json().await.unwrap();
+            incident["state"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(state(&numbers[0]).await, "closed");
+    assert_eq!(
+        state(&numbers[1]).await,
+        "resolved",
+        "its five days have not passed"
+    );
+    assert_eq!(
+        state(&numbers[2]).await,
+        "in_progress",
+        "reopened, so not closed"
+    );
+    let journal = app.incident_journal(&numbers[0]).await;
+    let last = journal.last().unwrap();
+    assert_eq!(last["kind"], "system");
+    assert_eq!(last["author"], Value::Null, "the system closed it");
+    assert_eq!(
+        last["body"],
+        "closed by itself after working days resolved: 5"
+    );
+    assert_eq!(last["changes"]["state"]["to"], "closed");
+}

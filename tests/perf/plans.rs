@@ -294,4 +294,15 @@ async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
             "{name}: scans the whole table:\n{plan}"
         );
     }
+    // The auto-close worker's claim reads the oldest resolutions from their partial index.
+    let plan: Vec<String> = sqlx::query_scalar(
+        "explain select id from incidents where state = 'resolved' and resolved_at < now() - interval '4 days' \
+         order by resolved_at, id limit 200 for update skip locked",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    eprintln!("== auto-close claim\n{plan}\n");
+    assert!(plan.contains("incidents_resolved_idx"), "{plan}");
 }

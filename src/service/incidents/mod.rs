@@ -2,6 +2,7 @@
 //! list. Each runs in one transaction with its journal entry; writers lock the row and check
 //! the optimistic `version`, so nobody silently overwrites anyone.
 
+mod auto_close;
 mod comments;
 mod create;
 mod input;
@@ -10,6 +11,7 @@ mod update;
 mod view;
 mod workflow;
 
+pub use auto_close::close_resolved;
 pub use comments::comment;
 pub use create::create;
 pub use input::{IncidentPatch, NewIncidentInput, TransitionInput};
@@ -35,10 +37,11 @@ use crate::store::journal::{Kind, Subject};
 
 /// The one way a changed incident is written, in the caller's transaction (the row locked by
 /// the caller): the row with the version check, one journal entry, the reread, and the SLA
-/// clock brought in line with the change. Returns the incident as stored afterwards.
+/// clock brought in line with the change. Returns the incident as stored afterwards. The
+/// author is `None` for the system (a worker).
 pub(crate) async fn save_change(
     conn: &mut PgConnection,
-    actor: &Actor,
+    actor: Option<&Actor>,
     before: &Incident,
     after: &Incident,
     kind: Kind,
@@ -53,7 +56,7 @@ pub(crate) async fn save_change(
     crate::service::journal::record(
         conn,
         Subject::Incident(after.id),
-        Some(actor),
+        actor,
         kind,
         body,
         Some(serde_json::Value::Object(changes)),

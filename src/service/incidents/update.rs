@@ -82,8 +82,16 @@ pub async fn update(
     {
         after.reassignment_count += 1;
     }
-    let incident =
-        super::save_change(&mut tx, actor, &before, &after, Kind::Change, None, changes).await?;
+    let incident = super::save_change(
+        &mut tx,
+        Some(actor),
+        &before,
+        &after,
+        Kind::Change,
+        None,
+        changes,
+    )
+    .await?;
     tx.commit().await?;
     Ok(IncidentView::new(incident, jiff::Timestamp::now()))
 }

@@ -92,7 +92,7 @@ pub(crate) async fn move_in_tx(
     let changed = changes(Some(&before), &after);
     super::save_change(
         conn,
-        actor,
+        Some(actor),
         &before,
         &after,
         Kind::Transition,

@@ -275,13 +275,13 @@ pub enum Countdown {
 }
 
 /// The calendars of the policies, loaded once for a page of incidents.
-struct PolicyCalendars {
+pub(crate) struct PolicyCalendars {
     reference: std::sync::Arc<store::reference::Reference>,
     calendars: std::collections::HashMap<uuid::Uuid, Calendar>,
 }
 
 impl PolicyCalendars {
-    async fn load(db: &Db) -> AppResult<Self> {
+    pub(crate) async fn load(db: &Db) -> AppResult<Self> {
         let reference = crate::service::reference::data(db).await?;
         let mut calendars = std::collections::HashMap::new();
         for row in &reference.calendars {
@@ -291,6 +291,14 @@ impl PolicyCalendars {
             reference,
             calendars,
         })
+    }
+
+    /// The calendar of an incident's policy; 24×7 without one (or for a retired policy).
+    pub(crate) fn of_incident(&self, policy_id: Option<uuid::Uuid>) -> Calendar {
+        policy_id
+            .and_then(|p| self.of(p))
+            .cloned()
+            .unwrap_or_else(Calendar::always)
     }
 
     fn of(&self, policy_id: uuid::Uuid) -> Option<&Calendar> {
