@@ -102,3 +102,15 @@ pub fn refuse_new_key(invalid: &mut Invalid, sent: Option<&str>, key: &str) {
         invalid.add("key", "error.read_only");
     }
 }
+
+/// A comment's or work note's text: trimmed, required, at most `MAX_TEXT` characters.
+pub fn comment_body(body: Option<&str>) -> Result<String, AppError> {
+    let body = body.map(str::trim).unwrap_or_default().to_owned();
+    if body.is_empty() {
+        return Err(AppError::field("body", "error.required"));
+    }
+    if body.chars().count() > MAX_TEXT {
+        return Err(AppError::field("body", "error.too_long"));
+    }
+    Ok(body)
+}

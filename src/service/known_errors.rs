@@ -41,9 +41,8 @@ pub async fn apply(
         .map_err(|key| AppError::field("problem", key))?;
     let mut tx = db.begin().await?;
     // Problem first, then incident: the order `problems::link` locks them in.
-    let problem = store::problems::lock_by_number(&mut tx, problem_number.as_str())
+    let problem = crate::service::problems::lock_in_scope(&mut tx, &scope, problem_number.as_str())
         .await?
-        .filter(|r| scope.admits(None, r.department_id))
         .ok_or_else(|| AppError::field("problem", "error.unknown_problem"))?;
     let Some(workaround) = problem
         .workaround
@@ -54,10 +53,10 @@ pub async fn apply(
         return Err(AppError::field("problem", "error.not_a_known_error"));
     };
     let notes = format!("{}: {workaround}", problem.number);
-    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
-        .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
-        .ok_or(AppError::NotFound)?;
+    let incident =
+        crate::service::incidents::lock_in_scope(&mut tx, &scope, incident_number.as_str())
+            .await?
+            .ok_or(AppError::NotFound)?;
     actor.may_change(incident.assignment_group.as_deref())?;
     incident_ops::check_version(&incident, if_match)?;
     ensure_linked(&mut tx, actor, &problem, &incident).await?;

@@ -164,9 +164,8 @@ pub async fn create_from_cluster(
     for number in numbers {
         let parsed =
             IncidentNumber::parse(number).map_err(|key| AppError::field("incidents", key))?;
-        let incident = store::incidents::lock_by_number(&mut tx, parsed.as_str())
+        let incident = crate::service::incidents::lock_in_scope(&mut tx, &scope, parsed.as_str())
             .await?
-            .filter(|r| scope.admits(r.caller_id, r.department_id))
             .ok_or_else(|| AppError::field("incidents", "error.unknown_incident"))?;
         if let Some(problem) = &incident.problem {
             return Err(AppError::LinkedElsewhere(problem.clone()));

@@ -3,7 +3,6 @@
 use crate::domain::Permission;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
-use crate::service::fields::MAX_TEXT;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
 use crate::service::incidents::parse_number;
 use crate::service::journal::{CommentInput, JournalView};
@@ -27,21 +26,9 @@ pub async fn comment(
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
-    let body = input
-        .body
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_owned();
-    if body.is_empty() {
-        return Err(AppError::field("body", "error.required"));
-    }
-    if body.chars().count() > MAX_TEXT {
-        return Err(AppError::field("body", "error.too_long"));
-    }
-    let incident = store::incidents::lock_by_number(&mut tx, number.as_str())
+    let body = crate::service::fields::comment_body(input.body.as_deref())?;
+    let incident = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(incident.assignment_group.as_deref())?;
     let kind = if input.internal {

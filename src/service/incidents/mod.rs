@@ -69,6 +69,18 @@ pub(crate) async fn save_change(
     Ok(incident)
 }
 
+/// Locks the incident for a change when it is in the reader's scope; `None` when there is no
+/// such incident or the reader may not know of it (the caller answers as for an unknown one).
+pub(crate) async fn lock_in_scope(
+    conn: &mut PgConnection,
+    scope: &ReadScope,
+    number: &str,
+) -> AppResult<Option<Incident>> {
+    Ok(store::incidents::lock_by_number(conn, number)
+        .await?
+        .filter(|r| scope.admits(r.caller_id, r.department_id)))
+}
+
 fn parse_number(number: &str) -> AppResult<IncidentNumber> {
     // An unparseable number cannot name an incident.
     IncidentNumber::parse(number).map_err(|_| AppError::NotFound)

@@ -13,7 +13,7 @@ use crate::service::incidents::input::IncidentPatch;
 use crate::service::incidents::parse_number;
 use crate::service::incidents::view::IncidentView;
 use crate::service::references::{RefInput, References, check_membership};
-use crate::store::{self, journal::Kind};
+use crate::store::journal::Kind;
 
 /// Checks `If-Match` against the stored version: `412` with the current body when stale.
 pub(crate) fn check_version(incident: &Incident, if_match: Option<i64>) -> AppResult<()> {
@@ -34,9 +34,8 @@ pub async fn update(
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
-    let before = store::incidents::lock_by_number(&mut tx, number.as_str())
+    let before = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;

@@ -30,9 +30,8 @@ pub async fn transition(
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
-    let before = store::incidents::lock_by_number(&mut tx, number.as_str())
+    let before = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
         .ok_or(AppError::NotFound)?;
     actor.may_change(before.assignment_group.as_deref())?;
     check_version(&before, if_match)?;

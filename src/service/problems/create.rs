@@ -103,10 +103,10 @@ pub async fn create_from_incident(
     let scope = crate::service::scope::of(db, actor).await?;
     let incident_number = parse_incident(incident_number)?;
     let mut tx = db.begin().await?;
-    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
-        .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
-        .ok_or(AppError::NotFound)?;
+    let incident =
+        crate::service::incidents::lock_in_scope(&mut tx, &scope, incident_number.as_str())
+            .await?
+            .ok_or(AppError::NotFound)?;
     if let Some(other) = &incident.problem {
         return Err(AppError::LinkedElsewhere(other.clone()));
     }

@@ -70,14 +70,13 @@ pub async fn link(
     let incident_number =
         IncidentNumber::parse(incident_number).map_err(|key| AppError::field("incident", key))?;
     let mut tx = db.begin().await?;
-    let problem = store::problems::lock_by_number(&mut tx, number.as_str())
+    let problem = crate::service::problems::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
-    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
-        .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
-        .ok_or_else(|| AppError::field("incident", "error.unknown_incident"))?;
+    let incident =
+        crate::service::incidents::lock_in_scope(&mut tx, &scope, incident_number.as_str())
+            .await?
+            .ok_or_else(|| AppError::field("incident", "error.unknown_incident"))?;
     ensure_linked(&mut tx, actor, &problem, &incident).await?;
     let incident = store::incidents::find_by_id(&mut tx, incident.id)
         .await?
@@ -114,14 +113,13 @@ pub async fn unlink(
     let number = parse_number(number)?;
     let incident_number = parse_incident(incident_number)?;
     let mut tx = db.begin().await?;
-    let problem = store::problems::lock_by_number(&mut tx, number.as_str())
+    let problem = crate::service::problems::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
-    let incident = store::incidents::lock_by_number(&mut tx, incident_number.as_str())
-        .await?
-        .filter(|r| scope.admits(r.caller_id, r.department_id))
-        .ok_or(AppError::NotFound)?;
+    let incident =
+        crate::service::incidents::lock_in_scope(&mut tx, &scope, incident_number.as_str())
+            .await?
+            .ok_or(AppError::NotFound)?;
     if incident.problem_id != Some(problem.id) {
         return Err(AppError::NotFound);
     }

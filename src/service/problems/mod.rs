@@ -76,6 +76,18 @@ pub(crate) async fn save_change(
     Ok(())
 }
 
+/// Locks the problem for a change when it is in the reader's scope; `None` when there is no
+/// such problem or the reader may not know of it.
+pub(crate) async fn lock_in_scope(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    number: &str,
+) -> AppResult<Option<Problem>> {
+    Ok(store::problems::lock_by_number(conn, number)
+        .await?
+        .filter(|r| scope.admits(None, r.department_id)))
+}
+
 /// The problem, when it is in the actor's read scope; else `NotFound`.
 async fn readable(
     conn: &mut sqlx::PgConnection,

@@ -28,9 +28,8 @@ pub async fn transition(
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
-    let before = store::problems::lock_by_number(&mut tx, number.as_str())
+    let before = crate::service::problems::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
-        .filter(|r| scope.admits(None, r.department_id))
         .ok_or(AppError::NotFound)?;
     check_version(&before, if_match)?;
     let request = ProblemTransitionRequest {
