@@ -169,6 +169,23 @@ async fn a_confidential_case_is_unknown_to_everyone_outside_its_department_throu
             .unwrap();
         assert!(known.is_empty(), "{who}: {known:?}");
     }
+    // Naming the hidden problem in a list filter is naming an unknown one.
+    let res = app
+        .get(
+            &d.it_agent,
+            &format!("/api/v1/incidents?problem={}", d.hr_problem),
+        )
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), ["problem"]);
+    assert!(
+        numbers(
+            app,
+            &d.it_agent,
+            &format!("/api/v1/incidents?q={}", d.hr_problem)
+        )
+        .await
+        .is_empty()
+    );
     // Writing is no way around it: the same 404 for every change.
     let it = &d.it_agent;
     problem(app.patch(it, &case, json!({"title": "x"})).await, 404).await;

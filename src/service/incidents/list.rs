@@ -126,6 +126,7 @@ async fn filter_of(
     query: &ListQuery,
 ) -> AppResult<store::incident_list::Filter> {
     let mut filter = store::incident_list::Filter::default();
+    let scope = crate::service::scope::ReadScope::of(actor, reference);
     for state in &query.states {
         let state = IncidentState::parse(state).map_err(|key| bad_parameter("state", key))?;
         if !filter.states.contains(&state) {
@@ -175,7 +176,9 @@ async fn filter_of(
     }
     if let Some(number) = &query.problem {
         let found = match crate::domain::problem::ProblemNumber::parse(number) {
-            Ok(number) => store::problems::find_by_number(&mut *conn, number.as_str()).await?,
+            Ok(number) => store::problems::find_by_number(&mut *conn, number.as_str())
+                .await?
+                .filter(|p| scope.admits(None, p.department_id)),
             Err(_) => None,
         };
         filter.problem_id = Some(
@@ -200,7 +203,9 @@ async fn filter_of(
         match crate::domain::ticket::ticket_ref(text) {
             Some(TicketRef::Incident(number)) => filter.number = Some(number),
             Some(TicketRef::Problem(number)) => {
-                let problem = store::problems::find_by_number(&mut *conn, &number).await?;
+                let problem = store::problems::find_by_number(&mut *conn, &number)
+                    .await?
+                    .filter(|p| scope.admits(None, p.department_id));
                 // An unknown problem has no incidents: a filter that matches none.
                 filter.problem_id = Some(problem.map_or(Uuid::nil(), |p| p.id));
             }
