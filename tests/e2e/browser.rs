@@ -594,6 +594,9 @@ async fn a_caller_reads_their_incident_on_a_phone_and_an_admin_changes_a_policy_
     click(&client, "form[action='/login'] button[type=submit]").await;
     wait_for_text(&client, "Welcome").await;
     click(&client, "button[name=locale][value=de]").await;
+    // The switch is a form post that lands back on the home page: wait for it, or the
+    // navigation below races the post's redirect (seen once in CI: the home page won).
+    wait_for_text(&client, "Willkommen").await;
     client.goto(&app.url("/admin/sla")).await.unwrap();
     wait_for_text(&client, "Richtlinien").await;
     click(&client, "#policy-edits details.edit-row summary").await;
