@@ -48,7 +48,7 @@ impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
         let db = crate::db::Db::new(db);
         AppState {
-            auth: crate::service::auth_cache::AuthCache::start(&db),
+            auth: crate::service::changes::start(&db),
             db,
             settings: Arc::new(settings),
             metrics: crate::telemetry::metrics_handle(),

@@ -51,11 +51,10 @@ pub struct AuthCache {
 }
 
 impl AuthCache {
-    /// A cache whose invalidations come from `db`: the listening task runs until the runtime
-    /// ends.
-    pub fn start(db: &Db) -> Arc<AuthCache> {
+    /// A new, empty cache that serves nothing until its listening connection is up
+    /// (`service::changes::start` makes both).
+    pub(super) fn new() -> Arc<AuthCache> {
         let cache = Arc::new(AuthCache::default());
-        tokio::spawn(super::changes::listen(db.clone(), Arc::downgrade(&cache)));
         let mut caches = CACHES
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -5,7 +5,7 @@
 //! when it drops, everything kept is forgotten and requests read the database until it
 //! listens again.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -15,13 +15,21 @@ use super::auth_cache::{self, AuthCache};
 use crate::db::Db;
 use crate::store;
 
+/// The auth cache of a new server state, with the task that listens for changes on `db` and
+/// drops what they make stale; the task runs until the cache is gone.
+pub fn start(db: &Db) -> Arc<AuthCache> {
+    let cache = AuthCache::new();
+    tokio::spawn(listen(db.clone(), Arc::downgrade(&cache)));
+    cache
+}
+
 /// Listens for changes and drops what they make stale; reconnects a second after a failure.
 /// Ends when the auth cache is gone.
-pub async fn listen(db: Db, auth: Weak<AuthCache>) {
+async fn listen(db: Db, auth: Weak<AuthCache>) {
     loop {
         let listener = match PgListener::connect_with(&db).await {
             Ok(mut listener) => listener
-                .listen_all([auth_cache::CHANNEL, store::reference::CHANNEL])
+                .listen_all([auth_cache::CHANNEL, store::reference_generation::CHANNEL])
                 .await
                 .is_ok()
                 .then_some(listener),
@@ -40,9 +48,9 @@ pub async fn listen(db: Db, auth: Weak<AuthCache>) {
                 };
                 match received {
                     Ok(Some(notification))
-                        if notification.channel() == store::reference::CHANNEL =>
+                        if notification.channel() == store::reference_generation::CHANNEL =>
                     {
-                        store::reference::changed();
+                        store::reference_generation::changed();
                     }
                     Ok(Some(notification)) => match notification.payload().parse::<Uuid>() {
                         Ok(user) => cache.forget_user(user),
@@ -52,7 +60,7 @@ pub async fn listen(db: Db, auth: Weak<AuthCache>) {
                     // missed meanwhile.
                     Ok(None) => {
                         cache.forget_all();
-                        store::reference::changed();
+                        store::reference_generation::changed();
                     }
                     Err(error) => {
                         cache.set_listening(false);

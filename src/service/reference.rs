@@ -141,7 +141,7 @@ pub async fn data(db: &Db) -> AppResult<Arc<Reference>> {
     if let Some(kept) = db.reference().get() {
         return Ok(kept);
     }
-    let generation = store::reference::generation();
+    let generation = store::reference_generation::generation();
     let mut conn = db.read().await?;
     let reference = Arc::new(store::reference::load(&mut conn).await?);
     conn.done();

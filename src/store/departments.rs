@@ -22,7 +22,7 @@ pub async fn insert(
     name: &str,
     confidential: bool,
 ) -> sqlx::Result<Uuid> {
-    super::reference::changed();
+    super::reference_generation::changed();
     let id = Uuid::now_v7();
     sqlx::query("insert into departments (id, key, name, confidential) values ($1, $2, $3, $4)")
         .bind(id)
@@ -68,7 +68,7 @@ pub async fn all(conn: &mut PgConnection) -> sqlx::Result<Vec<DepartmentRow>> {
 
 /// Writes the name and the confidential flag back (the groups' text follows the name).
 pub async fn update(conn: &mut PgConnection, department: &DepartmentRow) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query(
         "update departments set name = $2, confidential = $3, updated_at = now() where id = $1",
     )

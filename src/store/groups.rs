@@ -24,7 +24,7 @@ pub async fn insert(
     name: &str,
     department: &str,
 ) -> sqlx::Result<Uuid> {
-    super::reference::changed();
+    super::reference_generation::changed();
     let id = Uuid::now_v7();
     sqlx::query("insert into groups (id, key, name, department) values ($1, $2, $3, $4)")
         .bind(id)
@@ -66,7 +66,7 @@ pub async fn all(conn: &mut PgConnection) -> sqlx::Result<Vec<GroupRow>> {
 }
 
 pub async fn update(conn: &mut PgConnection, group: &GroupRow) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query("update groups set name = $2, department = $3, active = $4, updated_at = now() where id = $1")
         .bind(group.id)
         .bind(&group.name)

@@ -18,6 +18,7 @@ pub mod names;
 pub mod plans;
 pub mod problems;
 pub mod reference;
+pub mod reference_generation;
 pub mod saved_views;
 pub mod search;
 pub mod services;

@@ -2,11 +2,11 @@
 //! policies and calendars — read in one go, so a process can keep it in memory (`db::Db::reference`).
 //!
 //! It changes rarely and only through a few operations. Two things make a kept copy stale:
-//! a change made by this process, which calls [`changed`] as it writes (before its commit),
-//! and a change made anywhere else, which the database announces on [`CHANNEL`] (migration 22)
-//! after the commit; the listening connection (`service::changes`) then calls [`changed`].
+//! a change made by this process, which calls [`changed`](super::reference_generation::changed) as it writes (before its commit),
+//! and a change made anywhere else, which the database announces on [`CHANNEL`](super::reference_generation::CHANNEL) (migration 22)
+//! after the commit; the listening connection (`service::changes`) then calls `changed`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -15,11 +15,9 @@ use uuid::Uuid;
 
 use super::departments::DepartmentRow;
 use super::groups::GroupRow;
+use super::reference_generation::{changed, generation};
 use super::services::ServiceRow;
 use super::sla::{CalendarRow, PolicyRow};
-
-/// The channel the database announces changes to reference data on.
-pub const CHANNEL: &str = "leitstand_reference";
 
 /// Every department, group, service, live SLA policy and calendar, each ordered by key.
 #[derive(Debug)]
@@ -84,25 +82,12 @@ pub async fn load(conn: &mut PgConnection) -> sqlx::Result<Reference> {
     })
 }
 
-/// Counts the changes this process made or heard of; a copy read at an older count is stale.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-/// The count of changes so far: read it before loading, keep the copy with it.
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::Acquire)
-}
-
-/// Reference data changed (or may have): every kept copy in this process is stale.
-pub fn changed() {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
-}
-
 /// The longest a kept copy is trusted without a fresh read: a safety net for a notification
 /// lost in between.
 pub const MAX_AGE: Duration = Duration::from_mins(1);
 
 /// The copy of the reference data a pool keeps (`db::Db::reference`). It is handed out only
-/// while the process listens for changes on [`CHANNEL`], at the generation it was read at,
+/// while the process listens for changes on `reference_generation::CHANNEL`, at the generation it was read at,
 /// and for at most [`MAX_AGE`].
 #[derive(Debug, Default)]
 pub struct Kept {
@@ -125,7 +110,7 @@ impl Kept {
             .then(|| reference.clone())
     }
 
-    /// Keeps `reference`, read after [`generation`] returned `read_at_generation`.
+    /// Keeps `reference`, read after `generation()` returned `read_at_generation`.
     pub fn keep(&self, read_at_generation: u64, reference: Arc<Reference>) {
         if self.listening.load(Ordering::Acquire) && read_at_generation == generation() {
             *self

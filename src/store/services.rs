@@ -23,7 +23,7 @@ pub async fn insert(
     name: &str,
     owner_group_id: Option<Uuid>,
 ) -> sqlx::Result<Uuid> {
-    super::reference::changed();
+    super::reference_generation::changed();
     let id = Uuid::now_v7();
     sqlx::query("insert into services (id, key, name, owner_group_id) values ($1, $2, $3, $4)")
         .bind(id)
@@ -99,7 +99,7 @@ pub async fn list(
 }
 
 pub async fn update(conn: &mut PgConnection, service: &ServiceRow) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query("update services set name = $2, owner_group_id = $3, active = $4, updated_at = now() where id = $1")
         .bind(service.id)
         .bind(&service.name)

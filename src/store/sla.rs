@@ -24,7 +24,7 @@ pub struct NewCalendar<'a> {
 }
 
 pub async fn insert_calendar(conn: &mut PgConnection, new: NewCalendar<'_>) -> sqlx::Result<Uuid> {
-    super::reference::changed();
+    super::reference_generation::changed();
     let id = Uuid::now_v7();
     sqlx::query("insert into sla_calendars (id, key, name, time_zone, week, holidays) values ($1, $2, $3, $4, $5, $6)")
         .bind(id)
@@ -47,7 +47,7 @@ pub async fn update_calendar(
     id: Uuid,
     change: NewCalendar<'_>,
 ) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query(
         "update sla_calendars set name = $2, time_zone = $3, week = $4, holidays = $5, \
          version = version + 1, updated_at = now() where id = $1",
@@ -65,7 +65,7 @@ pub async fn update_calendar(
 /// Deletes a calendar; a policy (live or retired) still using it makes this fail on
 /// `sla_policies_calendar_fkey`.
 pub async fn delete_calendar(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query("delete from sla_calendars where id = $1")
         .bind(id)
         .execute(conn)
@@ -139,7 +139,7 @@ pub struct NewPolicy<'a> {
 }
 
 pub async fn insert_policy(conn: &mut PgConnection, new: NewPolicy<'_>) -> sqlx::Result<Uuid> {
-    super::reference::changed();
+    super::reference_generation::changed();
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into sla_policies (id, key, name, calendar_id, service_id, assignment_group_id, response_targets, \
@@ -210,7 +210,7 @@ pub async fn update_policy(
     id: Uuid,
     change: NewPolicy<'_>,
 ) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query(
         "update sla_policies set name = $2, calendar_id = $3, service_id = $4, assignment_group_id = $5, \
          response_targets = $6, resolution_targets = $7, pause_reasons = $8, at_risk_percent = $9, \
@@ -232,7 +232,7 @@ pub async fn update_policy(
 
 /// Retires a policy: it no longer applies, and closed incidents keep it as their history.
 pub async fn retire_policy(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query(
         "update sla_policies set retired_at = now(), version = version + 1, updated_at = now() \
          where id = $1",

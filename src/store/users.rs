@@ -164,7 +164,7 @@ pub async fn set_groups(
     user_id: Uuid,
     group_ids: &[Uuid],
 ) -> sqlx::Result<()> {
-    super::reference::changed();
+    super::reference_generation::changed();
     sqlx::query("delete from group_members where user_id = $1 and group_id <> all($2)")
         .bind(user_id)
         .bind(group_ids)
