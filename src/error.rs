@@ -113,6 +113,7 @@ fn map_constraint(constraint: &str) -> Option<AppError> {
         "groups_key_key" => AppError::Conflict("error.group_key_taken"),
         "services_key_key" => AppError::Conflict("error.service_key_taken"),
         "departments_key_key" => AppError::Conflict("error.department_key_taken"),
+        "request_types_key_key" => AppError::Conflict("error.request_type_key_taken"),
         _ => return None,
     })
 }

@@ -57,9 +57,11 @@ macro_rules! text_enum {
 
 pub mod account;
 pub mod clustering;
+pub mod form;
 pub mod incident;
 pub mod journal;
 pub mod problem;
+pub mod request;
 pub mod role;
 pub mod sla;
 pub mod sla_clock;
@@ -81,8 +83,10 @@ pub trait Labelled: Copy {
 #[cfg(test)]
 mod tests {
     use super::Labelled;
+    use super::form::FieldKind;
     use super::incident::{HoldReason, IncidentState, Level, ResolutionCode};
     use super::problem::{ProblemResolution, ProblemState};
+    use super::request::RequestState;
     use super::{Locale, Role};
 
     fn same_text_everywhere<T: Labelled + serde::Serialize + serde::de::DeserializeOwned>(
@@ -112,6 +116,8 @@ mod tests {
         same_text_everywhere(&ResolutionCode::ALL, ResolutionCode::parse);
         same_text_everywhere(&ProblemState::ALL, ProblemState::parse);
         same_text_everywhere(&ProblemResolution::ALL, ProblemResolution::parse);
+        same_text_everywhere(&RequestState::ALL, RequestState::parse);
+        same_text_everywhere(&FieldKind::ALL, FieldKind::parse);
         same_text_everywhere(&Role::ALL, Role::parse);
         same_text_everywhere(&Locale::ALL, Locale::parse);
     }

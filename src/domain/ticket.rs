@@ -6,6 +6,7 @@
 pub enum TicketRef {
     Incident(String),
     Problem(String),
+    Request(String),
 }
 
 /// The ticket a search text names, when it is nothing but a ticket number: a known prefix,
@@ -21,6 +22,7 @@ pub fn ticket_ref(text: &str) -> Option<TicketRef> {
     match prefix {
         "INC" => Some(TicketRef::Incident(number)),
         "PRB" => Some(TicketRef::Problem(number)),
+        "REQ" => Some(TicketRef::Request(number)),
         _ => None,
     }
 }

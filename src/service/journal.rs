@@ -134,6 +134,34 @@ pub fn field_changes(
     map
 }
 
+/// Appends a comment by `actor` about `subject` (`internal`: a work note, for agents only)
+/// and returns it as the faces show it.
+pub async fn append_comment(
+    conn: &mut sqlx::PgConnection,
+    subject: crate::store::journal::Subject,
+    actor: &Actor,
+    body: &str,
+    internal: bool,
+) -> crate::error::AppResult<JournalView> {
+    let kind = if internal {
+        Kind::WorkNote
+    } else {
+        Kind::Comment
+    };
+    let entry = crate::store::journal::append(
+        conn,
+        crate::store::journal::NewEntry {
+            subject,
+            author_id: Some(actor.id),
+            kind,
+            body: Some(body),
+            changes: None,
+        },
+    )
+    .await?;
+    Ok(JournalView::from(entry))
+}
+
 /// Appends one journal entry about `subject`, by `actor` (none: the system).
 pub async fn record(
     conn: &mut sqlx::PgConnection,

@@ -16,6 +16,8 @@ pub mod problem_candidates;
 pub mod problems;
 pub mod reference;
 pub mod references;
+pub mod request_types;
+pub mod requests;
 pub mod saved_views;
 pub mod scope;
 pub mod sla;
@@ -74,4 +76,23 @@ pub fn check_version<V: serde::Serialize>(
         }
         _ => Ok(()),
     }
+}
+
+/// The cursor of a list newest change first: the row's `(updated_at, id)`.
+pub fn updated_cursor(updated_at: jiff::Timestamp, id: uuid::Uuid) -> String {
+    format!("u:{}:{id}", updated_at.as_microsecond())
+}
+
+/// Reads a cursor [`updated_cursor`] made; `None` for anything else.
+pub fn decode_updated_cursor(cursor: &str) -> Option<(jiff::Timestamp, uuid::Uuid)> {
+    let mut parts = cursor.split(':');
+    let (Some("u"), Some(at), Some(id), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    Some((
+        jiff::Timestamp::from_microsecond(at.parse().ok()?).ok()?,
+        id.parse().ok()?,
+    ))
 }

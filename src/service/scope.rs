@@ -68,6 +68,11 @@ impl ReadScope {
                         .await?
                         .is_none_or(|p| self.admits(None, p.department_id))
                 }
+                Some(TicketRef::Request(number)) => {
+                    crate::store::requests::find_by_number(conn, &number)
+                        .await?
+                        .is_none_or(|r| self.admits(Some(r.caller_id), Some(r.department_id)))
+                }
                 None => true,
             };
             if admitted {

@@ -7,8 +7,10 @@ use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgRow, PgTypeInfo, PgValueRef};
 use sqlx::{Decode, Encode, Postgres, Row, Type};
 
+use crate::domain::form::FieldKind;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::domain::problem::{ProblemResolution, ProblemState};
+use crate::domain::request::RequestState;
 use crate::domain::{Locale, Role};
 
 macro_rules! text_codec {
@@ -52,6 +54,8 @@ text_codec!(
     ResolutionCode,
     ProblemState,
     ProblemResolution,
+    RequestState,
+    FieldKind,
     Role,
     Locale,
 );

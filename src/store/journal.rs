@@ -1,4 +1,4 @@
-//! The journal: append-only history of every incident and problem. PostgreSQL refuses
+//! The journal: append-only history of every incident, problem and request. PostgreSQL refuses
 //! updates and deletes.
 
 use sqlx::PgConnection;
@@ -45,6 +45,7 @@ pub struct EntryRow {
 pub enum Subject {
     Incident(Uuid),
     Problem(Uuid),
+    Request(Uuid),
 }
 
 impl Subject {
@@ -52,7 +53,7 @@ impl Subject {
     fn incident_id(self) -> Option<Uuid> {
         match self {
             Subject::Incident(id) => Some(id),
-            Subject::Problem(_) => None,
+            _ => None,
         }
     }
 
@@ -60,7 +61,15 @@ impl Subject {
     fn problem_id(self) -> Option<Uuid> {
         match self {
             Subject::Problem(id) => Some(id),
-            Subject::Incident(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The `request_id` column of an entry about this subject.
+    fn request_id(self) -> Option<Uuid> {
+        match self {
+            Subject::Request(id) => Some(id),
+            _ => None,
         }
     }
 }
@@ -79,8 +88,8 @@ const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_nam
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
     // One round trip: the insert and the author's name and e-mail come back together.
     sqlx::query_as(
-        "with j as (insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
-                    values ($1, $2, $3, $4, $5, $6) returning *) \
+        "with j as (insert into journal_entries (incident_id, problem_id, request_id, author_id, kind, body, changes) \
+                    values ($1, $2, $7, $3, $4, $5, $6) returning *) \
          select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
          from j left join users u on u.id = j.author_id",
     )
@@ -90,6 +99,7 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
     .bind(entry.kind.as_str())
     .bind(entry.body)
     .bind(entry.changes)
+    .bind(entry.subject.request_id())
     .fetch_one(conn)
     .await
 }
@@ -97,10 +107,10 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
 /// Appends several entries in one round trip, in the order given.
 pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into journal_entries (incident_id, problem_id, author_id, kind, body, changes) \
-         select e.incident_id, e.problem_id, e.author_id, e.kind, e.body, e.changes \
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) \
-         with ordinality as e(incident_id, problem_id, author_id, kind, body, changes, n) order by n",
+        "insert into journal_entries (incident_id, problem_id, request_id, author_id, kind, body, changes) \
+         select e.incident_id, e.problem_id, e.request_id, e.author_id, e.kind, e.body, e.changes \
+         from unnest($1::uuid[], $2::uuid[], $7::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) \
+         with ordinality as e(incident_id, problem_id, request_id, author_id, kind, body, changes, n) order by n",
     )
     .bind(entries.iter().map(|e| e.subject.incident_id()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.subject.problem_id()).collect::<Vec<_>>())
@@ -108,6 +118,7 @@ pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sq
     .bind(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.body).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.changes.clone()).collect::<Vec<_>>())
+    .bind(entries.iter().map(|e| e.subject.request_id()).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
@@ -128,6 +139,14 @@ pub async fn for_incident(
 pub async fn for_problem(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Result<Vec<EntryRow>> {
     sqlx::query_as(&format!("{SELECT} where j.problem_id = $1 order by j.id"))
         .bind(problem_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// The whole history of a request, oldest first.
+pub async fn for_request(conn: &mut PgConnection, request_id: Uuid) -> sqlx::Result<Vec<EntryRow>> {
+    sqlx::query_as(&format!("{SELECT} where j.request_id = $1 order by j.id"))
+        .bind(request_id)
         .fetch_all(conn)
         .await
 }

@@ -19,6 +19,8 @@ pub mod plans;
 pub mod problems;
 pub mod reference;
 pub mod reference_generation;
+pub mod request_types;
+pub mod requests;
 pub mod saved_views;
 pub mod search;
 pub mod services;

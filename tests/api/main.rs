@@ -21,5 +21,6 @@ mod incidents;
 mod problem_pages;
 mod problems;
 mod reference;
+mod requests;
 mod sla;
 mod web;

@@ -306,3 +306,134 @@ async fn queue_and_search_queries_use_their_indexes_on_a_large_table() {
     eprintln!("== auto-close claim\n{plan}\n");
     assert!(plan.contains("incidents_resolved_idx"), "{plan}");
 }
+
+/// Fills the database with `rows` service requests of three types, from 2,000 callers, over
+/// 40 groups and two years; the newer fifth still open.
+pub async fn seed_requests(db: &sqlx::PgPool, rows: i64) {
+    let statements = [
+        "insert into groups (id, key, name, department) \
+         select gen_random_uuid(), 'group-' || g, 'Group ' || g, case when g % 4 = 0 then 'HR' else 'IT' end \
+         from generate_series(1, 40) g",
+        "insert into users (id, email, name, role) \
+         select gen_random_uuid(), 'caller' || u || '@example.com', 'Caller ' || u, 'caller' from generate_series(1, 2000) u",
+        "insert into request_types (id, key, department_id, name) \
+         select gen_random_uuid(), t.key, d.id, t.name from departments d \
+         cross join (values ('new-laptop', 'New laptop'), ('sap-access', 'Access to SAP'), ('onboarding', 'Onboarding')) t(key, name) \
+         where d.key = 'it'",
+        "insert into requests (id, request_type_id, department_id, title, state, caller_id, assignment_group_id, \
+             opened_by_id, opened_at, updated_at, outcome) \
+         select gen_random_uuid(), rt.id, g.department_id, rt.name || ' #' || n, s.state, c.id, g.id, c.id, \
+             t.at, t.at + interval '1 hour', case when s.state in ('fulfilled', 'closed', 'rejected', 'canceled') then 'done' end \
+         from generate_series(1, $1) n \
+         cross join lateral (select now() - make_interval(secs => ($1 - n) * 300.0) as at) t \
+         cross join lateral (select case when n > $1 * 0.8 then (array['new', 'awaiting_approval', 'approved', 'in_progress'])[1 + n % 4] \
+                                         else (array['closed', 'closed', 'closed', 'canceled', 'fulfilled'])[1 + n % 5] end as state) s \
+         join request_types rt on rt.key = (array['new-laptop', 'sap-access', 'onboarding'])[1 + n % 3] \
+         join groups g on g.key = 'group-' || (1 + n % 40) \
+         join users c on c.email = 'caller' || (1 + n % 2000) || '@example.com'",
+        "analyze",
+    ];
+    for statement in statements {
+        let mut query = sqlx::query(statement);
+        if statement.contains("$1") {
+            query = query.bind(rows);
+        }
+        query
+            .execute(db)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {statement}"));
+    }
+}
+
+#[tokio::test]
+async fn request_lists_use_their_indexes_on_a_large_table() {
+    use leitstand::domain::request::RequestState;
+    use leitstand::store::requests::{Filter, explain_list};
+
+    let rows: i64 = std::env::var("LEITSTAND_PLAN_ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(100_000);
+    let app = TestApp::spawn().await;
+    seed_requests(&app.db, rows).await;
+    let id = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(sql)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    let group = id("select id from groups where key = 'group-7'").await;
+    let caller = id("select id from users where email = 'caller7@example.com'").await;
+    let kind = id("select id from request_types where key = 'sap-access'").await;
+    let hr = id("select id from departments where key = 'hr'").await;
+    let open = vec![
+        RequestState::New,
+        RequestState::AwaitingApproval,
+        RequestState::Approved,
+        RequestState::InProgress,
+    ];
+    let cases: Vec<(&str, Filter, &str)> = vec![
+        (
+            "my requests (a caller's own)",
+            Filter {
+                caller_id: Some(caller),
+                hidden_departments: vec![hr],
+                visible_caller: Some(caller),
+                ..Filter::default()
+            },
+            "requests_caller_updated_idx",
+        ),
+        (
+            "a group's open requests, a confidential department hidden",
+            Filter {
+                states: open.clone(),
+                assignment_group_id: Some(group),
+                hidden_departments: vec![hr],
+                visible_caller: Some(caller),
+                ..Filter::default()
+            },
+            "requests_group_state_updated_idx",
+        ),
+        (
+            "everything, newest first",
+            Filter {
+                hidden_departments: vec![hr],
+                visible_caller: Some(caller),
+                ..Filter::default()
+            },
+            "requests_updated_idx",
+        ),
+        (
+            "one type",
+            Filter {
+                request_type_id: Some(kind),
+                ..Filter::default()
+            },
+            "requests_type_updated_idx",
+        ),
+        (
+            "awaiting approval",
+            Filter {
+                states: vec![RequestState::AwaitingApproval],
+                ..Filter::default()
+            },
+            "requests_state_updated_idx",
+        ),
+    ];
+    let mut conn = app.db.acquire().await.unwrap();
+    for (name, filter, index) in cases {
+        let plan = explain_list(&mut conn, &filter, None, 50)
+            .await
+            .unwrap()
+            .join("\n");
+        eprintln!("== {name}\n{plan}\n");
+        assert!(plan.contains(index), "{name}: expected {index}:\n{plan}");
+        assert!(
+            !plan.contains("Seq Scan on requests"),
+            "{name}: scans the whole table:\n{plan}"
+        );
+    }
+}

@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{created_or_replayed, idempotency, versioned};
 use crate::api::extract::{ApiActor, ApiJson, HashedJson, IdempotencyKey, IfMatch};
-use crate::api::pagination::{ListResponse, PageParams, encode_cursor};
+use crate::api::pagination::{ListResponse, PageParams};
 use crate::error::{AppResult, Problem};
 use crate::service::incidents::{
     self, IncidentPatch, IncidentView, ListQuery, NewIncidentInput, TransitionInput,
@@ -226,31 +226,13 @@ async fn list_incidents(
     let query = ListQuery::from_pairs(&pairs);
     let result =
         incidents::list(&state.db, &actor, &query, page.after.as_deref(), page.limit).await?;
-    let wants_csv = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/csv"));
-    if wants_csv {
-        let mut response = (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+    if super::wants_csv(&headers) {
+        return Ok(super::csv_page(
+            "/api/v1/incidents",
+            &pairs,
             incidents::to_csv(&result.items),
-        )
-            .into_response();
-        if let Some(next) = &result.next {
-            let mut link_pairs: Vec<(String, String)> = pairs
-                .iter()
-                .filter(|(k, _)| k != "cursor")
-                .cloned()
-                .collect();
-            link_pairs.push(("cursor".to_owned(), encode_cursor(next)));
-            let query = crate::url::query_string(&link_pairs);
-            if let Ok(link) =
-                HeaderValue::from_str(&format!("</api/v1/incidents?{query}>; rel=\"next\""))
-            {
-                response.headers_mut().insert(header::LINK, link);
-            }
-        }
-        return Ok(response);
+            result.next.as_deref(),
+        ));
     }
     Ok(Json(ListResponse::from(result)).into_response())
 }

@@ -3,12 +3,13 @@
 pub mod incidents;
 pub mod problems;
 pub mod reference;
+pub mod requests;
 pub mod sla;
 pub mod tokens;
 pub mod users;
 
 use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(incidents::router())
         .merge(problems::router())
+        .merge(requests::router())
         .merge(reference::router())
         .merge(sla::router())
         .merge(users::router())
@@ -79,4 +81,39 @@ pub fn idempotency(key: IdempotencyKey, hash: Vec<u8>) -> Option<Idempotency> {
         operation,
         request_hash: hash,
     })
+}
+
+/// Whether the client asked for CSV (`Accept: text/csv`).
+pub fn wants_csv(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/csv"))
+}
+
+/// A list page as CSV, with the next page (the same query at the next cursor) in a `Link`
+/// header.
+pub fn csv_page(
+    path: &str,
+    pairs: &[(String, String)],
+    csv: String,
+    next: Option<&str>,
+) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response();
+    if let Some(next) = next {
+        let mut link_pairs: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .cloned()
+            .collect();
+        link_pairs.push((
+            "cursor".to_owned(),
+            crate::api::pagination::encode_cursor(next),
+        ));
+        let query = crate::url::query_string(&link_pairs);
+        if let Ok(link) = HeaderValue::from_str(&format!("<{path}?{query}>; rel=\"next\"")) {
+            response.headers_mut().insert(header::LINK, link);
+        }
+    }
+    response
 }

@@ -6,10 +6,7 @@ use crate::service::Actor;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
 use crate::service::incidents::parse_number;
 use crate::service::journal::{CommentInput, JournalView};
-use crate::store::{
-    self,
-    journal::{Kind, Subject},
-};
+use crate::store::{self, journal::Subject};
 
 #[tracing::instrument(skip_all, fields(incident.number = %number))]
 pub async fn comment(
@@ -31,28 +28,19 @@ pub async fn comment(
         .await?
         .ok_or(AppError::NotFound)?;
     actor.may_change(incident.assignment_group.as_deref())?;
-    let kind = if input.internal {
-        Kind::WorkNote
-    } else {
-        Kind::Comment
-    };
     // A public comment by anyone but the caller is a response to the caller.
     let responds =
         !input.internal && incident.caller_email.as_deref() != Some(actor.email.as_str());
     let searchable = (!input.internal).then_some(body.as_str());
     store::incidents::index_comment(&mut tx, incident.id, searchable, responds).await?;
-    let entry = store::journal::append(
+    let view = crate::service::journal::append_comment(
         &mut tx,
-        store::journal::NewEntry {
-            subject: Subject::Incident(incident.id),
-            author_id: Some(actor.id),
-            kind,
-            body: Some(&body),
-            changes: None,
-        },
+        Subject::Incident(incident.id),
+        actor,
+        &body,
+        input.internal,
     )
     .await?;
-    let view = JournalView::from(entry);
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))

@@ -201,7 +201,10 @@ async fn filter_of(
         // A ticket number typed into the search finds the ticket: the incident itself, or the
         // incidents of the problem.
         match crate::domain::ticket::ticket_ref(text) {
-            Some(TicketRef::Incident(number)) => filter.number = Some(number),
+            // An incident number finds the incident; a request number names none.
+            Some(TicketRef::Incident(number) | TicketRef::Request(number)) => {
+                filter.number = Some(number);
+            }
             Some(TicketRef::Problem(number)) => {
                 let problem = store::problems::find_by_number(&mut *conn, &number)
                     .await?

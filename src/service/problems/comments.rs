@@ -6,10 +6,7 @@ use crate::service::Actor;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
 use crate::service::journal::{CommentInput, JournalView};
 use crate::service::problems::parse_number;
-use crate::store::{
-    self,
-    journal::{Kind, NewEntry, Subject},
-};
+use crate::store::{self, journal::Subject};
 
 pub async fn comment(
     db: &crate::db::Db,
@@ -29,24 +26,15 @@ pub async fn comment(
     let problem = crate::service::problems::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind = if input.internal {
-        Kind::WorkNote
-    } else {
-        Kind::Comment
-    };
-    let entry = store::journal::append(
+    let view = crate::service::journal::append_comment(
         &mut tx,
-        NewEntry {
-            subject: Subject::Problem(problem.id),
-            author_id: Some(actor.id),
-            kind,
-            body: Some(&body),
-            changes: None,
-        },
+        Subject::Problem(problem.id),
+        actor,
+        &body,
+        input.internal,
     )
     .await?;
     store::problems::touch(&mut tx, problem.id).await?;
-    let view = JournalView::from(entry);
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))

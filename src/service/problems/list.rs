@@ -1,7 +1,5 @@
 //! Problem lists with keyset cursors, and CSV.
 
-use uuid::Uuid;
-
 use crate::domain::Permission;
 use crate::domain::problem::ProblemState;
 use crate::error::AppResult;
@@ -104,36 +102,28 @@ pub async fn list(
                         .unwrap_or_else(|| "PRB-none".to_owned()),
                 );
             }
+            // A request number names no problem.
+            Some(crate::domain::ticket::TicketRef::Request(number)) => {
+                filter.number = Some(number);
+            }
             None => {
                 filter.tsquery = Some(store::search::as_tsquery(&mut conn, text).await?);
             }
         }
     }
     let after = match cursor {
-        Some(cursor) => {
-            Some(decode_cursor(cursor).ok_or_else(|| unknown_reference("cursor", "error.cursor"))?)
-        }
+        Some(cursor) => Some(
+            crate::service::decode_updated_cursor(cursor)
+                .ok_or_else(|| unknown_reference("cursor", "error.cursor"))?,
+        ),
         None => None,
     };
     let rows = store::problems::list(&mut conn, &filter, after, limit).await?;
     Ok(Page::from_rows(
         rows,
         limit,
-        |p| format!("u:{}:{}", p.updated_at.as_microsecond(), p.id),
+        |p| crate::service::updated_cursor(p.updated_at, p.id),
         ProblemView::from,
-    ))
-}
-
-fn decode_cursor(cursor: &str) -> Option<(jiff::Timestamp, Uuid)> {
-    let mut parts = cursor.split(':');
-    let (Some("u"), Some(at), Some(id), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    Some((
-        jiff::Timestamp::from_microsecond(at.parse().ok()?).ok()?,
-        id.parse().ok()?,
     ))
 }
 

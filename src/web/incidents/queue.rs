@@ -176,6 +176,8 @@ pub(super) async fn queue(
                     return Ok(see_other(&format!("/problems/{number}")));
                 }
             }
+            // Requests have no agent page yet: the number is searched for as text.
+            TicketRef::Request(_) => {}
         }
     }
     let queue = Queue::parse(value("queue").as_deref());

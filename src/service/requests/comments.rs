@@ -1,0 +1,50 @@
+//! Comments on a request: the caller's replies and the agents' answers, and work notes for
+//! agents only.
+
+use crate::domain::Permission;
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
+use crate::service::journal::{CommentInput, JournalView};
+use crate::store::{self, journal::Subject};
+
+/// Agents comment on any request they may read; the caller (whatever their role) replies on
+/// their own, publicly. A work note needs an agent.
+#[tracing::instrument(skip_all, fields(request.number = %number))]
+pub async fn comment(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+    input: CommentInput,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<JournalView>> {
+    actor.require(Permission::ReadOwn)?;
+    if input.internal {
+        actor.require(Permission::WorkIncidents)?;
+    }
+    let scope = crate::service::scope::of(db, actor).await?;
+    let body = crate::service::fields::comment_body(input.body.as_deref())?;
+    let mut tx = db.begin().await?;
+    if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
+        return Ok(replay);
+    }
+    let request = super::lock_in_scope(&mut tx, &scope, number).await?;
+    if request.caller_id != actor.id {
+        actor.require(Permission::WorkIncidents)?;
+    }
+    if request.state.is_final() {
+        return Err(AppError::field("body", "error.request_final"));
+    }
+    let view = crate::service::journal::append_comment(
+        &mut tx,
+        Subject::Request(request.id),
+        actor,
+        &body,
+        input.internal,
+    )
+    .await?;
+    store::requests::touch(&mut tx, request.id).await?;
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    tx.commit().await?;
+    Ok(Created::New(view))
+}

@@ -1,0 +1,117 @@
+//! Service request operations (ITIL request fulfilment): created from a request type with its
+//! form answered, worked through the request workflow, commented on by the caller and the
+//! agents. They share the journal, versions, `Idempotency-Key`, keyset lists, CSV and search
+//! with incidents and problems, and the read scope: a caller reads their own requests, and a
+//! confidential department's requests reach its members and the caller only.
+
+mod comments;
+mod create;
+mod input;
+mod list;
+mod update;
+mod view;
+
+pub use comments::comment;
+pub use create::create;
+pub use input::{NewRequestInput, RequestPatch, RequestTransitionInput};
+pub use list::{CSV_HEADER, RequestQuery, csv_rows, list, to_csv};
+pub use update::{transition, update};
+pub use view::RequestView;
+
+use crate::domain::Permission;
+use crate::domain::request::{RequestNumber, ServiceRequest};
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::journal::JournalView;
+use crate::service::scope::ReadScope;
+use crate::store;
+use crate::store::journal::{Kind, Subject};
+
+fn parse_number(number: &str) -> AppResult<RequestNumber> {
+    RequestNumber::parse(number).map_err(|_| AppError::NotFound)
+}
+
+/// Whether the reader may know of the request.
+fn admits(scope: &ReadScope, request: &ServiceRequest) -> bool {
+    scope.admits(Some(request.caller_id), Some(request.department_id))
+}
+
+/// Locks the request for a change when it is in the reader's scope; `NotFound` when there is
+/// no such request or the reader may not know of it.
+async fn lock_in_scope(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    number: &str,
+) -> AppResult<ServiceRequest> {
+    let number = parse_number(number)?;
+    store::requests::lock_by_number(conn, number.as_str())
+        .await?
+        .filter(|r| admits(scope, r))
+        .ok_or(AppError::NotFound)
+}
+
+/// The one way a changed request is written, in the caller's transaction (the row locked by
+/// the caller): the row with the version check and one journal entry.
+async fn save_change(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    before: &ServiceRequest,
+    after: &ServiceRequest,
+    kind: Kind,
+    body: Option<&str>,
+) -> AppResult<ServiceRequest> {
+    let changes = view::changes(Some(before), after);
+    if !store::requests::update(conn, after, before.version).await? {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "request changed under its row lock"
+        )));
+    }
+    crate::service::journal::record(
+        conn,
+        Subject::Request(after.id),
+        Some(actor),
+        kind,
+        body,
+        Some(serde_json::Value::Object(changes)),
+    )
+    .await?;
+    store::requests::find_by_id(conn, after.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The request, when it is in the actor's read scope; else `NotFound`.
+async fn readable(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<(ServiceRequest, ReadScope, crate::db::Warm)> {
+    actor.require(Permission::ReadOwn)?;
+    let scope = crate::service::scope::of(db, actor).await?;
+    let number = parse_number(number)?;
+    let mut conn = db.read().await?;
+    let request = store::requests::find_by_number(&mut conn, number.as_str())
+        .await?
+        .filter(|r| admits(&scope, r))
+        .ok_or(AppError::NotFound)?;
+    Ok((request, scope, conn))
+}
+
+pub async fn get(db: &crate::db::Db, actor: &Actor, number: &str) -> AppResult<RequestView> {
+    let (request, _, conn) = readable(db, actor, number).await?;
+    conn.done();
+    Ok(request.into())
+}
+
+/// The history, oldest first; work notes for agents only.
+pub async fn journal(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+) -> AppResult<Vec<JournalView>> {
+    let (request, scope, mut conn) = readable(db, actor, number).await?;
+    let entries = store::journal::for_request(&mut conn, request.id).await?;
+    let entries = scope.links_in_scope(&mut conn, entries).await?;
+    conn.done();
+    Ok(JournalView::visible(entries, actor))
+}

@@ -1,0 +1,163 @@
+//! Request types: what a department offers, with the form a request fills in.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use super::codec::at;
+use crate::domain::form::FormField;
+
+#[derive(Debug, Clone)]
+pub struct RequestTypeRow {
+    pub id: Uuid,
+    pub key: String,
+    pub department_id: Uuid,
+    pub department: String,
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<FormField>,
+    pub status_names: serde_json::Map<String, serde_json::Value>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignment_group: Option<String>,
+    pub active: bool,
+    pub updated_at: jiff::Timestamp,
+    pub version: i64,
+}
+
+impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        let json = |column: &str| row.try_get::<serde_json::Value, _>(column);
+        let decode = |column: &str, error: serde_json::Error| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: Box::new(error),
+        };
+        Ok(RequestTypeRow {
+            id: row.try_get("id")?,
+            key: row.try_get("key")?,
+            department_id: row.try_get("department_id")?,
+            department: row.try_get("department")?,
+            name: row.try_get("name")?,
+            description: row.try_get("description")?,
+            fields: serde_json::from_value(json("fields")?).map_err(|e| decode("fields", e))?,
+            status_names: serde_json::from_value(json("status_names")?)
+                .map_err(|e| decode("status_names", e))?,
+            assignment_group_id: row.try_get("assignment_group_id")?,
+            assignment_group: row.try_get("assignment_group")?,
+            active: row.try_get("active")?,
+            updated_at: at(row, "updated_at")?,
+            version: row.try_get("version")?,
+        })
+    }
+}
+
+const SELECT: &str = "select t.id, t.key, t.department_id, d.key as department, t.name, t.description, \
+     t.fields, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
+     from request_types t join departments d on d.id = t.department_id \
+     left join groups g on g.id = t.assignment_group_id";
+
+/// What a request type is written with.
+pub struct TypeValues<'a> {
+    pub department_id: Uuid,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub fields: &'a [FormField],
+    pub status_names: &'a serde_json::Map<String, serde_json::Value>,
+    pub assignment_group_id: Option<Uuid>,
+    pub active: bool,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    key: &str,
+    new: &TypeValues<'_>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into request_types (id, key, department_id, name, description, fields, status_names, \
+         assignment_group_id, active) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(new.department_id)
+    .bind(new.name)
+    .bind(new.description)
+    .bind(json(&new.fields))
+    .bind(json(new.status_names))
+    .bind(new.assignment_group_id)
+    .bind(new.active)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Writes the type over version `expected`; `false` when the version moved on.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    values: &TypeValues<'_>,
+    expected: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update request_types set department_id = $2, name = $3, description = $4, fields = $5, \
+         status_names = $6, assignment_group_id = $7, active = $8, updated_at = now(), version = version + 1 \
+         where id = $1 and version = $9",
+    )
+    .bind(id)
+    .bind(values.department_id)
+    .bind(values.name)
+    .bind(values.description)
+    .bind(json(&values.fields))
+    .bind(json(values.status_names))
+    .bind(values.assignment_group_id)
+    .bind(values.active)
+    .bind(expected)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn find_by_key(
+    conn: &mut PgConnection,
+    key: &str,
+) -> sqlx::Result<Option<RequestTypeRow>> {
+    sqlx::query_as(&format!("{SELECT} where t.key = $1"))
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Locks the type's row until the transaction ends.
+pub async fn lock_by_key(
+    conn: &mut PgConnection,
+    key: &str,
+) -> sqlx::Result<Option<RequestTypeRow>> {
+    sqlx::query_as(&format!("{SELECT} where t.key = $1 for update of t"))
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Request types by key after `after`, `limit + 1` at most; `department` narrows to one
+/// department, `active_only` leaves the retired types out.
+pub async fn list(
+    conn: &mut PgConnection,
+    department: Option<Uuid>,
+    active_only: bool,
+    after: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<RequestTypeRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where ($1::uuid is null or t.department_id = $1) \
+         and (not $2 or t.active) and ($3::text is null or t.key > $3) order by t.key limit $4"
+    ))
+    .bind(department)
+    .bind(active_only)
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await
+}

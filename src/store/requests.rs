@@ -1,0 +1,261 @@
+//! Service requests: reading, writing (with the optimistic `version`) and keyset lists.
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use super::codec::{at, maybe_at};
+use crate::domain::request::{RequestState, ServiceRequest};
+
+/// A request as `COLUMNS` reads it.
+impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        let values = match row.try_get::<serde_json::Value, _>("form_values")? {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        };
+        Ok(ServiceRequest {
+            id: row.try_get("id")?,
+            number: row.try_get("number")?,
+            request_type_id: row.try_get("request_type_id")?,
+            request_type: row.try_get("request_type")?,
+            department_id: row.try_get("department_id")?,
+            department: row.try_get("department")?,
+            title: row.try_get("title")?,
+            description: row.try_get("description")?,
+            state: row.try_get("state")?,
+            values,
+            caller_id: row.try_get("caller_id")?,
+            caller: row.try_get("caller")?,
+            assignment_group_id: row.try_get("assignment_group_id")?,
+            assignment_group: row.try_get("assignment_group")?,
+            assignee_id: row.try_get("assignee_id")?,
+            assignee: row.try_get("assignee")?,
+            outcome: row.try_get("outcome")?,
+            opened_by: row.try_get("opened_by")?,
+            opened_at: at(row, "opened_at")?,
+            updated_at: at(row, "updated_at")?,
+            fulfilled_at: maybe_at(row, "fulfilled_at")?,
+            closed_at: maybe_at(row, "closed_at")?,
+            version: row.try_get("version")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type, r.department_id, dep.key as department, \
+     r.title, r.description, r.state, r.form_values, r.caller_id, c.email as caller, r.assignment_group_id, \
+     g.key as assignment_group, r.assignee_id, a.email as assignee, r.outcome, o.email as opened_by, \
+     r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version";
+
+const FROM: &str = " from requests r \
+     join request_types t on t.id = r.request_type_id \
+     join departments dep on dep.id = r.department_id \
+     join users c on c.id = r.caller_id \
+     left join groups g on g.id = r.assignment_group_id \
+     left join users a on a.id = r.assignee_id \
+     join users o on o.id = r.opened_by_id";
+
+pub struct NewRequest<'a> {
+    pub request_type_id: Uuid,
+    pub department_id: Uuid,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub values: &'a serde_json::Map<String, serde_json::Value>,
+    pub caller_id: Uuid,
+    pub assignment_group_id: Option<Uuid>,
+    pub opened_by_id: Uuid,
+}
+
+pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into requests (id, request_type_id, department_id, title, description, form_values, caller_id, \
+         assignment_group_id, opened_by_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(new.request_type_id)
+    .bind(new.department_id)
+    .bind(new.title)
+    .bind(new.description)
+    .bind(serde_json::Value::Object(new.values.clone()))
+    .bind(new.caller_id)
+    .bind(new.assignment_group_id)
+    .bind(new.opened_by_id)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<ServiceRequest>> {
+    sqlx::query_as(&format!("select {COLUMNS}{FROM} where r.number = $1"))
+        .bind(number)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ServiceRequest>> {
+    sqlx::query_as(&format!("select {COLUMNS}{FROM} where r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Locks the request's row until the transaction ends.
+pub async fn lock_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+) -> sqlx::Result<Option<ServiceRequest>> {
+    let id: Option<Uuid> =
+        sqlx::query_scalar("select id from requests where number = $1 for update")
+            .bind(number)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match id {
+        Some(id) => find_by_id(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Writes `request` back over version `expected`; `false` when the version moved on.
+pub async fn update(
+    conn: &mut PgConnection,
+    request: &ServiceRequest,
+    expected: i64,
+) -> sqlx::Result<bool> {
+    let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
+    let done = sqlx::query(
+        "update requests set title = $2, description = $3, state = $4, assignment_group_id = $5, \
+         assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, \
+         updated_at = now(), version = version + 1 where id = $1 and version = $10",
+    )
+    .bind(request.id)
+    .bind(&request.title)
+    .bind(&request.description)
+    .bind(request.state)
+    .bind(request.assignment_group_id)
+    .bind(request.assignee_id)
+    .bind(&request.outcome)
+    .bind(ts(request.fulfilled_at))
+    .bind(ts(request.closed_at))
+    .bind(expected)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the request active without changing it (a comment): a new `updated_at` and
+/// version, so syncing clients see the change.
+pub async fn touch(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update requests set updated_at = now(), version = version + 1 where id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub states: Vec<RequestState>,
+    pub request_type_id: Option<Uuid>,
+    pub assignment_group_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub caller_id: Option<Uuid>,
+    /// A tsquery (`store::search::as_tsquery`).
+    pub tsquery: Option<String>,
+    /// Only the request with this number (typed into the search).
+    pub number: Option<String>,
+    /// Not the requests of these (confidential) departments, unless `visible_caller` is
+    /// their caller.
+    pub hidden_departments: Vec<Uuid>,
+    pub visible_caller: Option<Uuid>,
+}
+
+/// Requests newest change first after `(updated_at, id)`; `limit + 1` rows at most.
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ServiceRequest>> {
+    list_query("", filter, after, limit)
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+}
+
+/// The plan of [`list`] (`EXPLAIN (ANALYZE, BUFFERS)`), one line per row.
+pub async fn explain_list(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    list_query("explain (analyze, buffers) ", filter, after, limit)
+        .build_query_scalar()
+        .fetch_all(conn)
+        .await
+}
+
+fn list_query<'a>(
+    prefix: &str,
+    filter: &'a Filter,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+) -> QueryBuilder<'a, Postgres> {
+    let mut q: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("{prefix}select {COLUMNS}{FROM} where true"));
+    match filter.states.as_slice() {
+        [] => {}
+        // One state as `=`, so an index on (state, updated_at) gives the order.
+        [state] => {
+            q.push(" and r.state = ").push_bind(*state);
+        }
+        states => {
+            q.push(" and r.state = any(")
+                .push_bind(states.to_vec())
+                .push(")");
+        }
+    }
+    if let Some(id) = filter.request_type_id {
+        q.push(" and r.request_type_id = ").push_bind(id);
+    }
+    if let Some(id) = filter.assignment_group_id {
+        q.push(" and r.assignment_group_id = ").push_bind(id);
+    }
+    if let Some(id) = filter.assignee_id {
+        q.push(" and r.assignee_id = ").push_bind(id);
+    }
+    if let Some(id) = filter.caller_id {
+        q.push(" and r.caller_id = ").push_bind(id);
+    }
+    if let Some(number) = &filter.number {
+        q.push(" and r.number = ").push_bind(number.clone());
+    }
+    if !filter.hidden_departments.is_empty() {
+        q.push(" and (r.department_id <> all(")
+            .push_bind(filter.hidden_departments.clone())
+            .push(")");
+        if let Some(me) = filter.visible_caller {
+            q.push(" or r.caller_id = ").push_bind(me);
+        }
+        q.push(")");
+    }
+    if let Some(tsquery) = &filter.tsquery {
+        q.push(" and r.doc_vector @@ (")
+            .push_bind(tsquery.clone())
+            .push("::tsquery)");
+    }
+    if let Some((at, id)) = after {
+        q.push(" and (r.updated_at, r.id) < (")
+            .push_bind(jiff_sqlx::Timestamp::from(at))
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    q.push(" order by r.updated_at desc, r.id desc limit ")
+        .push_bind(limit + 1);
+    q
+}
