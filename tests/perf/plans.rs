@@ -407,12 +407,13 @@ async fn request_lists_use_their_indexes_on_a_large_table() {
             "requests_updated_idx",
         ),
         (
-            "one type",
+            // A third of all rows: the newest-first index with a filter is the better plan.
+            "one of three types",
             Filter {
                 request_type_id: Some(kind),
                 ..Filter::default()
             },
-            "requests_type_updated_idx",
+            "requests_updated_idx",
         ),
         (
             "awaiting approval",
