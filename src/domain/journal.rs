@@ -25,6 +25,10 @@ pub enum SystemNote {
     Workaround { problem: String, text: String },
     /// Resolved and not reopened for this many working days: closed by itself.
     AutoClosed { days: u32 },
+    /// A request's approval stage began: these people (e-mails, comma-separated) are asked.
+    ApprovalAsked { stage: String, approvers: String },
+    /// A request's approval stage found nobody to ask: it waits until someone fixes that.
+    ApprovalNobody { stage: String },
 }
 
 const CREATED: &str = "created";
@@ -37,6 +41,9 @@ const RESOLUTION_AT_RISK: &str = "resolution target at risk";
 const RESOLUTION_BREACHED: &str = "resolution target breached";
 const WORKAROUND: &str = "Workaround from ";
 const AUTO_CLOSED: &str = "closed by itself after working days resolved: ";
+const APPROVAL_ASKED: &str = "approval asked from ";
+const FOR_STAGE: &str = " for stage ";
+const APPROVAL_NOBODY: &str = "no approver found for stage ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -53,6 +60,10 @@ impl SystemNote {
             SystemNote::ResolutionBreached => RESOLUTION_BREACHED.to_owned(),
             SystemNote::Workaround { problem, text } => format!("{WORKAROUND}{problem}: {text}"),
             SystemNote::AutoClosed { days } => format!("{AUTO_CLOSED}{days}"),
+            SystemNote::ApprovalAsked { stage, approvers } => {
+                format!("{APPROVAL_ASKED}{approvers}{FOR_STAGE}{stage}")
+            }
+            SystemNote::ApprovalNobody { stage } => format!("{APPROVAL_NOBODY}{stage}"),
         }
     }
 
@@ -75,6 +86,16 @@ impl SystemNote {
                         SystemNote::CreatedFromIncident {
                             incident: from.to_owned(),
                         }
+                    }
+                } else if let Some(asked) = body.strip_prefix(APPROVAL_ASKED) {
+                    let (approvers, stage) = asked.split_once(FOR_STAGE)?;
+                    SystemNote::ApprovalAsked {
+                        stage: stage.to_owned(),
+                        approvers: approvers.to_owned(),
+                    }
+                } else if let Some(stage) = body.strip_prefix(APPROVAL_NOBODY) {
+                    SystemNote::ApprovalNobody {
+                        stage: stage.to_owned(),
                     }
                 } else if let Some(days) = body.strip_prefix(AUTO_CLOSED) {
                     SystemNote::AutoClosed {
@@ -107,6 +128,8 @@ impl SystemNote {
             SystemNote::ResolutionBreached => "journal.note.resolution_breached",
             SystemNote::Workaround { .. } => "journal.note.workaround",
             SystemNote::AutoClosed { .. } => "journal.note.auto_closed",
+            SystemNote::ApprovalAsked { .. } => "journal.note.approval_asked",
+            SystemNote::ApprovalNobody { .. } => "journal.note.approval_nobody",
         }
     }
 
@@ -120,6 +143,10 @@ impl SystemNote {
             SystemNote::ServiceLevel { policy } => vec![policy.clone()],
             SystemNote::Workaround { problem, text } => vec![problem.clone(), text.clone()],
             SystemNote::AutoClosed { days } => vec![days.to_string()],
+            SystemNote::ApprovalAsked { stage, approvers } => {
+                vec![stage.clone(), approvers.clone()]
+            }
+            SystemNote::ApprovalNobody { stage } => vec![stage.clone()],
             _ => Vec::new(),
         }
     }
@@ -147,6 +174,13 @@ mod tests {
             SystemNote::ResolutionAtRisk,
             SystemNote::ResolutionBreached,
             SystemNote::AutoClosed { days: 5 },
+            SystemNote::ApprovalAsked {
+                stage: "Manager".to_owned(),
+                approvers: "anna@example.com, ben@example.com".to_owned(),
+            },
+            SystemNote::ApprovalNobody {
+                stage: "SAP owner".to_owned(),
+            },
             SystemNote::Workaround {
                 problem: "PRB0000012".to_owned(),
                 text: "Restart the spooler: net stop spooler".to_owned(),

@@ -56,6 +56,7 @@ macro_rules! text_enum {
 }
 
 pub mod account;
+pub mod approval;
 pub mod clustering;
 pub mod form;
 pub mod incident;
@@ -83,6 +84,7 @@ pub trait Labelled: Copy {
 #[cfg(test)]
 mod tests {
     use super::Labelled;
+    use super::approval::{ApprovalRule, Decision};
     use super::form::FieldKind;
     use super::incident::{HoldReason, IncidentState, Level, ResolutionCode};
     use super::problem::{ProblemResolution, ProblemState};
@@ -118,6 +120,8 @@ mod tests {
         same_text_everywhere(&ProblemResolution::ALL, ProblemResolution::parse);
         same_text_everywhere(&RequestState::ALL, RequestState::parse);
         same_text_everywhere(&FieldKind::ALL, FieldKind::parse);
+        same_text_everywhere(&ApprovalRule::ALL, ApprovalRule::parse);
+        same_text_everywhere(&Decision::ALL, Decision::parse);
         same_text_everywhere(&Role::ALL, Role::parse);
         same_text_everywhere(&Locale::ALL, Locale::parse);
     }

@@ -48,10 +48,10 @@ impl RequestState {
             New => &[AwaitingApproval, InProgress, Canceled],
             AwaitingApproval => &[Approved, Rejected, Canceled],
             Approved => &[InProgress, Canceled],
-            Rejected => &[Closed],
+            // A rejected request is over: closed as rejected, the reason shown to the caller.
+            Closed | Canceled | Rejected => &[],
             InProgress => &[Fulfilled, Canceled],
             Fulfilled => &[Closed, InProgress],
-            Closed | Canceled => &[],
         }
     }
 
@@ -69,6 +69,15 @@ impl RequestState {
     /// No change is possible any more.
     pub fn is_final(self) -> bool {
         self.allowed_next().is_empty()
+    }
+
+    /// Reached through approvals only, never moved to by hand: waiting for approval,
+    /// approved and rejected follow from the approvers' decisions.
+    pub fn decided_by_approval(self) -> bool {
+        matches!(
+            self,
+            RequestState::AwaitingApproval | RequestState::Approved | RequestState::Rejected
+        )
     }
 }
 
@@ -93,6 +102,8 @@ pub struct ServiceRequest {
     pub assignee_id: Option<Uuid>,
     pub assignee: Option<String>,
     pub outcome: Option<String>,
+    /// The approval stage it awaits (0 the first), while it awaits one.
+    pub approval_stage: Option<i16>,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
@@ -169,15 +180,14 @@ impl ServiceRequest {
         use RequestState::{Canceled, Closed, Fulfilled, InProgress, Rejected};
         self.state = transition.to;
         match transition.to {
-            Rejected | Fulfilled => {
+            Fulfilled => {
                 self.outcome.clone_from(&transition.reason);
-                if transition.to == Fulfilled {
-                    self.fulfilled_at = Some(now);
-                }
+                self.fulfilled_at = Some(now);
             }
-            Canceled => {
+            Rejected | Canceled => {
                 self.outcome.clone_from(&transition.reason);
                 self.closed_at = Some(now);
+                self.approval_stage = None;
             }
             Closed => self.closed_at = Some(now),
             InProgress if transition.from == Fulfilled => {
@@ -230,9 +240,8 @@ mod tests {
                 to: Fulfilled
             })
         );
-        assert!(plan(Rejected, "closed", None).is_ok());
-        assert!(plan(Rejected, "in_progress", None).is_err());
-        for state in [Closed, Canceled] {
+        assert!(plan(Rejected, "closed", None).is_err(), "rejected is final");
+        for state in [Closed, Canceled, Rejected] {
             assert!(state.is_final());
             assert!(!state.is_open());
         }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Actor, Page, PageRequest};
 use crate::db::Db;
+use crate::domain::approval::{self, ApprovalStage};
 use crate::domain::form::{self, FormField};
 use crate::domain::request::RequestState;
 use crate::domain::{Invalid, Locale, Permission, validation::required_text};
@@ -24,6 +25,8 @@ pub struct RequestTypeView {
     pub description: String,
     /// The form, in order.
     pub fields: Vec<FormField>,
+    /// Who approves a request before it is worked, stage after stage (none: no approval).
+    pub approval_stages: Vec<ApprovalStage>,
     /// What callers read for a state, per language: `{"de": {"in_progress": "In Arbeit"}}`.
     /// States without a name here are shown with the desk's own label.
     #[schema(value_type = Object)]
@@ -43,6 +46,7 @@ impl From<RequestTypeRow> for RequestTypeView {
             name: row.name,
             description: row.description,
             fields: row.fields,
+            approval_stages: row.approval_stages,
             status_names: row.status_names,
             assignment_group: row.assignment_group,
             active: row.active,
@@ -72,6 +76,7 @@ pub struct RequestTypeInput {
     pub name: Option<String>,
     pub description: Option<String>,
     pub fields: Option<Vec<FormField>>,
+    pub approval_stages: Option<Vec<ApprovalStage>>,
     #[schema(value_type = Option<Object>)]
     pub status_names: Option<Map<String, Value>>,
     /// A group key; `""` clears it.
@@ -147,6 +152,12 @@ async fn values_from(
         .or_else(|| base.map(|b| b.fields.clone()))
         .unwrap_or_default();
     form::check_definition(invalid, "fields", &fields);
+    let approval_stages = input
+        .approval_stages
+        .clone()
+        .or_else(|| base.map(|b| b.approval_stages.clone()))
+        .unwrap_or_default();
+    approval::check_stages(invalid, "approval_stages", &approval_stages, &fields);
     let status_names = input
         .status_names
         .clone()
@@ -175,6 +186,7 @@ async fn values_from(
             name,
             description,
             fields,
+            approval_stages,
             status_names,
             assignment_group_id,
             active,
@@ -188,6 +200,7 @@ struct OwnedValues {
     name: String,
     description: String,
     fields: Vec<FormField>,
+    approval_stages: Vec<ApprovalStage>,
     status_names: Map<String, Value>,
     assignment_group_id: Option<uuid::Uuid>,
     active: bool,
@@ -200,6 +213,7 @@ impl OwnedValues {
             name: &self.name,
             description: &self.description,
             fields: &self.fields,
+            approval_stages: &self.approval_stages,
             status_names: &self.status_names,
             assignment_group_id: self.assignment_group_id,
             active: self.active,

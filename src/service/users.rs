@@ -21,6 +21,8 @@ pub struct UserView {
     pub locale: Locale,
     /// Keys of the groups the user belongs to.
     pub groups: Vec<String>,
+    /// The e-mail of their manager, who approves their requests where a stage asks for it.
+    pub manager: Option<String>,
     pub active: bool,
     /// Whether the user can sign in with a password (API tokens work without one).
     pub has_password: bool,
@@ -37,6 +39,7 @@ impl From<store::users::User> for UserView {
             role: user.role,
             locale: user.locale,
             groups: user.groups,
+            manager: user.manager,
             active: user.active,
             created_at: user.created_at,
             updated_at: user.updated_at,
@@ -62,6 +65,8 @@ pub struct UserInput {
     pub locale: Option<String>,
     /// `false` disables the account: no sign-in, its tokens stop working.
     pub active: Option<bool>,
+    /// Their manager's e-mail (an account here); `""` clears it.
+    pub manager: Option<String>,
 }
 
 /// Creates a user for an admin.
@@ -101,6 +106,7 @@ pub async fn create_as_operator(db: &PgPool, input: UserInput) -> AppResult<User
     }
     let mut tx = db.begin().await?;
     let group_ids = resolve_groups(&mut tx, input.groups.as_deref(), &mut invalid).await?;
+    let manager_id = resolve_manager(&mut tx, input.manager.as_deref(), &mut invalid).await?;
     let (Some(email), Some(name), Some(role), Some(locale)) = (email, name, role, locale) else {
         return Err(invalid.into());
     };
@@ -121,6 +127,13 @@ pub async fn create_as_operator(db: &PgPool, input: UserInput) -> AppResult<User
     let id = store::users::insert(&mut tx, &new).await?;
     if let Some(group_ids) = group_ids {
         store::users::set_groups(&mut tx, id, &group_ids).await?;
+    }
+    if let Some(Some(manager_id)) = manager_id {
+        let mut user = store::users::find_by_id(&mut tx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        user.manager_id = Some(manager_id);
+        store::users::update(&mut tx, &user).await?;
     }
     let user = store::users::find_by_id(&mut tx, id)
         .await?
@@ -184,6 +197,14 @@ pub async fn update(
         _ => None,
     };
     let group_ids = resolve_groups(&mut tx, input.groups.as_deref(), &mut invalid).await?;
+    if let Some(manager_id) =
+        resolve_manager(&mut tx, input.manager.as_deref(), &mut invalid).await?
+    {
+        if manager_id == Some(user.id) {
+            invalid.add("manager", "error.manager_self");
+        }
+        user.manager_id = manager_id;
+    }
     if !invalid.is_empty() {
         return Err(invalid.into());
     }
@@ -242,4 +263,27 @@ async fn resolve_groups(
         invalid.add("groups", "error.unknown_group");
     }
     Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
+}
+
+/// The manager named (`None` not given, `Some(None)` cleared); an unknown one is recorded on
+/// `manager`.
+async fn resolve_manager(
+    conn: &mut PgConnection,
+    email: Option<&str>,
+    invalid: &mut Invalid,
+) -> AppResult<Option<Option<Uuid>>> {
+    let Some(email) = email.map(str::trim) else {
+        return Ok(None);
+    };
+    if email.is_empty() {
+        return Ok(Some(None));
+    }
+    let Some(email) = invalid.check("manager", Email::parse(email)) else {
+        return Ok(None);
+    };
+    let manager = store::users::find_by_email(conn, email.as_str()).await?;
+    if manager.is_none() {
+        invalid.add("manager", "error.unknown_user");
+    }
+    Ok(manager.map(|m| Some(m.id)))
 }

@@ -7,6 +7,7 @@ use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgRow, PgTypeInfo, PgValueRef};
 use sqlx::{Decode, Encode, Postgres, Row, Type};
 
+use crate::domain::approval::{ApprovalRule, Decision};
 use crate::domain::form::FieldKind;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::domain::problem::{ProblemResolution, ProblemState};
@@ -56,6 +57,8 @@ text_codec!(
     ProblemResolution,
     RequestState,
     FieldKind,
+    ApprovalRule,
+    Decision,
     Role,
     Locale,
 );

@@ -5,6 +5,7 @@
 //! compile-time macros need a live database or committed `.sqlx` data at build time, and the
 //! integration tests exercise every query against a real PostgreSQL instead.
 
+pub mod approvals;
 pub mod codec;
 pub mod departments;
 pub mod events;

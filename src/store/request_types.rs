@@ -5,6 +5,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::codec::at;
+use crate::domain::approval::ApprovalStage;
 use crate::domain::form::FormField;
 
 #[derive(Debug, Clone)]
@@ -16,6 +17,7 @@ pub struct RequestTypeRow {
     pub name: String,
     pub description: String,
     pub fields: Vec<FormField>,
+    pub approval_stages: Vec<ApprovalStage>,
     pub status_names: serde_json::Map<String, serde_json::Value>,
     pub assignment_group_id: Option<Uuid>,
     pub assignment_group: Option<String>,
@@ -39,6 +41,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
             name: row.try_get("name")?,
             description: row.try_get("description")?,
             fields: serde_json::from_value(json("fields")?).map_err(|e| decode("fields", e))?,
+            approval_stages: serde_json::from_value(json("approval_stages")?)
+                .map_err(|e| decode("approval_stages", e))?,
             status_names: serde_json::from_value(json("status_names")?)
                 .map_err(|e| decode("status_names", e))?,
             assignment_group_id: row.try_get("assignment_group_id")?,
@@ -51,7 +55,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
 }
 
 const SELECT: &str = "select t.id, t.key, t.department_id, d.key as department, t.name, t.description, \
-     t.fields, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
+     t.fields, t.approval_stages, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
      from request_types t join departments d on d.id = t.department_id \
      left join groups g on g.id = t.assignment_group_id";
 
@@ -61,6 +65,7 @@ pub struct TypeValues<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub fields: &'a [FormField],
+    pub approval_stages: &'a [ApprovalStage],
     pub status_names: &'a serde_json::Map<String, serde_json::Value>,
     pub assignment_group_id: Option<Uuid>,
     pub active: bool,
@@ -78,7 +83,7 @@ pub async fn insert(
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into request_types (id, key, department_id, name, description, fields, status_names, \
-         assignment_group_id, active) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         assignment_group_id, active, approval_stages) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id)
     .bind(key)
@@ -89,6 +94,7 @@ pub async fn insert(
     .bind(json(new.status_names))
     .bind(new.assignment_group_id)
     .bind(new.active)
+    .bind(json(&new.approval_stages))
     .execute(conn)
     .await?;
     Ok(id)
@@ -103,8 +109,8 @@ pub async fn update(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update request_types set department_id = $2, name = $3, description = $4, fields = $5, \
-         status_names = $6, assignment_group_id = $7, active = $8, updated_at = now(), version = version + 1 \
-         where id = $1 and version = $9",
+         status_names = $6, assignment_group_id = $7, active = $8, approval_stages = $10, updated_at = now(), \
+         version = version + 1 where id = $1 and version = $9",
     )
     .bind(id)
     .bind(values.department_id)
@@ -115,6 +121,7 @@ pub async fn update(
     .bind(values.assignment_group_id)
     .bind(values.active)
     .bind(expected)
+    .bind(json(&values.approval_stages))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -32,6 +32,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
             assignee_id: row.try_get("assignee_id")?,
             assignee: row.try_get("assignee")?,
             outcome: row.try_get("outcome")?,
+            approval_stage: row.try_get("approval_stage")?,
             opened_by: row.try_get("opened_by")?,
             opened_at: at(row, "opened_at")?,
             updated_at: at(row, "updated_at")?,
@@ -44,7 +45,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
 
 const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type, r.department_id, dep.key as department, \
      r.title, r.description, r.state, r.form_values, r.caller_id, c.email as caller, r.assignment_group_id, \
-     g.key as assignment_group, r.assignee_id, a.email as assignee, r.outcome, o.email as opened_by, \
+     g.key as assignment_group, r.assignee_id, a.email as assignee, r.outcome, r.approval_stage, o.email as opened_by, \
      r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version";
 
 const FROM: &str = " from requests r \
@@ -128,7 +129,7 @@ pub async fn update(
     let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
     let done = sqlx::query(
         "update requests set title = $2, description = $3, state = $4, assignment_group_id = $5, \
-         assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, \
+         assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, approval_stage = $11, \
          updated_at = now(), version = version + 1 where id = $1 and version = $10",
     )
     .bind(request.id)
@@ -141,6 +142,7 @@ pub async fn update(
     .bind(ts(request.fulfilled_at))
     .bind(ts(request.closed_at))
     .bind(expected)
+    .bind(request.approval_stage)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

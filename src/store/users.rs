@@ -18,6 +18,9 @@ pub struct User {
     pub password_hash: Option<String>,
     pub active: bool,
     pub groups: Vec<String>,
+    /// Who approves for them in `manager` approval stages.
+    pub manager_id: Option<Uuid>,
+    pub manager: Option<String>,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
 }
@@ -33,6 +36,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for User {
             password_hash: row.try_get("password_hash")?,
             active: row.try_get("active")?,
             groups: row.try_get("groups")?,
+            manager_id: row.try_get("manager_id")?,
+            manager: row.try_get("manager")?,
             created_at: at(row, "created_at")?,
             updated_at: at(row, "updated_at")?,
         })
@@ -42,6 +47,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for User {
 const COLUMNS: &str = "u.id, u.email, u.name, u.role, u.locale, u.password_hash, u.active, \
      array(select g.key from group_members m join groups g on g.id = m.group_id \
            where m.user_id = u.id order by g.key) as groups, \
+     u.manager_id, (select boss.email from users boss where boss.id = u.manager_id) as manager, \
      u.created_at, u.updated_at";
 
 pub struct NewUser<'a> {
@@ -135,8 +141,8 @@ pub async fn list(
 /// Writes the changeable fields of `user` back.
 pub async fn update(conn: &mut PgConnection, user: &User) -> sqlx::Result<()> {
     sqlx::query(
-        "update users set name = $2, role = $3, locale = $4, password_hash = $5, active = $6, updated_at = now() \
-         where id = $1",
+        "update users set name = $2, role = $3, locale = $4, password_hash = $5, active = $6, manager_id = $7, \
+         updated_at = now() where id = $1",
     )
     .bind(user.id)
     .bind(&user.name)
@@ -144,6 +150,7 @@ pub async fn update(conn: &mut PgConnection, user: &User) -> sqlx::Result<()> {
     .bind(user.locale)
     .bind(&user.password_hash)
     .bind(user.active)
+    .bind(user.manager_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -11,6 +11,7 @@
 mod support;
 
 mod access;
+mod approvals;
 mod cli;
 mod confidential;
 mod demo;

@@ -15,7 +15,8 @@ use crate::error::{AppResult, Problem};
 use crate::service::journal::{CommentInput, JournalView};
 use crate::service::request_types::{self, RequestTypeInput, RequestTypeView};
 use crate::service::requests::{
-    self, NewRequestInput, RequestPatch, RequestQuery, RequestTransitionInput, RequestView,
+    self, ApprovalView, DecisionInput, NewRequestInput, RequestPatch, RequestQuery,
+    RequestTransitionInput, RequestView,
 };
 use crate::state::AppState;
 
@@ -28,6 +29,73 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(transition_request))
         .routes(routes!(comment_request))
         .routes(routes!(request_journal))
+        .routes(routes!(request_approvals, decide_request))
+        .routes(routes!(my_approvals))
+}
+
+/// Who was asked to approve the request, stage by stage, and what they decided.
+#[utoipa::path(get, path = "/api/v1/requests/{number}/approvals", tag = "requests", params(("number" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<ApprovalView>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn request_approvals(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> AppResult<Json<Vec<ApprovalView>>> {
+    Ok(Json(requests::approvals(&state.db, &actor, &number).await?))
+}
+
+/// An approver approves or rejects (with a comment the caller reads) in the stage the request
+/// awaits. Once the stage's rule is met the next stage is asked, or the request is approved;
+/// once it cannot be met, the request is rejected. `403` for someone not asked in this stage.
+#[utoipa::path(post, path = "/api/v1/requests/{number}/approvals", tag = "requests", request_body = DecisionInput,
+    params(("number" = String, Path), ("If-Match" = Option<String>, Header)), security(("bearer" = [])),
+    responses((status = 200, description = "decided; the request", body = RequestView), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 412, body = RequestView), (status = 422, body = Problem)))]
+async fn decide_request(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+    IfMatch(if_match): IfMatch,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<Response> {
+    let view = requests::decide(&state.db, &actor, &number, input, if_match).await?;
+    Ok(versioned(StatusCode::OK, &view, view.version))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MyApprovalParams {
+    /// `true`: every approval one was asked for, not only the pending ones.
+    all: Option<bool>,
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    cursor: Option<String>,
+}
+
+/// "My approvals": what the signed-in person is asked to decide, oldest first.
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "requests", params(MyApprovalParams), security(("bearer" = [])),
+    responses((status = 200, body = ListResponse<ApprovalView>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn my_approvals(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(params): Query<MyApprovalParams>,
+) -> AppResult<Json<ListResponse<ApprovalView>>> {
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    }
+    .parse()?;
+    Ok(Json(
+        requests::my_approvals(&state.db, &actor, params.all.unwrap_or(false), page)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -103,6 +103,11 @@ pub async fn create(
         Some(Value::Object(changes(None, &request))),
     )
     .await?;
+    let request = if request_type.approval_stages.is_empty() {
+        request
+    } else {
+        super::approvals::ask_stage(&mut tx, &request, &request_type.approval_stages, 0).await?
+    };
     let view = RequestView::from(request);
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@
 //! with incidents and problems, and the read scope: a caller reads their own requests, and a
 //! confidential department's requests reach its members and the caller only.
 
+mod approvals;
 mod comments;
 mod create;
 mod input;
@@ -11,6 +12,9 @@ mod list;
 mod update;
 mod view;
 
+pub use approvals::{
+    ApprovalView, DecisionInput, decide, mine as my_approvals, of_request as approvals,
+};
 pub use comments::comment;
 pub use create::create;
 pub use input::{NewRequestInput, RequestPatch, RequestTransitionInput};
@@ -31,9 +35,29 @@ fn parse_number(number: &str) -> AppResult<RequestNumber> {
     RequestNumber::parse(number).map_err(|_| AppError::NotFound)
 }
 
-/// Whether the reader may know of the request.
-fn admits(scope: &ReadScope, request: &ServiceRequest) -> bool {
-    scope.admits(Some(request.caller_id), Some(request.department_id))
+/// Whether the reader may know of the request: it is in their scope, or they were asked to
+/// approve it.
+async fn admits(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    request: &ServiceRequest,
+) -> sqlx::Result<bool> {
+    Ok(
+        scope.admits(Some(request.caller_id), Some(request.department_id))
+            || store::approvals::is_approver(conn, request.id, scope.me).await?,
+    )
+}
+
+/// The request, when the reader may know of it; else `NotFound`.
+async fn admitted(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    request: Option<ServiceRequest>,
+) -> AppResult<ServiceRequest> {
+    match request {
+        Some(request) if admits(conn, scope, &request).await? => Ok(request),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 /// Locks the request for a change when it is in the reader's scope; `NotFound` when there is
@@ -44,10 +68,8 @@ async fn lock_in_scope(
     number: &str,
 ) -> AppResult<ServiceRequest> {
     let number = parse_number(number)?;
-    store::requests::lock_by_number(conn, number.as_str())
-        .await?
-        .filter(|r| admits(scope, r))
-        .ok_or(AppError::NotFound)
+    let request = store::requests::lock_by_number(conn, number.as_str()).await?;
+    admitted(conn, scope, request).await
 }
 
 /// The one way a changed request is written, in the caller's transaction (the row locked by
@@ -90,10 +112,8 @@ async fn readable(
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut conn = db.read().await?;
-    let request = store::requests::find_by_number(&mut conn, number.as_str())
-        .await?
-        .filter(|r| admits(&scope, r))
-        .ok_or(AppError::NotFound)?;
+    let request = store::requests::find_by_number(&mut conn, number.as_str()).await?;
+    let request = admitted(&mut conn, &scope, request).await?;
     Ok((request, scope, conn))
 }
 

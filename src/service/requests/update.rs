@@ -13,7 +13,7 @@ use crate::service::requests::input::{RequestPatch, RequestTransitionInput};
 use crate::service::requests::view::{RequestView, changes};
 use crate::store::journal::Kind;
 
-fn check_version(request: &ServiceRequest, if_match: Option<i64>) -> AppResult<()> {
+pub(super) fn check_version(request: &ServiceRequest, if_match: Option<i64>) -> AppResult<()> {
     crate::service::check_version(request.version, if_match, || {
         RequestView::from(request.clone())
     })
@@ -127,6 +127,23 @@ pub async fn transition(
         },
         RequestTransitionError::Invalid(fields) => AppError::Validation(fields),
     })?;
+    if planned.to.decided_by_approval() {
+        // Waiting for, passing and failing approval follow from the approvers' decisions.
+        return Err(AppError::Transition {
+            from: before.state.as_str(),
+            to: planned.to.as_str(),
+            allowed: before
+                .state
+                .allowed_next()
+                .iter()
+                .filter(|s| !s.decided_by_approval())
+                .map(|s| s.as_str())
+                .collect(),
+        });
+    }
+    if planned.to == RequestState::Canceled {
+        crate::store::approvals::withdraw_pending(&mut tx, before.id).await?;
+    }
     let mut after = before.clone();
     after.apply(&planned, jiff::Timestamp::now());
     if planned.to == RequestState::InProgress

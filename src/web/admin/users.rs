@@ -98,6 +98,7 @@ fn user_input(fields: &[(String, String)], creating: bool) -> UserInput {
         // An empty password field means "no password" on create and "unchanged" on edit.
         password: field(fields, "password").filter(|p| !p.is_empty()),
         locale: field(fields, "locale"),
+        manager: field(fields, "manager"),
         active: if creating {
             None
         } else {
@@ -179,6 +180,7 @@ pub(super) async fn user_page(
     form.set("name", user.name.clone());
     form.set("role", user.role.as_str());
     form.set("locale", user.locale.as_str());
+    form.set("manager", user.manager.clone().unwrap_or_default());
     form.set("active", ticked(user.active));
     let chosen_groups = user.groups.clone();
     edit_user_page(
