@@ -66,6 +66,7 @@ pub mod request;
 pub mod role;
 pub mod sla;
 pub mod sla_clock;
+pub mod task;
 pub mod ticket;
 pub mod validation;
 
@@ -89,6 +90,7 @@ mod tests {
     use super::incident::{HoldReason, IncidentState, Level, ResolutionCode};
     use super::problem::{ProblemResolution, ProblemState};
     use super::request::RequestState;
+    use super::task::TaskState;
     use super::{Locale, Role};
 
     fn same_text_everywhere<T: Labelled + serde::Serialize + serde::de::DeserializeOwned>(
@@ -122,6 +124,7 @@ mod tests {
         same_text_everywhere(&FieldKind::ALL, FieldKind::parse);
         same_text_everywhere(&ApprovalRule::ALL, ApprovalRule::parse);
         same_text_everywhere(&Decision::ALL, Decision::parse);
+        same_text_everywhere(&TaskState::ALL, TaskState::parse);
         same_text_everywhere(&Role::ALL, Role::parse);
         same_text_everywhere(&Locale::ALL, Locale::parse);
     }

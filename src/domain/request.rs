@@ -104,6 +104,9 @@ pub struct ServiceRequest {
     pub outcome: Option<String>,
     /// The approval stage it awaits (0 the first), while it awaits one.
     pub approval_stage: Option<i16>,
+    /// Of its tasks, how many there are and how many are done.
+    pub tasks_total: i64,
+    pub tasks_done: i64,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::domain::approval::{self, ApprovalStage};
 use crate::domain::form::{self, FormField};
 use crate::domain::request::RequestState;
+use crate::domain::task::{self, TaskTemplate};
 use crate::domain::{Invalid, Locale, Permission, validation::required_text};
 use crate::error::{AppError, AppResult};
 use crate::store;
@@ -27,6 +28,9 @@ pub struct RequestTypeView {
     pub fields: Vec<FormField>,
     /// Who approves a request before it is worked, stage after stage (none: no approval).
     pub approval_stages: Vec<ApprovalStage>,
+    /// What groups do once a request is approved (or, without approval, asked); the request is
+    /// fulfilled when every task is done.
+    pub tasks: Vec<TaskTemplate>,
     /// What callers read for a state, per language: `{"de": {"in_progress": "In Arbeit"}}`.
     /// States without a name here are shown with the desk's own label.
     #[schema(value_type = Object)]
@@ -47,6 +51,7 @@ impl From<RequestTypeRow> for RequestTypeView {
             description: row.description,
             fields: row.fields,
             approval_stages: row.approval_stages,
+            tasks: row.tasks,
             status_names: row.status_names,
             assignment_group: row.assignment_group,
             active: row.active,
@@ -77,6 +82,7 @@ pub struct RequestTypeInput {
     pub description: Option<String>,
     pub fields: Option<Vec<FormField>>,
     pub approval_stages: Option<Vec<ApprovalStage>>,
+    pub tasks: Option<Vec<TaskTemplate>>,
     #[schema(value_type = Option<Object>)]
     pub status_names: Option<Map<String, Value>>,
     /// A group key; `""` clears it.
@@ -158,6 +164,21 @@ async fn values_from(
         .or_else(|| base.map(|b| b.approval_stages.clone()))
         .unwrap_or_default();
     approval::check_stages(invalid, "approval_stages", &approval_stages, &fields);
+    let tasks = input
+        .tasks
+        .clone()
+        .or_else(|| base.map(|b| b.tasks.clone()))
+        .unwrap_or_default();
+    task::check_tasks(invalid, "tasks", &tasks);
+    for (n, template) in tasks.iter().enumerate() {
+        if crate::domain::Slug::parse(&template.group).is_ok()
+            && store::groups::find_by_key(conn, &template.group)
+                .await?
+                .is_none()
+        {
+            invalid.add(format!("tasks[{n}].group"), "error.unknown_group");
+        }
+    }
     let status_names = input
         .status_names
         .clone()
@@ -187,6 +208,7 @@ async fn values_from(
             description,
             fields,
             approval_stages,
+            tasks,
             status_names,
             assignment_group_id,
             active,
@@ -201,6 +223,7 @@ struct OwnedValues {
     description: String,
     fields: Vec<FormField>,
     approval_stages: Vec<ApprovalStage>,
+    tasks: Vec<TaskTemplate>,
     status_names: Map<String, Value>,
     assignment_group_id: Option<uuid::Uuid>,
     active: bool,
@@ -214,6 +237,7 @@ impl OwnedValues {
             description: &self.description,
             fields: &self.fields,
             approval_stages: &self.approval_stages,
+            tasks: &self.tasks,
             status_names: &self.status_names,
             assignment_group_id: self.assignment_group_id,
             active: self.active,

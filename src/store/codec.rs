@@ -12,6 +12,7 @@ use crate::domain::form::FieldKind;
 use crate::domain::incident::{HoldReason, IncidentState, Level, ResolutionCode};
 use crate::domain::problem::{ProblemResolution, ProblemState};
 use crate::domain::request::RequestState;
+use crate::domain::task::TaskState;
 use crate::domain::{Locale, Role};
 
 macro_rules! text_codec {
@@ -59,6 +60,7 @@ text_codec!(
     FieldKind,
     ApprovalRule,
     Decision,
+    TaskState,
     Role,
     Locale,
 );

@@ -1,4 +1,4 @@
-//! The journal: append-only history of every incident, problem and request. PostgreSQL refuses
+//! The journal: append-only history of every incident, problem, request and task. PostgreSQL refuses
 //! updates and deletes.
 
 use sqlx::PgConnection;
@@ -46,30 +46,19 @@ pub enum Subject {
     Incident(Uuid),
     Problem(Uuid),
     Request(Uuid),
+    /// A task of a request.
+    Task(Uuid),
 }
 
 impl Subject {
-    /// The `incident_id` column of an entry about this subject.
-    fn incident_id(self) -> Option<Uuid> {
+    /// The entry's `incident_id`, `problem_id`, `request_id` and `task_id` columns: exactly
+    /// one is set (the table checks it).
+    fn columns(self) -> [Option<Uuid>; 4] {
         match self {
-            Subject::Incident(id) => Some(id),
-            _ => None,
-        }
-    }
-
-    /// The `problem_id` column of an entry about this subject.
-    fn problem_id(self) -> Option<Uuid> {
-        match self {
-            Subject::Problem(id) => Some(id),
-            _ => None,
-        }
-    }
-
-    /// The `request_id` column of an entry about this subject.
-    fn request_id(self) -> Option<Uuid> {
-        match self {
-            Subject::Request(id) => Some(id),
-            _ => None,
+            Subject::Incident(id) => [Some(id), None, None, None],
+            Subject::Problem(id) => [None, Some(id), None, None],
+            Subject::Request(id) => [None, None, Some(id), None],
+            Subject::Task(id) => [None, None, None, Some(id)],
         }
     }
 }
@@ -86,67 +75,61 @@ const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_nam
      from journal_entries j left join users u on u.id = j.author_id";
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
+    let [incident, problem, request, task] = entry.subject.columns();
     // One round trip: the insert and the author's name and e-mail come back together.
     sqlx::query_as(
-        "with j as (insert into journal_entries (incident_id, problem_id, request_id, author_id, kind, body, changes) \
-                    values ($1, $2, $7, $3, $4, $5, $6) returning *) \
+        "with j as (insert into journal_entries \
+                    (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
+                    values ($1, $2, $3, $4, $5, $6, $7, $8) returning *) \
          select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
          from j left join users u on u.id = j.author_id",
     )
-    .bind(entry.subject.incident_id())
-    .bind(entry.subject.problem_id())
+    .bind(incident)
+    .bind(problem)
+    .bind(request)
+    .bind(task)
     .bind(entry.author_id)
     .bind(entry.kind.as_str())
     .bind(entry.body)
     .bind(entry.changes)
-    .bind(entry.subject.request_id())
     .fetch_one(conn)
     .await
 }
 
 /// Appends several entries in one round trip, in the order given.
 pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sqlx::Result<()> {
+    let column = |n: usize| -> Vec<Option<Uuid>> {
+        entries.iter().map(|e| e.subject.columns()[n]).collect()
+    };
     sqlx::query(
-        "insert into journal_entries (incident_id, problem_id, request_id, author_id, kind, body, changes) \
-         select e.incident_id, e.problem_id, e.request_id, e.author_id, e.kind, e.body, e.changes \
-         from unnest($1::uuid[], $2::uuid[], $7::uuid[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[]) \
-         with ordinality as e(incident_id, problem_id, request_id, author_id, kind, body, changes, n) order by n",
+        "insert into journal_entries (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
+         select e.incident_id, e.problem_id, e.request_id, e.task_id, e.author_id, e.kind, e.body, e.changes \
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[]) \
+         with ordinality as e(incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, n) order by n",
     )
-    .bind(entries.iter().map(|e| e.subject.incident_id()).collect::<Vec<_>>())
-    .bind(entries.iter().map(|e| e.subject.problem_id()).collect::<Vec<_>>())
+    .bind(column(0))
+    .bind(column(1))
+    .bind(column(2))
+    .bind(column(3))
     .bind(entries.iter().map(|e| e.author_id).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.body).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.changes.clone()).collect::<Vec<_>>())
-    .bind(entries.iter().map(|e| e.subject.request_id()).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The whole history of an incident, oldest first.
-pub async fn for_incident(
-    conn: &mut PgConnection,
-    incident_id: Uuid,
-) -> sqlx::Result<Vec<EntryRow>> {
-    sqlx::query_as(&format!("{SELECT} where j.incident_id = $1 order by j.id"))
-        .bind(incident_id)
-        .fetch_all(conn)
-        .await
-}
-
-/// The whole history of a problem, oldest first.
-pub async fn for_problem(conn: &mut PgConnection, problem_id: Uuid) -> sqlx::Result<Vec<EntryRow>> {
-    sqlx::query_as(&format!("{SELECT} where j.problem_id = $1 order by j.id"))
-        .bind(problem_id)
-        .fetch_all(conn)
-        .await
-}
-
-/// The whole history of a request, oldest first.
-pub async fn for_request(conn: &mut PgConnection, request_id: Uuid) -> sqlx::Result<Vec<EntryRow>> {
-    sqlx::query_as(&format!("{SELECT} where j.request_id = $1 order by j.id"))
-        .bind(request_id)
+/// The whole history of a record, oldest first.
+pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<EntryRow>> {
+    let (column, id) = match subject {
+        Subject::Incident(id) => ("incident_id", id),
+        Subject::Problem(id) => ("problem_id", id),
+        Subject::Request(id) => ("request_id", id),
+        Subject::Task(id) => ("task_id", id),
+    };
+    sqlx::query_as(&format!("{SELECT} where j.{column} = $1 order by j.id"))
+        .bind(id)
         .fetch_all(conn)
         .await
 }

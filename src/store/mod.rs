@@ -27,6 +27,7 @@ pub mod search;
 pub mod services;
 pub mod sessions;
 pub mod sla;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::codec::at;
 use crate::domain::approval::ApprovalStage;
 use crate::domain::form::FormField;
+use crate::domain::task::TaskTemplate;
 
 #[derive(Debug, Clone)]
 pub struct RequestTypeRow {
@@ -18,6 +19,7 @@ pub struct RequestTypeRow {
     pub description: String,
     pub fields: Vec<FormField>,
     pub approval_stages: Vec<ApprovalStage>,
+    pub tasks: Vec<TaskTemplate>,
     pub status_names: serde_json::Map<String, serde_json::Value>,
     pub assignment_group_id: Option<Uuid>,
     pub assignment_group: Option<String>,
@@ -43,6 +45,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
             fields: serde_json::from_value(json("fields")?).map_err(|e| decode("fields", e))?,
             approval_stages: serde_json::from_value(json("approval_stages")?)
                 .map_err(|e| decode("approval_stages", e))?,
+            tasks: serde_json::from_value(json("tasks")?).map_err(|e| decode("tasks", e))?,
             status_names: serde_json::from_value(json("status_names")?)
                 .map_err(|e| decode("status_names", e))?,
             assignment_group_id: row.try_get("assignment_group_id")?,
@@ -55,7 +58,7 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
 }
 
 const SELECT: &str = "select t.id, t.key, t.department_id, d.key as department, t.name, t.description, \
-     t.fields, t.approval_stages, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
+     t.fields, t.approval_stages, t.tasks, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
      from request_types t join departments d on d.id = t.department_id \
      left join groups g on g.id = t.assignment_group_id";
 
@@ -66,6 +69,7 @@ pub struct TypeValues<'a> {
     pub description: &'a str,
     pub fields: &'a [FormField],
     pub approval_stages: &'a [ApprovalStage],
+    pub tasks: &'a [TaskTemplate],
     pub status_names: &'a serde_json::Map<String, serde_json::Value>,
     pub assignment_group_id: Option<Uuid>,
     pub active: bool,
@@ -83,7 +87,7 @@ pub async fn insert(
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into request_types (id, key, department_id, name, description, fields, status_names, \
-         assignment_group_id, active, approval_stages) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         assignment_group_id, active, approval_stages, tasks) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(id)
     .bind(key)
@@ -95,6 +99,7 @@ pub async fn insert(
     .bind(new.assignment_group_id)
     .bind(new.active)
     .bind(json(&new.approval_stages))
+    .bind(json(&new.tasks))
     .execute(conn)
     .await?;
     Ok(id)
@@ -109,7 +114,7 @@ pub async fn update(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update request_types set department_id = $2, name = $3, description = $4, fields = $5, \
-         status_names = $6, assignment_group_id = $7, active = $8, approval_stages = $10, updated_at = now(), \
+         status_names = $6, assignment_group_id = $7, active = $8, approval_stages = $10, tasks = $11, updated_at = now(), \
          version = version + 1 where id = $1 and version = $9",
     )
     .bind(id)
@@ -122,6 +127,7 @@ pub async fn update(
     .bind(values.active)
     .bind(expected)
     .bind(json(&values.approval_stages))
+    .bind(json(&values.tasks))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -33,6 +33,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
             assignee: row.try_get("assignee")?,
             outcome: row.try_get("outcome")?,
             approval_stage: row.try_get("approval_stage")?,
+            tasks_total: row.try_get("tasks_total")?,
+            tasks_done: row.try_get("tasks_done")?,
             opened_by: row.try_get("opened_by")?,
             opened_at: at(row, "opened_at")?,
             updated_at: at(row, "updated_at")?,
@@ -46,6 +48,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
 const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type, r.department_id, dep.key as department, \
      r.title, r.description, r.state, r.form_values, r.caller_id, c.email as caller, r.assignment_group_id, \
      g.key as assignment_group, r.assignee_id, a.email as assignee, r.outcome, r.approval_stage, o.email as opened_by, \
+     (select count(*) from request_tasks k where k.request_id = r.id) as tasks_total, \
+     (select count(*) from request_tasks k where k.request_id = r.id and k.state = 'done') as tasks_done, \
      r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version";
 
 const FROM: &str = " from requests r \
@@ -102,6 +106,15 @@ pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Optio
         .bind(id)
         .fetch_optional(conn)
         .await
+}
+
+/// Locks the request's row until the transaction ends, by its id.
+pub async fn lock_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ServiceRequest>> {
+    sqlx::query("select 1 from requests where id = $1 for update")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    find_by_id(conn, id).await
 }
 
 /// Locks the request's row until the transaction ends.

@@ -24,4 +24,5 @@ mod problems;
 mod reference;
 mod requests;
 mod sla;
+mod tasks;
 mod web;

@@ -5,6 +5,7 @@ pub mod problems;
 pub mod reference;
 pub mod requests;
 pub mod sla;
+pub mod tasks;
 pub mod tokens;
 pub mod users;
 
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(requests::router())
         .merge(reference::router())
         .merge(sla::router())
+        .merge(tasks::router())
         .merge(users::router())
         .merge(tokens::router())
 }

@@ -156,7 +156,8 @@ pub async fn journal(db: &Db, actor: &Actor, number: &str) -> AppResult<Vec<Jour
     let scope = scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
     let incident = readable(&mut conn, &scope, actor, number).await?;
-    let entries = store::journal::for_incident(&mut conn, incident.id).await?;
+    let entries =
+        store::journal::of(&mut conn, store::journal::Subject::Incident(incident.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
     Ok(JournalView::visible(entries, actor))
 }

@@ -117,7 +117,8 @@ pub async fn journal(
     let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.acquire().await?;
     let problem = readable(&mut conn, &scope, actor, number).await?;
-    let entries = store::journal::for_problem(&mut conn, problem.id).await?;
+    let entries =
+        store::journal::of(&mut conn, store::journal::Subject::Problem(problem.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
     Ok(JournalView::visible(entries, actor))
 }

@@ -151,15 +151,15 @@ pub(super) async fn ask_stage(
         .ok_or(AppError::NotFound)
 }
 
-/// The stages of the request's type.
-async fn stages_of(
+/// The stages and tasks of the request's type.
+async fn plan_of(
     conn: &mut sqlx::PgConnection,
     request: &ServiceRequest,
-) -> AppResult<Vec<ApprovalStage>> {
+) -> AppResult<(Vec<ApprovalStage>, Vec<crate::domain::task::TaskTemplate>)> {
     Ok(
         store::request_types::find_by_key(conn, &request.request_type)
             .await?
-            .map(|t| t.approval_stages)
+            .map(|t| (t.approval_stages, t.tasks))
             .unwrap_or_default(),
     )
 }
@@ -302,7 +302,7 @@ async fn conclude_stage(
     let Some(stage) = request.approval_stage else {
         return Ok(request);
     };
-    let stages = stages_of(&mut *tx, &request).await?;
+    let (stages, tasks) = plan_of(&mut *tx, &request).await?;
     let index = usize::try_from(stage).unwrap_or(usize::MAX);
     let decisions: Vec<Decision> = rows
         .iter()
@@ -342,15 +342,20 @@ async fn conclude_stage(
                 jiff::Timestamp::now(),
             );
             after.approval_stage = None;
-            super::save_change(
+            let request = super::save_change(
                 &mut *tx,
-                actor,
+                Some(actor),
                 &request,
                 &after,
                 Kind::Transition,
                 reason.as_deref(),
             )
-            .await?
+            .await?;
+            if to == RequestState::Approved {
+                super::tasks::start(&mut *tx, request, &tasks).await?
+            } else {
+                request
+            }
         }
     })
 }

@@ -104,7 +104,7 @@ pub async fn create(
     )
     .await?;
     let request = if request_type.approval_stages.is_empty() {
-        request
+        super::tasks::start(&mut tx, request, &request_type.tasks).await?
     } else {
         super::approvals::ask_stage(&mut tx, &request, &request_type.approval_stages, 0).await?
     };

@@ -62,7 +62,8 @@ async fn person(
         return Ok(actor.id);
     }
     actor.require(Permission::ReadInternal)?;
-    let email = crate::domain::Email::parse(value).map_err(|key| bad_parameter(field, key))?;
+    // Well formed but no address: unknown, like a name without an account (422).
+    let email = crate::domain::Email::parse(value).map_err(|key| unknown_reference(field, key))?;
     Ok(store::users::find_by_email(conn, email.as_str())
         .await?
         .ok_or_else(|| unknown_reference(field, "error.unknown_user"))?

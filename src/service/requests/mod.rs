@@ -9,6 +9,7 @@ mod comments;
 mod create;
 mod input;
 mod list;
+mod tasks;
 mod update;
 mod view;
 
@@ -19,6 +20,10 @@ pub use comments::comment;
 pub use create::create;
 pub use input::{NewRequestInput, RequestPatch, RequestTransitionInput};
 pub use list::{CSV_HEADER, RequestQuery, csv_rows, list, to_csv};
+pub use tasks::{
+    TaskQuery, TaskTransitionInput, TaskView, comment_task, get_task, list_tasks, task_journal,
+    tasks_of_request, transition_task,
+};
 pub use update::{transition, update};
 pub use view::RequestView;
 
@@ -73,10 +78,11 @@ async fn lock_in_scope(
 }
 
 /// The one way a changed request is written, in the caller's transaction (the row locked by
-/// the caller): the row with the version check and one journal entry.
+/// the caller): the row with the version check and one journal entry, by `actor` (none: the
+/// system).
 async fn save_change(
     conn: &mut sqlx::PgConnection,
-    actor: &Actor,
+    actor: Option<&Actor>,
     before: &ServiceRequest,
     after: &ServiceRequest,
     kind: Kind,
@@ -91,7 +97,7 @@ async fn save_change(
     crate::service::journal::record(
         conn,
         Subject::Request(after.id),
-        Some(actor),
+        actor,
         kind,
         body,
         Some(serde_json::Value::Object(changes)),
@@ -130,7 +136,8 @@ pub async fn journal(
     number: &str,
 ) -> AppResult<Vec<JournalView>> {
     let (request, scope, mut conn) = readable(db, actor, number).await?;
-    let entries = store::journal::for_request(&mut conn, request.id).await?;
+    let entries =
+        store::journal::of(&mut conn, store::journal::Subject::Request(request.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
     conn.done();
     Ok(JournalView::visible(entries, actor))

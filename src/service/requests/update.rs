@@ -87,7 +87,8 @@ pub async fn update(
         tx.commit().await?;
         return Ok(before.into());
     }
-    let request = super::save_change(&mut tx, actor, &before, &after, Kind::Change, None).await?;
+    let request =
+        super::save_change(&mut tx, Some(actor), &before, &after, Kind::Change, None).await?;
     tx.commit().await?;
     Ok(request.into())
 }
@@ -143,6 +144,7 @@ pub async fn transition(
     }
     if planned.to == RequestState::Canceled {
         crate::store::approvals::withdraw_pending(&mut tx, before.id).await?;
+        super::tasks::cancel_open(&mut tx, before.id).await?;
     }
     let mut after = before.clone();
     after.apply(&planned, jiff::Timestamp::now());
@@ -155,7 +157,7 @@ pub async fn transition(
     }
     let request = super::save_change(
         &mut tx,
-        actor,
+        Some(actor),
         &before,
         &after,
         Kind::Transition,

@@ -26,6 +26,10 @@ pub struct RequestView {
     pub assignee: Option<String>,
     /// Why it was rejected or canceled, or how it was fulfilled.
     pub outcome: Option<String>,
+    /// Its progress: how many tasks there are, and how many are done (what the caller
+    /// sees of the tasks).
+    pub tasks_total: i64,
+    pub tasks_done: i64,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
@@ -48,6 +52,8 @@ impl From<ServiceRequest> for RequestView {
             assignment_group: r.assignment_group,
             assignee: r.assignee,
             outcome: r.outcome,
+            tasks_total: r.tasks_total,
+            tasks_done: r.tasks_done,
             opened_by: r.opened_by,
             opened_at: r.opened_at,
             updated_at: r.updated_at,
