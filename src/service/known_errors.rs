@@ -84,6 +84,20 @@ pub async fn known_errors(
     limit: i64,
 ) -> AppResult<Vec<ProblemView>> {
     actor.require(Permission::Read)?;
+    Ok(matching(db, actor, q, limit)
+        .await?
+        .into_iter()
+        .map(ProblemView::from)
+        .collect())
+}
+
+/// The known errors in the actor's scope whose text matches `q`, best first.
+async fn matching(
+    db: &Db,
+    actor: &Actor,
+    q: &str,
+    limit: i64,
+) -> AppResult<Vec<crate::domain::problem::Problem>> {
     let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.read().await?;
     let tsquery = store::search::as_any_word_tsquery(&mut conn, q).await?;
@@ -93,10 +107,7 @@ pub async fn known_errors(
     }
     let found = store::problems::known_errors(&mut conn, &tsquery, limit, &scope.hidden).await?;
     conn.done();
-    Ok(found
-        .into_iter()
-        .map(|(p, _)| ProblemView::from(p))
-        .collect())
+    Ok(found.into_iter().map(|(p, _)| p).collect())
 }
 
 /// How much of an incident's description its suggestions look at.
@@ -113,4 +124,31 @@ pub async fn suggestions(
     // a shorter query ranks faster.
     let opening: String = incident.description.chars().take(SUGGESTION_TEXT).collect();
     known_errors(db, actor, &format!("{} {opening}", incident.title), 5).await
+}
+
+/// A known error as the portal offers it to someone asking for help: what it is called and
+/// what to do, nothing of the investigation.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SelfHelp {
+    pub problem: String,
+    pub title: String,
+    pub workaround: String,
+}
+
+/// Known errors with a workaround matching what someone typed, best first, for anyone signed
+/// in (callers too): only the title and the workaround leave the desk.
+pub async fn self_help(db: &Db, actor: &Actor, q: &str, limit: i64) -> AppResult<Vec<SelfHelp>> {
+    actor.require(Permission::ReadOwn)?;
+    Ok(matching(db, actor, q, limit)
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            let workaround = p.workaround.filter(|w| !w.trim().is_empty())?;
+            Some(SelfHelp {
+                problem: p.number,
+                title: p.title,
+                workaround,
+            })
+        })
+        .collect())
 }

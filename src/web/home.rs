@@ -32,7 +32,12 @@ struct HomePage {
     groups: Vec<String>,
 }
 
+/// Staff start here; callers at the portal, their front door (they never see the agent pages'
+/// start).
 async fn home(SignedIn { ctx, actor }: SignedIn) -> Response {
+    if !actor.can(crate::domain::Permission::Read) {
+        return super::see_other("/portal");
+    }
     let role = ctx.tr.t(actor.role.label_key()).to_owned();
     render(
         StatusCode::OK,

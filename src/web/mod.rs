@@ -7,6 +7,7 @@ pub mod context;
 pub mod form;
 pub mod home;
 pub mod incidents;
+pub mod portal;
 pub mod problems;
 
 use askama::Template;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(incidents::router())
         .merge(problems::router())
+        .merge(portal::router())
         .route("/static/{file}", get(static_file))
 }
 

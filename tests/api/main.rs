@@ -19,6 +19,7 @@ mod departments;
 mod frame;
 mod incident_pages;
 mod incidents;
+mod portal;
 mod problem_pages;
 mod problems;
 mod reference;

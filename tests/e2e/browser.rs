@@ -565,7 +565,7 @@ async fn a_caller_reads_their_incident_on_a_phone_and_an_admin_changes_a_policy_
     fill(&client, "email", "caller@example.com").await;
     fill(&client, "password", PASSWORD).await;
     click(&client, "form[action='/login'] button[type=submit]").await;
-    wait_for_text(&client, "Welcome").await;
+    wait_for_text(&client, "How can we help?").await;
     client
         .goto(&app.url(&format!("/incidents/{number}")))
         .await
@@ -626,5 +626,64 @@ async fn a_caller_reads_their_incident_on_a_phone_and_an_admin_changes_a_policy_
         .await
         .unwrap();
     assert_eq!(policy["resolution_seconds"][2], 3600);
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_caller_asks_for_a_laptop_in_the_portal_on_a_phone_in_german() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("workplace", "IT").await;
+    app.create_user("anna@example.com", "caller", "de").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/request-types",
+            json!({"key": "new-laptop", "department": "it", "name": "Neuer Laptop",
+                   "description": "Ersatz oder erster Laptop", "assignment_group": "workplace",
+                   "fields": [
+                       {"key": "model", "label": "Modell", "kind": "choice", "choices": ["Standard", "Entwickler"], "required": true},
+                       {"key": "needed_by", "label": "Gebraucht bis", "kind": "date"}],
+                   "status_names": {"de": {"new": "Eingegangen"}}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(&client, "email", "anna@example.com").await;
+    fill(&client, "password", PASSWORD).await;
+    click(&client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&client, "Wie können wir helfen?").await;
+    screenshot(&client, "portal-home-de-phone").await;
+    click(&client, "a[href='/portal/ask/new-laptop']").await;
+    wait_for_text(&client, "Ersatz oder erster Laptop").await;
+    // Sent without the required model: the field says so, in German.
+    click(
+        &client,
+        "form[action='/portal/ask/new-laptop'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&client, "Einige Antworten brauchen noch einen Blick").await;
+    screenshot(&client, "portal-ask-refused-de-phone").await;
+    client
+        .find(Locator::Css("select[name='values.model']"))
+        .await
+        .unwrap()
+        .select_by_value("Standard")
+        .await
+        .unwrap();
+    click(
+        &client,
+        "form[action='/portal/ask/new-laptop'] button[type=submit]",
+    )
+    .await;
+    let page = wait_for_text(&client, "Eingegangen").await;
+    assert!(
+        page.contains("wurde gesendet"),
+        "the flash says it went out"
+    );
+    screenshot(&client, "portal-request-de-phone").await;
     client.close().await.unwrap();
 }

@@ -40,6 +40,11 @@ impl Page {
     }
 
     /// An attribute of the first match; panics naming the selector when nothing matches.
+    /// The text of every match as one line (empty when nothing matches).
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector).join(" ")
+    }
+
     pub fn attr(&self, selector: &str, name: &str) -> Option<String> {
         self.select(selector)
             .next()

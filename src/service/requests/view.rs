@@ -30,6 +30,8 @@ pub struct RequestView {
     /// sees of the tasks).
     pub tasks_total: i64,
     pub tasks_done: i64,
+    /// The approval stage it awaits (0 the first), while it awaits one.
+    pub approval_stage: Option<i16>,
     pub opened_by: String,
     pub opened_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
@@ -54,6 +56,7 @@ impl From<ServiceRequest> for RequestView {
             outcome: r.outcome,
             tasks_total: r.tasks_total,
             tasks_done: r.tasks_done,
+            approval_stage: r.approval_stage,
             opened_by: r.opened_by,
             opened_at: r.opened_at,
             updated_at: r.updated_at,
