@@ -112,6 +112,7 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
                 problems = summary.problems,
                 journal_entries = summary.journal_entries,
                 users = summary.users,
+                requests = summary.requests,
                 seconds = format!("{:.1}", summary.seconds),
                 "demo data loaded; sign in as {} with the password {}",
                 crate::demo::ADMIN,

@@ -1,6 +1,7 @@
 //! `leitstand demo`: fills a database with realistic, reproducible demo data — departments,
-//! groups, agents, callers, services, service levels, problems with known errors, and incidents
-//! in German and English whose journals tell how they went. The same seed and size give the
+//! groups, agents, callers, services, service levels, problems with known errors, incidents
+//! in German and English whose journals tell how they went, and request types for every
+//! department with requests in every state. The same seed and size give the
 //! same data; run at another time, the same data moved in time to end at the current hour.
 //!
 //! A million incidents load in minutes: rows are generated on a second thread while the
@@ -13,6 +14,7 @@ mod copy;
 mod life;
 mod progress;
 mod reference;
+mod requests;
 mod rng;
 
 use std::time::Instant;
@@ -52,6 +54,8 @@ pub struct Summary {
     pub problems: u64,
     pub journal_entries: u64,
     pub users: u64,
+    /// Service requests, made through the service operations after the bulk load.
+    pub requests: u64,
     pub seconds: f64,
 }
 
@@ -189,7 +193,10 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
         .await?;
     tx.commit().await?;
     sqlx::query("analyze").execute(db).await?;
+    let requests =
+        requests::load(db, options.seed, (options.incidents / 50).clamp(10, 400)).await?;
     Ok(Summary {
+        requests,
         incidents: options.incidents,
         problems: problem_count,
         journal_entries,

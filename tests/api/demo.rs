@@ -276,3 +276,64 @@ async fn demo_refuses_a_database_with_other_data_unless_forced() {
         200
     );
 }
+
+#[tokio::test]
+async fn the_demo_asks_every_department_for_something_through_the_real_workflow() {
+    let db = fresh_pool().await;
+    let summary = run(&db, &options(1_000, 5)).await.unwrap();
+    assert_eq!(summary.requests, 20);
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(distinct department_id) from request_types"
+        )
+        .await,
+        4,
+        "IT, HR, Facilities and Finance"
+    );
+    assert_eq!(scalar(&db, "select count(*) from requests").await, 20);
+    assert!(
+        scalar(&db, "select count(distinct state) from requests").await >= 4,
+        "requests in several states"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r where not exists (select 1 from journal_entries j where j.request_id = r.id)"
+        )
+        .await,
+        0,
+        "every request has its journal"
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from approvals where decision <> 'pending'"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from request_tasks where state = 'done'"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from users where role = 'caller' and manager_id is not null"
+        )
+        .await
+            > 0
+    );
+    // A second run on the same data adds requests and keeps the types.
+    let forced = Options {
+        force: true,
+        ..options(100, 6)
+    };
+    run(&db, &forced).await.unwrap();
+    assert_eq!(scalar(&db, "select count(*) from request_types").await, 5);
+}
