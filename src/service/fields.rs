@@ -114,3 +114,24 @@ pub fn comment_body(body: Option<&str>) -> Result<String, AppError> {
     }
     Ok(body)
 }
+
+/// The query-string pairs of a list as its filters read them: trimmed, empty ones left out,
+/// and `state` split at commas (`state=new,open` reads as `state=new&state=open`).
+pub fn list_pairs(pairs: &[(String, String)]) -> Vec<(&str, String)> {
+    let mut out = Vec::new();
+    for (name, value) in pairs {
+        let value = value.trim();
+        if name == "state" {
+            out.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| ("state", s.to_owned())),
+            );
+        } else if !value.is_empty() {
+            out.push((name.as_str(), value.to_owned()));
+        }
+    }
+    out
+}

@@ -37,3 +37,49 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {
     rows.truncate(limit);
     (rows, more)
 }
+
+/// Ends a list query newest change first: the rows of `alias` after `(updated_at, id)` (the
+/// keyset of the previous page), in that order, `limit + 1` at most (the extra row says
+/// whether another page follows).
+pub fn newest_first(
+    q: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>,
+    alias: &str,
+    after: Option<(jiff::Timestamp, uuid::Uuid)>,
+    limit: i64,
+) {
+    if let Some((at, id)) = after {
+        q.push(format!(" and ({alias}.updated_at, {alias}.id) < ("))
+            .push_bind(jiff_sqlx::Timestamp::from(at))
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    q.push(format!(
+        " order by {alias}.updated_at desc, {alias}.id desc limit "
+    ))
+    .push_bind(limit + 1);
+}
+
+/// Narrows a list to rows whose `column` holds one of `values`: one value as `=`, so an index
+/// on (that column, `updated_at`) gives the order.
+pub fn one_of<T>(q: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, column: &str, values: &[T])
+where
+    T: for<'e> sqlx::Encode<'e, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + sqlx::postgres::PgHasArrayType
+        + Clone
+        + Send
+        + 'static,
+{
+    match values {
+        [] => {}
+        [value] => {
+            q.push(format!(" and {column} = ")).push_bind(value.clone());
+        }
+        values => {
+            q.push(format!(" and {column} = any("))
+                .push_bind(values.to_vec())
+                .push(")");
+        }
+    }
+}

@@ -220,14 +220,7 @@ pub async fn list(
 ) -> sqlx::Result<Vec<Problem>> {
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("select {COLUMNS}{FROM} where true"));
-    if !filter.states.is_empty() {
-        let states: Vec<String> = filter
-            .states
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        q.push(format!(" and p.state in ({})", states.join(", ")));
-    }
+    super::one_of(&mut q, "p.state", &filter.states);
     if let Some(known) = filter.known_error {
         q.push(" and p.known_error = ").push_bind(known);
     }
@@ -250,15 +243,7 @@ pub async fn list(
             .push_bind(tsquery.clone())
             .push("::tsquery)");
     }
-    if let Some((at, id)) = after {
-        q.push(" and (p.updated_at, p.id) < (")
-            .push_bind(jiff_sqlx::Timestamp::from(at))
-            .push(", ")
-            .push_bind(id)
-            .push(")");
-    }
-    q.push(" order by p.updated_at desc, p.id desc limit ")
-        .push_bind(limit + 1);
+    super::newest_first(&mut q, "p", after, limit);
     let rows: Vec<Problem> = q.build_query_as().fetch_all(conn).await?;
     Ok(rows)
 }

@@ -222,18 +222,7 @@ fn list_query<'a>(
 ) -> QueryBuilder<'a, Postgres> {
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("{prefix}select {COLUMNS}{FROM} where true"));
-    match filter.states.as_slice() {
-        [] => {}
-        // One state as `=`, so an index on (state, updated_at) gives the order.
-        [state] => {
-            q.push(" and r.state = ").push_bind(*state);
-        }
-        states => {
-            q.push(" and r.state = any(")
-                .push_bind(states.to_vec())
-                .push(")");
-        }
-    }
+    super::one_of(&mut q, "r.state", &filter.states);
     if let Some(id) = filter.request_type_id {
         q.push(" and r.request_type_id = ").push_bind(id);
     }
@@ -263,14 +252,6 @@ fn list_query<'a>(
             .push_bind(tsquery.clone())
             .push("::tsquery)");
     }
-    if let Some((at, id)) = after {
-        q.push(" and (r.updated_at, r.id) < (")
-            .push_bind(jiff_sqlx::Timestamp::from(at))
-            .push(", ")
-            .push_bind(id)
-            .push(")");
-    }
-    q.push(" order by r.updated_at desc, r.id desc limit ")
-        .push_bind(limit + 1);
+    super::newest_first(&mut q, "r", after, limit);
     q
 }

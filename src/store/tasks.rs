@@ -159,17 +159,7 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<Task>> {
     let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!("{SELECT} where true"));
-    match filter.states.as_slice() {
-        [] => {}
-        [state] => {
-            q.push(" and k.state = ").push_bind(*state);
-        }
-        states => {
-            q.push(" and k.state = any(")
-                .push_bind(states.to_vec())
-                .push(")");
-        }
-    }
+    super::one_of(&mut q, "k.state", &filter.states);
     if let Some(id) = filter.assignment_group_id {
         q.push(" and k.assignment_group_id = ").push_bind(id);
     }
@@ -181,14 +171,6 @@ pub async fn list(
             .push_bind(filter.hidden_departments.clone())
             .push(")");
     }
-    if let Some((at, id)) = after {
-        q.push(" and (k.updated_at, k.id) < (")
-            .push_bind(jiff_sqlx::Timestamp::from(at))
-            .push(", ")
-            .push_bind(id)
-            .push(")");
-    }
-    q.push(" order by k.updated_at desc, k.id desc limit ")
-        .push_bind(limit + 1);
+    super::newest_first(&mut q, "k", after, limit);
     q.build_query_as().fetch_all(conn).await
 }

@@ -21,18 +21,9 @@ pub struct ProblemQuery {
 impl ProblemQuery {
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let mut query = ProblemQuery::default();
-        for (name, value) in pairs {
-            let value = value.trim().to_owned();
-            if value.is_empty() {
-                continue;
-            }
-            match name.as_str() {
-                "state" => query.states.extend(
-                    value
-                        .split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty()),
-                ),
+        for (name, value) in crate::service::fields::list_pairs(pairs) {
+            match name {
+                "state" => query.states.push(value),
                 "known_error" => query.known_error = Some(value),
                 "service" => query.service = Some(value),
                 "assignment_group" => query.assignment_group = Some(value),

@@ -411,18 +411,9 @@ pub struct TaskQuery {
 impl TaskQuery {
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
         let mut query = TaskQuery::default();
-        for (name, value) in pairs {
-            let value = value.trim().to_owned();
-            if value.is_empty() {
-                continue;
-            }
-            match name.as_str() {
-                "state" => query.states.extend(
-                    value
-                        .split(',')
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty()),
-                ),
+        for (name, value) in crate::service::fields::list_pairs(pairs) {
+            match name {
+                "state" => query.states.push(value),
                 "assignment_group" => query.assignment_group = Some(value),
                 "assignee" => query.assignee = Some(value),
                 _ => {}

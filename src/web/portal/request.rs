@@ -1,0 +1,291 @@
+//! One request as its caller (or an approver) follows it: status, progress, answers,
+//! approvals and the journey; replies, canceling and decisions.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::status_name;
+use crate::domain::request::RequestState;
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::journal::{CommentInput, JournalView};
+use crate::service::request_types::{self, RequestTypeView};
+use crate::service::requests::{
+    self, ApprovalView, DecisionInput, RequestTransitionInput, RequestView,
+};
+use crate::state::AppState;
+use crate::web::form::{FormState, field};
+use crate::web::{Ctx, SignedIn, render, see_other};
+
+/// One step of a request's journey as its caller reads it.
+struct Step {
+    at: jiff::Timestamp,
+    who: String,
+    text: String,
+    /// The status it moved to, in the type's words.
+    status: Option<String>,
+}
+
+/// The public journal in the caller's words: who did it (the desk for the system), what was
+/// said, and where the request went; field changes of the desk stay out.
+fn journey(ctx: &Ctx, kind: Option<&RequestTypeView>, entries: Vec<JournalView>) -> Vec<Step> {
+    entries
+        .into_iter()
+        .filter(|e| e.kind != "work_note")
+        .filter_map(|e| {
+            let status = e
+                .changes
+                .as_ref()
+                .and_then(|c| c.get("state"))
+                .and_then(|s| s["to"].as_str())
+                .and_then(|s| RequestState::parse(s).ok())
+                .map(|s| status_name(ctx, kind, s));
+            let text = match e.shown_body(&ctx.tr) {
+                Some(body) => body,
+                None if e.kind == "change"
+                    && e.changes
+                        .as_ref()
+                        .is_some_and(|c| c.get("request_type").is_some()) =>
+                {
+                    ctx.tr.t("portal.sent").to_owned()
+                }
+                None if status.is_some() => String::new(),
+                None => return None,
+            };
+            Some(Step {
+                at: e.at,
+                who: e
+                    .author_name
+                    .unwrap_or_else(|| ctx.tr.t("portal.the_desk").to_owned()),
+                text,
+                status,
+            })
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "portal/request.html")]
+struct RequestPage {
+    ctx: Ctx,
+    request: RequestView,
+    status: String,
+    kind: Option<RequestTypeView>,
+    /// The answers, labelled.
+    answers: Vec<(String, String)>,
+    journal: Vec<Step>,
+    approvals: Vec<ApprovalView>,
+    /// The reader is asked to decide now.
+    deciding: bool,
+    mine: bool,
+    form: FormState,
+}
+
+impl RequestPage {
+    fn cancelable(&self) -> bool {
+        self.mine
+            && self
+                .request
+                .state
+                .allowed_next()
+                .contains(&RequestState::Canceled)
+    }
+
+    fn progress_text(&self) -> String {
+        let (done, total) = (
+            self.request.tasks_done.to_string(),
+            self.request.tasks_total.to_string(),
+        );
+        self.ctx.tr.tn("portal.progress", &[&done, &total])
+    }
+
+    fn progress_percent(&self) -> i64 {
+        (self.request.tasks_done * 100)
+            .checked_div(self.request.tasks_total)
+            .unwrap_or(0)
+    }
+}
+
+async fn request_page_with(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    number: &str,
+    form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let request = requests::get(&state.db, actor, number).await?;
+    let kind = request_types::get(&state.db, actor, &request.request_type)
+        .await
+        .ok();
+    let journal = journey(
+        &ctx,
+        kind.as_ref(),
+        requests::journal(&state.db, actor, number).await?,
+    );
+    let approvals = requests::approvals(&state.db, actor, number).await?;
+    let deciding = request.state == RequestState::AwaitingApproval
+        && approvals.iter().any(|a| {
+            a.approver == actor.email
+                && a.decision == crate::domain::approval::Decision::Pending
+                && Some(a.stage) == request.approval_stage
+        });
+    let answers = request
+        .values
+        .iter()
+        .map(|(key, value)| {
+            let label = kind
+                .as_ref()
+                .and_then(|k| k.fields.iter().find(|f| &f.key == key))
+                .map_or_else(|| key.clone(), |f| f.label.clone());
+            let shown = match value {
+                Value::String(s) => s.clone(),
+                Value::Bool(true) => ctx.tr.t("portal.yes").to_owned(),
+                Value::Bool(false) => ctx.tr.t("portal.no").to_owned(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            (label, shown)
+        })
+        .collect();
+    let page = RequestPage {
+        status: status_name(&ctx, kind.as_ref(), request.state),
+        mine: request.caller == actor.email,
+        ctx,
+        request,
+        kind,
+        answers,
+        journal,
+        approvals,
+        deciding,
+        form,
+    };
+    Ok(render(status, &page))
+}
+
+pub(super) async fn request_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    request_page_with(
+        &state,
+        ctx,
+        &actor,
+        &number,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Runs a portal action; a refusal about the input shows the request page again with the
+/// typing kept and the error at its field.
+async fn act<T>(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    number: &str,
+    posted: Vec<(String, String)>,
+    done: &str,
+    result: AppResult<T>,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            ctx.flash("success", ctx.tr.t(done).to_owned()).await?;
+            Ok(see_other(&format!(
+                "/portal/requests/{}",
+                number.to_ascii_uppercase()
+            )))
+        }
+        Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let form = FormState::refused(posted, error, ctx.tr, "body")?;
+            request_page_with(
+                state,
+                ctx,
+                actor,
+                number,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = CommentInput {
+        body: field(&posted, "body"),
+        internal: false,
+    };
+    let result = requests::comment(&state.db, &actor, &number, input, None).await;
+    act(
+        &state,
+        ctx,
+        &actor,
+        &number,
+        posted,
+        "portal.replied",
+        result,
+    )
+    .await
+}
+
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = RequestTransitionInput {
+        to: RequestState::Canceled.as_str().to_owned(),
+        reason: field(&posted, "reason"),
+    };
+    let result = requests::transition(&state.db, &actor, &number, input, None).await;
+    act(
+        &state,
+        ctx,
+        &actor,
+        &number,
+        posted,
+        "portal.canceled",
+        result,
+    )
+    .await
+}
+
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = DecisionInput {
+        decision: field(&posted, "decision").unwrap_or_default(),
+        comment: field(&posted, "comment"),
+    };
+    let result = requests::decide(&state.db, &actor, &number, input, None).await;
+    act(
+        &state,
+        ctx,
+        &actor,
+        &number,
+        posted,
+        "portal.decided",
+        result,
+    )
+    .await
+}
