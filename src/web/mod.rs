@@ -9,6 +9,7 @@ pub mod home;
 pub mod incidents;
 pub mod portal;
 pub mod problems;
+pub mod requests;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(problems::router())
         .merge(portal::router())
+        .merge(requests::router())
         .route("/static/{file}", get(static_file))
 }
 

@@ -23,6 +23,7 @@ mod portal;
 mod problem_pages;
 mod problems;
 mod reference;
+mod request_pages;
 mod requests;
 mod sla;
 mod tasks;
