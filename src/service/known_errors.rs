@@ -152,3 +152,22 @@ pub async fn self_help(db: &Db, actor: &Actor, q: &str, limit: i64) -> AppResult
         })
         .collect())
 }
+
+/// "This solved it": a known error's workaround helped someone in the portal, and no ticket
+/// is opened. The problem must be a known error the actor was offered (in their scope).
+pub async fn solved_by(db: &Db, actor: &Actor, problem: &str, query: &str) -> AppResult<()> {
+    actor.require(Permission::ReadOwn)?;
+    let scope = crate::service::scope::of(db, actor).await?;
+    let number = ProblemNumber::parse(problem).map_err(|key| AppError::field("problem", key))?;
+    let mut tx = db.begin().await?;
+    let found = store::problems::find_by_number(&mut tx, number.as_str())
+        .await?
+        // Offered to callers too: only a confidential department hides a known error.
+        .filter(|p| p.known_error && p.department_id.is_none_or(|d| !scope.hidden.contains(&d)))
+        .ok_or_else(|| AppError::field("problem", "error.not_a_known_error"))?;
+    let query: String = query.trim().chars().take(1000).collect();
+    store::problems::record_deflection(&mut tx, actor.id, found.id, &query).await?;
+    tx.commit().await?;
+    tracing::info!(problem.number = %found.number, "self-help solved a problem without a ticket");
+    Ok(())
+}

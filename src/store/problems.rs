@@ -293,3 +293,19 @@ pub async fn known_errors(
         .await?;
     Ok(rows.into_iter().map(|r| (r.problem, r.rank)).collect())
 }
+
+/// Records that a known error's workaround solved someone's problem without a ticket.
+pub async fn record_deflection(
+    conn: &mut PgConnection,
+    user: Uuid,
+    problem: Uuid,
+    query: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("insert into deflections (user_id, problem_id, query) values ($1, $2, $3)")
+        .bind(user)
+        .bind(problem)
+        .bind(query)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -231,3 +231,106 @@ async fn a_caller_asks_in_the_portal_and_follows_the_request() {
     let res = ben.get(app.url(&location)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn something_broken_is_checked_against_known_errors_before_it_is_reported() {
+    let app = desk().await;
+    let anna = app.browser();
+    app.sign_in(&anna, "anna@example.com").await;
+    let page = Page::parse(
+        &app.page(
+            &anna,
+            "/portal/report?title=Docking+station+flickers&description=",
+        )
+        .await,
+    );
+    assert!(
+        page.text("#self-help ~ .card")
+            .contains("Unplug the dock for ten seconds")
+    );
+    let problem = page
+        .attr("form[action='/portal/solved'] input[name=problem]", "value")
+        .unwrap();
+    let res = app
+        .post_form(
+            &anna,
+            "/portal/solved",
+            &[("problem", &problem), ("query", "Docking station flickers")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{problem}: {}",
+        res.text().await.unwrap()
+    );
+    let count = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("select count(*) from deflections").await,
+        1,
+        "counted"
+    );
+    assert_eq!(
+        count("select count(*) from incidents").await,
+        0,
+        "and no ticket"
+    );
+    let res = app
+        .post_form(
+            &anna,
+            "/portal/solved",
+            &[("problem", "PRB0009999"), ("query", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Nothing helped: the report becomes Anna's incident, for the desk to triage.
+    let res = app
+        .post_form(
+            &anna,
+            "/portal/report",
+            &[("title", " "), ("description", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        Page::parse(&res.text().await.unwrap()).has("textarea#description"),
+        "typing kept"
+    );
+    let res = app
+        .post_form(
+            &anna,
+            "/portal/report",
+            &[
+                ("title", "Printer on floor 2 jams"),
+                ("description", "Since Monday"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/incidents/INC"), "{location}");
+    let number = location.rsplit('/').next().unwrap();
+    let incident: serde_json::Value = app
+        .get(&app.admin_token, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(incident["caller"], "anna@example.com");
+    assert_eq!(incident["opened_by"], "anna@example.com");
+    assert_eq!(incident["state"], "new");
+    let page = app.page(&anna, &location).await;
+    assert!(
+        page.contains("Printer on floor 2 jams"),
+        "Anna follows her report"
+    );
+}

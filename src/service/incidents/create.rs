@@ -27,6 +27,40 @@ pub async fn create(
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::WorkIncidents)?;
+    log(db, actor, input, idempotency).await
+}
+
+/// Someone reports that something is broken, for themselves (the portal): a title and a
+/// description, nothing an agent decides (group, priority, …); the desk triages it.
+#[tracing::instrument(skip_all)]
+pub async fn report(
+    db: &crate::db::Db,
+    actor: &Actor,
+    title: Option<String>,
+    description: Option<String>,
+) -> AppResult<IncidentView> {
+    actor.require(Permission::ReadOwn)?;
+    let input = NewIncidentInput {
+        title,
+        description,
+        caller: Some(actor.email.clone()),
+        ..NewIncidentInput::default()
+    };
+    match log(db, actor, input, None).await? {
+        Created::New(view) => Ok(view),
+        Created::Replayed { .. } => Err(crate::error::AppError::Internal(anyhow::anyhow!(
+            "a report without a key was replayed"
+        ))),
+    }
+}
+
+/// Logs an incident for an actor whose permission the caller checked.
+async fn log(
+    db: &crate::db::Db,
+    actor: &Actor,
+    input: NewIncidentInput,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<IncidentView>> {
     let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {

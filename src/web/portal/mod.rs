@@ -5,6 +5,7 @@
 //! that work without JavaScript; every operation is the API's service function.
 
 mod ask;
+mod report;
 mod request;
 
 use askama::Template;
@@ -29,6 +30,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portal", get(home))
         .route("/portal/ask/{key}", get(ask::ask_form).post(ask::ask))
+        .route(
+            "/portal/report",
+            get(report::report_form).post(report::report),
+        )
+        .route("/portal/solved", post(report::solved))
         .route("/portal/requests", get(my_requests))
         .route("/portal/requests/{number}", get(request::request_page))
         .route("/portal/requests/{number}/reply", post(request::reply))
