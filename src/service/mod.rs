@@ -26,6 +26,8 @@ pub mod users;
 
 pub use actor::Actor;
 
+use crate::error;
+
 /// A page request for a keyset-paginated list.
 #[derive(Debug, Clone)]
 pub struct PageRequest {
@@ -95,4 +97,17 @@ pub fn decode_updated_cursor(cursor: &str) -> Option<(jiff::Timestamp, uuid::Uui
         jiff::Timestamp::from_microsecond(at.parse().ok()?).ok()?,
         id.parse().ok()?,
     ))
+}
+
+/// The keyset a newest-first list continues after; a cursor this server did not issue is
+/// `422` naming `cursor`.
+pub fn after_cursor(
+    cursor: Option<&str>,
+) -> error::AppResult<Option<(jiff::Timestamp, uuid::Uuid)>> {
+    cursor
+        .map(|c| {
+            decode_updated_cursor(c)
+                .ok_or_else(|| fields::unknown_reference("cursor", "error.cursor"))
+        })
+        .transpose()
 }

@@ -166,3 +166,13 @@ pub async fn check_membership(
     }
     Ok(())
 }
+
+/// The group a list filter names by key; an unknown one is `422` naming `assignment_group`.
+pub async fn group_filter(conn: &mut PgConnection, key: &str) -> AppResult<Uuid> {
+    Ok(store::groups::find_by_key(conn, key)
+        .await?
+        .ok_or_else(|| {
+            crate::service::fields::unknown_reference("assignment_group", "error.unknown_group")
+        })?
+        .id)
+}

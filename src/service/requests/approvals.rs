@@ -12,7 +12,7 @@ use crate::domain::journal::SystemNote;
 use crate::domain::request::{RequestState, RequestTransition, ServiceRequest};
 use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
-use crate::service::fields::{MAX_TEXT, unknown_reference};
+use crate::service::fields::MAX_TEXT;
 use crate::service::requests::view::{RequestView, changes};
 use crate::service::{Actor, Page, PageRequest};
 use crate::store::{
@@ -270,13 +270,7 @@ pub async fn mine(
     page: PageRequest,
 ) -> AppResult<Page<ApprovalView>> {
     actor.require(Permission::ReadOwn)?;
-    let after = match page.after.as_deref() {
-        Some(cursor) => Some(
-            crate::service::decode_updated_cursor(cursor)
-                .ok_or_else(|| unknown_reference("cursor", "error.cursor"))?,
-        ),
-        None => None,
-    };
+    let after = crate::service::after_cursor(page.after.as_deref())?;
     let mut conn = db.read().await?;
     let rows = store::approvals::of_approver(&mut conn, actor.id, all, after, page.limit).await?;
     conn.done();

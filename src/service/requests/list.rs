@@ -93,12 +93,8 @@ pub async fn list(
         );
     }
     if let Some(key) = &query.assignment_group {
-        let group = store::groups::find_by_key(&mut conn, key).await?;
-        filter.assignment_group_id = Some(
-            group
-                .ok_or_else(|| unknown_reference("assignment_group", "error.unknown_group"))?
-                .id,
-        );
+        filter.assignment_group_id =
+            Some(crate::service::references::group_filter(&mut conn, key).await?);
     }
     if let Some(assignee) = &query.assignee {
         filter.assignee_id = Some(person(&mut conn, actor, "assignee", assignee).await?);
@@ -124,13 +120,7 @@ pub async fn list(
             }
         }
     }
-    let after = match cursor {
-        Some(cursor) => Some(
-            crate::service::decode_updated_cursor(cursor)
-                .ok_or_else(|| unknown_reference("cursor", "error.cursor"))?,
-        ),
-        None => None,
-    };
+    let after = crate::service::after_cursor(cursor)?;
     let rows = store::requests::list(&mut conn, &filter, after, limit).await?;
     conn.done();
     Ok(Page::from_rows(

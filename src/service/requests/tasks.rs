@@ -444,12 +444,8 @@ pub async fn list_tasks(
             .push(TaskState::parse(state).map_err(|key| bad_parameter("state", key))?);
     }
     if let Some(key) = &query.assignment_group {
-        let group = store::groups::find_by_key(&mut conn, key).await?;
-        filter.assignment_group_id = Some(
-            group
-                .ok_or_else(|| unknown_reference("assignment_group", "error.unknown_group"))?
-                .id,
-        );
+        filter.assignment_group_id =
+            Some(crate::service::references::group_filter(&mut conn, key).await?);
     }
     if let Some(assignee) = &query.assignee {
         filter.assignee_id = Some(if assignee.eq_ignore_ascii_case("me") {
@@ -462,13 +458,7 @@ pub async fn list_tasks(
                 .id
         });
     }
-    let after = match cursor {
-        Some(cursor) => Some(
-            crate::service::decode_updated_cursor(cursor)
-                .ok_or_else(|| unknown_reference("cursor", "error.cursor"))?,
-        ),
-        None => None,
-    };
+    let after = crate::service::after_cursor(cursor)?;
     let rows = store::tasks::list(&mut conn, &filter, after, limit).await?;
     conn.done();
     Ok(Page::from_rows(
