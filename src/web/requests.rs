@@ -78,6 +78,8 @@ struct RequestPage {
     journal: Vec<JournalView>,
     approvals: Vec<ApprovalView>,
     tasks: Vec<TaskView>,
+    /// The form's answers under their labels.
+    answers: Vec<(String, String)>,
     /// The moves an agent makes by hand (approval decides the others).
     moves: Vec<Choice>,
     can_work: bool,
@@ -97,6 +99,10 @@ async fn page_with(
     let journal = requests::journal(&state.db, actor, number).await?;
     let approvals = requests::approvals(&state.db, actor, number).await?;
     let tasks = requests::tasks_of_request(&state.db, actor, number).await?;
+    let kind = crate::service::request_types::get(&state.db, actor, &request.request_type)
+        .await
+        .ok();
+    let answers = super::portal::labelled_answers(&ctx, kind.as_ref(), &request.values);
     let moves = choices(
         &ctx,
         request
@@ -113,6 +119,7 @@ async fn page_with(
         journal,
         approvals,
         tasks,
+        answers,
         moves,
         form,
     };

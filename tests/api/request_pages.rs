@@ -52,7 +52,11 @@ async fn an_agent_works_a_request_and_its_task_in_the_pages() {
         vec![number.clone(), other["number"].as_str().unwrap().to_owned()]
     );
     let page = Page::parse(&app.page(&fm, &format!("/requests/{number}")).await);
-    assert!(page.text(".facts").contains("B2.14") || page.text("body").contains("B2.14"));
+    assert!(
+        page.text(".facts").contains("Room B2.14"),
+        "answers under their labels: {}",
+        page.text(".facts")
+    );
     assert_eq!(
         page.texts("table.queue td:nth-child(2)"),
         vec!["Repair the chair"]

@@ -8,6 +8,8 @@ mod ask;
 mod report;
 mod request;
 
+pub(crate) use request::labelled_answers;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};

@@ -133,28 +133,7 @@ async fn request_page_with(
                 && a.decision == crate::domain::approval::Decision::Pending
                 && Some(a.stage) == request.approval_stage
         });
-    let answers = request
-        .values
-        .iter()
-        .map(|(key, value)| {
-            let label = kind
-                .as_ref()
-                .and_then(|k| k.fields.iter().find(|f| &f.key == key))
-                .map_or_else(|| key.clone(), |f| f.label.clone());
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                Value::Bool(true) => ctx.tr.t("portal.yes").to_owned(),
-                Value::Bool(false) => ctx.tr.t("portal.no").to_owned(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            (label, shown)
-        })
-        .collect();
+    let answers = labelled_answers(&ctx, kind.as_ref(), &request.values);
     let page = RequestPage {
         status: status_name(&ctx, kind.as_ref(), request.state),
         mine: request.caller == actor.email,
@@ -288,4 +267,33 @@ pub(super) async fn decide(
         result,
     )
     .await
+}
+
+/// A request's answers as people read them: each under its field's label (the key when the
+/// type no longer has the field), yes and no for checkboxes, choices joined.
+pub(crate) fn labelled_answers(
+    ctx: &Ctx,
+    kind: Option<&RequestTypeView>,
+    values: &serde_json::Map<String, Value>,
+) -> Vec<(String, String)> {
+    values
+        .iter()
+        .map(|(key, value)| {
+            let label = kind
+                .and_then(|k| k.fields.iter().find(|f| &f.key == key))
+                .map_or_else(|| key.clone(), |f| f.label.clone());
+            let shown = match value {
+                Value::String(s) => s.clone(),
+                Value::Bool(true) => ctx.tr.t("portal.yes").to_owned(),
+                Value::Bool(false) => ctx.tr.t("portal.no").to_owned(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            (label, shown)
+        })
+        .collect()
 }
