@@ -166,6 +166,16 @@ pub async fn of_approver(
     .await
 }
 
+/// How many approvals wait for `approver`'s decision.
+pub async fn pending_count(conn: &mut PgConnection, approver: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from approvals where approver_id = $1 and decision = 'pending'",
+    )
+    .bind(approver)
+    .fetch_one(conn)
+    .await
+}
+
 /// The active members of a group, by its key.
 pub async fn group_members(conn: &mut PgConnection, group: &str) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(

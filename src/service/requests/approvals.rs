@@ -261,6 +261,14 @@ pub async fn of_request(
     Ok(rows.into_iter().map(ApprovalView::from).collect())
 }
 
+/// How many approvals wait for the actor's decision (the portal's badge).
+pub async fn pending_count(db: &crate::db::Db, actor: &Actor) -> AppResult<i64> {
+    let mut conn = db.read().await?;
+    let count = store::approvals::pending_count(&mut conn, actor.id).await?;
+    conn.done();
+    Ok(count)
+}
+
 /// "My approvals": what the actor is asked to decide (oldest first), or with `all` every
 /// approval they were asked for.
 pub async fn mine(

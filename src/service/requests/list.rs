@@ -43,7 +43,7 @@ impl RequestQuery {
 
 /// The user named by a filter (`me`, or an e-mail with an account; people are looked up only
 /// by those who may list them).
-async fn person(
+pub(super) async fn person(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
     field: &str,

@@ -15,6 +15,7 @@ mod view;
 
 pub use approvals::{
     ApprovalView, DecisionInput, decide, mine as my_approvals, of_request as approvals,
+    pending_count,
 };
 pub use comments::comment;
 pub use create::create;

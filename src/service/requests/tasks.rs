@@ -13,9 +13,10 @@ use crate::domain::Permission;
 use crate::domain::request::{RequestState, RequestTransition, ServiceRequest};
 use crate::domain::task::{self, Task, TaskNumber, TaskState, TaskTemplate};
 use crate::error::{AppError, AppResult};
-use crate::service::fields::{bad_parameter, unknown_reference};
+use crate::service::fields::bad_parameter;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::references::{RefInput, References, check_membership};
 use crate::service::scope::ReadScope;
 use crate::service::{Actor, Page};
 use crate::store::{
@@ -322,28 +323,40 @@ pub async fn transition_task(
             Ok(to) => after.move_to(to, jiff::Timestamp::now()),
         }
     }
-    match input.assignee.as_deref().map(str::trim) {
-        None => {}
-        Some("") => {
-            after.assignee_id = None;
-            after.assignee = None;
+    // The assignee as every record kind takes one: someone who works tickets, and a member
+    // of the task's group.
+    let assignee = input.assignee.as_deref().map(|who| {
+        if who.trim().eq_ignore_ascii_case("me") {
+            actor.email.as_str()
+        } else {
+            who
         }
-        Some(who) => {
-            let email = if who.eq_ignore_ascii_case("me") {
-                actor.email.clone()
-            } else {
-                who.to_lowercase()
-            };
-            match store::users::find_by_email(&mut tx, &email).await? {
-                Some(user) if user.groups.contains(&before.assignment_group) && user.active => {
-                    after.assignee_id = Some(user.id);
-                    after.assignee = Some(user.email);
-                }
-                Some(_) => invalid.add("assignee", "error.not_member"),
-                None => invalid.add("assignee", "error.unknown_user"),
-            }
-        }
+    });
+    let refs = References::resolve(
+        &mut tx,
+        &mut invalid,
+        RefInput {
+            caller: None,
+            service: None,
+            assignment_group: None,
+            assignee,
+            parent: None,
+            scope: None,
+        },
+        None,
+    )
+    .await?;
+    if let Some(id) = refs.assignee_id {
+        after.assignee_id = id;
+        after.assignee = refs.assignee_email;
     }
+    check_membership(
+        &mut tx,
+        after.assignee_id,
+        Some(before.assignment_group_id),
+        &mut invalid,
+    )
+    .await?;
     if before.state.is_final() && input.assignee.is_some() {
         invalid.add("assignee", "error.task_final");
     }
@@ -448,15 +461,8 @@ pub async fn list_tasks(
             Some(crate::service::references::group_filter(&mut conn, key).await?);
     }
     if let Some(assignee) = &query.assignee {
-        filter.assignee_id = Some(if assignee.eq_ignore_ascii_case("me") {
-            actor.id
-        } else {
-            actor.require(Permission::ReadInternal)?;
-            store::users::find_by_email(&mut conn, &assignee.to_lowercase())
-                .await?
-                .ok_or_else(|| unknown_reference("assignee", "error.unknown_user"))?
-                .id
-        });
+        filter.assignee_id =
+            Some(super::list::person(&mut conn, actor, "assignee", assignee).await?);
     }
     let after = crate::service::after_cursor(cursor)?;
     let rows = store::tasks::list(&mut conn, &filter, after, limit).await?;

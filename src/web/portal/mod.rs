@@ -58,7 +58,7 @@ struct HomePage {
     q: String,
     help: Vec<SelfHelp>,
     shelves: Vec<Shelf>,
-    pending_approvals: usize,
+    pending_approvals: i64,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -121,18 +121,7 @@ async fn home(
             }),
         }
     }
-    let pending_approvals = requests::my_approvals(
-        &state.db,
-        &actor,
-        false,
-        PageRequest {
-            after: None,
-            limit: 200,
-        },
-    )
-    .await?
-    .items
-    .len();
+    let pending_approvals = requests::pending_count(&state.db, &actor).await?;
     Ok(render(
         StatusCode::OK,
         &HomePage {
@@ -179,7 +168,15 @@ async fn my_requests(
         ..RequestQuery::default()
     };
     let page = requests::list(&state.db, &actor, &query, None, 50).await?;
-    let kinds = catalogue(&state, &actor).await?;
+    // The types of the requests shown, for their status names (not the whole catalogue).
+    let mut kinds: Vec<RequestTypeView> = Vec::new();
+    for request in &page.items {
+        if !kinds.iter().any(|k| k.key == request.request_type)
+            && let Ok(kind) = request_types::get(&state.db, &actor, &request.request_type).await
+        {
+            kinds.push(kind);
+        }
+    }
     let rows = page
         .items
         .into_iter()
