@@ -70,7 +70,10 @@ impl JournalView {
     /// wrote as written.
     pub fn shown_body(&self, tr: &Tr) -> Option<String> {
         let body = self.body.as_deref()?;
-        if matches!(self.kind.as_str(), "system" | "change") {
+        // A move the system made (no author) carries its note too, like its system entries;
+        // comments are people's words and never read as a note.
+        let system_move = self.kind == "transition" && self.author.is_none();
+        if matches!(self.kind.as_str(), "system" | "change") || system_move {
             match SystemNote::parse(body) {
                 Some(SystemNote::Created) => return None,
                 Some(note) => {
@@ -234,6 +237,16 @@ mod tests {
             .shown_body(&de)
             .as_deref(),
             Some("Aus einer Häufung von 4 ähnlichen Incidents um INC0000009 erstellt")
+        );
+        assert_eq!(
+            entry(
+                "transition",
+                "approval asked from a@example.com for stage Manager"
+            )
+            .shown_body(&de)
+            .as_deref(),
+            Some("Genehmigung in Stufe Manager angefragt bei a@example.com"),
+            "a move the system made says its note in the reader's language"
         );
         let comment = entry("comment", "resolution target breached");
         assert_eq!(

@@ -135,7 +135,15 @@ async fn a_caller_asks_in_the_portal_and_follows_the_request() {
         page.text(".facts").contains("With your manager"),
         "the type's status name"
     );
-    assert!(page.text("body").contains("With a docking station"));
+    let body = page.text("body");
+    let (model, dock) = (
+        body.find("Model Standard"),
+        body.find("With a docking station Yes"),
+    );
+    assert!(
+        model.is_some() && model < dock,
+        "answers in the form's order: {body}"
+    );
     assert!(
         !page.has("form[action$='/decision']"),
         "nobody approves their own"
@@ -170,6 +178,12 @@ async fn a_caller_asks_in_the_portal_and_follows_the_request() {
             .await,
     );
     assert!(page.text(".facts").contains("Beim Vorgesetzten"));
+    assert!(
+        page.text(".portal-journal")
+            .contains("Genehmigung in Stufe Manager angefragt bei manfred@example.com"),
+        "the system's note in the reader's language: {}",
+        page.text(".portal-journal")
+    );
     let res = app
         .post_form(
             &manfred,

@@ -687,3 +687,146 @@ async fn a_caller_asks_for_a_laptop_in_the_portal_on_a_phone_in_german() {
     screenshot(&client, "portal-request-de-phone").await;
     client.close().await.unwrap();
 }
+
+/// Signs `email` in on a fresh session and waits for the signed-in page (navigating on
+/// before it arrives races the sign-in's redirect).
+async fn sign_in_as(client: &Client, app: &TestApp, email: &str) {
+    client.goto(&app.url("/login")).await.unwrap();
+    client.delete_all_cookies().await.unwrap();
+    client.goto(&app.url("/login")).await.unwrap();
+    fill(client, "email", email).await;
+    fill(client, "password", PASSWORD).await;
+    click(client, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(client, r#"action="/logout""#).await;
+}
+
+#[tokio::test]
+async fn every_request_page_shows_in_english_and_german_for_callers_and_agents() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("workplace", "IT").await;
+    for (email, role, locale) in [
+        ("anna@example.com", "caller", "en"),
+        ("anke@example.com", "caller", "de"),
+        ("it@example.com", "agent", "en"),
+        ("it-de@example.com", "agent", "de"),
+        ("manfred@example.com", "caller", "en"),
+    ] {
+        app.create_user(email, role, locale).await;
+    }
+    app.join_groups("it@example.com", &["workplace"]).await;
+    app.join_groups("it-de@example.com", &["workplace"]).await;
+    for caller in ["anna@example.com", "anke@example.com"] {
+        let res = app
+            .patch(
+                &app.admin_token,
+                &format!("/api/v1/users/{caller}"),
+                json!({"manager": "manfred@example.com"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/request-types",
+            json!({"key": "new-laptop", "department": "it", "name": "New laptop", "assignment_group": "workplace",
+                   "fields": [{"key": "model", "label": "Model", "kind": "choice", "choices": ["Standard", "Developer"], "required": true},
+                              {"key": "reason", "label": "Why a developer model?", "kind": "long_text",
+                               "show_when": {"field": "model", "equals": "Developer"}},
+                              {"key": "dock", "label": "With a docking station", "kind": "checkbox"}],
+                   "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}],
+                   "tasks": [{"key": "deliver", "title": "Set up and hand over the laptop", "group": "workplace"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client = browser(&driver).await;
+    client.set_window_size(1280, 900).await.unwrap();
+    for (caller, agent, lang, home, report, journey, queue_title) in [
+        (
+            "anna@example.com",
+            "it@example.com",
+            "en",
+            "How can we help?",
+            "Check for a solution",
+            "What happened",
+            "Requests",
+        ),
+        (
+            "anke@example.com",
+            "it-de@example.com",
+            "de",
+            "Wie können wir helfen?",
+            "Nach einer Lösung suchen",
+            "Was bisher geschah",
+            "Anfragen",
+        ),
+    ] {
+        let tasks = "Set up and hand over the laptop";
+        // The caller asks, through the form.
+        sign_in_as(&client, &app, caller).await;
+        wait_for_text(&client, home).await;
+        screenshot(&client, &format!("portal-home-{lang}")).await;
+        client.goto(&app.url("/portal/report")).await.unwrap();
+        wait_for_text(&client, report).await;
+        screenshot(&client, &format!("portal-report-{lang}")).await;
+        client
+            .goto(&app.url("/portal/ask/new-laptop"))
+            .await
+            .unwrap();
+        wait_for_text(&client, "Why a developer model?").await;
+        screenshot(&client, &format!("portal-ask-{lang}")).await;
+        client
+            .find(Locator::Css("select[name='values.model']"))
+            .await
+            .unwrap()
+            .select_by_value("Standard")
+            .await
+            .unwrap();
+        click(
+            &client,
+            "form[action='/portal/ask/new-laptop'] button[type=submit]",
+        )
+        .await;
+        wait_for_text(&client, journey).await;
+        screenshot(&client, &format!("portal-request-{lang}")).await;
+        client.goto(&app.url("/portal/requests")).await.unwrap();
+        wait_for_text(&client, "REQ000").await;
+        screenshot(&client, &format!("portal-requests-{lang}")).await;
+        // The manager approves from "my approvals" (English either way).
+        sign_in_as(&client, &app, "manfred@example.com").await;
+        client.goto(&app.url("/portal/approvals")).await.unwrap();
+        wait_for_text(&client, "Approve").await;
+        screenshot(&client, &format!("portal-approvals-{lang}")).await;
+        click(&client, "form[action$='/decision'] button[value=approved]").await;
+        wait_for_text(&client, "Your decision was recorded.").await;
+        // The agent finds the request and its task.
+        sign_in_as(&client, &app, agent).await;
+        client.goto(&app.url("/requests")).await.unwrap();
+        let queue = wait_for_text(&client, "REQ000").await;
+        assert!(
+            queue.contains(queue_title),
+            "the queue in the agent's language"
+        );
+        assert!(queue.contains("0/1"), "the task's progress in the queue");
+        screenshot(&client, &format!("requests-queue-{lang}")).await;
+        click(&client, "#requests tbody tr:first-child td a").await;
+        wait_for_text(&client, tasks).await;
+        screenshot(&client, &format!("request-page-{lang}")).await;
+        client.goto(&app.url("/tasks")).await.unwrap();
+        wait_for_text(&client, tasks).await;
+        screenshot(&client, &format!("tasks-{lang}")).await;
+    }
+    // The admin's user form with the manager field, in both languages.
+    sign_in_as(&client, &app, "admin@example.com").await;
+    client
+        .goto(&app.url("/admin/users/anna@example.com"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "Manager").await;
+    screenshot(&client, "admin-user-manager-en").await;
+    click(&client, "button[name=locale][value=de]").await;
+    wait_for_text(&client, "Vorgesetzte").await;
+    screenshot(&client, "admin-user-manager-de").await;
+    client.close().await.unwrap();
+}

@@ -276,8 +276,16 @@ pub(crate) fn labelled_answers(
     kind: Option<&RequestTypeView>,
     values: &serde_json::Map<String, Value>,
 ) -> Vec<(String, String)> {
-    values
-        .iter()
+    // In the form's order (the stored answers are keyed alphabetically); answers to fields
+    // the type no longer has come last, under their keys.
+    let position = |key: &str| {
+        kind.and_then(|k| k.fields.iter().position(|f| f.key == key))
+            .unwrap_or(usize::MAX)
+    };
+    let mut ordered: Vec<(&String, &Value)> = values.iter().collect();
+    ordered.sort_by_key(|(key, _)| position(key));
+    ordered
+        .into_iter()
         .map(|(key, value)| {
             let label = kind
                 .and_then(|k| k.fields.iter().find(|f| &f.key == key))
