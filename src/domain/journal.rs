@@ -29,6 +29,8 @@ pub enum SystemNote {
     ApprovalAsked { stage: String, approvers: String },
     /// A request's approval stage found nobody to ask: it waits until someone fixes that.
     ApprovalNobody { stage: String },
+    /// The caller rated the resolution (1 to 5), with their comment (may be empty).
+    Rated { score: i16, comment: String },
 }
 
 const CREATED: &str = "created";
@@ -44,6 +46,8 @@ const AUTO_CLOSED: &str = "closed by itself after working days resolved: ";
 const APPROVAL_ASKED: &str = "approval asked from ";
 const FOR_STAGE: &str = " for stage ";
 const APPROVAL_NOBODY: &str = "no approver found for stage ";
+const RATED: &str = "resolution rated ";
+const OF_FIVE: &str = " of 5";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -64,6 +68,10 @@ impl SystemNote {
                 format!("{APPROVAL_ASKED}{approvers}{FOR_STAGE}{stage}")
             }
             SystemNote::ApprovalNobody { stage } => format!("{APPROVAL_NOBODY}{stage}"),
+            SystemNote::Rated { score, comment } if comment.is_empty() => {
+                format!("{RATED}{score}{OF_FIVE}")
+            }
+            SystemNote::Rated { score, comment } => format!("{RATED}{score}{OF_FIVE}: {comment}"),
         }
     }
 
@@ -96,6 +104,16 @@ impl SystemNote {
                 } else if let Some(stage) = body.strip_prefix(APPROVAL_NOBODY) {
                     SystemNote::ApprovalNobody {
                         stage: stage.to_owned(),
+                    }
+                } else if let Some(rated) = body.strip_prefix(RATED) {
+                    let (score, comment) = rated.split_once(OF_FIVE)?;
+                    let comment = match comment {
+                        "" => "",
+                        more => more.strip_prefix(": ")?,
+                    };
+                    SystemNote::Rated {
+                        score: score.parse().ok()?,
+                        comment: comment.to_owned(),
                     }
                 } else if let Some(days) = body.strip_prefix(AUTO_CLOSED) {
                     SystemNote::AutoClosed {
@@ -130,6 +148,8 @@ impl SystemNote {
             SystemNote::AutoClosed { .. } => "journal.note.auto_closed",
             SystemNote::ApprovalAsked { .. } => "journal.note.approval_asked",
             SystemNote::ApprovalNobody { .. } => "journal.note.approval_nobody",
+            SystemNote::Rated { comment, .. } if comment.is_empty() => "journal.note.rated",
+            SystemNote::Rated { .. } => "journal.note.rated_with_comment",
         }
     }
 
@@ -147,6 +167,7 @@ impl SystemNote {
                 vec![stage.clone(), approvers.clone()]
             }
             SystemNote::ApprovalNobody { stage } => vec![stage.clone()],
+            SystemNote::Rated { score, comment } => vec![score.to_string(), comment.clone()],
             _ => Vec::new(),
         }
     }
@@ -180,6 +201,14 @@ mod tests {
             },
             SystemNote::ApprovalNobody {
                 stage: "SAP owner".to_owned(),
+            },
+            SystemNote::Rated {
+                score: 4,
+                comment: String::new(),
+            },
+            SystemNote::Rated {
+                score: 2,
+                comment: "Took three days: of 5 calls, one answered".to_owned(),
             },
             SystemNote::Workaround {
                 problem: "PRB0000012".to_owned(),

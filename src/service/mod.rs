@@ -14,6 +14,7 @@ pub mod journal;
 pub mod known_errors;
 pub mod problem_candidates;
 pub mod problems;
+pub mod ratings;
 pub mod reference;
 pub mod references;
 pub mod request_types;

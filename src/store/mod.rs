@@ -18,6 +18,7 @@ pub mod login_failures;
 pub mod names;
 pub mod plans;
 pub mod problems;
+pub mod ratings;
 pub mod reference;
 pub mod reference_generation;
 pub mod request_types;

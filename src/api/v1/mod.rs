@@ -2,6 +2,7 @@
 
 pub mod incidents;
 pub mod problems;
+pub mod ratings;
 pub mod reference;
 pub mod requests;
 pub mod sla;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(problems::router())
         .merge(requests::router())
+        .merge(ratings::router())
         .merge(reference::router())
         .merge(sla::router())
         .merge(tasks::router())

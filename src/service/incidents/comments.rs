@@ -16,7 +16,7 @@ pub async fn comment(
     input: CommentInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<JournalView>> {
-    actor.require(Permission::WorkIncidents)?;
+    actor.require(Permission::ReadOwn)?;
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
@@ -27,7 +27,13 @@ pub async fn comment(
     let incident = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    actor.may_change(incident.assignment_group.as_deref())?;
+    // The caller may add to their own incident's conversation; work notes and everyone
+    // else's comments are the desk's.
+    let own_reply = !input.internal && incident.caller_id == Some(actor.id);
+    if !own_reply {
+        actor.require(Permission::WorkIncidents)?;
+        actor.may_change(incident.assignment_group.as_deref())?;
+    }
     // A public comment by anyone but the caller is a response to the caller.
     let responds =
         !input.internal && incident.caller_email.as_deref() != Some(actor.email.as_str());

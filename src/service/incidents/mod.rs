@@ -81,7 +81,7 @@ pub(crate) async fn lock_in_scope(
         .filter(|r| scope.admits(r.caller_id, r.department_id)))
 }
 
-fn parse_number(number: &str) -> AppResult<IncidentNumber> {
+pub(crate) fn parse_number(number: &str) -> AppResult<IncidentNumber> {
     // An unparseable number cannot name an incident.
     IncidentNumber::parse(number).map_err(|_| AppError::NotFound)
 }

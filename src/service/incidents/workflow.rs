@@ -18,6 +18,8 @@ use crate::service::incidents::view::IncidentView;
 use crate::service::references::check_membership;
 use crate::store::{self, journal::Kind};
 
+/// Moves the incident. Agents move it; its caller may only give their verdict on a
+/// resolution: confirm it (`closed`) or reject it with a reason (`in_progress`, a reopen).
 #[tracing::instrument(skip_all, fields(incident.number = %number, to = %input.to))]
 pub async fn transition(
     db: &crate::db::Db,
@@ -26,14 +28,23 @@ pub async fn transition(
     input: TransitionInput,
     if_match: Option<i64>,
 ) -> AppResult<IncidentView> {
-    actor.require(Permission::WorkIncidents)?;
+    actor.require(Permission::ReadOwn)?;
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
     let mut tx = db.begin().await?;
     let before = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
         .await?
         .ok_or(AppError::NotFound)?;
-    actor.may_change(before.assignment_group.as_deref())?;
+    let verdict = before.caller_id == Some(actor.id)
+        && before.state == IncidentState::Resolved
+        && matches!(
+            IncidentState::parse(input.to.trim()),
+            Ok(IncidentState::Closed | IncidentState::InProgress)
+        );
+    if !verdict {
+        actor.require(Permission::WorkIncidents)?;
+        actor.may_change(before.assignment_group.as_deref())?;
+    }
     check_version(&before, if_match)?;
     let request = TransitionRequest {
         to: input.to,
@@ -69,7 +80,10 @@ pub(crate) async fn move_in_tx(
         })?;
     let mut after = before.clone();
     after.apply(&planned, jiff::Timestamp::now());
-    if planned.to == IncidentState::InProgress && after.assignee_id.is_none() {
+    if planned.to == IncidentState::InProgress
+        && after.assignee_id.is_none()
+        && actor.can(Permission::WorkIncidents)
+    {
         let mut invalid = Invalid::default();
         after.assignee_id = Some(actor.id);
         after.assignee = Some(actor.email.clone());

@@ -68,7 +68,7 @@ async fn admitted(
 
 /// Locks the request for a change when it is in the reader's scope; `NotFound` when there is
 /// no such request or the reader may not know of it.
-async fn lock_in_scope(
+pub(crate) async fn lock_in_scope(
     conn: &mut sqlx::PgConnection,
     scope: &ReadScope,
     number: &str,

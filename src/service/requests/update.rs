@@ -93,8 +93,9 @@ pub async fn update(
     Ok(request.into())
 }
 
-/// Moves the request. Agents move it; its caller may only cancel it. Starting work on a
-/// request nobody is assigned to assigns the one who starts it.
+/// Moves the request. Agents move it; its caller may cancel it, and give their verdict on
+/// its fulfilment: confirm it (`closed`) or reject it with a reason (`in_progress`). Starting
+/// work on a request nobody is assigned to assigns the agent who starts it.
 #[tracing::instrument(skip_all, fields(request.number = %number, to = %input.to))]
 pub async fn transition(
     db: &crate::db::Db,
@@ -107,9 +108,12 @@ pub async fn transition(
     let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
     let before = super::lock_in_scope(&mut tx, &scope, number).await?;
-    let own_cancel =
-        before.caller_id == actor.id && input.to.trim() == RequestState::Canceled.as_str();
-    if !own_cancel {
+    let to = RequestState::parse(input.to.trim());
+    let own_move = before.caller_id == actor.id
+        && (to == Ok(RequestState::Canceled)
+            || (before.state == RequestState::Fulfilled
+                && matches!(to, Ok(RequestState::Closed | RequestState::InProgress))));
+    if !own_move {
         actor.require(Permission::WorkIncidents)?;
     }
     check_version(&before, if_match)?;
