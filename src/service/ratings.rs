@@ -73,7 +73,10 @@ async fn find(
 ) -> AppResult<Rateable> {
     if kind == Rated::Request {
         let request = super::requests::lock_in_scope(conn, scope, number).await?;
-        let resolved = matches!(request.state, RequestState::Fulfilled | RequestState::Closed);
+        let resolved = matches!(
+            request.state,
+            RequestState::Fulfilled | RequestState::Closed
+        );
         Ok(Rateable {
             subject: Subject::Request(request.id),
             caller_id: Some(request.caller_id),
@@ -84,7 +87,10 @@ async fn find(
         let incident = super::incidents::lock_in_scope(conn, scope, number.as_str())
             .await?
             .ok_or(AppError::NotFound)?;
-        let resolved = matches!(incident.state, IncidentState::Resolved | IncidentState::Closed);
+        let resolved = matches!(
+            incident.state,
+            IncidentState::Resolved | IncidentState::Closed
+        );
         Ok(Rateable {
             subject: Subject::Incident(incident.id),
             caller_id: incident.caller_id,
@@ -114,7 +120,12 @@ pub async fn rate(
     if score.is_none() {
         invalid.add("score", "error.rating_score");
     }
-    let comment = input.comment.as_deref().unwrap_or_default().trim().to_owned();
+    let comment = input
+        .comment
+        .as_deref()
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     if comment.chars().count() > MAX_COMMENT {
         invalid.add("comment", "error.too_long");
     }

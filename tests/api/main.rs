@@ -16,6 +16,7 @@ mod cli;
 mod confidential;
 mod demo;
 mod departments;
+mod feedback;
 mod frame;
 mod incident_pages;
 mod incidents;

@@ -40,9 +40,7 @@ async fn rate(
         Rated::Request => "requests",
     };
     let number = number.to_ascii_uppercase();
-    created_or_replayed(rating, |_| {
-        Some(format!("/api/v1/{base}/{number}/ratings"))
-    })
+    created_or_replayed(rating, |_| Some(format!("/api/v1/{base}/{number}/ratings")))
 }
 
 /// The caller rates the incident's current resolution: `score` 1–5 and a `comment`, once

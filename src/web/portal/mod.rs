@@ -5,10 +5,14 @@
 //! that work without JavaScript; every operation is the API's service function.
 
 mod ask;
+mod feedback;
+mod incident;
 mod report;
 mod request;
 
 pub(crate) use request::labelled_answers;
+
+use feedback::{Incidents, Requests};
 
 use askama::Template;
 use axum::Router;
@@ -42,6 +46,32 @@ pub fn router() -> Router<AppState> {
         .route("/portal/requests/{number}/reply", post(request::reply))
         .route("/portal/requests/{number}/cancel", post(request::cancel))
         .route("/portal/requests/{number}/decision", post(request::decide))
+        .route(
+            "/portal/requests/{number}/confirm",
+            post(feedback::confirm::<Requests>),
+        )
+        .route(
+            "/portal/requests/{number}/reopen",
+            post(feedback::reopen::<Requests>),
+        )
+        .route(
+            "/portal/requests/{number}/rate",
+            post(feedback::rate::<Requests>),
+        )
+        .route("/portal/incidents/{number}", get(incident::incident_page))
+        .route("/portal/incidents/{number}/reply", post(incident::reply))
+        .route(
+            "/portal/incidents/{number}/confirm",
+            post(feedback::confirm::<Incidents>),
+        )
+        .route(
+            "/portal/incidents/{number}/reopen",
+            post(feedback::reopen::<Incidents>),
+        )
+        .route(
+            "/portal/incidents/{number}/rate",
+            post(feedback::rate::<Incidents>),
+        )
         .route("/portal/approvals", get(my_approvals))
 }
 

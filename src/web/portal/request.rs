@@ -7,31 +7,38 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
+use super::feedback::{Feedback, act};
 use super::status_name;
 use crate::domain::request::RequestState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::Actor;
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::ratings::Rated;
 use crate::service::request_types::{self, RequestTypeView};
 use crate::service::requests::{
     self, ApprovalView, DecisionInput, RequestTransitionInput, RequestView,
 };
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
-use crate::web::{Ctx, SignedIn, render, see_other};
+use crate::web::{Ctx, SignedIn, render};
 
-/// One step of a request's journey as its caller reads it.
-struct Step {
-    at: jiff::Timestamp,
-    who: String,
-    text: String,
+/// One step of a record's journey as its caller reads it.
+pub(super) struct Step {
+    pub at: jiff::Timestamp,
+    pub who: String,
+    pub text: String,
     /// The status it moved to, in the type's words.
-    status: Option<String>,
+    pub status: Option<String>,
 }
 
-/// The public journal in the caller's words: who did it (the desk for the system), what was
-/// said, and where the request went; field changes of the desk stay out.
-fn journey(ctx: &Ctx, kind: Option<&RequestTypeView>, entries: Vec<JournalView>) -> Vec<Step> {
+/// The public journal of a record in the caller's words: who did it (the desk for the
+/// system), what was said, and where the record went (`status` names a state in the caller's
+/// words); field changes of the desk stay out.
+pub(super) fn journey(
+    ctx: &Ctx,
+    entries: Vec<JournalView>,
+    status: impl Fn(&str) -> Option<String>,
+) -> Vec<Step> {
     entries
         .into_iter()
         .filter(|e| e.kind != "work_note")
@@ -41,8 +48,7 @@ fn journey(ctx: &Ctx, kind: Option<&RequestTypeView>, entries: Vec<JournalView>)
                 .as_ref()
                 .and_then(|c| c.get("state"))
                 .and_then(|s| s["to"].as_str())
-                .and_then(|s| RequestState::parse(s).ok())
-                .map(|s| status_name(ctx, kind, s));
+                .and_then(&status);
             let text = match e.shown_body(&ctx.tr) {
                 Some(body) => body,
                 None if e.kind == "change"
@@ -81,6 +87,7 @@ struct RequestPage {
     /// The reader is asked to decide now.
     deciding: bool,
     mine: bool,
+    feedback: Feedback,
     form: FormState,
 }
 
@@ -109,7 +116,7 @@ impl RequestPage {
     }
 }
 
-async fn request_page_with(
+pub(super) async fn request_page_with(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
@@ -123,8 +130,12 @@ async fn request_page_with(
         .ok();
     let journal = journey(
         &ctx,
-        kind.as_ref(),
         requests::journal(&state.db, actor, number).await?,
+        |s| {
+            RequestState::parse(s)
+                .ok()
+                .map(|s| status_name(&ctx, kind.as_ref(), s))
+        },
     );
     let approvals = requests::approvals(&state.db, actor, number).await?;
     let deciding = request.state == RequestState::AwaitingApproval
@@ -134,9 +145,25 @@ async fn request_page_with(
                 && Some(a.stage) == request.approval_stage
         });
     let answers = labelled_answers(&ctx, kind.as_ref(), &request.values);
+    let mine = request.caller == actor.email;
+    let resolved = matches!(
+        request.state,
+        RequestState::Fulfilled | RequestState::Closed
+    );
+    let feedback = Feedback::of(
+        state,
+        &ctx,
+        actor,
+        Rated::Request,
+        number,
+        mine && request.state == RequestState::Fulfilled,
+        request.fulfilled_at.filter(|_| mine && resolved),
+    )
+    .await?;
     let page = RequestPage {
         status: status_name(&ctx, kind.as_ref(), request.state),
-        mine: request.caller == actor.email,
+        mine,
+        feedback,
         ctx,
         request,
         kind,
@@ -165,41 +192,6 @@ pub(super) async fn request_page(
     .await
 }
 
-/// Runs a portal action; a refusal about the input shows the request page again with the
-/// typing kept and the error at its field.
-async fn act<T>(
-    state: &AppState,
-    ctx: Ctx,
-    actor: &Actor,
-    number: &str,
-    posted: Vec<(String, String)>,
-    done: &str,
-    result: AppResult<T>,
-) -> AppResult<Response> {
-    match result {
-        Ok(_) => {
-            ctx.flash("success", ctx.tr.t(done).to_owned()).await?;
-            Ok(see_other(&format!(
-                "/portal/requests/{}",
-                number.to_ascii_uppercase()
-            )))
-        }
-        Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
-            let form = FormState::refused(posted, error, ctx.tr, "body")?;
-            request_page_with(
-                state,
-                ctx,
-                actor,
-                number,
-                form,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other),
-    }
-}
-
 pub(super) async fn reply(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
@@ -215,9 +207,11 @@ pub(super) async fn reply(
         &state,
         ctx,
         &actor,
+        Rated::Request,
         &number,
         posted,
         "portal.replied",
+        "body",
         result,
     )
     .await
@@ -238,9 +232,11 @@ pub(super) async fn cancel(
         &state,
         ctx,
         &actor,
+        Rated::Request,
         &number,
         posted,
         "portal.canceled",
+        "body",
         result,
     )
     .await
@@ -261,9 +257,11 @@ pub(super) async fn decide(
         &state,
         ctx,
         &actor,
+        Rated::Request,
         &number,
         posted,
         "portal.decided",
+        "body",
         result,
     )
     .await

@@ -1,0 +1,255 @@
+//! The caller's word on a resolution, for incidents and requests alike: "Yes, it is solved"
+//! closes the record, "No, it is not" with a reason reopens it, and a rating from 1 to 5
+//! with a comment, once per resolution. Every portal action on a record goes through `act`:
+//! a refusal about the input shows the record's page again, the typing kept and the error
+//! at its field.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::incidents::{self, TransitionInput};
+use crate::service::ratings::{self, Rated, RatingInput, RatingView};
+use crate::service::requests::{self, RequestTransitionInput};
+use crate::state::AppState;
+use crate::web::form::{FormState, field};
+use crate::web::{Ctx, SignedIn, see_other};
+
+/// A record kind the portal shows, as a route's type parameter.
+pub(super) trait Record {
+    const KIND: Rated;
+}
+
+pub(super) struct Incidents;
+pub(super) struct Requests;
+
+impl Record for Incidents {
+    const KIND: Rated = Rated::Incident;
+}
+
+impl Record for Requests {
+    const KIND: Rated = Rated::Request;
+}
+
+/// The portal page of a record: `/portal/incidents/INC…` or `/portal/requests/REQ…`.
+pub(super) fn page_of(kind: Rated, number: &str) -> String {
+    let base = match kind {
+        Rated::Incident => "incidents",
+        Rated::Request => "requests",
+    };
+    format!("/portal/{base}/{}", number.to_ascii_uppercase())
+}
+
+/// What a record's page offers its reader about the resolution.
+pub(super) struct Feedback {
+    /// Where the forms post: the record's portal page.
+    pub base: String,
+    /// The caller is asked whether the resolution solved it.
+    pub verdict: bool,
+    /// The caller may rate the current resolution.
+    pub rate: bool,
+    /// The ratings given so far, the latest resolution first.
+    pub ratings: Vec<RatingView>,
+    /// The scores with their words, 1 to 5.
+    pub scores: Vec<(String, String)>,
+}
+
+impl Feedback {
+    /// `verdict`: the reader is the caller and the record waits for their verdict (resolved,
+    /// fulfilled); `mine_resolved`: the current resolution of the reader's own record, when
+    /// it has one (also once closed).
+    pub(super) async fn of(
+        state: &AppState,
+        ctx: &Ctx,
+        actor: &Actor,
+        kind: Rated,
+        number: &str,
+        verdict: bool,
+        mine_resolved: Option<jiff::Timestamp>,
+    ) -> AppResult<Feedback> {
+        let ratings = ratings::of(&state.db, actor, kind, number).await?;
+        let rate = mine_resolved.is_some() && !ratings::rated(&ratings, mine_resolved);
+        let scores = [
+            ctx.tr.t("portal.score_1"),
+            ctx.tr.t("portal.score_2"),
+            ctx.tr.t("portal.score_3"),
+            ctx.tr.t("portal.score_4"),
+            ctx.tr.t("portal.score_5"),
+        ]
+        .into_iter()
+        .zip(1..)
+        .map(|(words, score): (&str, u8)| (score.to_string(), words.to_owned()))
+        .collect();
+        Ok(Feedback {
+            base: page_of(kind, number),
+            verdict,
+            rate,
+            ratings,
+            scores,
+        })
+    }
+}
+
+/// Shows a record's portal page, with `form` in its forms.
+async fn page(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    kind: Rated,
+    number: &str,
+    form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    match kind {
+        Rated::Incident => {
+            super::incident::incident_page_with(state, ctx, actor, number, form, status).await
+        }
+        Rated::Request => {
+            super::request::request_page_with(state, ctx, actor, number, form, status).await
+        }
+    }
+}
+
+/// Runs a portal action on a record: done, back to its page with `done` said; refused
+/// about the input (a conflict placed at `conflict_field`), its page again with the typing
+/// kept and the error at its field.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn act<T>(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    kind: Rated,
+    number: &str,
+    posted: Vec<(String, String)>,
+    done: &str,
+    conflict_field: &str,
+    result: AppResult<T>,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            ctx.flash("success", ctx.tr.t(done).to_owned()).await?;
+            Ok(see_other(&page_of(kind, number)))
+        }
+        Err(error @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            let form = FormState::refused(posted, error, ctx.tr, conflict_field)?;
+            page(
+                state,
+                ctx,
+                actor,
+                kind,
+                number,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Moves the record as its caller's verdict: `closed` or `in_progress` (with a reason).
+async fn verdict(
+    state: &AppState,
+    actor: &Actor,
+    kind: Rated,
+    number: &str,
+    to: &str,
+    reason: Option<String>,
+) -> AppResult<()> {
+    match kind {
+        Rated::Incident => {
+            let input = TransitionInput {
+                to: to.to_owned(),
+                hold_reason: None,
+                resolution_code: None,
+                resolution_notes: None,
+                reason,
+            };
+            incidents::transition(&state.db, actor, number, input, None).await?;
+        }
+        Rated::Request => {
+            let input = RequestTransitionInput {
+                to: to.to_owned(),
+                reason,
+            };
+            requests::transition(&state.db, actor, number, input, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// "Yes, it is solved": the caller closes the record.
+pub(super) async fn confirm<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let result = verdict(&state, &actor, R::KIND, &number, "closed", None).await;
+    let done = "portal.confirmed";
+    act(
+        &state,
+        ctx,
+        &actor,
+        R::KIND,
+        &number,
+        posted,
+        done,
+        "reason",
+        result,
+    )
+    .await
+}
+
+/// "No, it is not solved": the caller reopens the record, saying why.
+pub(super) async fn reopen<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let reason = field(&posted, "reason");
+    let result = verdict(&state, &actor, R::KIND, &number, "in_progress", reason).await;
+    let done = "portal.reopened";
+    act(
+        &state,
+        ctx,
+        &actor,
+        R::KIND,
+        &number,
+        posted,
+        done,
+        "reason",
+        result,
+    )
+    .await
+}
+
+/// The caller rates the current resolution.
+pub(super) async fn rate<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = RatingInput {
+        score: field(&posted, "score").and_then(|s| s.trim().parse().ok()),
+        comment: field(&posted, "comment"),
+    };
+    let result = ratings::rate(&state.db, &actor, R::KIND, &number, input, None).await;
+    let done = "portal.rated";
+    act(
+        &state,
+        ctx,
+        &actor,
+        R::KIND,
+        &number,
+        posted,
+        done,
+        "score",
+        result,
+    )
+    .await
+}

@@ -1,0 +1,123 @@
+//! One incident as the person who reported it follows it: status, the resolution, the
+//! journey and replies; once resolved, "did this solve it?" and a rating.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::feedback::{Feedback, act};
+use super::request::{Step, journey};
+use crate::domain::incident::IncidentState;
+use crate::error::AppResult;
+use crate::service::Actor;
+use crate::service::incidents::{self, IncidentView};
+use crate::service::journal::CommentInput;
+use crate::service::ratings::Rated;
+use crate::state::AppState;
+use crate::web::form::{FormState, field};
+use crate::web::{Ctx, SignedIn, render};
+
+#[derive(Template)]
+#[template(path = "portal/incident.html")]
+struct IncidentPage {
+    ctx: Ctx,
+    incident: IncidentView,
+    journal: Vec<Step>,
+    feedback: Feedback,
+    form: FormState,
+}
+
+impl IncidentPage {
+    /// The caller may still add to the conversation.
+    fn open(&self) -> bool {
+        !matches!(
+            self.incident.state,
+            IncidentState::Closed | IncidentState::Canceled
+        )
+    }
+}
+
+pub(super) async fn incident_page_with(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    number: &str,
+    form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let incident = incidents::get(&state.db, actor, number).await?;
+    let journal = journey(
+        &ctx,
+        incidents::journal(&state.db, actor, number).await?,
+        |s| {
+            IncidentState::parse(s)
+                .ok()
+                .map(|s| ctx.tr.t(s.label_key()).to_owned())
+        },
+    );
+    let mine = incident.caller.as_deref() == Some(actor.email.as_str());
+    let resolved = matches!(
+        incident.state,
+        IncidentState::Resolved | IncidentState::Closed
+    );
+    let feedback = Feedback::of(
+        state,
+        &ctx,
+        actor,
+        Rated::Incident,
+        number,
+        mine && incident.state == IncidentState::Resolved,
+        incident.resolved_at.filter(|_| mine && resolved),
+    )
+    .await?;
+    let page = IncidentPage {
+        ctx,
+        incident,
+        journal,
+        feedback,
+        form,
+    };
+    Ok(render(status, &page))
+}
+
+pub(super) async fn incident_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    incident_page_with(
+        &state,
+        ctx,
+        &actor,
+        &number,
+        FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = CommentInput {
+        body: field(&posted, "body"),
+        internal: false,
+    };
+    let result = incidents::comment(&state.db, &actor, &number, input, None).await;
+    act(
+        &state,
+        ctx,
+        &actor,
+        Rated::Incident,
+        &number,
+        posted,
+        "portal.replied",
+        "body",
+        result,
+    )
+    .await
+}

@@ -1,0 +1,320 @@
+//! The caller's word on a resolution, for incidents and requests alike: confirm it (closed),
+//! reopen it with a reason, rate it 1 to 5 once per resolution; through the API and the
+//! portal's plain forms, and never for anyone but the caller.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{Page, TestApp, fields, problem};
+
+struct Desk {
+    app: TestApp,
+    agent: String,
+    anna: String,
+    ben: String,
+}
+
+async fn desk() -> Desk {
+    let app = TestApp::spawn().await;
+    app.create_group("workplace", "it").await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.join_groups("agent@example.com", &["workplace"]).await;
+    let anna = app.user_with_token("anna@example.com", "caller").await;
+    let ben = app.user_with_token("ben@example.com", "caller").await;
+    app.created(
+        &app.admin_token,
+        "/api/v1/request-types",
+        json!({"key": "monitor", "department": "it", "name": "Second monitor",
+               "assignment_group": "workplace"}),
+    )
+    .await;
+    Desk {
+        app,
+        agent,
+        anna,
+        ben,
+    }
+}
+
+fn number(record: &Value) -> String {
+    record["number"].as_str().expect("number").to_owned()
+}
+
+async fn resolve(app: &TestApp, agent: &str, inc: &str) {
+    let res = app
+        .move_incident(
+            agent,
+            inc,
+            json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Reset the VPN profile."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "resolve {inc}");
+}
+
+#[tokio::test]
+async fn the_caller_rates_confirms_and_reopens_an_incident_and_nobody_else_may() {
+    let Desk {
+        app,
+        agent,
+        anna,
+        ben,
+    } = desk().await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "VPN drops every hour", "impact": "medium", "urgency": "medium",
+                   "caller": "anna@example.com", "assignment_group": "workplace"}),
+        )
+        .await;
+    let inc = number(&incident);
+    let ratings = format!("/api/v1/incidents/{inc}/ratings");
+
+    // Nothing to rate while it is open; the caller adds to the conversation, not to the notes.
+    let res = app.post(&anna, &ratings, json!({"score": 4})).await;
+    assert_eq!(fields(&problem(res, 422).await), vec!["score"]);
+    let comments = format!("/api/v1/incidents/{inc}/comments");
+    let res = app
+        .post(
+            &anna,
+            &comments,
+            json!({"body": "It dropped again at 10:00."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = app
+        .post(
+            &anna,
+            &comments,
+            json!({"body": "a note", "internal": true}),
+        )
+        .await;
+    problem(res, 403).await;
+    let res = app
+        .move_incident(
+            &anna,
+            &inc,
+            json!({"to": "on_hold", "hold_reason": "awaiting_caller"}),
+        )
+        .await;
+    problem(res, 403).await;
+
+    resolve(&app, &agent, &inc).await;
+    for (body, field) in [
+        (json!({"score": 0}), "score"),
+        (json!({"score": 6}), "score"),
+        (json!({"comment": "no score"}), "score"),
+        (
+            json!({"score": 3, "comment": "x".repeat(10_001)}),
+            "comment",
+        ),
+    ] {
+        let res = app.post(&anna, &ratings, body).await;
+        assert_eq!(fields(&problem(res, 422).await), vec![field]);
+    }
+    let res = app.post(&ben, &ratings, json!({"score": 1})).await;
+    problem(res, 404).await;
+    let res = app.get(&ben, &ratings).await;
+    problem(res, 404).await;
+    let res = app.post(&agent, &ratings, json!({"score": 5})).await;
+    assert_eq!(
+        fields(&problem(res, 422).await),
+        vec!["score"],
+        "only the caller rates"
+    );
+    let rated = app
+        .created(
+            &anna,
+            &ratings,
+            json!({"score": 2, "comment": "  Took three days.  "}),
+        )
+        .await;
+    assert_eq!(rated["score"], 2);
+    assert_eq!(rated["comment"], "Took three days.");
+    assert_eq!(rated["rated_by"], "anna@example.com");
+    assert_eq!(
+        rated["resolved_at"],
+        app_incident(&app, &agent, &inc).await["resolved_at"]
+    );
+    let res = app.post(&anna, &ratings, json!({"score": 5})).await;
+    problem(res, 409).await;
+
+    // "Not solved": a reopen needs the reason; it does not make the caller its assignee.
+    let res = app
+        .move_incident(&anna, &inc, json!({"to": "in_progress"}))
+        .await;
+    assert_eq!(fields(&problem(res, 422).await), vec!["reason"]);
+    let res = app
+        .move_incident(
+            &anna,
+            &inc,
+            json!({"to": "in_progress", "reason": "Dropped again at 14:00"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let reopened: Value = res.json().await.unwrap();
+    assert_eq!(reopened["state"], "in_progress");
+    assert_ne!(reopened["assignee"], "anna@example.com");
+    let res = app.post(&anna, &ratings, json!({"score": 3})).await;
+    assert_eq!(fields(&problem(res, 422).await), vec!["score"]);
+
+    // Resolved again: a new resolution is rated again, then the caller confirms it.
+    resolve(&app, &agent, &inc).await;
+    app.created(&anna, &ratings, json!({"score": 5})).await;
+    let listed: Vec<Value> = app.get(&agent, &ratings).await.json().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|r| r["score"].clone())
+            .collect::<Vec<_>>(),
+        vec![json!(5), json!(2)],
+        "the latest resolution first"
+    );
+    let res = app.move_incident(&ben, &inc, json!({"to": "closed"})).await;
+    problem(res, 404).await;
+    let res = app
+        .move_incident(&anna, &inc, json!({"to": "closed"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let journal = app.incident_journal(&inc).await;
+    let bodies: Vec<&str> = journal.iter().filter_map(|e| e["body"].as_str()).collect();
+    assert!(
+        bodies.contains(&"resolution rated 2 of 5: Took three days."),
+        "{bodies:?}"
+    );
+    assert!(bodies.contains(&"resolution rated 5 of 5"), "{bodies:?}");
+}
+
+async fn app_incident(app: &TestApp, token: &str, inc: &str) -> Value {
+    app.get(token, &format!("/api/v1/incidents/{inc}"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn in_the_portal_the_caller_says_whether_it_is_solved_and_rates_it() {
+    let Desk {
+        app, agent, anna, ..
+    } = desk().await;
+    let request = app
+        .created(
+            &anna,
+            "/api/v1/requests",
+            json!({"request_type": "monitor", "values": {}}),
+        )
+        .await;
+    let req = number(&request);
+    let moves = format!("/api/v1/requests/{req}/transitions");
+    for body in [
+        json!({"to": "in_progress"}),
+        json!({"to": "fulfilled", "reason": "On your desk"}),
+    ] {
+        let res = app.post(&agent, &moves, body).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let browser = app.browser();
+    app.sign_in(&browser, "anna@example.com").await;
+    let page_path = format!("/portal/requests/{req}");
+    let page = Page::parse(&app.page(&browser, &page_path).await);
+    assert!(page.has(&format!("form[action='{page_path}/confirm']")));
+    assert!(page.has(&format!("form[action='{page_path}/reopen']")));
+    assert_eq!(page.count("input[name=score]"), 5);
+
+    // A rating without a score is refused at the score, the comment kept.
+    let res = app
+        .post_form(
+            &browser,
+            &format!("{page_path}/rate"),
+            &[("comment", "Fast, thanks <b>team</b>")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = Page::parse(&res.text().await.unwrap());
+    assert_eq!(refused.text("#score-error"), "Choose 1 to 5");
+    assert_eq!(refused.text("#rating-comment"), "Fast, thanks <b>team</b>");
+    let res = app
+        .post_form(
+            &browser,
+            &format!("{page_path}/rate"),
+            &[("score", "5"), ("comment", "Fast, thanks <b>team</b>")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let source = app.page(&browser, &page_path).await;
+    assert!(!source.contains("<b>team</b>"), "the comment is escaped");
+    let page = Page::parse(&source);
+    assert!(!page.has("input[name=score]"), "rated once");
+    assert!(page.text("body").contains("5/5"));
+    assert!(
+        page.text(".portal-journal")
+            .contains("Rated the resolution 5 of 5")
+    );
+
+    // The reason for "not solved" is required, then the request is worked on again.
+    let res = app
+        .post_form(&browser, &format!("{page_path}/reopen"), &[("reason", " ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(Page::parse(&res.text().await.unwrap()).has("details[open] #reason-error"));
+    let res = app
+        .post_form(
+            &browser,
+            &format!("{page_path}/reopen"),
+            &[("reason", "It is the wrong model")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let state: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["state"], "in_progress");
+
+    // An incident in German: the portal page, the verdict and the journey.
+    app.create_user("jan@example.com", "caller", "de").await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "Drucker druckt nicht", "impact": "low", "urgency": "low",
+                   "caller": "jan@example.com", "assignment_group": "workplace"}),
+        )
+        .await;
+    let inc = number(&incident);
+    resolve(&app, &agent, &inc).await;
+    let jan = app.browser();
+    app.sign_in(&jan, "jan@example.com").await;
+    let list = Page::parse(&app.page(&jan, "/portal/requests").await);
+    assert!(list.has(&format!("a[href='/portal/incidents/{inc}']")));
+    let inc_path = format!("/portal/incidents/{inc}");
+    let page = Page::parse(&app.page(&jan, &inc_path).await);
+    assert!(page.text(".facts").contains("Reset the VPN profile."));
+    assert!(page.text("body").contains("Ist es damit gelöst?"));
+    let res = app
+        .post_form(&jan, &format!("{inc_path}/reply"), &[("body", "Danke!")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = app
+        .post_form(&jan, &format!("{inc_path}/confirm"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = Page::parse(&app.page(&jan, &inc_path).await);
+    assert!(
+        page.text(".facts").contains("Geschlossen"),
+        "{}",
+        page.text(".facts")
+    );
+    assert!(!page.has("form[action$='/confirm']"));
+    assert!(!page.has("form[action$='/reply']"));
+    assert!(
+        page.has("input[name=score]"),
+        "a closed resolution may still be rated"
+    );
+    assert!(page.text(".portal-journal").contains("Danke!"));
+
+    // Someone else's incident is not there for Anna.
+    let res = browser.get(app.url(&inc_path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
