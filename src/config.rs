@@ -159,7 +159,8 @@ pub struct ServeArgs {
     pub group_write_scope: bool,
 
     /// Working days (of the incident's service-level calendar, 24×7 without one) after which a
-    /// resolved incident that nobody reopened closes by itself; 0 never closes one.
+    /// resolved incident that nobody reopened closes by itself, and days after which a
+    /// fulfilled request does; 0 never closes one.
     #[arg(long, env = "LEITSTAND_AUTO_CLOSE_DAYS", default_value_t = 5)]
     pub auto_close_days: u32,
 }

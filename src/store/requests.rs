@@ -108,6 +108,23 @@ pub async fn find_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Optio
         .await
 }
 
+/// Locks up to `limit` fulfilled requests fulfilled before `before`, the oldest first,
+/// skipping those another process holds.
+pub async fn lock_fulfilled_before(
+    conn: &mut PgConnection,
+    before: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from requests where state = 'fulfilled' and fulfilled_at < $1 \
+         order by fulfilled_at, id limit $2 for update skip locked",
+    )
+    .bind(jiff_sqlx::Timestamp::from(before))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// Locks the request's row until the transaction ends, by its id.
 pub async fn lock_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ServiceRequest>> {
     sqlx::query("select 1 from requests where id = $1 for update")

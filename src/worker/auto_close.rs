@@ -1,9 +1,19 @@
 //! Closes resolved incidents whose working days have passed (`service::incidents::
-//! close_resolved`), every minute, a batch at a time until none is due.
+//! close_resolved`) and fulfilled requests whose days have (`service::requests::
+//! close_fulfilled`), every minute, a batch at a time until none is due.
 
 use std::time::Duration;
 
 use crate::db::Db;
+use crate::error::AppResult;
+
+/// One batch of each kind; how many it closed.
+async fn close_due(db: &Db, days: u32) -> AppResult<usize> {
+    let now = jiff::Timestamp::now();
+    let incidents = crate::service::incidents::close_resolved(db, days, now).await?;
+    let requests = crate::service::requests::close_fulfilled(db, days, now).await?;
+    Ok(incidents + requests)
+}
 
 /// Runs for as long as the server runs; `days` 0 does nothing.
 pub async fn run(db: Db, days: u32) {
@@ -14,13 +24,12 @@ pub async fn run(db: Db, days: u32) {
     loop {
         tick.tick().await;
         loop {
-            match crate::service::incidents::close_resolved(&db, days, jiff::Timestamp::now()).await
-            {
+            match close_due(&db, days).await {
                 // A full batch may have more behind it.
                 Ok(closed) if closed > 0 => {}
                 Ok(_) => break,
                 Err(error) => {
-                    tracing::warn!(error = %error, "closing resolved incidents failed; retrying later");
+                    tracing::warn!(error = %error, "closing resolved records failed; retrying later");
                     break;
                 }
             }

@@ -318,3 +318,86 @@ async fn in_the_portal_the_caller_says_whether_it_is_solved_and_rates_it() {
     let res = browser.get(app.url(&inc_path)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_fulfilled_request_nobody_reopened_closes_by_itself_and_may_still_be_rated() {
+    let Desk {
+        app, agent, anna, ..
+    } = desk().await;
+    let mut numbers = Vec::new();
+    for title in [
+        "Long fulfilled",
+        "Recently fulfilled",
+        "Fulfilled, then reopened",
+    ] {
+        let request = app
+            .created(
+                &anna,
+                "/api/v1/requests",
+                json!({"request_type": "monitor", "title": title, "values": {}}),
+            )
+            .await;
+        let req = number(&request);
+        let moves = format!("/api/v1/requests/{req}/transitions");
+        for body in [
+            json!({"to": "in_progress"}),
+            json!({"to": "fulfilled", "reason": "On your desk"}),
+        ] {
+            assert_eq!(
+                app.post(&agent, &moves, body).await.status(),
+                StatusCode::OK
+            );
+        }
+        numbers.push(req);
+    }
+    let reopen = json!({"to": "in_progress", "reason": "Wrong cable"});
+    let moves = format!("/api/v1/requests/{}/transitions", numbers[2]);
+    assert_eq!(
+        app.post(&anna, &moves, reopen).await.status(),
+        StatusCode::OK
+    );
+    for (number, days) in [(&numbers[0], 6), (&numbers[1], 2), (&numbers[2], 6)] {
+        sqlx::query(
+            "update requests set fulfilled_at = now() - make_interval(days => $2) where number = $1",
+        )
+        .bind(number)
+        .bind(days)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let db = leitstand::db::Db::new(app.db.clone());
+    let now = jiff::Timestamp::now();
+    let close = |days| leitstand::service::requests::close_fulfilled(&db, days, now);
+    assert_eq!(close(0).await.unwrap(), 0, "0 days: never");
+    assert_eq!(close(5).await.unwrap(), 1);
+    assert_eq!(close(5).await.unwrap(), 0, "once only");
+    let mut states = Vec::new();
+    for number in &numbers {
+        let request: Value = app
+            .get(&agent, &format!("/api/v1/requests/{number}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        states.push(request["state"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(states, ["closed", "fulfilled", "in_progress"]);
+    let journal = app
+        .journal(&format!("/api/v1/requests/{}", numbers[0]))
+        .await;
+    let last = journal.last().unwrap();
+    assert_eq!(last["author"], Value::Null, "the system closed it");
+    assert_eq!(last["kind"], "system");
+    assert_eq!(last["changes"]["state"]["to"], "closed");
+    assert_eq!(
+        last["body"],
+        "closed by itself after working days resolved: 5"
+    );
+    app.created(
+        &anna,
+        &format!("/api/v1/requests/{}/ratings", numbers[0]),
+        json!({"score": 4}),
+    )
+    .await;
+}

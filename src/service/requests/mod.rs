@@ -5,6 +5,7 @@
 //! confidential department's requests reach its members and the caller only.
 
 mod approvals;
+mod auto_close;
 mod comments;
 mod create;
 mod input;
@@ -17,6 +18,7 @@ pub use approvals::{
     ApprovalView, DecisionInput, decide, mine as my_approvals, of_request as approvals,
     pending_count,
 };
+pub use auto_close::close_fulfilled;
 pub use comments::comment;
 pub use create::create;
 pub use input::{NewRequestInput, RequestPatch, RequestTransitionInput};
