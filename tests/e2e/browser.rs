@@ -830,3 +830,74 @@ async fn every_request_page_shows_in_english_and_german_for_callers_and_agents()
     screenshot(&client, "admin-user-manager-de").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_caller_rates_and_confirms_a_resolution_in_the_portal_on_a_wide_screen_and_a_phone() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("workplace", "IT").await;
+    let agent = app.user_with_token("it@example.com", "agent").await;
+    app.join_groups("it@example.com", &["workplace"]).await;
+    let client = browser(&driver).await;
+    for (caller, lang, width, question, rated, closed) in [
+        (
+            "anna@example.com",
+            "en",
+            1280,
+            "Did this solve it?",
+            "Thank you for your rating.",
+            "Thank you. It is closed now.",
+        ),
+        (
+            "anke@example.com",
+            "de",
+            390,
+            "Ist es damit gelöst?",
+            "Danke für Ihre Bewertung.",
+            "Danke. Es ist jetzt geschlossen.",
+        ),
+    ] {
+        app.create_user(caller, "caller", lang).await;
+        let incident = app
+            .create_incident(
+                &agent,
+                json!({"title": "VPN drops every hour", "caller": caller, "assignment_group": "workplace"}),
+            )
+            .await;
+        let number = incident["number"].as_str().unwrap().to_owned();
+        let res = app
+            .move_incident(
+                &agent,
+                &number,
+                json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Reset the VPN profile."}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        client.set_window_size(width, 900).await.unwrap();
+        sign_in_as(&client, &app, caller).await;
+        client.goto(&app.url("/portal/requests")).await.unwrap();
+        wait_for_text(&client, &number).await;
+        click(&client, &format!("a[href='/portal/incidents/{number}']")).await;
+        wait_for_text(&client, question).await;
+        screenshot(&client, &format!("portal-incident-resolved-{lang}-{width}")).await;
+        click(&client, "input[name=score][value='4']").await;
+        click(&client, "form[action$='/rate'] button[type=submit]").await;
+        let page = wait_for_text(&client, rated).await;
+        assert!(page.contains("4/5"));
+        click(&client, "form[action$='/confirm'] button[type=submit]").await;
+        let page = wait_for_text(&client, closed).await;
+        assert!(!page.contains(question), "nothing more to decide");
+        screenshot(&client, &format!("portal-incident-closed-{lang}-{width}")).await;
+        let overflow: bool = client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap();
+        assert!(!overflow, "no sideways scrolling at {width} px");
+    }
+    client.close().await.unwrap();
+}
