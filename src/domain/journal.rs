@@ -31,6 +31,10 @@ pub enum SystemNote {
     ApprovalNobody { stage: String },
     /// The caller rated the resolution (1 to 5), with their comment (may be empty).
     Rated { score: i16, comment: String },
+    /// The caller wrote again after the incident was closed: this incident continues it.
+    FollowUpOf { incident: String },
+    /// The caller wrote again after this incident was closed: that incident continues it.
+    FollowedUpBy { incident: String },
 }
 
 const CREATED: &str = "created";
@@ -48,6 +52,8 @@ const FOR_STAGE: &str = " for stage ";
 const APPROVAL_NOBODY: &str = "no approver found for stage ";
 const RATED: &str = "resolution rated ";
 const OF_FIVE: &str = " of 5";
+const FOLLOW_UP_OF: &str = "follow-up of ";
+const FOLLOWED_UP_BY: &str = "followed up by ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -72,6 +78,8 @@ impl SystemNote {
                 format!("{RATED}{score}{OF_FIVE}")
             }
             SystemNote::Rated { score, comment } => format!("{RATED}{score}{OF_FIVE}: {comment}"),
+            SystemNote::FollowUpOf { incident } => format!("{FOLLOW_UP_OF}{incident}"),
+            SystemNote::FollowedUpBy { incident } => format!("{FOLLOWED_UP_BY}{incident}"),
         }
     }
 
@@ -115,6 +123,14 @@ impl SystemNote {
                         score: score.parse().ok()?,
                         comment: comment.to_owned(),
                     }
+                } else if let Some(incident) = body.strip_prefix(FOLLOW_UP_OF) {
+                    SystemNote::FollowUpOf {
+                        incident: incident.to_owned(),
+                    }
+                } else if let Some(incident) = body.strip_prefix(FOLLOWED_UP_BY) {
+                    SystemNote::FollowedUpBy {
+                        incident: incident.to_owned(),
+                    }
                 } else if let Some(days) = body.strip_prefix(AUTO_CLOSED) {
                     SystemNote::AutoClosed {
                         days: days.parse().ok()?,
@@ -150,13 +166,17 @@ impl SystemNote {
             SystemNote::ApprovalNobody { .. } => "journal.note.approval_nobody",
             SystemNote::Rated { comment, .. } if comment.is_empty() => "journal.note.rated",
             SystemNote::Rated { .. } => "journal.note.rated_with_comment",
+            SystemNote::FollowUpOf { .. } => "journal.note.follow_up_of",
+            SystemNote::FollowedUpBy { .. } => "journal.note.followed_up_by",
         }
     }
 
     /// The details the catalogue text names.
     pub fn args(&self) -> Vec<String> {
         match self {
-            SystemNote::CreatedFromIncident { incident } => vec![incident.clone()],
+            SystemNote::CreatedFromIncident { incident }
+            | SystemNote::FollowUpOf { incident }
+            | SystemNote::FollowedUpBy { incident } => vec![incident.clone()],
             SystemNote::CreatedFromCluster { incidents, first } => {
                 vec![incidents.to_string(), first.clone()]
             }
@@ -205,6 +225,12 @@ mod tests {
             SystemNote::Rated {
                 score: 4,
                 comment: String::new(),
+            },
+            SystemNote::FollowUpOf {
+                incident: "INC0000007".to_owned(),
+            },
+            SystemNote::FollowedUpBy {
+                incident: "INC0000008".to_owned(),
             },
             SystemNote::Rated {
                 score: 2,

@@ -401,3 +401,93 @@ async fn a_fulfilled_request_nobody_reopened_closes_by_itself_and_may_still_be_r
     )
     .await;
 }
+
+#[tokio::test]
+async fn writing_again_after_closing_opens_a_follow_up_for_the_same_group() {
+    let Desk {
+        app, agent, ben, ..
+    } = desk().await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "Printer jams", "caller": "anna@example.com", "assignment_group": "workplace"}),
+        )
+        .await;
+    let inc = number(&incident);
+    let browser = app.browser();
+    app.sign_in(&browser, "anna@example.com").await;
+    let path = format!("/portal/incidents/{inc}");
+    let res = app
+        .post_form(&browser, &format!("{path}/follow-up"), &[("body", "Again")])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not closed yet"
+    );
+    resolve(&app, &agent, &inc).await;
+    let res = app
+        .move_incident(&agent, &inc, json!({"to": "closed"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = Page::parse(&app.page(&browser, &path).await);
+    assert!(!page.has("form[action$='/reply']"));
+    assert!(page.has("form[action$='/follow-up']"));
+    let res = app
+        .post_form(&browser, &format!("{path}/follow-up"), &[("body", "  ")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        Page::parse(&res.text().await.unwrap()).text("#body-error"),
+        "This field is required."
+    );
+    let res = app
+        .post_form(
+            &browser,
+            &format!("{path}/follow-up"),
+            &[("body", "It jams again since this morning.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let new = location.rsplit('/').next().unwrap().to_owned();
+    assert_ne!(new, inc);
+    let follow: Value = app
+        .get(&agent, &format!("/api/v1/incidents/{new}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(follow["title"], "Printer jams");
+    assert_eq!(follow["description"], "It jams again since this morning.");
+    assert_eq!(follow["caller"], "anna@example.com");
+    assert_eq!(follow["assignment_group"], "workplace");
+    let bodies = |journal: Vec<Value>| -> Vec<String> {
+        journal
+            .iter()
+            .filter_map(|e| e["body"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert!(bodies(app.incident_journal(&new).await).contains(&format!("follow-up of {inc}")));
+    assert!(bodies(app.incident_journal(&inc).await).contains(&format!("followed up by {new}")));
+    let page = Page::parse(&app.page(&browser, &location).await);
+    assert!(
+        page.text(".portal-journal")
+            .contains(&format!("Follow-up of {inc}")),
+        "{}",
+        page.text(".portal-journal")
+    );
+    // Someone else cannot continue Anna's incident, nor learn of it.
+    let res = app.get(&ben, &format!("/api/v1/incidents/{inc}")).await;
+    problem(res, 404).await;
+    let other = app.browser();
+    app.sign_in(&other, "ben@example.com").await;
+    let res = app
+        .post_form(
+            &other,
+            &format!("{path}/follow-up"),
+            &[("body", "Mine now")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::domain::incident;
+use crate::domain::incident::{self, Incident, IncidentState};
 use crate::domain::journal::SystemNote;
 use crate::domain::{Invalid, Permission, validation::required_text};
 use crate::error::AppResult;
@@ -27,7 +27,7 @@ pub async fn create(
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::WorkIncidents)?;
-    log(db, actor, input, idempotency).await
+    log(db, actor, input, idempotency, None).await
 }
 
 /// Someone reports that something is broken, for themselves (the portal): a title and a
@@ -46,20 +46,61 @@ pub async fn report(
         caller: Some(actor.email.clone()),
         ..NewIncidentInput::default()
     };
-    match log(db, actor, input, None).await? {
+    logged(log(db, actor, input, None, None).await?)
+}
+
+/// A new incident without an idempotency key is never a replay.
+fn logged(created: Created<IncidentView>) -> AppResult<IncidentView> {
+    match created {
         Created::New(view) => Ok(view),
         Created::Replayed { .. } => Err(crate::error::AppError::Internal(anyhow::anyhow!(
-            "a report without a key was replayed"
+            "an incident without a key was replayed"
         ))),
     }
 }
 
-/// Logs an incident for an actor whose permission the caller checked.
+/// The caller writes again after their incident was closed: a new incident continues it,
+/// for the same service, category and group (so a confidential department's case stays in
+/// it), with `body` as its description; both journals name the other. `422` naming `body`
+/// when it is empty, the incident is not closed, or the reader is not its caller.
+#[tracing::instrument(skip_all, fields(incident.number = %number))]
+pub async fn follow_up(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+    body: Option<String>,
+) -> AppResult<IncidentView> {
+    let scope = crate::service::scope::of(db, actor).await?;
+    let mut conn = db.read().await?;
+    let closed = super::readable(&mut conn, &scope, actor, number).await?;
+    conn.done();
+    if closed.state != IncidentState::Closed || closed.caller_id != Some(actor.id) {
+        return Err(crate::error::AppError::field("body", "error.not_follow_up"));
+    }
+    let body = body.map(|b| b.trim().to_owned()).unwrap_or_default();
+    if body.is_empty() {
+        return Err(crate::error::AppError::field("body", "error.required"));
+    }
+    let input = NewIncidentInput {
+        title: Some(closed.title.clone()),
+        description: Some(body),
+        caller: Some(actor.email.clone()),
+        service: closed.service.clone(),
+        category: closed.category.clone(),
+        assignment_group: closed.assignment_group.clone(),
+        ..NewIncidentInput::default()
+    };
+    logged(log(db, actor, input, None, Some(&closed)).await?)
+}
+
+/// Logs an incident for an actor whose permission the caller checked; `follows`: the closed
+/// incident it continues.
 async fn log(
     db: &crate::db::Db,
     actor: &Actor,
     input: NewIncidentInput,
     idempotency: Option<Idempotency>,
+    follows: Option<&Incident>,
 ) -> AppResult<Created<IncidentView>> {
     let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
@@ -130,6 +171,30 @@ async fn log(
         sla: clock.as_ref().map(|(c, _)| *c),
     };
     let incident = store::incidents::insert(&mut tx, &new).await?;
+    journal_opening(
+        &mut tx,
+        actor,
+        &incident,
+        clock.as_ref().map(|(_, note)| note),
+        follows,
+    )
+    .await?;
+    let view = IncidentView::new(incident, jiff::Timestamp::now());
+    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
+    tx.commit().await?;
+    tracing::info!(incident.number = %view.number, "incident created");
+    Ok(Created::New(view))
+}
+
+/// The new incident's first journal entries in one round trip: "created", the service
+/// level's, and when it follows up a closed incident, the note in each journal.
+async fn journal_opening(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    incident: &Incident,
+    clock: Option<&(String, Value)>,
+    follows: Option<&Incident>,
+) -> AppResult<()> {
     let id = incident.id;
     // The "created" entry and the service level's, in one round trip.
     let created = SystemNote::Created.text();
@@ -138,9 +203,9 @@ async fn log(
         author_id: Some(actor.id),
         kind: Kind::Change,
         body: Some(&created),
-        changes: Some(Value::Object(changes(None, &incident))),
+        changes: Some(Value::Object(changes(None, incident))),
     }];
-    if let Some((_, (body, moved))) = &clock {
+    if let Some((body, moved)) = clock {
         entries.push(store::journal::NewEntry {
             subject: Subject::Incident(id),
             author_id: None,
@@ -149,10 +214,36 @@ async fn log(
             changes: Some(moved.clone()),
         });
     }
-    store::journal::append_all(&mut tx, &entries).await?;
-    let view = IncidentView::new(incident, jiff::Timestamp::now());
-    store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
-    tx.commit().await?;
-    tracing::info!(incident.number = %view.number, "incident created");
-    Ok(Created::New(view))
+    let follow_notes = follows.map_or_else(Vec::new, |old| follow_notes(old, incident));
+    for (subject, body) in &follow_notes {
+        entries.push(store::journal::NewEntry {
+            subject: *subject,
+            author_id: Some(actor.id),
+            kind: Kind::System,
+            body: Some(body),
+            changes: None,
+        });
+    }
+    store::journal::append_all(conn, &entries).await?;
+    Ok(())
+}
+
+/// The notes that tie a follow-up and the closed incident it continues, one in each journal.
+fn follow_notes(old: &Incident, new: &Incident) -> Vec<(Subject, String)> {
+    vec![
+        (
+            Subject::Incident(new.id),
+            SystemNote::FollowUpOf {
+                incident: old.number.clone(),
+            }
+            .text(),
+        ),
+        (
+            Subject::Incident(old.id),
+            SystemNote::FollowedUpBy {
+                incident: new.number.clone(),
+            }
+            .text(),
+        ),
+    ]
 }

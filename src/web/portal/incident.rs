@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::feedback::{Feedback, act};
+use super::feedback::{Feedback, act, page_of};
 use super::request::{Step, journey};
 use crate::domain::incident::IncidentState;
 use crate::error::AppResult;
@@ -16,7 +16,7 @@ use crate::service::journal::CommentInput;
 use crate::service::ratings::Rated;
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
-use crate::web::{Ctx, SignedIn, render};
+use crate::web::{Ctx, SignedIn, render, see_other};
 
 #[derive(Template)]
 #[template(path = "portal/incident.html")]
@@ -24,6 +24,8 @@ struct IncidentPage {
     ctx: Ctx,
     incident: IncidentView,
     journal: Vec<Step>,
+    /// The reader is its caller.
+    mine: bool,
     feedback: Feedback,
     form: FormState,
 }
@@ -35,6 +37,11 @@ impl IncidentPage {
             self.incident.state,
             IncidentState::Closed | IncidentState::Canceled
         )
+    }
+
+    /// Closed, the caller's word opens a follow-up instead.
+    fn follows_up(&self) -> bool {
+        self.mine && self.incident.state == IncidentState::Closed
     }
 }
 
@@ -75,6 +82,7 @@ pub(super) async fn incident_page_with(
         ctx,
         incident,
         journal,
+        mine,
         feedback,
         form,
     };
@@ -95,6 +103,37 @@ pub(super) async fn incident_page(
         StatusCode::OK,
     )
     .await
+}
+
+/// The caller writes again after the incident was closed: a follow-up continues it.
+pub(super) async fn follow_up(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    match incidents::follow_up(&state.db, &actor, &number, field(&posted, "body")).await {
+        Ok(new) => {
+            let said = ctx.tr.tn("portal.followed_up", &[&new.number]);
+            ctx.flash("success", said).await?;
+            Ok(see_other(&page_of(Rated::Incident, &new.number)))
+        }
+        Err(error) => {
+            let (kind, done) = (Rated::Incident, "portal.followed_up");
+            act::<()>(
+                &state,
+                ctx,
+                &actor,
+                kind,
+                &number,
+                posted,
+                done,
+                "body",
+                Err(error),
+            )
+            .await
+        }
+    }
 }
 
 pub(super) async fn reply(

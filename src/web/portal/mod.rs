@@ -61,6 +61,10 @@ pub fn router() -> Router<AppState> {
         .route("/portal/incidents/{number}", get(incident::incident_page))
         .route("/portal/incidents/{number}/reply", post(incident::reply))
         .route(
+            "/portal/incidents/{number}/follow-up",
+            post(incident::follow_up),
+        )
+        .route(
             "/portal/incidents/{number}/confirm",
             post(feedback::confirm::<Incidents>),
         )
