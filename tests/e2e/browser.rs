@@ -108,6 +108,39 @@ async fn screenshot(client: &Client, name: &str) {
     }
 }
 
+/// axe-core, installed by `scripts/install-test-deps` (npm, tests/e2e/package-lock.json).
+const AXE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/e2e/node_modules/axe-core/axe.min.js"
+);
+
+/// Runs axe-core's WCAG 2.2 A and AA rules on the page the browser shows; panics naming
+/// every violation (rule, impact, the elements and axe's summary), so a page that fails the
+/// check fails the test.
+async fn assert_accessible(client: &Client, page: &str) {
+    let violations = axe_violations(client).await;
+    assert!(
+        violations.is_empty(),
+        "{page}: axe-core found {} WCAG 2.2 AA violation(s):\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
+}
+
+/// axe-core's WCAG 2.2 A and AA violations on the page the browser shows.
+async fn axe_violations(client: &Client) -> Vec<String> {
+    let source = std::fs::read_to_string(AXE)
+        .unwrap_or_else(|e| panic!("{AXE}: {e} (scripts/install-test-deps installs axe-core)"));
+    client.execute(&source, vec![]).await.unwrap();
+    let script = "const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
+          .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+            + v.nodes.map(n => n.target.join(' ') + ' – ' + n.failureSummary.replace(/\\s+/g, ' ')).join(' | '))))
+          .catch(e => done(['axe failed: ' + e]));";
+    let violations = client.execute_async(script, vec![]).await.unwrap();
+    serde_json::from_value(violations).unwrap()
+}
+
 async fn wait_for_text(client: &Client, text: &str) -> String {
     let started = Instant::now();
     loop {
@@ -767,15 +800,18 @@ async fn every_request_page_shows_in_english_and_german_for_callers_and_agents()
         sign_in_as(&client, &app, caller).await;
         wait_for_text(&client, home).await;
         screenshot(&client, &format!("portal-home-{lang}")).await;
+        assert_accessible(&client, &format!("portal home, {lang}")).await;
         client.goto(&app.url("/portal/report")).await.unwrap();
         wait_for_text(&client, report).await;
         screenshot(&client, &format!("portal-report-{lang}")).await;
+        assert_accessible(&client, &format!("portal report, {lang}")).await;
         client
             .goto(&app.url("/portal/ask/new-laptop"))
             .await
             .unwrap();
         wait_for_text(&client, "Why a developer model?").await;
         screenshot(&client, &format!("portal-ask-{lang}")).await;
+        assert_accessible(&client, &format!("portal ask, {lang}")).await;
         client
             .find(Locator::Css("select[name='values.model']"))
             .await
@@ -790,14 +826,17 @@ async fn every_request_page_shows_in_english_and_german_for_callers_and_agents()
         .await;
         wait_for_text(&client, journey).await;
         screenshot(&client, &format!("portal-request-{lang}")).await;
+        assert_accessible(&client, &format!("portal request, {lang}")).await;
         client.goto(&app.url("/portal/requests")).await.unwrap();
         wait_for_text(&client, "REQ000").await;
         screenshot(&client, &format!("portal-requests-{lang}")).await;
+        assert_accessible(&client, &format!("portal requests, {lang}")).await;
         // The manager approves from "my approvals" (English either way).
         sign_in_as(&client, &app, "manfred@example.com").await;
         client.goto(&app.url("/portal/approvals")).await.unwrap();
         wait_for_text(&client, "Approve").await;
         screenshot(&client, &format!("portal-approvals-{lang}")).await;
+        assert_accessible(&client, &format!("portal approvals, {lang}")).await;
         click(&client, "form[action$='/decision'] button[value=approved]").await;
         wait_for_text(&client, "Your decision was recorded.").await;
         // The agent finds the request and its task.
@@ -880,6 +919,24 @@ async fn a_caller_rates_and_confirms_a_resolution_in_the_portal_on_a_wide_screen
         click(&client, &format!("a[href='/portal/incidents/{number}']")).await;
         wait_for_text(&client, question).await;
         screenshot(&client, &format!("portal-incident-resolved-{lang}-{width}")).await;
+        assert_accessible(
+            &client,
+            &format!("portal incident, resolved, {lang} {width} px"),
+        )
+        .await;
+        if lang == "en" {
+            // The check itself finds what it should: an image without a text alternative.
+            let add_image =
+                "document.querySelector('main, body').append(document.createElement('img'));";
+            client.execute(add_image, vec![]).await.unwrap();
+            let found = axe_violations(&client).await;
+            assert!(
+                found.iter().any(|v| v.starts_with("image-alt")),
+                "{found:?}"
+            );
+            client.refresh().await.unwrap();
+            wait_for_text(&client, question).await;
+        }
         click(&client, "input[name=score][value='4']").await;
         click(&client, "form[action$='/rate'] button[type=submit]").await;
         let page = wait_for_text(&client, rated).await;
@@ -888,6 +945,11 @@ async fn a_caller_rates_and_confirms_a_resolution_in_the_portal_on_a_wide_screen
         let page = wait_for_text(&client, closed).await;
         assert!(!page.contains(question), "nothing more to decide");
         screenshot(&client, &format!("portal-incident-closed-{lang}-{width}")).await;
+        assert_accessible(
+            &client,
+            &format!("portal incident, closed, {lang} {width} px"),
+        )
+        .await;
         let overflow: bool = client
             .execute(
                 "return document.documentElement.scrollWidth > window.innerWidth;",
