@@ -300,6 +300,16 @@ async fn in_the_portal_the_caller_says_whether_it_is_solved_and_rates_it() {
         .post_form(&jan, &format!("{inc_path}/confirm"), &[])
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A second click finds it closed already: the page says so instead of an error.
+    let res = app
+        .post_form(&jan, &format!("{inc_path}/confirm"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = Page::parse(&app.page(&jan, &inc_path).await);
+    assert!(
+        page.text("body")
+            .contains("Inzwischen hat sich etwas geändert")
+    );
     let page = Page::parse(&app.page(&jan, &inc_path).await);
     assert!(
         page.text(".facts").contains("Geschlossen"),
@@ -490,4 +500,63 @@ async fn writing_again_after_closing_opens_a_follow_up_for_the_same_group() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_follow_up_of_a_confidential_case_stays_in_its_department() {
+    let Desk {
+        app, agent, anna, ..
+    } = desk().await;
+    app.create_group("people-ops", "HR").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/departments/hr",
+            json!({"confidential": true}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let hr = app.user_with_token("hr@example.com", "agent").await;
+    app.join_groups("hr@example.com", &["people-ops"]).await;
+    let case = app
+        .create_incident(
+            &hr,
+            json!({"title": "Payslip shows the wrong tax class", "caller": "anna@example.com",
+                   "assignment_group": "people-ops"}),
+        )
+        .await;
+    let inc = number(&case);
+    resolve(&app, &hr, &inc).await;
+    let res = app
+        .move_incident(&anna, &inc, json!({"to": "closed"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let browser = app.browser();
+    app.sign_in(&browser, "anna@example.com").await;
+    let res = app
+        .post_form(
+            &browser,
+            &format!("/portal/incidents/{inc}/follow-up"),
+            &[("body", "The next payslip is wrong too.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let new = location.rsplit('/').next().unwrap().to_owned();
+    let follow: Value = app
+        .get(&hr, &format!("/api/v1/incidents/{new}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(follow["department"], "hr");
+    assert_eq!(follow["assignment_group"], "people-ops");
+    let res = app.get(&anna, &format!("/api/v1/incidents/{new}")).await;
+    assert_eq!(res.status(), StatusCode::OK, "the caller follows it");
+    for number in [&inc, &new] {
+        let res = app
+            .get(&agent, &format!("/api/v1/incidents/{number}"))
+            .await;
+        problem(res, 404).await;
+    }
 }

@@ -1,4 +1,5 @@
-//! The caller's word on a resolution, for incidents and requests alike: "Yes, it is solved"
+//! What a caller does on a record's portal page, for incidents and requests alike: replies,
+//! and their word on a resolution: "Yes, it is solved"
 //! closes the record, "No, it is not" with a reason reopens it, and a rating from 1 to 5
 //! with a comment, once per resolution. Every portal action on a record goes through `act`:
 //! a refusal about the input shows the record's page again, the typing kept and the error
@@ -11,6 +12,7 @@ use axum::response::Response;
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{self, TransitionInput};
+use crate::service::journal::CommentInput;
 use crate::service::ratings::{self, Rated, RatingInput, RatingView};
 use crate::service::requests::{self, RequestTransitionInput};
 use crate::state::AppState;
@@ -114,7 +116,8 @@ async fn page(
 
 /// Runs a portal action on a record: done, back to its page with `done` said; refused
 /// about the input (a conflict placed at `conflict_field`), its page again with the typing
-/// kept and the error at its field.
+/// kept and the error at its field; the record no longer where the action fits, back to its
+/// page saying so.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn act<T>(
     state: &AppState,
@@ -145,20 +148,29 @@ pub(super) async fn act<T>(
             )
             .await
         }
+        // The record moved on meanwhile (a second click, the desk was quicker): its page
+        // says where it stands now.
+        Err(AppError::Transition { .. }) => {
+            ctx.flash("error", ctx.tr.t("portal.moved_on").to_owned())
+                .await?;
+            Ok(see_other(&page_of(kind, number)))
+        }
         Err(other) => Err(other),
     }
 }
 
-/// Moves the record as its caller's verdict: `closed` or `in_progress` (with a reason).
+/// Moves the record as its caller's verdict: `closed` or `in_progress` (with a reason). The
+/// forms are shown only while the record waits for it, so a caller refused (`403`) finds it
+/// moved on since (a second click, the desk was quicker): a refused move, as for agents.
 async fn verdict(
     state: &AppState,
     actor: &Actor,
     kind: Rated,
     number: &str,
-    to: &str,
+    to: &'static str,
     reason: Option<String>,
 ) -> AppResult<()> {
-    match kind {
+    let moved = match kind {
         Rated::Incident => {
             let input = TransitionInput {
                 to: to.to_owned(),
@@ -167,17 +179,58 @@ async fn verdict(
                 resolution_notes: None,
                 reason,
             };
-            incidents::transition(&state.db, actor, number, input, None).await?;
+            incidents::transition(&state.db, actor, number, input, None)
+                .await
+                .map(drop)
         }
         Rated::Request => {
             let input = RequestTransitionInput {
                 to: to.to_owned(),
                 reason,
             };
-            requests::transition(&state.db, actor, number, input, None).await?;
+            requests::transition(&state.db, actor, number, input, None)
+                .await
+                .map(drop)
         }
-    }
-    Ok(())
+    };
+    moved.map_err(|error| match error {
+        AppError::Forbidden => AppError::Transition {
+            from: "",
+            to,
+            allowed: Vec::new(),
+        },
+        other => other,
+    })
+}
+
+/// The reader adds to the record's conversation (a public comment).
+pub(super) async fn reply<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = CommentInput {
+        body: field(&posted, "body"),
+        internal: false,
+    };
+    let result = match R::KIND {
+        Rated::Incident => incidents::comment(&state.db, &actor, &number, input, None).await,
+        Rated::Request => requests::comment(&state.db, &actor, &number, input, None).await,
+    };
+    let done = "portal.replied";
+    act(
+        &state,
+        ctx,
+        &actor,
+        R::KIND,
+        &number,
+        posted,
+        done,
+        "body",
+        result,
+    )
+    .await
 }
 
 /// "Yes, it is solved": the caller closes the record.

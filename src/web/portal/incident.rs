@@ -1,5 +1,6 @@
 //! One incident as the person who reported it follows it: status, the resolution, the
-//! journey and replies; once resolved, "did this solve it?" and a rating.
+//! journey; replies and, once resolved, "did this solve it?" and a rating (`feedback`);
+//! once closed, a follow-up.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,7 +13,6 @@ use crate::domain::incident::IncidentState;
 use crate::error::AppResult;
 use crate::service::Actor;
 use crate::service::incidents::{self, IncidentView};
-use crate::service::journal::CommentInput;
 use crate::service::ratings::Rated;
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
@@ -134,29 +134,4 @@ pub(super) async fn follow_up(
             .await
         }
     }
-}
-
-pub(super) async fn reply(
-    State(state): State<AppState>,
-    SignedIn { ctx, actor }: SignedIn,
-    Path(number): Path<String>,
-    axum::Form(posted): axum::Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&posted, "body"),
-        internal: false,
-    };
-    let result = incidents::comment(&state.db, &actor, &number, input, None).await;
-    act(
-        &state,
-        ctx,
-        &actor,
-        Rated::Incident,
-        &number,
-        posted,
-        "portal.replied",
-        "body",
-        result,
-    )
-    .await
 }

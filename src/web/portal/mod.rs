@@ -43,7 +43,10 @@ pub fn router() -> Router<AppState> {
         .route("/portal/solved", post(report::solved))
         .route("/portal/requests", get(my_requests))
         .route("/portal/requests/{number}", get(request::request_page))
-        .route("/portal/requests/{number}/reply", post(request::reply))
+        .route(
+            "/portal/requests/{number}/reply",
+            post(feedback::reply::<Requests>),
+        )
         .route("/portal/requests/{number}/cancel", post(request::cancel))
         .route("/portal/requests/{number}/decision", post(request::decide))
         .route(
@@ -59,7 +62,10 @@ pub fn router() -> Router<AppState> {
             post(feedback::rate::<Requests>),
         )
         .route("/portal/incidents/{number}", get(incident::incident_page))
-        .route("/portal/incidents/{number}/reply", post(incident::reply))
+        .route(
+            "/portal/incidents/{number}/reply",
+            post(feedback::reply::<Incidents>),
+        )
         .route(
             "/portal/incidents/{number}/follow-up",
             post(incident::follow_up),

@@ -1,5 +1,6 @@
 //! One request as its caller (or an approver) follows it: status, progress, answers,
-//! approvals and the journey; replies, canceling and decisions.
+//! approvals and the journey; canceling and decisions (replies and the verdict on its
+//! fulfilment: `feedback`).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use super::status_name;
 use crate::domain::request::RequestState;
 use crate::error::AppResult;
 use crate::service::Actor;
-use crate::service::journal::{CommentInput, JournalView};
+use crate::service::journal::JournalView;
 use crate::service::ratings::Rated;
 use crate::service::request_types::{self, RequestTypeView};
 use crate::service::requests::{
@@ -188,31 +189,6 @@ pub(super) async fn request_page(
         &number,
         FormState::default(),
         StatusCode::OK,
-    )
-    .await
-}
-
-pub(super) async fn reply(
-    State(state): State<AppState>,
-    SignedIn { ctx, actor }: SignedIn,
-    Path(number): Path<String>,
-    axum::Form(posted): axum::Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&posted, "body"),
-        internal: false,
-    };
-    let result = requests::comment(&state.db, &actor, &number, input, None).await;
-    act(
-        &state,
-        ctx,
-        &actor,
-        Rated::Request,
-        &number,
-        posted,
-        "portal.replied",
-        "body",
-        result,
     )
     .await
 }
