@@ -80,6 +80,9 @@ struct RequestPage {
     tasks: Vec<TaskView>,
     /// The form's answers under their labels.
     answers: Vec<(String, String)>,
+    /// The caller's other requests and incidents, most recently changed first.
+    other_requests: Vec<RequestView>,
+    other_incidents: Vec<crate::service::incidents::IncidentView>,
     /// The moves an agent makes by hand (approval decides the others).
     moves: Vec<Choice>,
     can_work: bool,
@@ -103,6 +106,9 @@ async fn page_with(
         .await
         .ok();
     let answers = super::portal::labelled_answers(&ctx, kind.as_ref(), &request.values);
+    let other_requests = callers_other_requests(state, actor, &request).await?;
+    let other_incidents =
+        super::incidents::caller_journey(state, actor, &request.caller, "").await?;
     let moves = choices(
         &ctx,
         request
@@ -120,10 +126,33 @@ async fn page_with(
         approvals,
         tasks,
         answers,
+        other_requests,
+        other_incidents,
         moves,
         form,
     };
     Ok(render(status, &page))
+}
+
+/// The caller's other requests in the reader's scope, most recently changed first.
+async fn callers_other_requests(
+    state: &AppState,
+    actor: &crate::service::Actor,
+    request: &RequestView,
+) -> AppResult<Vec<RequestView>> {
+    let journey = super::incidents::JOURNEY;
+    let query = RequestQuery {
+        caller: Some(request.caller.clone()),
+        ..RequestQuery::default()
+    };
+    let limit = i64::try_from(journey + 1).unwrap_or(6);
+    let page = requests::list(&state.db, actor, &query, None, limit).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|r| r.number != request.number)
+        .take(journey)
+        .collect())
 }
 
 async fn page(

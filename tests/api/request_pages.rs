@@ -61,6 +61,22 @@ async fn an_agent_works_a_request_and_its_task_in_the_pages() {
         page.texts("table.queue td:nth-child(2)"),
         vec!["Repair the chair"]
     );
+    // The caller's other records, this one left out.
+    let incident = app
+        .create_incident(
+            &app.admin_token,
+            json!({"title": "Badge reader at door 3", "caller": "anna@example.com"}),
+        )
+        .await;
+    let page = Page::parse(&app.page(&fm, &format!("/requests/{number}")).await);
+    assert_eq!(
+        page.texts("#journey li a"),
+        vec![
+            other["number"].as_str().unwrap().to_owned(),
+            incident["number"].as_str().unwrap().to_owned()
+        ]
+    );
+    assert!(page.has("#journey a[href='/requests?caller=anna%40example.com']"));
     // Moves made by approvals are not offered by hand.
     assert!(!page.has("select#to option[value=approved]"));
 

@@ -7,6 +7,8 @@ mod new;
 mod page;
 mod queue;
 
+pub(crate) use page::{JOURNEY, caller_journey};
+
 use axum::Router;
 use axum::routing::{get, post};
 

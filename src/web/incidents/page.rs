@@ -270,12 +270,12 @@ async fn show(
     Ok(render(status, &page))
 }
 
-/// How many of the caller's other incidents the page shows.
-const JOURNEY: usize = 5;
+/// How many of the caller's other incidents (requests) a record's page shows.
+pub(crate) const JOURNEY: usize = 5;
 
 /// The caller's other incidents in the reader's scope, most recently changed first; nothing
 /// when the caller has no account.
-async fn caller_journey(
+pub(crate) async fn caller_journey(
     state: &AppState,
     actor: &Actor,
     caller: &str,
