@@ -963,3 +963,155 @@ async fn a_caller_rates_and_confirms_a_resolution_in_the_portal_on_a_wide_screen
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn onboarding_runs_from_the_portal_through_three_departments_and_hr_stays_confidential() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("people-ops", "HR").await;
+    app.create_group("workplace", "IT").await;
+    app.create_group("facility-team", "Facilities").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/departments/hr",
+            json!({"confidential": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for (email, group) in [
+        ("hr@example.com", "people-ops"),
+        ("it@example.com", "workplace"),
+        ("fm@example.com", "facility-team"),
+    ] {
+        app.create_user(email, "agent", "en").await;
+        app.join_groups(email, &[group]).await;
+    }
+    let it_token = app.user_with_token("it-api@example.com", "agent").await;
+    app.join_groups("it-api@example.com", &["workplace"]).await;
+    app.create_user("manfred@example.com", "caller", "en").await;
+    app.create_user("anna@example.com", "caller", "en").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/anna@example.com",
+            json!({"manager": "manfred@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/request-types",
+            json!({"key": "onboarding", "department": "hr", "name": "Onboarding", "assignment_group": "people-ops",
+                   "fields": [{"key": "start_date", "label": "Start date", "kind": "date", "required": true}],
+                   "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}],
+                   "tasks": [
+                       {"key": "contract", "title": "Prepare the contract", "group": "people-ops"},
+                       {"key": "laptop", "title": "Order the laptop", "group": "workplace", "after": ["contract"]},
+                       {"key": "account", "title": "Create the account", "group": "workplace", "after": ["contract"]},
+                       {"key": "desk", "title": "Prepare the desk", "group": "facility-team"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client = browser(&driver).await;
+    client.set_window_size(1280, 900).await.unwrap();
+
+    // The caller asks in the portal.
+    sign_in_as(&client, &app, "anna@example.com").await;
+    client
+        .goto(&app.url("/portal/ask/onboarding"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "Start date").await;
+    client
+        .execute(
+            "document.querySelector(\"input[name='values.start_date']\").value = '2027-01-04';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    click(
+        &client,
+        "form[action='/portal/ask/onboarding'] button[type=submit]",
+    )
+    .await;
+    let page = wait_for_text(&client, "What happened").await;
+    let number = page
+        .split("REQ")
+        .nth(1)
+        .map(|rest| format!("REQ{}", &rest[..7]))
+        .expect("the request's number");
+
+    // The manager approves from "My approvals".
+    sign_in_as(&client, &app, "manfred@example.com").await;
+    client.goto(&app.url("/portal/approvals")).await.unwrap();
+    wait_for_text(&client, &number).await;
+    click(&client, "form[action$='/decision'] button[value=approved]").await;
+    wait_for_text(&client, "Your decision was recorded.").await;
+
+    // HR, then IT (two tasks) and Facilities finish their tasks in their own queues.
+    for (agent, tasks) in [
+        ("hr@example.com", 1),
+        ("fm@example.com", 1),
+        ("it@example.com", 2),
+    ] {
+        sign_in_as(&client, &app, agent).await;
+        for _ in 0..tasks {
+            client.goto(&app.url("/tasks")).await.unwrap();
+            wait_for_text(&client, &number).await;
+            click(&client, "form[action$='/move'] button[value=done]").await;
+            wait_for_text(&client, "is now").await;
+        }
+        if agent == "it@example.com" {
+            // IT worked on the HR case without reading it.
+            client
+                .goto(&app.url(&format!("/requests/{number}")))
+                .await
+                .unwrap();
+            let page = wait_for_text(&client, "There is nothing at this address.").await;
+            assert!(!page.contains("2027-01-04"), "the HR case stays HR's");
+        }
+    }
+
+    // The caller sees it fulfilled, confirms and rates.
+    sign_in_as(&client, &app, "anna@example.com").await;
+    client
+        .goto(&app.url(&format!("/portal/requests/{number}")))
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "Did this solve it?").await;
+    assert!(page.contains("4 of 4 steps done"), "the progress");
+    screenshot(&client, "portal-onboarding-fulfilled").await;
+    click(&client, "input[name=score][value='5']").await;
+    click(&client, "form[action$='/rate'] button[type=submit]").await;
+    wait_for_text(&client, "Thank you for your rating.").await;
+    click(&client, "form[action$='/confirm'] button[type=submit]").await;
+    wait_for_text(&client, "Thank you. It is closed now.").await;
+
+    // Outside HR nobody knows of it, an admin who is no member included: API, search, CSV.
+    for token in [&it_token, &app.admin_token] {
+        let res = app.get(token, &format!("/api/v1/requests/{number}")).await;
+        assert_eq!(res.status(), 404);
+        let found: serde_json::Value = app
+            .get(token, "/api/v1/requests?q=onboarding")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found["items"], json!([]), "search");
+        let csv = app
+            .api
+            .get(app.url("/api/v1/requests"))
+            .bearer_auth(token)
+            .header("Accept", "text/csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!csv.contains(&number), "CSV: {csv}");
+    }
+    client.close().await.unwrap();
+}
