@@ -114,6 +114,16 @@ async fn page(
     }
 }
 
+/// A record's portal page.
+pub(super) async fn show<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let form = FormState::default();
+    page(&state, ctx, &actor, R::KIND, &number, form, StatusCode::OK).await
+}
+
 /// Runs a portal action on a record: done, back to its page with `done` said; refused
 /// about the input (a conflict placed at `conflict_field`), its page again with the typing
 /// kept and the error at its field; the record no longer where the action fits, back to its

@@ -89,22 +89,6 @@ pub(super) async fn incident_page_with(
     Ok(render(status, &page))
 }
 
-pub(super) async fn incident_page(
-    State(state): State<AppState>,
-    SignedIn { ctx, actor }: SignedIn,
-    Path(number): Path<String>,
-) -> AppResult<Response> {
-    incident_page_with(
-        &state,
-        ctx,
-        &actor,
-        &number,
-        FormState::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
 /// The caller writes again after the incident was closed: a follow-up continues it.
 pub(super) async fn follow_up(
     State(state): State<AppState>,

@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/portal/solved", post(report::solved))
         .route("/portal/requests", get(my_requests))
-        .route("/portal/requests/{number}", get(request::request_page))
+        .route("/portal/requests/{number}", get(feedback::show::<Requests>))
         .route(
             "/portal/requests/{number}/reply",
             post(feedback::reply::<Requests>),
@@ -61,7 +61,10 @@ pub fn router() -> Router<AppState> {
             "/portal/requests/{number}/rate",
             post(feedback::rate::<Requests>),
         )
-        .route("/portal/incidents/{number}", get(incident::incident_page))
+        .route(
+            "/portal/incidents/{number}",
+            get(feedback::show::<Incidents>),
+        )
         .route(
             "/portal/incidents/{number}/reply",
             post(feedback::reply::<Incidents>),

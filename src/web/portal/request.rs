@@ -177,22 +177,6 @@ pub(super) async fn request_page_with(
     Ok(render(status, &page))
 }
 
-pub(super) async fn request_page(
-    State(state): State<AppState>,
-    SignedIn { ctx, actor }: SignedIn,
-    Path(number): Path<String>,
-) -> AppResult<Response> {
-    request_page_with(
-        &state,
-        ctx,
-        &actor,
-        &number,
-        FormState::default(),
-        StatusCode::OK,
-    )
-    .await
-}
-
 pub(super) async fn cancel(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
