@@ -288,6 +288,11 @@ async fn in_the_portal_the_caller_says_whether_it_is_solved_and_rates_it() {
     app.sign_in(&jan, "jan@example.com").await;
     let list = Page::parse(&app.page(&jan, "/portal/requests").await);
     assert!(list.has(&format!("a[href='/portal/incidents/{inc}']")));
+    assert_eq!(
+        list.texts(".your-word"),
+        vec!["Gelöst? Sagen Sie es uns"],
+        "a resolution waits for the caller's word"
+    );
     let inc_path = format!("/portal/incidents/{inc}");
     let page = Page::parse(&app.page(&jan, &inc_path).await);
     assert!(page.text(".facts").contains("Reset the VPN profile."));

@@ -916,7 +916,16 @@ async fn a_caller_rates_and_confirms_a_resolution_in_the_portal_on_a_wide_screen
         sign_in_as(&client, &app, caller).await;
         client.goto(&app.url("/portal/requests")).await.unwrap();
         wait_for_text(&client, &number).await;
-        click(&client, &format!("a[href='/portal/incidents/{number}']")).await;
+        assert_accessible(
+            &client,
+            &format!("my requests, awaiting a word, {lang} {width} px"),
+        )
+        .await;
+        click(
+            &client,
+            &format!("td > a[href='/portal/incidents/{number}']"),
+        )
+        .await;
         wait_for_text(&client, question).await;
         screenshot(&client, &format!("portal-incident-resolved-{lang}-{width}")).await;
         assert_accessible(
