@@ -56,6 +56,16 @@ pub enum Rated {
     Request,
 }
 
+impl Rated {
+    /// The kind's path segment, in the API and on pages: `incidents`, `requests`.
+    pub fn collection(self) -> &'static str {
+        match self {
+            Rated::Incident => "incidents",
+            Rated::Request => "requests",
+        }
+    }
+}
+
 /// A record that can be rated, as found in the reader's scope.
 struct Rateable {
     subject: Subject,

@@ -56,7 +56,7 @@ pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<R
     let rows = sqlx::query(
         "select r.resolved_at, r.score, r.comment, u.email as rated_by, r.rated_at \
          from ratings r join users u on u.id = r.rated_by \
-         where ($1::uuid is not null and r.incident_id = $1) or ($2::uuid is not null and r.request_id = $2) \
+         where r.incident_id = $1 or r.request_id = $2 \
          order by r.resolved_at desc",
     )
     .bind(incident)

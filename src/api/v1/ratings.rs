@@ -35,10 +35,7 @@ async fn rate(
         idempotency(key, hash),
     )
     .await?;
-    let base = match kind {
-        Rated::Incident => "incidents",
-        Rated::Request => "requests",
-    };
+    let base = kind.collection();
     let number = number.to_ascii_uppercase();
     created_or_replayed(rating, |_| Some(format!("/api/v1/{base}/{number}/ratings")))
 }

@@ -37,11 +37,11 @@ impl Record for Requests {
 
 /// The portal page of a record: `/portal/incidents/INC…` or `/portal/requests/REQ…`.
 pub(super) fn page_of(kind: Rated, number: &str) -> String {
-    let base = match kind {
-        Rated::Incident => "incidents",
-        Rated::Request => "requests",
-    };
-    format!("/portal/{base}/{}", number.to_ascii_uppercase())
+    format!(
+        "/portal/{}/{}",
+        kind.collection(),
+        number.to_ascii_uppercase()
+    )
 }
 
 /// What a record's page offers its reader about the resolution.

@@ -64,10 +64,6 @@ pub(super) async fn incident_page_with(
         },
     );
     let mine = incident.caller.as_deref() == Some(actor.email.as_str());
-    let resolved = matches!(
-        incident.state,
-        IncidentState::Resolved | IncidentState::Closed
-    );
     let feedback = Feedback::of(
         state,
         &ctx,
@@ -75,7 +71,8 @@ pub(super) async fn incident_page_with(
         Rated::Incident,
         number,
         mine && incident.state == IncidentState::Resolved,
-        incident.resolved_at.filter(|_| mine && resolved),
+        // Set while resolved or closed only: a reopen clears it.
+        incident.resolved_at.filter(|_| mine),
     )
     .await?;
     let page = IncidentPage {

@@ -147,10 +147,6 @@ pub(super) async fn request_page_with(
         });
     let answers = labelled_answers(&ctx, kind.as_ref(), &request.values);
     let mine = request.caller == actor.email;
-    let resolved = matches!(
-        request.state,
-        RequestState::Fulfilled | RequestState::Closed
-    );
     let feedback = Feedback::of(
         state,
         &ctx,
@@ -158,7 +154,8 @@ pub(super) async fn request_page_with(
         Rated::Request,
         number,
         mine && request.state == RequestState::Fulfilled,
-        request.fulfilled_at.filter(|_| mine && resolved),
+        // Set while fulfilled or closed only: a reopen clears it.
+        request.fulfilled_at.filter(|_| mine),
     )
     .await?;
     let page = RequestPage {
