@@ -46,8 +46,10 @@ async fn rate(
 /// reader is not its caller.
 #[utoipa::path(post, path = "/api/v1/incidents/{number}/ratings", tag = "incidents", request_body = RatingInput,
     params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])),
-    responses((status = 201, body = RatingView), (status = 401, body = Problem), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = RatingView, headers(("Location" = String))), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+              (status = 422, body = Problem)))]
 async fn rate_incident(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -76,8 +78,10 @@ async fn incident_ratings(
 /// The caller rates the request's current fulfilment, as for incidents.
 #[utoipa::path(post, path = "/api/v1/requests/{number}/ratings", tag = "requests", request_body = RatingInput,
     params(("number" = String, Path), ("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])),
-    responses((status = 201, body = RatingView), (status = 401, body = Problem), (status = 403, body = Problem),
-              (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = RatingView, headers(("Location" = String))), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+              (status = 422, body = Problem)))]
 async fn rate_request(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
