@@ -4,6 +4,8 @@
 local kind = os.getenv("BENCH_KIND")
 local token = os.getenv("BENCH_TOKEN")
 local cookie = os.getenv("BENCH_COOKIE")
+local caller_cookie = os.getenv("BENCH_CALLER_COOKIE")
+local caller_token = os.getenv("BENCH_CALLER_TOKEN")
 local incidents = tonumber(os.getenv("BENCH_INCIDENTS") or "1000")
 local group = os.getenv("BENCH_GROUP") or "service-desk"
 local service = os.getenv("BENCH_SERVICE") or ""
@@ -56,6 +58,17 @@ request = function()
     return wrk.format("GET", "/api/v1/incidents?limit=50&q=" .. words[math.random(#words)], headers)
   elseif kind == "suggestions" then
     return wrk.format("GET", "/api/v1/incidents/" .. number() .. "/suggestions", headers)
+  elseif kind == "portal_home" then
+    return wrk.format("GET", "/portal", { ["Cookie"] = caller_cookie })
+  elseif kind == "my_requests" then
+    return wrk.format("GET", "/portal/requests", { ["Cookie"] = caller_cookie })
+  elseif kind == "request_create" then
+    counter = counter + 1
+    local body = string.format(
+      '{"request_type":"new-laptop","title":"Laptop replacement (Last %d-%d)",' ..
+      '"values":{"model":"Standard 14\\"","dock":true}}', id, counter)
+    return wrk.format("POST", "/api/v1/requests",
+      { ["Authorization"] = "Bearer " .. (caller_token or ""), ["Content-Type"] = "application/json" }, body)
   elseif kind == "known_errors" then
     return wrk.format("GET", "/api/v1/known-errors?q=" .. words[math.random(#words)], headers)
   end

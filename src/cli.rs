@@ -85,13 +85,13 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
             let plans = crate::store::plans::hot_queries(&mut conn).await?;
             let scanning: Vec<&str> = plans
                 .iter()
-                .filter(|p| p.scans_incidents())
+                .filter(|p| p.scans_records())
                 .map(|p| p.name.as_str())
                 .collect();
             print_plans(&plans);
             if !scanning.is_empty() {
                 anyhow::bail!(
-                    "these queries read the whole incident table: {}",
+                    "these queries read a whole table of records: {}",
                     scanning.join("; ")
                 );
             }
@@ -102,6 +102,7 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
             let options = crate::demo::Options {
                 incidents: args.incidents,
                 problems: args.problems,
+                requests: args.requests,
                 seed: args.seed,
                 force: args.force,
                 until: jiff::Timestamp::now(),

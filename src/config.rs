@@ -105,15 +105,20 @@ pub enum Command {
     /// known errors, groups, agents, callers and service levels).
     Demo(DemoArgs),
     /// Print the query plans of the queue, search, incident and suggestion queries on this
-    /// database (EXPLAIN ANALYZE); fails when one reads the whole incident table.
+    /// database (EXPLAIN ANALYZE); fails when one reads a whole table of incidents, requests or journal entries.
     Explain,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
-    /// How many incidents to create.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
+    /// How many incidents to create (0: only requests, to add them to earlier demo data).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=20_000_000))]
     pub incidents: u64,
+
+    /// How many requests to add to the history (default: one per five incidents); a few
+    /// hundred more are made through the service, in every state.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=5_000_000))]
+    pub requests: Option<u64>,
 
     /// How many problems to create (default: one per 200 incidents).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]

@@ -14,6 +14,7 @@ mod copy;
 mod life;
 mod progress;
 mod reference;
+mod request_history;
 mod requests;
 mod rng;
 
@@ -41,6 +42,9 @@ pub struct Options {
     pub incidents: u64,
     /// Default: one problem per 200 incidents.
     pub problems: Option<u64>,
+    /// Requests in the history, copied in like the incidents (default: one per five
+    /// incidents); a few hundred more are made through the service operations.
+    pub requests: Option<u64>,
     pub seed: u64,
     /// Add demo data even to a database holding other data.
     pub force: bool,
@@ -54,7 +58,7 @@ pub struct Summary {
     pub problems: u64,
     pub journal_entries: u64,
     pub users: u64,
-    /// Service requests, made through the service operations after the bulk load.
+    /// Service requests: the history's and those made through the service operations.
     pub requests: u64,
     pub seconds: f64,
 }
@@ -72,9 +76,10 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
     refuse_foreign_data(&mut tx, options.force).await?;
 
     let anchor = options.until.as_second() / 3600 * 3600;
-    let days = i64::try_from(options.incidents / 1_400)
-        .unwrap_or(730)
-        .clamp(30, 730);
+    let days =
+        i64::try_from((options.incidents / 1_400).max(options.requests.unwrap_or_default() / 280))
+            .unwrap_or(730)
+            .clamp(30, 730);
     let mut world = reference_data(&mut tx, options.seed, anchor, anchor - days * 86_400).await?;
     let users: i64 = sqlx::query_scalar("select count(*) from users where email like $1")
         .bind(format!("%@{DOMAIN}"))
@@ -193,10 +198,19 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
         .await?;
     tx.commit().await?;
     sqlx::query("analyze").execute(db).await?;
+    requests::ensure_types(db).await?;
+    let history = request_history::load(
+        db,
+        options.seed,
+        options.requests.unwrap_or(options.incidents / 5),
+        world.start,
+        world.anchor,
+    )
+    .await?;
     let requests =
         requests::load(db, options.seed, (options.incidents / 50).clamp(10, 400)).await?;
     Ok(Summary {
-        requests,
+        requests: history + requests,
         incidents: options.incidents,
         problems: problem_count,
         journal_entries,

@@ -75,7 +75,7 @@ fn types() -> Vec<Value> {
 }
 
 /// What the demo's requests are made of, per type: a title and the answers.
-fn ask(rng: &mut Rng, kind: &str) -> (String, Value) {
+pub(super) fn ask(rng: &mut Rng, kind: &str) -> (String, Value) {
     let first = *rng.pick(&[
         "Lena", "Jonas", "Mia", "Paul", "Emma", "Noah", "Sofia", "Elias",
     ]);
@@ -124,9 +124,8 @@ async fn member(db: &Db, group: &str) -> anyhow::Result<Option<Actor>> {
     }
 }
 
-/// Makes the request types (where missing), gives every demo caller a manager, and makes
-/// `count` requests in every state. Returns how many requests were made.
-pub(super) async fn load(pool: &PgPool, seed: u64, count: u64) -> anyhow::Result<u64> {
+/// Makes the request types (where missing) and gives every demo caller a manager.
+pub(super) async fn ensure_types(pool: &PgPool) -> anyhow::Result<()> {
     let db = Db::new(pool.clone());
     let admin_id: Uuid = sqlx::query_scalar("select id from users where email = $1")
         .bind(ADMIN)
@@ -152,6 +151,13 @@ pub(super) async fn load(pool: &PgPool, seed: u64, count: u64) -> anyhow::Result
     .bind(format!("%@{DOMAIN}"))
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// Makes `count` requests in every state through the service operations, at the time of the
+/// run; how many were made. The types must exist (`ensure_types`).
+pub(super) async fn load(pool: &PgPool, seed: u64, count: u64) -> anyhow::Result<u64> {
+    let db = Db::new(pool.clone());
     let callers: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
         "select id, manager_id from users where role = 'caller' and email like $1 and manager_id is not null \
          order by email limit 500",

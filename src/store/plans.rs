@@ -1,6 +1,7 @@
 //! The plans of the hot queries on the database at hand: the queue, search, one incident and
-//! the known-error suggestions, each with `EXPLAIN (ANALYZE, BUFFERS)`. `leitstand explain`
-//! prints them and fails when one reads the whole incident table.
+//! the known-error suggestions, and the portal's and the request queues' lists, each with
+//! `EXPLAIN (ANALYZE, BUFFERS)`. `leitstand explain` prints them and fails when one reads a
+//! whole table of records.
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -14,11 +15,13 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether the plan reads the whole incident table.
-    pub fn scans_incidents(&self) -> bool {
-        self.lines
-            .iter()
-            .any(|l| l.contains("Seq Scan on incidents"))
+    /// Whether the plan reads a whole table of records: incidents, requests or the journal.
+    pub fn scans_records(&self) -> bool {
+        self.lines.iter().any(|l| {
+            ["incidents", "requests", "journal_entries"]
+                .iter()
+                .any(|table| l.contains(&format!("Seq Scan on {table} ")))
+        })
     }
 }
 
@@ -100,6 +103,7 @@ pub async fn hot_queries(conn: &mut PgConnection) -> sqlx::Result<Vec<Plan>> {
         let lines = explain_list(&mut *conn, &filter, sort, None, 50).await?;
         plans.push(Plan { name, lines });
     }
+    plans.extend(request_queries(&mut *conn).await?);
     if let Some((number, text)) = newest {
         plans.push(Plan {
             name: format!("one incident: {number}"),
@@ -113,5 +117,71 @@ pub async fn hot_queries(conn: &mut PgConnection) -> sqlx::Result<Vec<Plan>> {
             });
         }
     }
+    Ok(plans)
+}
+
+/// The caller's portal lists (their requests and incidents, with the confidential departments
+/// hidden as for anyone outside them) and an agent's request queue, for the caller with the
+/// most requests and the busiest request group.
+async fn request_queries(conn: &mut PgConnection) -> sqlx::Result<Vec<Plan>> {
+    let hidden: Vec<Uuid> = sqlx::query_scalar("select id from departments where confidential")
+        .fetch_all(&mut *conn)
+        .await?;
+    let caller: Option<(Uuid, String)> = sqlx::query_as(
+        "select u.id, u.email from users u where u.id = \
+         (select caller_id from requests group by caller_id order by count(*) desc limit 1)",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let group: Option<(Uuid, String)> = sqlx::query_as(
+        "select g.id, g.key from groups g where g.id = (select assignment_group_id from requests \
+         where state = 'in_progress' group by assignment_group_id order by count(*) desc limit 1)",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let mut plans = Vec::new();
+    if let Some((id, email)) = caller {
+        let filter = super::requests::Filter {
+            caller_id: Some(id),
+            hidden_departments: hidden.clone(),
+            visible_caller: Some(id),
+            ..super::requests::Filter::default()
+        };
+        plans.push(Plan {
+            name: format!("portal: my requests ({email})"),
+            lines: super::requests::explain_list(&mut *conn, &filter, None, 50).await?,
+        });
+        let filter = Filter {
+            caller_id: Some(id),
+            of_caller: Some(id),
+            hidden_departments: hidden.clone(),
+            reader: Some(id),
+            ..Filter::default()
+        };
+        plans.push(Plan {
+            name: format!("portal: my incidents ({email})"),
+            lines: explain_list(&mut *conn, &filter, Sort::UpdatedDesc, None, 20).await?,
+        });
+    }
+    if let Some((id, key)) = group {
+        let filter = super::requests::Filter {
+            states: vec![crate::domain::request::RequestState::InProgress],
+            assignment_group_id: Some(id),
+            hidden_departments: hidden.clone(),
+            ..super::requests::Filter::default()
+        };
+        plans.push(Plan {
+            name: format!("requests queue: group {key}, in progress"),
+            lines: super::requests::explain_list(&mut *conn, &filter, None, 50).await?,
+        });
+    }
+    let filter = super::requests::Filter {
+        hidden_departments: hidden,
+        ..super::requests::Filter::default()
+    };
+    plans.push(Plan {
+        name: "requests: all, newest first".to_owned(),
+        lines: super::requests::explain_list(&mut *conn, &filter, None, 50).await?,
+    });
     Ok(plans)
 }

@@ -13,6 +13,7 @@ fn options(incidents: u64, seed: u64) -> Options {
     Options {
         incidents,
         problems: Some(incidents / 100),
+        requests: Some(0),
         seed,
         force: false,
         until: "2026-11-23T15:30:00Z".parse().unwrap(),
@@ -34,7 +35,7 @@ async fn scalar(db: &PgPool, sql: &str) -> i64 {
 
 async fn index_definitions(db: &PgPool) -> Vec<String> {
     sqlx::query_scalar(
-        "select indexdef from pg_indexes where tablename in ('incidents', 'journal_entries') order by indexname",
+        "select indexdef from pg_indexes where tablename in ('incidents', 'journal_entries', 'requests') order by indexname",
     )
     .fetch_all(db)
     .await
@@ -336,4 +337,162 @@ async fn the_demo_asks_every_department_for_something_through_the_real_workflow(
     };
     run(&db, &forced).await.unwrap();
     assert_eq!(scalar(&db, "select count(*) from request_types").await, 5);
+}
+
+#[tokio::test]
+async fn the_request_history_is_copied_in_with_the_journal_the_service_would_write() {
+    let db = fresh_pool().await;
+    let indexes = index_definitions(&db).await;
+    let history = Options {
+        requests: Some(3_000),
+        ..options(200, 8)
+    };
+    let summary = run(&db, &history).await.unwrap();
+    assert_eq!(
+        summary.requests,
+        3_000 + 10,
+        "the history and ten made by the service"
+    );
+    assert_eq!(index_definitions(&db).await, indexes, "every index is back");
+    assert_eq!(scalar(&db, "select count(*) from requests").await, 3_010);
+    assert_eq!(
+        scalar(&db, "select nextval('request_number_seq')").await,
+        3_011,
+        "the sequence continues after the history"
+    );
+    // Spread over the demo's days (30 for 3,000 requests), numbers rising with time.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests where opened_at < timestamptz '2026-11-23T15:00:00Z' - interval '30 days'"
+        )
+        .await,
+        0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from requests where opened_at < timestamptz '2026-11-23T15:00:00Z' - interval '20 days'"
+        )
+        .await
+            > 500
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from (select opened_at < lag(opened_at) over (order by number) as back from requests) x where back"
+        )
+        .await,
+        0
+    );
+    for state in ["new", "in_progress", "fulfilled", "closed", "canceled"] {
+        let n = scalar(
+            &db,
+            &format!(
+                "select count(*) from requests where state = '{state}' and number <= 'REQ0003000'"
+            ),
+        )
+        .await;
+        assert!(n > 0, "no {state} requests in the history");
+    }
+    // The journal tells each story: created first, the row's state is the last one the
+    // journal moved it to, and the version counts the entries.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r where (select j.body from journal_entries j \
+             where j.request_id = r.id order by j.at, j.id limit 1) is distinct from 'created'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r where r.state <> (select j.changes->'state'->>'to' \
+             from journal_entries j where j.request_id = r.id and j.changes ? 'state' order by j.at desc, j.id desc limit 1)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r where number <= 'REQ0003000' and r.version <> \
+             (select count(*) from journal_entries j where j.request_id = r.id)"
+        )
+        .await,
+        0
+    );
+    // Open requests of the history only where no approval or task would be missing.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r join request_types t on t.id = r.request_type_id \
+             where r.number <= 'REQ0003000' and r.state not in ('closed', 'canceled') \
+             and (t.approval_stages <> '[]'::jsonb or t.tasks <> '[]'::jsonb)"
+        )
+        .await,
+        0
+    );
+
+    // A caller reads their own requests from the history through the API.
+    let (caller, number): (String, String) = sqlx::query_as(
+        "select u.email, r.number from requests r join users u on u.id = r.caller_id \
+         where r.number <= 'REQ0003000' and r.state = 'in_progress' order by r.number limit 1",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let address = serve(AppState::new(db.clone(), Settings::default())).await;
+    let api = Client::new();
+    let token: Value = api
+        .post(format!("http://{address}/api/v1/tokens"))
+        .json(&json!({"email": caller, "password": PASSWORD, "name": "history test"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["secret"].as_str().expect("a token").to_owned();
+    let request: Value = api
+        .get(format!("http://{address}/api/v1/requests/{number}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(request["state"], "in_progress", "{request}");
+    assert_eq!(request["caller"], caller.as_str());
+    assert!(request["assignee"].is_string(), "{request}");
+    let journal: Value = api
+        .get(format!("http://{address}/api/v1/requests/{number}/journal"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(journal.as_array().map(Vec::len), Some(2), "{journal}");
+    let mine: Value = api
+        .get(format!(
+            "http://{address}/api/v1/requests?caller=me&limit=100"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        mine["items"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|r| r["number"] == number.as_str())),
+        "{mine}"
+    );
 }
