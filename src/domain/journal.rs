@@ -35,6 +35,10 @@ pub enum SystemNote {
     FollowUpOf { incident: String },
     /// The caller wrote again after this incident was closed: that incident continues it.
     FollowedUpBy { incident: String },
+    /// The record was shared with this person (e-mail).
+    SharedWith { person: String },
+    /// The record is no longer shared with this person (e-mail).
+    Unshared { person: String },
 }
 
 const CREATED: &str = "created";
@@ -54,6 +58,8 @@ const RATED: &str = "resolution rated ";
 const OF_FIVE: &str = " of 5";
 const FOLLOW_UP_OF: &str = "follow-up of ";
 const FOLLOWED_UP_BY: &str = "followed up by ";
+const SHARED_WITH: &str = "shared with ";
+const UNSHARED: &str = "no longer shared with ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -80,6 +86,8 @@ impl SystemNote {
             SystemNote::Rated { score, comment } => format!("{RATED}{score}{OF_FIVE}: {comment}"),
             SystemNote::FollowUpOf { incident } => format!("{FOLLOW_UP_OF}{incident}"),
             SystemNote::FollowedUpBy { incident } => format!("{FOLLOWED_UP_BY}{incident}"),
+            SystemNote::SharedWith { person } => format!("{SHARED_WITH}{person}"),
+            SystemNote::Unshared { person } => format!("{UNSHARED}{person}"),
         }
     }
 
@@ -127,6 +135,14 @@ impl SystemNote {
                     SystemNote::FollowUpOf {
                         incident: incident.to_owned(),
                     }
+                } else if let Some(person) = body.strip_prefix(SHARED_WITH) {
+                    SystemNote::SharedWith {
+                        person: person.to_owned(),
+                    }
+                } else if let Some(person) = body.strip_prefix(UNSHARED) {
+                    SystemNote::Unshared {
+                        person: person.to_owned(),
+                    }
                 } else if let Some(incident) = body.strip_prefix(FOLLOWED_UP_BY) {
                     SystemNote::FollowedUpBy {
                         incident: incident.to_owned(),
@@ -168,6 +184,8 @@ impl SystemNote {
             SystemNote::Rated { .. } => "journal.note.rated_with_comment",
             SystemNote::FollowUpOf { .. } => "journal.note.follow_up_of",
             SystemNote::FollowedUpBy { .. } => "journal.note.followed_up_by",
+            SystemNote::SharedWith { .. } => "journal.note.shared_with",
+            SystemNote::Unshared { .. } => "journal.note.unshared",
         }
     }
 
@@ -177,6 +195,9 @@ impl SystemNote {
             SystemNote::CreatedFromIncident { incident }
             | SystemNote::FollowUpOf { incident }
             | SystemNote::FollowedUpBy { incident } => vec![incident.clone()],
+            SystemNote::SharedWith { person } | SystemNote::Unshared { person } => {
+                vec![person.clone()]
+            }
             SystemNote::CreatedFromCluster { incidents, first } => {
                 vec![incidents.to_string(), first.clone()]
             }
@@ -231,6 +252,12 @@ mod tests {
             },
             SystemNote::FollowedUpBy {
                 incident: "INC0000008".to_owned(),
+            },
+            SystemNote::SharedWith {
+                person: "lena@example.com".to_owned(),
+            },
+            SystemNote::Unshared {
+                person: "lena@example.com".to_owned(),
             },
             SystemNote::Rated {
                 score: 2,

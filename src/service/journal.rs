@@ -27,9 +27,9 @@ pub struct JournalView {
 }
 
 impl JournalView {
-    /// The entries the actor may read: internal ones (work notes) only for agents and above.
-    pub fn visible(entries: Vec<store::journal::EntryRow>, actor: &Actor) -> Vec<JournalView> {
-        let internal = actor.reads_internal();
+    /// The entries a reader may read: internal ones (work notes) only when `internal`, for
+    /// agents and above whose own scope holds the record (not only a share or an approval).
+    pub fn visible(entries: Vec<store::journal::EntryRow>, internal: bool) -> Vec<JournalView> {
         entries
             .into_iter()
             .filter(|e| internal || e.kind != Kind::WorkNote.as_str())

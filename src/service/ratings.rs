@@ -5,13 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::incident::IncidentState;
-use crate::domain::request::RequestState;
 use crate::domain::{Invalid, Permission};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
-use crate::store::journal::{Kind, Subject};
+use crate::service::record::RecordKind;
+use crate::store::journal::Kind;
 use crate::store::{self, ratings::RatingRow};
 
 /// The longest rating comment, in characters.
@@ -49,66 +48,6 @@ impl From<RatingRow> for RatingView {
     }
 }
 
-/// The record kinds that are rated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rated {
-    Incident,
-    Request,
-}
-
-impl Rated {
-    /// The kind's path segment, in the API and on pages: `incidents`, `requests`.
-    pub fn collection(self) -> &'static str {
-        match self {
-            Rated::Incident => "incidents",
-            Rated::Request => "requests",
-        }
-    }
-}
-
-/// A record that can be rated, as found in the reader's scope.
-struct Rateable {
-    subject: Subject,
-    caller_id: Option<uuid::Uuid>,
-    /// When its current resolution was made; `None` while it has none.
-    resolved_at: Option<jiff::Timestamp>,
-}
-
-/// The incident or request `number` names, locked, when the actor may read it.
-async fn find(
-    conn: &mut sqlx::PgConnection,
-    scope: &crate::service::scope::ReadScope,
-    kind: Rated,
-    number: &str,
-) -> AppResult<Rateable> {
-    if kind == Rated::Request {
-        let request = super::requests::lock_in_scope(conn, scope, number).await?;
-        let resolved = matches!(
-            request.state,
-            RequestState::Fulfilled | RequestState::Closed
-        );
-        Ok(Rateable {
-            subject: Subject::Request(request.id),
-            caller_id: Some(request.caller_id),
-            resolved_at: request.fulfilled_at.filter(|_| resolved),
-        })
-    } else {
-        let number = super::incidents::parse_number(number)?;
-        let incident = super::incidents::lock_in_scope(conn, scope, number.as_str())
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let resolved = matches!(
-            incident.state,
-            IncidentState::Resolved | IncidentState::Closed
-        );
-        Ok(Rateable {
-            subject: Subject::Incident(incident.id),
-            caller_id: incident.caller_id,
-            resolved_at: incident.resolved_at.filter(|_| resolved),
-        })
-    }
-}
-
 /// The caller rates the current resolution of their incident or request. `409` when it has
 /// been rated already; `422` naming `score` when the record has no resolution to rate or
 /// the reader is not its caller.
@@ -116,7 +55,7 @@ async fn find(
 pub async fn rate(
     db: &crate::db::Db,
     actor: &Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
     input: RatingInput,
     idempotency: Option<Idempotency>,
@@ -144,7 +83,7 @@ pub async fn rate(
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
-    let record = find(&mut tx, &read_scope, kind, number).await?;
+    let record = crate::service::record::lock(&mut tx, &read_scope, kind, number).await?;
     let resolved_at = record
         .resolved_at
         .filter(|_| record.caller_id == Some(actor.id));
@@ -197,13 +136,13 @@ pub async fn rate(
 pub async fn of(
     db: &crate::db::Db,
     actor: &Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
 ) -> AppResult<Vec<RatingView>> {
     actor.require(Permission::ReadOwn)?;
     let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
-    let record = find(&mut tx, &scope, kind, number).await?;
+    let record = crate::service::record::lock(&mut tx, &scope, kind, number).await?;
     let rows = store::ratings::of(&mut tx, record.subject).await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(RatingView::from).collect())

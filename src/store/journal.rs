@@ -63,6 +63,18 @@ impl Subject {
     }
 }
 
+impl Subject {
+    /// The `incident_id` and `request_id` columns of a table about one incident or request
+    /// (ratings, shares); both `None` for the other kinds.
+    pub fn record_columns(self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            Subject::Incident(id) => (Some(id), None),
+            Subject::Request(id) => (None, Some(id)),
+            Subject::Problem(_) | Subject::Task(_) => (None, None),
+        }
+    }
+}
+
 pub struct NewEntry<'a> {
     pub subject: Subject,
     pub author_id: Option<Uuid>,

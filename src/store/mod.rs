@@ -27,6 +27,7 @@ pub mod saved_views;
 pub mod search;
 pub mod services;
 pub mod sessions;
+pub mod shares;
 pub mod sla;
 pub mod tasks;
 pub mod tokens;

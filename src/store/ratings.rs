@@ -15,15 +15,6 @@ pub struct RatingRow {
     pub rated_at: jiff::Timestamp,
 }
 
-/// The `incident_id` and `request_id` of a rated record; only those two kinds are rated.
-fn columns(subject: Subject) -> (Option<Uuid>, Option<Uuid>) {
-    match subject {
-        Subject::Incident(id) => (Some(id), None),
-        Subject::Request(id) => (None, Some(id)),
-        Subject::Problem(_) | Subject::Task(_) => (None, None),
-    }
-}
-
 /// Records a rating; `false` when this resolution has one already.
 pub async fn insert(
     conn: &mut PgConnection,
@@ -33,7 +24,7 @@ pub async fn insert(
     comment: &str,
     rated_by: Uuid,
 ) -> sqlx::Result<bool> {
-    let (incident, request) = columns(subject);
+    let (incident, request) = subject.record_columns();
     let inserted = sqlx::query(
         "insert into ratings (incident_id, request_id, resolved_at, score, comment, rated_by) \
          values ($1, $2, $3, $4, $5, $6) on conflict do nothing",
@@ -52,7 +43,7 @@ pub async fn insert(
 
 /// A record's ratings, the latest resolution first.
 pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<RatingRow>> {
-    let (incident, request) = columns(subject);
+    let (incident, request) = subject.record_columns();
     let rows = sqlx::query(
         "select r.resolved_at, r.score, r.comment, u.email as rated_by, r.rated_at \
          from ratings r join users u on u.id = r.rated_by \

@@ -26,6 +26,7 @@ mod problems;
 mod reference;
 mod request_pages;
 mod requests;
+mod shares;
 mod sla;
 mod tasks;
 mod web;

@@ -5,6 +5,7 @@ pub mod problems;
 pub mod ratings;
 pub mod reference;
 pub mod requests;
+pub mod shares;
 pub mod sla;
 pub mod tasks;
 pub mod tokens;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(problems::router())
         .merge(requests::router())
         .merge(ratings::router())
+        .merge(shares::router())
         .merge(reference::router())
         .merge(sla::router())
         .merge(tasks::router())

@@ -9,7 +9,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use super::{created_or_replayed, idempotency};
 use crate::api::extract::{ApiActor, HashedJson, IdempotencyKey};
 use crate::error::{AppResult, Problem};
-use crate::service::ratings::{self, Rated, RatingInput, RatingView};
+use crate::service::ratings::{self, RatingInput, RatingView};
+use crate::service::record::RecordKind;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn rate(
     state: &AppState,
     actor: &crate::service::Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
     key: IdempotencyKey,
     HashedJson { value, hash }: HashedJson<RatingInput>,
@@ -57,7 +58,7 @@ async fn rate_incident(
     key: IdempotencyKey,
     body: HashedJson<RatingInput>,
 ) -> AppResult<Response> {
-    rate(&state, &actor, Rated::Incident, &number, key, body).await
+    rate(&state, &actor, RecordKind::Incident, &number, key, body).await
 }
 
 /// The incident's ratings, the latest resolution first.
@@ -71,7 +72,7 @@ async fn incident_ratings(
     Path(number): Path<String>,
 ) -> AppResult<Json<Vec<RatingView>>> {
     Ok(Json(
-        ratings::of(&state.db, &actor, Rated::Incident, &number).await?,
+        ratings::of(&state.db, &actor, RecordKind::Incident, &number).await?,
     ))
 }
 
@@ -89,7 +90,7 @@ async fn rate_request(
     key: IdempotencyKey,
     body: HashedJson<RatingInput>,
 ) -> AppResult<Response> {
-    rate(&state, &actor, Rated::Request, &number, key, body).await
+    rate(&state, &actor, RecordKind::Request, &number, key, body).await
 }
 
 /// The request's ratings, the latest fulfilment first.
@@ -103,6 +104,6 @@ async fn request_ratings(
     Path(number): Path<String>,
 ) -> AppResult<Json<Vec<RatingView>>> {
     Ok(Json(
-        ratings::of(&state.db, &actor, Rated::Request, &number).await?,
+        ratings::of(&state.db, &actor, RecordKind::Request, &number).await?,
     ))
 }

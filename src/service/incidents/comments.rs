@@ -24,19 +24,21 @@ pub async fn comment(
         return Ok(replay);
     }
     let body = crate::service::fields::comment_body(input.body.as_deref())?;
-    let incident = crate::service::incidents::lock_in_scope(&mut tx, &scope, number.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // The caller may add to their own incident's conversation; work notes and everyone
-    // else's comments are the desk's.
-    let own_reply = !input.internal && incident.caller_id == Some(actor.id);
-    if !own_reply {
+    let incident =
+        crate::service::incidents::lock_readable(&mut tx, &scope, number.as_str()).await?;
+    let in_scope = scope.admits(incident.caller_id, incident.department_id);
+    // The caller, and the people the incident is shared with, may add to its conversation;
+    // work notes and the desk's answers are for agents whose own scope holds it.
+    let participant = !input.internal && (incident.caller_id == Some(actor.id) || !in_scope);
+    if !participant {
         actor.require(Permission::WorkIncidents)?;
+        if !in_scope {
+            return Err(AppError::Forbidden);
+        }
         actor.may_change(incident.assignment_group.as_deref())?;
     }
-    // A public comment by anyone but the caller is a response to the caller.
-    let responds =
-        !input.internal && incident.caller_email.as_deref() != Some(actor.email.as_str());
+    // A public comment by the desk is a response to the caller.
+    let responds = !input.internal && !participant;
     let searchable = (!input.internal).then_some(body.as_str());
     store::incidents::index_comment(&mut tx, incident.id, searchable, responds).await?;
     let view = crate::service::journal::append_comment(

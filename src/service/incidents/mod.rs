@@ -86,7 +86,8 @@ pub(crate) fn parse_number(number: &str) -> AppResult<IncidentNumber> {
     IncidentNumber::parse(number).map_err(|_| AppError::NotFound)
 }
 
-/// The incident, when it is in the actor's read scope; else `NotFound`.
+/// The incident, when the actor may read it (in their scope, or shared with them); else
+/// `NotFound`.
 async fn readable(
     conn: &mut PgConnection,
     scope: &ReadScope,
@@ -97,9 +98,41 @@ async fn readable(
     let number = parse_number(number)?;
     let incident = store::incidents::find_by_number(conn, number.as_str())
         .await?
-        .filter(|i| scope.admits(i.caller_id, i.department_id))
         .ok_or(AppError::NotFound)?;
-    Ok(incident)
+    admitted(conn, scope, incident).await
+}
+
+/// The incident when the reader may read it: in their scope, or shared with them.
+async fn admitted(
+    conn: &mut PgConnection,
+    scope: &ReadScope,
+    incident: Incident,
+) -> AppResult<Incident> {
+    if scope.admits(incident.caller_id, incident.department_id)
+        || crate::service::record::admitted_besides_scope(
+            conn,
+            store::journal::Subject::Incident(incident.id),
+            scope.me,
+        )
+        .await?
+    {
+        Ok(incident)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Locks the incident for a comment when the reader may read it (in their scope, or shared
+/// with them); `NotFound` otherwise.
+pub(crate) async fn lock_readable(
+    conn: &mut PgConnection,
+    scope: &ReadScope,
+    number: &str,
+) -> AppResult<Incident> {
+    let incident = store::incidents::lock_by_number(conn, number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    admitted(conn, scope, incident).await
 }
 
 pub async fn get(db: &Db, actor: &Actor, number: &str) -> AppResult<IncidentView> {
@@ -159,5 +192,9 @@ pub async fn journal(db: &Db, actor: &Actor, number: &str) -> AppResult<Vec<Jour
     let entries =
         store::journal::of(&mut conn, store::journal::Subject::Incident(incident.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
-    Ok(JournalView::visible(entries, actor))
+    let in_scope = scope.admits(incident.caller_id, incident.department_id);
+    Ok(JournalView::visible(
+        entries,
+        actor.reads_internal() && in_scope,
+    ))
 }

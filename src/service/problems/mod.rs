@@ -120,7 +120,7 @@ pub async fn journal(
     let entries =
         store::journal::of(&mut conn, store::journal::Subject::Problem(problem.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
-    Ok(JournalView::visible(entries, actor))
+    Ok(JournalView::visible(entries, actor.reads_internal()))
 }
 
 /// The incidents linked to a problem, newest first (every one: a problem links a cluster).

@@ -29,8 +29,13 @@ pub async fn comment(
         return Ok(replay);
     }
     let request = super::lock_in_scope(&mut tx, &scope, number).await?;
-    if request.caller_id != actor.id {
-        actor.require(Permission::WorkIncidents)?;
+    // The caller, and the people the request is shared with, reply publicly; the rest is the
+    // desk's.
+    let participant = !input.internal
+        && (request.caller_id == actor.id
+            || store::shares::has(&mut tx, Subject::Request(request.id), actor.id).await?);
+    if !participant {
+        super::require_desk(actor, &scope, &request)?;
     }
     if request.state.is_final() {
         return Err(AppError::field("body", "error.request_final"));

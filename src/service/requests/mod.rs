@@ -43,17 +43,41 @@ fn parse_number(number: &str) -> AppResult<RequestNumber> {
     RequestNumber::parse(number).map_err(|_| AppError::NotFound)
 }
 
-/// Whether the reader may know of the request: it is in their scope, or they were asked to
-/// approve it.
+/// Whether the reader may know of the request: it is in their scope, shared with them, or
+/// they were asked to approve it.
 async fn admits(
     conn: &mut sqlx::PgConnection,
     scope: &ReadScope,
     request: &ServiceRequest,
 ) -> sqlx::Result<bool> {
-    Ok(
-        scope.admits(Some(request.caller_id), Some(request.department_id))
-            || store::approvals::is_approver(conn, request.id, scope.me).await?,
-    )
+    Ok(in_scope(scope, request)
+        || crate::service::record::admitted_besides_scope(
+            conn,
+            Subject::Request(request.id),
+            scope.me,
+        )
+        .await?)
+}
+
+/// Whether the reader's own scope holds the request (not only a share or an approval).
+fn in_scope(scope: &ReadScope, request: &ServiceRequest) -> bool {
+    scope.admits(Some(request.caller_id), Some(request.department_id))
+}
+
+/// The desk's side of a request (changes, moves, answers, work notes) is for agents whose own
+/// scope holds it: someone it is only shared with, or who is only asked to approve it, reads
+/// it but does not work it.
+pub(crate) fn require_desk(
+    actor: &Actor,
+    scope: &ReadScope,
+    request: &ServiceRequest,
+) -> AppResult<()> {
+    actor.require(Permission::WorkIncidents)?;
+    if in_scope(scope, request) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 /// The request, when the reader may know of it; else `NotFound`.
@@ -143,5 +167,8 @@ pub async fn journal(
         store::journal::of(&mut conn, store::journal::Subject::Request(request.id)).await?;
     let entries = scope.links_in_scope(&mut conn, entries).await?;
     conn.done();
-    Ok(JournalView::visible(entries, actor))
+    Ok(JournalView::visible(
+        entries,
+        actor.reads_internal() && in_scope(&scope, &request),
+    ))
 }

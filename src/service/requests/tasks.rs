@@ -244,7 +244,7 @@ pub async fn task_journal(
     let (task, mut conn) = find_readable(db, actor, number).await?;
     let entries = store::journal::of(&mut conn, Subject::Task(task.id)).await?;
     conn.done();
-    Ok(JournalView::visible(entries, actor))
+    Ok(JournalView::visible(entries, actor.reads_internal()))
 }
 
 /// The tasks of a request, for agents who read the request (each one they may read).

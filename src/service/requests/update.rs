@@ -33,6 +33,7 @@ pub async fn update(
     let scope = crate::service::scope::of(db, actor).await?;
     let mut tx = db.begin().await?;
     let before = super::lock_in_scope(&mut tx, &scope, number).await?;
+    super::require_desk(actor, &scope, &before)?;
     check_version(&before, if_match)?;
     let mut after = before.clone();
     let mut invalid = Invalid::default();
@@ -114,7 +115,7 @@ pub async fn transition(
             || (before.state == RequestState::Fulfilled
                 && matches!(to, Ok(RequestState::Closed | RequestState::InProgress))));
     if !own_move {
-        actor.require(Permission::WorkIncidents)?;
+        super::require_desk(actor, &scope, &before)?;
     }
     check_version(&before, if_match)?;
     let planned = request::plan_transition(

@@ -1,7 +1,9 @@
 //! What a caller does on a record's portal page, for incidents and requests alike: replies,
 //! and their word on a resolution: "Yes, it is solved"
 //! closes the record, "No, it is not" with a reason reopens it, and a rating from 1 to 5
-//! with a comment, once per resolution. Every portal action on a record goes through `act`:
+//! with a comment, once per resolution; and whom the record is shared with (the caller adds
+//! and removes people, a person it is shared with may leave). Every portal action on a
+//! record goes through `act`:
 //! a refusal about the input shows the record's page again, the typing kept and the error
 //! at its field.
 
@@ -13,30 +15,32 @@ use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{self, TransitionInput};
 use crate::service::journal::CommentInput;
-use crate::service::ratings::{self, Rated, RatingInput, RatingView};
+use crate::service::ratings::{self, RatingInput, RatingView};
+use crate::service::record::RecordKind;
 use crate::service::requests::{self, RequestTransitionInput};
+use crate::service::shares::{self, ShareInput, ShareView};
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
 use crate::web::{Ctx, SignedIn, see_other};
 
 /// A record kind the portal shows, as a route's type parameter.
 pub(super) trait Record {
-    const KIND: Rated;
+    const KIND: RecordKind;
 }
 
 pub(super) struct Incidents;
 pub(super) struct Requests;
 
 impl Record for Incidents {
-    const KIND: Rated = Rated::Incident;
+    const KIND: RecordKind = RecordKind::Incident;
 }
 
 impl Record for Requests {
-    const KIND: Rated = Rated::Request;
+    const KIND: RecordKind = RecordKind::Request;
 }
 
 /// The portal page of a record: `/portal/incidents/INC…` or `/portal/requests/REQ…`.
-pub(super) fn page_of(kind: Rated, number: &str) -> String {
+pub(super) fn page_of(kind: RecordKind, number: &str) -> String {
     format!(
         "/portal/{}/{}",
         kind.collection(),
@@ -56,22 +60,34 @@ pub(super) struct Feedback {
     pub ratings: Vec<RatingView>,
     /// The scores with their words, 1 to 5.
     pub scores: Vec<(String, String)>,
+    /// The people the record is shared with.
+    pub shares: Vec<ShareView>,
+    /// The reader is the record's caller: they share it and end shares.
+    pub owner: bool,
+    /// The reader's e-mail, for leaving a record shared with them.
+    pub me: String,
+}
+
+/// The caller's own side of their record's page.
+pub(super) struct Mine {
+    /// The record waits for their verdict (resolved, fulfilled).
+    pub verdict: bool,
+    /// Its current resolution, when it has one (also once closed).
+    pub resolved: Option<jiff::Timestamp>,
 }
 
 impl Feedback {
-    /// `verdict`: the reader is the caller and the record waits for their verdict (resolved,
-    /// fulfilled); `mine_resolved`: the current resolution of the reader's own record, when
-    /// it has one (also once closed).
+    /// `mine`: the reader is the record's caller.
     pub(super) async fn of(
         state: &AppState,
         ctx: &Ctx,
         actor: &Actor,
-        kind: Rated,
+        kind: RecordKind,
         number: &str,
-        verdict: bool,
-        mine_resolved: Option<jiff::Timestamp>,
+        mine: Option<Mine>,
     ) -> AppResult<Feedback> {
         let ratings = ratings::of(&state.db, actor, kind, number).await?;
+        let mine_resolved = mine.as_ref().and_then(|m| m.resolved);
         let rate = mine_resolved.is_some() && !ratings::rated(&ratings, mine_resolved);
         let scores = [
             ctx.tr.t("portal.score_1"),
@@ -86,10 +102,13 @@ impl Feedback {
         .collect();
         Ok(Feedback {
             base: page_of(kind, number),
-            verdict,
+            verdict: mine.as_ref().is_some_and(|m| m.verdict),
             rate,
             ratings,
             scores,
+            shares: shares::of(&state.db, actor, kind, number).await?,
+            owner: mine.is_some(),
+            me: actor.email.clone(),
         })
     }
 }
@@ -99,16 +118,16 @@ async fn page(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
     form: FormState,
     status: StatusCode,
 ) -> AppResult<Response> {
     match kind {
-        Rated::Incident => {
+        RecordKind::Incident => {
             super::incident::incident_page_with(state, ctx, actor, number, form, status).await
         }
-        Rated::Request => {
+        RecordKind::Request => {
             super::request::request_page_with(state, ctx, actor, number, form, status).await
         }
     }
@@ -133,7 +152,7 @@ pub(super) async fn act<T>(
     state: &AppState,
     ctx: Ctx,
     actor: &Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
     posted: Vec<(String, String)>,
     done: &str,
@@ -175,13 +194,13 @@ pub(super) async fn act<T>(
 async fn verdict(
     state: &AppState,
     actor: &Actor,
-    kind: Rated,
+    kind: RecordKind,
     number: &str,
     to: &'static str,
     reason: Option<String>,
 ) -> AppResult<()> {
     let moved = match kind {
-        Rated::Incident => {
+        RecordKind::Incident => {
             let input = TransitionInput {
                 to: to.to_owned(),
                 hold_reason: None,
@@ -193,7 +212,7 @@ async fn verdict(
                 .await
                 .map(drop)
         }
-        Rated::Request => {
+        RecordKind::Request => {
             let input = RequestTransitionInput {
                 to: to.to_owned(),
                 reason,
@@ -225,8 +244,8 @@ pub(super) async fn reply<R: Record>(
         internal: false,
     };
     let result = match R::KIND {
-        Rated::Incident => incidents::comment(&state.db, &actor, &number, input, None).await,
-        Rated::Request => requests::comment(&state.db, &actor, &number, input, None).await,
+        RecordKind::Incident => incidents::comment(&state.db, &actor, &number, input, None).await,
+        RecordKind::Request => requests::comment(&state.db, &actor, &number, input, None).await,
     };
     let done = "portal.replied";
     act(
@@ -315,4 +334,48 @@ pub(super) async fn rate<R: Record>(
         result,
     )
     .await
+}
+
+/// The caller shares the record with the person whose e-mail they typed.
+pub(super) async fn share<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let input = ShareInput {
+        person: field(&posted, "person"),
+    };
+    let result = shares::share(&state.db, &actor, R::KIND, &number, input, None).await;
+    let done = "portal.shared";
+    act(
+        &state,
+        ctx,
+        &actor,
+        R::KIND,
+        &number,
+        posted,
+        done,
+        "person",
+        result,
+    )
+    .await
+}
+
+/// The caller stops sharing the record with a person; a person it is shared with leaves it
+/// (and has nothing to go back to: their "My requests").
+pub(super) async fn unshare<R: Record>(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(number): Path<String>,
+    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let person = field(&posted, "person").unwrap_or_default();
+    shares::unshare(&state.db, &actor, R::KIND, &number, &person).await?;
+    ctx.flash("success", ctx.tr.t("portal.unshared").to_owned())
+        .await?;
+    if person.trim().eq_ignore_ascii_case(&actor.email) {
+        return Ok(see_other("/portal/requests"));
+    }
+    Ok(see_other(&page_of(R::KIND, &number)))
 }

@@ -7,13 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::feedback::{Feedback, act, page_of};
+use super::feedback::{Feedback, Mine, act, page_of};
 use super::request::{Step, journey};
 use crate::domain::incident::IncidentState;
 use crate::error::AppResult;
 use crate::service::Actor;
 use crate::service::incidents::{self, IncidentView};
-use crate::service::ratings::Rated;
+use crate::service::record::RecordKind;
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
 use crate::web::{Ctx, SignedIn, render, see_other};
@@ -68,11 +68,13 @@ pub(super) async fn incident_page_with(
         state,
         &ctx,
         actor,
-        Rated::Incident,
+        RecordKind::Incident,
         number,
-        mine && incident.state == IncidentState::Resolved,
-        // Set while resolved or closed only: a reopen clears it.
-        incident.resolved_at.filter(|_| mine),
+        mine.then_some(Mine {
+            verdict: incident.state == IncidentState::Resolved,
+            // Set while resolved or closed only: a reopen clears it.
+            resolved: incident.resolved_at,
+        }),
     )
     .await?;
     let page = IncidentPage {
@@ -97,10 +99,10 @@ pub(super) async fn follow_up(
         Ok(new) => {
             let said = ctx.tr.tn("portal.followed_up", &[&new.number]);
             ctx.flash("success", said).await?;
-            Ok(see_other(&page_of(Rated::Incident, &new.number)))
+            Ok(see_other(&page_of(RecordKind::Incident, &new.number)))
         }
         Err(error) => {
-            let (kind, done) = (Rated::Incident, "portal.followed_up");
+            let (kind, done) = (RecordKind::Incident, "portal.followed_up");
             act::<()>(
                 &state,
                 ctx,

@@ -23,12 +23,15 @@ use axum::routing::{get, post};
 
 use super::{Ctx, SignedIn, render};
 use crate::domain::Locale;
+use crate::domain::incident::IncidentState;
 use crate::domain::request::RequestState;
 use crate::error::AppResult;
 use crate::service::incidents::{self, IncidentView, ListQuery};
 use crate::service::known_errors::{self, SelfHelp};
+use crate::service::record::RecordKind;
 use crate::service::request_types::{self, RequestTypeView};
 use crate::service::requests::{self, ApprovalView, RequestQuery, RequestView};
+use crate::service::shares::{self, SharedView};
 use crate::service::{Actor, PageRequest};
 use crate::state::AppState;
 
@@ -84,6 +87,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/portal/incidents/{number}/rate",
             post(feedback::rate::<Incidents>),
+        )
+        .route(
+            "/portal/requests/{number}/shares",
+            post(feedback::share::<Requests>),
+        )
+        .route(
+            "/portal/requests/{number}/shares/unshare",
+            post(feedback::unshare::<Requests>),
+        )
+        .route(
+            "/portal/incidents/{number}/shares",
+            post(feedback::share::<Incidents>),
+        )
+        .route(
+            "/portal/incidents/{number}/shares/unshare",
+            post(feedback::unshare::<Incidents>),
         )
         .route("/portal/approvals", get(my_approvals))
 }
@@ -200,6 +219,8 @@ struct RequestsPage {
     ctx: Ctx,
     rows: Vec<Row>,
     incidents: Vec<IncidentView>,
+    /// The records shared with the reader: their portal page, status and the record.
+    shared: Vec<(String, String, SharedView)>,
 }
 
 async fn my_requests(
@@ -244,12 +265,36 @@ async fn my_requests(
     )
     .await?
     .items;
+    let shared = shares::with_me(
+        &state.db,
+        &actor,
+        PageRequest {
+            after: None,
+            limit: 50,
+        },
+    )
+    .await?
+    .items
+    .into_iter()
+    .map(|s| {
+        let (kind, label) = if s.kind == "incident" {
+            let label = IncidentState::parse(&s.state).map(IncidentState::label_key);
+            (RecordKind::Incident, label.ok())
+        } else {
+            let label = RequestState::parse(&s.state).map(RequestState::label_key);
+            (RecordKind::Request, label.ok())
+        };
+        let status = label.map_or_else(|| s.state.clone(), |key| ctx.tr.t(key).to_owned());
+        (feedback::page_of(kind, &s.number), status, s)
+    })
+    .collect();
     Ok(render(
         StatusCode::OK,
         &RequestsPage {
             ctx,
             rows,
             incidents,
+            shared,
         },
     ))
 }

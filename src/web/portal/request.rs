@@ -8,13 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::feedback::{Feedback, act};
+use super::feedback::{Feedback, Mine, act};
 use super::status_name;
 use crate::domain::request::RequestState;
 use crate::error::AppResult;
 use crate::service::Actor;
 use crate::service::journal::JournalView;
-use crate::service::ratings::Rated;
+use crate::service::record::RecordKind;
 use crate::service::request_types::{self, RequestTypeView};
 use crate::service::requests::{
     self, ApprovalView, DecisionInput, RequestTransitionInput, RequestView,
@@ -151,11 +151,13 @@ pub(super) async fn request_page_with(
         state,
         &ctx,
         actor,
-        Rated::Request,
+        RecordKind::Request,
         number,
-        mine && request.state == RequestState::Fulfilled,
-        // Set while fulfilled or closed only: a reopen clears it.
-        request.fulfilled_at.filter(|_| mine),
+        mine.then_some(Mine {
+            verdict: request.state == RequestState::Fulfilled,
+            // Set while fulfilled or closed only: a reopen clears it.
+            resolved: request.fulfilled_at,
+        }),
     )
     .await?;
     let page = RequestPage {
@@ -189,7 +191,7 @@ pub(super) async fn cancel(
         &state,
         ctx,
         &actor,
-        Rated::Request,
+        RecordKind::Request,
         &number,
         posted,
         "portal.canceled",
@@ -214,7 +216,7 @@ pub(super) async fn decide(
         &state,
         ctx,
         &actor,
-        Rated::Request,
+        RecordKind::Request,
         &number,
         posted,
         "portal.decided",
