@@ -163,9 +163,9 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_GROUP_WRITE_SCOPE")]
     pub group_write_scope: bool,
 
-    /// Working days (of the incident's service-level calendar, 24×7 without one) after which a
-    /// resolved incident that nobody reopened closes by itself, and days after which a
-    /// fulfilled request does; 0 never closes one.
+    /// Working days (of the record's service-level calendar, 24×7 without one) after which a
+    /// resolved incident or a fulfilled request that nobody reopened closes by itself; 0
+    /// never closes one.
     #[arg(long, env = "LEITSTAND_AUTO_CLOSE_DAYS", default_value_t = 5)]
     pub auto_close_days: u32,
 }

@@ -18,6 +18,8 @@ use super::copy::CopyBuffer;
 use super::rng::Rng;
 use super::{DOMAIN, Progress, copy_in, drop_indexes, next_number};
 use crate::domain::journal::SystemNote;
+use crate::domain::sla::Calendar;
+use crate::store::sla::PolicyRow;
 
 const STREAM_HISTORY: u64 = 8;
 const BATCH: u64 = 10_000;
@@ -25,7 +27,7 @@ const DAY: i64 = 86_400;
 
 const REQUEST_COLUMNS: &str = "id, number, request_type_id, department_id, title, description, state, \
      form_values, caller_id, assignment_group_id, assignee_id, outcome, opened_by_id, opened_at, \
-     updated_at, fulfilled_at, closed_at, version";
+     updated_at, fulfilled_at, closed_at, version, sla_policy_id, response_due, resolution_due, responded_at";
 const JOURNAL_COLUMNS: &str = "request_id, author_id, at, kind, body, changes";
 
 /// A request type as the history needs it.
@@ -38,6 +40,8 @@ struct Kind {
     staff: Vec<(Uuid, String)>,
     /// Neither approvals nor tasks: its recent requests may be open.
     simple: bool,
+    /// Its service level: the policy, its calendar, and the priority whose targets apply.
+    level: Option<(Uuid, PolicyRow, Calendar, i16)>,
 }
 
 struct Caller {
@@ -141,17 +145,32 @@ pub(super) async fn load(
 }
 
 async fn kinds(conn: &mut PgConnection) -> anyhow::Result<Vec<Kind>> {
-    type Row = (String, Uuid, Uuid, Option<Uuid>, Option<String>, bool);
+    type Row = (
+        String,
+        Uuid,
+        Uuid,
+        Option<Uuid>,
+        Option<String>,
+        bool,
+        Option<Uuid>,
+        i16,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "select t.key, t.id, t.department_id, g.id, g.key, \
-                t.approval_stages = '[]'::jsonb and t.tasks = '[]'::jsonb \
+                t.approval_stages = '[]'::jsonb and t.tasks = '[]'::jsonb, t.sla_policy_id, t.sla_priority \
          from request_types t left join groups g on g.id = t.assignment_group_id \
          where t.active order by t.key",
     )
     .fetch_all(&mut *conn)
     .await?;
     let mut kinds = Vec::new();
-    for (key, id, department_id, group_id, group_key, simple) in rows {
+    for (key, id, department_id, group_id, group_key, simple, policy_id, priority) in rows {
+        let level = match policy_id {
+            Some(policy_id) => level_of(conn, policy_id)
+                .await?
+                .map(|(p, c)| (policy_id, p, c, priority)),
+            None => None,
+        };
         let staff: Vec<(Uuid, String)> =
             match group_id {
                 Some(group) => sqlx::query_as(
@@ -170,9 +189,26 @@ async fn kinds(conn: &mut PgConnection) -> anyhow::Result<Vec<Kind>> {
             group: group_id.zip(group_key),
             staff,
             simple,
+            level,
         });
     }
     Ok(kinds)
+}
+
+/// A policy with its calendar, for the due dates of the history's requests.
+async fn level_of(
+    conn: &mut PgConnection,
+    policy_id: Uuid,
+) -> anyhow::Result<Option<(PolicyRow, Calendar)>> {
+    let Some(policy) = crate::store::sla::policy_by_id(conn, policy_id).await? else {
+        return Ok(None);
+    };
+    let Some(row) = crate::store::sla::calendar_by_id(conn, policy.calendar_id).await? else {
+        return Ok(None);
+    };
+    let calendar = crate::service::sla::calendar_of(&row)
+        .map_err(|e| anyhow::anyhow!("calendar {}: {e}", row.key))?;
+    Ok(Some((policy, calendar)))
 }
 
 /// One request's life: who, what, when.
@@ -409,6 +445,25 @@ fn write(
             _ => None,
         })
         .value(entries.len());
+    // Due dates by the same rules as the service's, the response when it was taken.
+    match &life.kind.level {
+        Some((policy_id, policy, calendar, priority)) => {
+            let (response, resolution, _) = crate::service::sla::due_dates(
+                policy,
+                calendar,
+                ts(life.opened),
+                *priority,
+                jiff::SignedDuration::ZERO,
+            );
+            rows.value(policy_id)
+                .opt_value(response)
+                .opt_value(resolution);
+        }
+        None => {
+            rows.null().null().null();
+        }
+    }
+    rows.opt_value(assignee.is_some().then(|| ts(times.taken)));
     for entry in entries {
         journal
             .row()

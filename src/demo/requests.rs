@@ -32,6 +32,7 @@ fn types() -> Vec<Value> {
                     "show_when": {"field": "laptop", "equals": "Developer"}},
                    {"key": "software", "label": "Software", "kind": "multi_choice", "choices": ["Office", "SAP", "CAD"]}],
                "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}],
+               "sla_policy": "office-hr-services", "sla_priority": 4,
                "tasks": [
                    {"key": "contract", "title": "Prepare the employment contract", "group": "hr-services"},
                    {"key": "laptop", "title": "Order and set up the laptop", "group": "workplace", "after": ["contract"]},
@@ -46,10 +47,11 @@ fn types() -> Vec<Value> {
                    {"key": "needed_by", "label": "Needed by", "kind": "date"},
                    {"key": "dock", "label": "With a docking station", "kind": "checkbox"}],
                "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}],
+               "sla_policy": "standard", "sla_priority": 4,
                "tasks": [{"key": "deliver", "title": "Set up and hand over the laptop", "group": "workplace"}]}),
         json!({"key": "sap-access", "department": "it", "name": "Access to SAP",
                "description": "A role in SAP, approved by your manager and the SAP owners.",
-               "assignment_group": "sap-basis",
+               "assignment_group": "sap-basis", "sla_policy": "standard", "sla_priority": 3,
                "fields": [
                    {"key": "system", "label": "System", "kind": "choice", "choices": ["PRD", "QAS"], "required": true},
                    {"key": "role", "label": "Role", "kind": "text", "required": true,
@@ -61,12 +63,14 @@ fn types() -> Vec<Value> {
         json!({"key": "desk-repair", "department": "facilities", "name": "Desk repair",
                "description": "Something at your desk is broken: chair, lamp, height adjustment.",
                "assignment_group": "building-services",
+               "sla_policy": "office-building-services", "sla_priority": 4,
                "fields": [
                    {"key": "room", "label": "Room", "kind": "text", "required": true},
                    {"key": "what", "label": "What is broken", "kind": "choice", "choices": ["Chair", "Lamp", "Desk height", "Other"], "required": true}],
                "tasks": [{"key": "repair", "title": "Repair it", "group": "building-services"}]}),
         json!({"key": "travel-expense-question", "department": "finance", "name": "Travel expense question",
                "description": "A question about a travel expense claim.", "assignment_group": "finance-systems",
+               "sla_policy": "office-finance-systems", "sla_priority": 4,
                "fields": [
                    {"key": "trip", "label": "Date of the trip", "kind": "date", "required": true},
                    {"key": "amount", "label": "Amount in EUR", "kind": "number"},

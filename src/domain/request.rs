@@ -113,6 +113,15 @@ pub struct ServiceRequest {
     pub fulfilled_at: Option<jiff::Timestamp>,
     pub closed_at: Option<jiff::Timestamp>,
     pub version: i64,
+    /// The service level of its type, when it has one: the policy, the due dates, the
+    /// desk's first response, and the business time the fulfilment clock stood still (while
+    /// approvals were awaited).
+    pub sla_policy_id: Option<Uuid>,
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
+    pub responded_at: Option<jiff::Timestamp>,
+    pub sla_paused_seconds: i64,
+    pub sla_paused_since: Option<jiff::Timestamp>,
 }
 
 /// A requested move, as sent.
@@ -177,6 +186,21 @@ pub fn plan_transition(
 }
 
 impl ServiceRequest {
+    /// What the SLA clock's rules decide on (`sla_clock`): fulfilment is the resolution; the
+    /// clock runs until then and stands still while approvals are awaited.
+    pub fn clock(&self) -> crate::domain::sla_clock::ClockFacts {
+        use RequestState::{AwaitingApproval, Fulfilled};
+        crate::domain::sla_clock::ClockFacts {
+            open: !self.state.is_final() && self.state != Fulfilled,
+            paused: self.sla_paused_since.is_some() || self.state == AwaitingApproval,
+            responded_at: self.responded_at,
+            resolved_at: self.fulfilled_at,
+            response_due: self.response_due,
+            resolution_due: self.resolution_due,
+            ..crate::domain::sla_clock::ClockFacts::default()
+        }
+    }
+
     /// The effects of a permitted move: the state, the outcome the caller is shown, and the
     /// moments it was fulfilled and closed.
     pub fn apply(&mut self, transition: &RequestTransition, now: jiff::Timestamp) {

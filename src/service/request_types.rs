@@ -39,6 +39,12 @@ pub struct RequestTypeView {
     pub assignment_group: Option<String>,
     /// Retired types are kept for their requests but offered to nobody.
     pub active: bool,
+    /// The SLA policy (its key) whose targets at `sla_priority` its requests get: the first
+    /// response, and fulfilment (the clock stands still while approvals are awaited). None:
+    /// no service level.
+    pub sla_policy: Option<String>,
+    /// 1 (critical) to 5 (planning): which of the policy's targets apply.
+    pub sla_priority: i16,
     pub version: i64,
 }
 
@@ -55,6 +61,8 @@ impl From<RequestTypeRow> for RequestTypeView {
             status_names: row.status_names,
             assignment_group: row.assignment_group,
             active: row.active,
+            sla_policy: row.sla_policy,
+            sla_priority: row.sla_priority,
             version: row.version,
         }
     }
@@ -88,6 +96,10 @@ pub struct RequestTypeInput {
     /// A group key; `""` clears it.
     pub assignment_group: Option<String>,
     pub active: Option<bool>,
+    /// An SLA policy's key; `""` clears it.
+    pub sla_policy: Option<String>,
+    /// 1 to 5 (default 4).
+    pub sla_priority: Option<i64>,
 }
 
 /// Checks the status names: languages `en`/`de`, each mapping states to 1–80 characters.
@@ -113,6 +125,38 @@ fn check_status_names(invalid: &mut Invalid, names: &Map<String, Value>) {
             }
         }
     }
+}
+
+/// The type's service level after `input` is applied to `base`: the policy and the
+/// priority whose targets its requests get.
+async fn service_level(
+    conn: &mut sqlx::PgConnection,
+    invalid: &mut Invalid,
+    input: &RequestTypeInput,
+    base: Option<&RequestTypeRow>,
+) -> AppResult<(Option<uuid::Uuid>, i16)> {
+    let policy = match &input.sla_policy {
+        Some(key) if key.trim().is_empty() => None,
+        Some(key) => {
+            let found = store::sla::policy_by_key(conn, key.trim()).await?;
+            if found.is_none() {
+                invalid.add("sla_policy", "error.unknown_policy");
+            }
+            found.map(|p| p.id)
+        }
+        None => base.and_then(|b| b.sla_policy_id),
+    };
+    let priority = match input.sla_priority {
+        Some(p) => i16::try_from(p)
+            .ok()
+            .filter(|p| (1..=5).contains(p))
+            .unwrap_or_else(|| {
+                invalid.add("sla_priority", "error.priority");
+                4
+            }),
+        None => base.map_or(4, |b| b.sla_priority),
+    };
+    Ok((policy, priority))
 }
 
 /// The values of a type after `input` is applied to `base` (none: a new type), checked.
@@ -201,6 +245,7 @@ async fn values_from(
         None => base.and_then(|b| b.assignment_group_id),
     };
     let active = input.active.or(base.map(|b| b.active)).unwrap_or(true);
+    let (sla_policy_id, sla_priority) = service_level(conn, invalid, input, base).await?;
     Ok(match (department_id, name) {
         (Some(department_id), Some(name)) if invalid.is_empty() => Some(OwnedValues {
             department_id,
@@ -212,6 +257,8 @@ async fn values_from(
             status_names,
             assignment_group_id,
             active,
+            sla_policy_id,
+            sla_priority,
         }),
         _ => None,
     })
@@ -227,6 +274,8 @@ struct OwnedValues {
     status_names: Map<String, Value>,
     assignment_group_id: Option<uuid::Uuid>,
     active: bool,
+    sla_policy_id: Option<uuid::Uuid>,
+    sla_priority: i16,
 }
 
 impl OwnedValues {
@@ -241,6 +290,8 @@ impl OwnedValues {
             status_names: &self.status_names,
             assignment_group_id: self.assignment_group_id,
             active: self.active,
+            sla_policy_id: self.sla_policy_id,
+            sla_priority: self.sla_priority,
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct RequestTypeRow {
     pub assignment_group_id: Option<Uuid>,
     pub assignment_group: Option<String>,
     pub active: bool,
+    /// The service level its requests get, at `sla_priority`'s targets.
+    pub sla_policy_id: Option<Uuid>,
+    pub sla_policy: Option<String>,
+    pub sla_priority: i16,
     pub updated_at: jiff::Timestamp,
     pub version: i64,
 }
@@ -51,6 +55,9 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
             assignment_group_id: row.try_get("assignment_group_id")?,
             assignment_group: row.try_get("assignment_group")?,
             active: row.try_get("active")?,
+            sla_policy_id: row.try_get("sla_policy_id")?,
+            sla_policy: row.try_get("sla_policy")?,
+            sla_priority: row.try_get("sla_priority")?,
             updated_at: at(row, "updated_at")?,
             version: row.try_get("version")?,
         })
@@ -58,9 +65,11 @@ impl<'r> sqlx::FromRow<'r, PgRow> for RequestTypeRow {
 }
 
 const SELECT: &str = "select t.id, t.key, t.department_id, d.key as department, t.name, t.description, \
-     t.fields, t.approval_stages, t.tasks, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version \
+     t.fields, t.approval_stages, t.tasks, t.status_names, t.assignment_group_id, g.key as assignment_group, t.active, t.updated_at, t.version, \
+     t.sla_policy_id, p.key as sla_policy, t.sla_priority \
      from request_types t join departments d on d.id = t.department_id \
-     left join groups g on g.id = t.assignment_group_id";
+     left join groups g on g.id = t.assignment_group_id \
+     left join sla_policies p on p.id = t.sla_policy_id";
 
 /// What a request type is written with.
 pub struct TypeValues<'a> {
@@ -73,6 +82,8 @@ pub struct TypeValues<'a> {
     pub status_names: &'a serde_json::Map<String, serde_json::Value>,
     pub assignment_group_id: Option<Uuid>,
     pub active: bool,
+    pub sla_policy_id: Option<Uuid>,
+    pub sla_priority: i16,
 }
 
 fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
@@ -87,7 +98,8 @@ pub async fn insert(
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into request_types (id, key, department_id, name, description, fields, status_names, \
-         assignment_group_id, active, approval_stages, tasks) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         assignment_group_id, active, approval_stages, tasks, sla_policy_id, sla_priority) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(key)
@@ -100,6 +112,8 @@ pub async fn insert(
     .bind(new.active)
     .bind(json(&new.approval_stages))
     .bind(json(&new.tasks))
+    .bind(new.sla_policy_id)
+    .bind(new.sla_priority)
     .execute(conn)
     .await?;
     Ok(id)
@@ -114,7 +128,8 @@ pub async fn update(
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update request_types set department_id = $2, name = $3, description = $4, fields = $5, \
-         status_names = $6, assignment_group_id = $7, active = $8, approval_stages = $10, tasks = $11, updated_at = now(), \
+         status_names = $6, assignment_group_id = $7, active = $8, approval_stages = $10, tasks = $11, \
+         sla_policy_id = $12, sla_priority = $13, updated_at = now(), \
          version = version + 1 where id = $1 and version = $9",
     )
     .bind(id)
@@ -128,6 +143,8 @@ pub async fn update(
     .bind(expected)
     .bind(json(&values.approval_stages))
     .bind(json(&values.tasks))
+    .bind(values.sla_policy_id)
+    .bind(values.sla_priority)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

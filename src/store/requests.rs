@@ -41,6 +41,12 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
             fulfilled_at: maybe_at(row, "fulfilled_at")?,
             closed_at: maybe_at(row, "closed_at")?,
             version: row.try_get("version")?,
+            sla_policy_id: row.try_get("sla_policy_id")?,
+            response_due: maybe_at(row, "response_due")?,
+            resolution_due: maybe_at(row, "resolution_due")?,
+            responded_at: maybe_at(row, "responded_at")?,
+            sla_paused_seconds: row.try_get("sla_paused_seconds")?,
+            sla_paused_since: maybe_at(row, "sla_paused_since")?,
         })
     }
 }
@@ -50,7 +56,8 @@ const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type,
      g.key as assignment_group, r.assignee_id, a.email as assignee, r.outcome, r.approval_stage, o.email as opened_by, \
      (select count(*) from request_tasks k where k.request_id = r.id) as tasks_total, \
      (select count(*) from request_tasks k where k.request_id = r.id and k.state = 'done') as tasks_done, \
-     r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version";
+     r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version, r.sla_policy_id, r.response_due, \
+     r.resolution_due, r.responded_at, r.sla_paused_seconds, r.sla_paused_since";
 
 const FROM: &str = " from requests r \
      join request_types t on t.id = r.request_type_id \
@@ -69,13 +76,25 @@ pub struct NewRequest<'a> {
     pub caller_id: Uuid,
     pub assignment_group_id: Option<Uuid>,
     pub opened_by_id: Uuid,
+    /// Its type's service level: the policy and the due dates from the moment it is opened.
+    pub clock: Option<NewClock>,
+}
+
+/// The service level a request starts with.
+#[derive(Debug, Clone, Copy)]
+pub struct NewClock {
+    pub policy_id: Uuid,
+    pub opened_at: jiff::Timestamp,
+    pub response_due: Option<jiff::Timestamp>,
+    pub resolution_due: Option<jiff::Timestamp>,
 }
 
 pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Result<Uuid> {
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into requests (id, request_type_id, department_id, title, description, form_values, caller_id, \
-         assignment_group_id, opened_by_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+         assignment_group_id, opened_by_id, opened_at, updated_at, sla_policy_id, response_due, resolution_due) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), coalesce($10, now()), $11, $12, $13)",
     )
     .bind(id)
     .bind(new.request_type_id)
@@ -86,6 +105,10 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Resu
     .bind(new.caller_id)
     .bind(new.assignment_group_id)
     .bind(new.opened_by_id)
+    .bind(new.clock.map(|c| jiff_sqlx::Timestamp::from(c.opened_at)))
+    .bind(new.clock.map(|c| c.policy_id))
+    .bind(new.clock.and_then(|c| c.response_due.map(jiff_sqlx::Timestamp::from)))
+    .bind(new.clock.and_then(|c| c.resolution_due.map(jiff_sqlx::Timestamp::from)))
     .execute(conn)
     .await?;
     Ok(id)
@@ -160,6 +183,7 @@ pub async fn update(
     let done = sqlx::query(
         "update requests set title = $2, description = $3, state = $4, assignment_group_id = $5, \
          assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, approval_stage = $11, \
+         responded_at = $12, resolution_due = $13, sla_paused_seconds = $14, sla_paused_since = $15, \
          updated_at = now(), version = version + 1 where id = $1 and version = $10",
     )
     .bind(request.id)
@@ -173,15 +197,34 @@ pub async fn update(
     .bind(ts(request.closed_at))
     .bind(expected)
     .bind(request.approval_stage)
+    .bind(ts(request.responded_at))
+    .bind(ts(request.resolution_due))
+    .bind(request.sla_paused_seconds)
+    .bind(ts(request.sla_paused_since))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Marks the request active without changing it (a comment): a new `updated_at` and
-/// version, so syncing clients see the change.
-pub async fn touch(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("update requests set updated_at = now(), version = version + 1 where id = $1")
+/// version, so syncing clients see the change; `responds`: the desk answered (the first
+/// answer is its response).
+pub async fn touch(conn: &mut PgConnection, id: Uuid, responds: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "update requests set updated_at = now(), version = version + 1, \
+         responded_at = case when $2 then coalesce(responded_at, now()) else responded_at end \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(responds)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records the desk's first response (a task taken or done), when none came yet.
+pub async fn responded(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update requests set responded_at = now() where id = $1 and responded_at is null")
         .bind(id)
         .execute(conn)
         .await?;

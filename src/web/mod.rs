@@ -9,6 +9,7 @@ pub mod home;
 pub mod incidents;
 pub mod portal;
 pub mod problems;
+pub(crate) mod record;
 pub mod requests;
 
 use askama::Template;

@@ -16,10 +16,12 @@ use crate::domain::Permission;
 use crate::domain::request::RequestState;
 use crate::error::{AppError, AppResult};
 use crate::service::journal::{CommentInput, JournalView};
+use crate::service::record::RecordKind;
 use crate::service::requests::{
     self, ApprovalView, RequestQuery, RequestTransitionInput, RequestView, TaskQuery,
     TaskTransitionInput, TaskView,
 };
+use crate::service::shares::{self, ShareView};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,6 +30,14 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{number}", get(page))
         .route("/requests/{number}/move", post(move_request))
         .route("/requests/{number}/comments", post(comment))
+        .route(
+            "/requests/{number}/shares",
+            post(super::record::share::<super::record::Requests>),
+        )
+        .route(
+            "/requests/{number}/shares/unshare",
+            post(super::record::unshare::<super::record::Requests>),
+        )
         .route("/tasks", get(task_queue))
         .route("/tasks/{number}/move", post(move_task))
 }
@@ -86,10 +96,14 @@ struct RequestPage {
     /// The moves an agent makes by hand (approval decides the others).
     moves: Vec<Choice>,
     can_work: bool,
+    /// The people it is shared with.
+    shares: Vec<ShareView>,
+    /// Its service level, when its type has one.
+    sla: Option<crate::service::sla::Summary>,
     form: FormState,
 }
 
-async fn page_with(
+pub(super) async fn page_with(
     state: &AppState,
     ctx: Ctx,
     actor: &crate::service::Actor,
@@ -118,7 +132,11 @@ async fn page_with(
             .copied()
             .filter(|s| !s.decided_by_approval()),
     );
+    let shares = shares::of(&state.db, actor, RecordKind::Request, number).await?;
+    let sla = crate::service::sla::summary(&state.db, &request.sla, jiff::Timestamp::now()).await?;
     let page = RequestPage {
+        sla,
+        shares,
         can_work: actor.can(Permission::WorkIncidents),
         ctx,
         request,
@@ -132,6 +150,17 @@ async fn page_with(
         form,
     };
     Ok(render(status, &page))
+}
+
+impl RequestPage {
+    /// Where the share forms post (`templates/shares.html`).
+    fn share_base(&self) -> String {
+        format!("/requests/{}", self.request.number)
+    }
+
+    fn share_state(&self) -> &FormState {
+        &self.form
+    }
 }
 
 /// The caller's other requests in the reader's scope, most recently changed first.

@@ -424,6 +424,27 @@ async fn the_request_history_is_copied_in_with_the_journal_the_service_would_wri
         .await,
         0
     );
+    // Every request has its type's service level, the history's as the service's.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests r join request_types t on t.id = r.request_type_id \
+             where t.sla_policy_id is null or r.sla_policy_id is distinct from t.sla_policy_id \
+             or r.response_due is null or r.resolution_due is null"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests where (assignee_id is null) <> (responded_at is null) \
+             and number <= 'REQ0003000'"
+        )
+        .await,
+        0,
+        "taken is answered"
+    );
     // Open requests of the history only where no approval or task would be missing.
     assert_eq!(
         scalar(

@@ -299,6 +299,42 @@ async fn a_shared_confidential_case_reaches_the_person_but_not_its_work_notes() 
         notes.contains(&"no longer shared with it@example.com"),
         "{notes:?}"
     );
+
+    // On the agent page: HR shares it again from the form; a wrong address is named at the
+    // field with the typing kept.
+    let browser = app.browser();
+    app.sign_in(&browser, "hr@example.com").await;
+    let page_path = format!("/incidents/{case}/shares");
+    let res = app
+        .post_form(&browser, &page_path, &[("person", "nobody@example.com")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = Page::parse(&res.text().await.unwrap());
+    assert!(page.has("#shares #person[aria-invalid='true']"));
+    assert_eq!(
+        page.attr("#shares #person", "value").as_deref(),
+        Some("nobody@example.com")
+    );
+    let res = app
+        .post_form(&browser, &page_path, &[("person", "ben@example.com")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = Page::parse(&app.page(&browser, &format!("/incidents/{case}")).await);
+    assert!(
+        page.text("#shares").contains("ben"),
+        "{}",
+        page.text("#shares")
+    );
+    let res = app
+        .post_form(
+            &browser,
+            &format!("/incidents/{case}/shares/unshare"),
+            &[("person", "ben@example.com")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let listed = json_of(app.get(&hr_agent, &shares).await).await;
+    assert_eq!(listed, json!([]));
 }
 
 #[tokio::test]

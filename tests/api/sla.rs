@@ -1115,3 +1115,177 @@ async fn admins_change_and_remove_policies_on_their_page_and_see_the_recompute()
         "removed"
     );
 }
+
+#[tokio::test]
+async fn a_request_type_gives_its_requests_a_service_level_that_stands_still_for_approvals() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    app.create_group("workplace", "it").await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.join_groups("agent@example.com", &["workplace"]).await;
+    let manager = app.user_with_token("manfred@example.com", "caller").await;
+    let anna = app.user_with_token("anna@example.com", "caller").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/users/anna@example.com",
+            json!({"manager": "manfred@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    // The type names the policy and the priority whose targets apply; bad ones are named.
+    for (body, field) in [
+        (json!({"sla_policy": "nope"}), "sla_policy"),
+        (json!({"sla_priority": 0}), "sla_priority"),
+        (json!({"sla_priority": 6}), "sla_priority"),
+    ] {
+        let mut definition = json!({"key": "laptop", "department": "it", "name": "New laptop",
+                                    "assignment_group": "workplace"});
+        for (k, v) in body.as_object().unwrap() {
+            definition[k] = v.clone();
+        }
+        let res = app
+            .post(&app.admin_token, "/api/v1/request-types", definition)
+            .await;
+        assert_eq!(fields(&problem(res, 422).await), vec![field], "{body}");
+    }
+    let kind = app
+        .created(
+            &app.admin_token,
+            "/api/v1/request-types",
+            json!({"key": "laptop", "department": "it", "name": "New laptop",
+                   "assignment_group": "workplace", "sla_policy": "default", "sla_priority": 2,
+                   "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}]}),
+        )
+        .await;
+    assert_eq!(
+        (&kind["sla_policy"], &kind["sla_priority"]),
+        (&json!("default"), &json!(2))
+    );
+
+    // Priority 2 of the policy: 2 hours to respond, 20 to fulfil; the clock stands still
+    // while the manager decides.
+    let request = app
+        .created(
+            &anna,
+            "/api/v1/requests",
+            json!({"request_type": "laptop", "title": "Laptop for the new colleague"}),
+        )
+        .await;
+    let req = request["number"].as_str().unwrap().to_owned();
+    assert_eq!(request["state"], "awaiting_approval");
+    let sla = &request["sla"];
+    assert_eq!(
+        seconds_between(&request["opened_at"], &sla["response_due"]),
+        7200
+    );
+    assert_eq!(
+        seconds_between(&request["opened_at"], &sla["resolution_due"]),
+        72_000
+    );
+    assert_eq!(sla["paused"], true, "{sla}");
+    assert_eq!(sla["responded_at"], Value::Null);
+    // An hour of waiting for the manager (moved back in the database).
+    sqlx::query(
+        "update requests set sla_paused_since = sla_paused_since - interval '1 hour' where number = $1",
+    )
+    .bind(&req)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let approval: Value = app
+        .get(&manager, "/api/v1/approvals")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approval["items"][0]["request"], req.as_str(), "{approval}");
+    let res = app
+        .post(
+            &manager,
+            &format!("/api/v1/requests/{req}/approvals"),
+            json!({"decision": "approved"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let after: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let moved = seconds_between(
+        &request["sla"]["resolution_due"],
+        &after["sla"]["resolution_due"],
+    );
+    assert!(
+        (3600..3610).contains(&moved),
+        "moved by the hour it stood still: {moved}"
+    );
+    assert_eq!(after["sla"]["paused"], false);
+    assert_eq!(
+        after["sla"]["responded_at"],
+        Value::Null,
+        "a decision is no response"
+    );
+
+    // The desk's first public answer is the response; a work note is not.
+    let comments = format!("/api/v1/requests/{req}/comments");
+    let res = app
+        .post(
+            &agent,
+            &comments,
+            json!({"body": "Ordering", "internal": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let noted: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(noted["sla"]["responded_at"], Value::Null);
+    let res = app
+        .post(
+            &agent,
+            &comments,
+            json!({"body": "Your laptop is ordered."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let answered: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(answered["sla"]["responded_at"].is_string(), "{answered}");
+    assert_eq!(answered["sla"]["response_breached"], false);
+
+    // Overdue: the fulfilment target passed while it is still being worked.
+    sqlx::query(
+        "update requests set resolution_due = now() - interval '1 minute' where number = $1",
+    )
+    .bind(&req)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let late: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(late["sla"]["resolution_breached"], true, "{late}");
+    // The agent page shows it.
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let page = Page::parse(&app.page(&browser, &format!("/requests/{req}")).await);
+    assert!(
+        page.text("#sla").contains("Default"),
+        "{}",
+        page.text("#sla")
+    );
+    assert!(page.has("#sla .sla-breached"));
+}

@@ -35,7 +35,7 @@ pub async fn close_resolved(db: &Db, days: u32, now: jiff::Timestamp) -> AppResu
         let Some(resolved_at) = before.resolved_at else {
             continue;
         };
-        let calendar = calendars.of_incident(before.sla_policy_id);
+        let calendar = calendars.of_policy(before.sla_policy_id);
         if calendar
             .after_working_days(resolved_at, days)
             .is_none_or(|due| due > now)

@@ -127,6 +127,7 @@ pub(super) async fn ask_stage(
         }
     };
     let changed = changes(Some(request), &after);
+    super::clock::follow(conn, request, &mut after, false, jiff::Timestamp::now()).await?;
     if !store::requests::update(conn, &after, request.version).await? {
         return Err(AppError::Internal(anyhow::anyhow!(
             "request changed under its row lock"
@@ -234,7 +235,7 @@ pub async fn decide(
         Some(changes),
     )
     .await?;
-    store::requests::touch(&mut tx, before.id).await?;
+    store::requests::touch(&mut tx, before.id, false).await?;
     let request = store::requests::find_by_id(&mut tx, before.id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -48,7 +48,8 @@ pub async fn comment(
         input.internal,
     )
     .await?;
-    store::requests::touch(&mut tx, request.id).await?;
+    // The desk's public answer is a response; the caller's and a participant's are not.
+    store::requests::touch(&mut tx, request.id, !participant && !input.internal).await?;
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;
     Ok(Created::New(view))

@@ -25,6 +25,7 @@ pub async fn create(
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<RequestView>> {
     actor.require(Permission::ReadOwn)?;
+    let reference = crate::service::reference::data(db).await?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
@@ -77,9 +78,11 @@ pub async fn create(
     else {
         return Err(invalid.into());
     };
+    let clock = super::clock::opening(&reference, &request_type, jiff::Timestamp::now())?;
     let id = store::requests::insert(
         &mut tx,
         &store::requests::NewRequest {
+            clock,
             request_type_id: request_type.id,
             department_id: request_type.department_id,
             title: &title,

@@ -6,6 +6,7 @@
 
 mod approvals;
 mod auto_close;
+mod clock;
 mod comments;
 mod create;
 mod input;
@@ -116,7 +117,15 @@ async fn save_change(
     body: Option<&str>,
 ) -> AppResult<ServiceRequest> {
     let changes = view::changes(Some(before), after);
-    if !store::requests::update(conn, after, before.version).await? {
+    // An agent's change is the desk's response (an approver's decision is not).
+    let responds = actor.is_some_and(|a| {
+        a.id != before.caller_id
+            && a.can(Permission::WorkIncidents)
+            && before.state != crate::domain::request::RequestState::AwaitingApproval
+    });
+    let mut after = after.clone();
+    clock::follow(conn, before, &mut after, responds, jiff::Timestamp::now()).await?;
+    if !store::requests::update(conn, &after, before.version).await? {
         return Err(AppError::Internal(anyhow::anyhow!(
             "request changed under its row lock"
         )));

@@ -374,6 +374,8 @@ pub async fn transition_task(
         tasks[index] = after.clone();
         follow_up(&mut tx, &request, &tasks).await?;
     }
+    // Working a task is the desk acting on the request: the first time is its response.
+    store::requests::responded(&mut tx, request.id).await?;
     let task = store::tasks::find_by_id(&mut tx, after.id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::domain::request::{RequestState, ServiceRequest};
+use crate::service::sla::SlaView;
 
 /// A service request.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -38,11 +39,16 @@ pub struct RequestView {
     pub fulfilled_at: Option<jiff::Timestamp>,
     pub closed_at: Option<jiff::Timestamp>,
     pub version: i64,
+    /// The service level of its type, as for incidents: due dates of the first response and
+    /// of fulfilment, the response, breaches, and whether the fulfilment clock stands still
+    /// (while approvals are awaited). All `null`/`false` when its type has no SLA policy.
+    pub sla: SlaView,
 }
 
 impl From<ServiceRequest> for RequestView {
     fn from(r: ServiceRequest) -> Self {
         RequestView {
+            sla: super::clock::view(&r, jiff::Timestamp::now()),
             number: r.number,
             request_type: r.request_type,
             department: r.department,

@@ -293,8 +293,8 @@ impl PolicyCalendars {
         })
     }
 
-    /// The calendar of an incident's policy; 24×7 without one (or for a retired policy).
-    pub(crate) fn of_incident(&self, policy_id: Option<uuid::Uuid>) -> Calendar {
+    /// The calendar of a record's policy; 24×7 without one (or for a retired policy).
+    pub(crate) fn of_policy(&self, policy_id: Option<uuid::Uuid>) -> Calendar {
         policy_id
             .and_then(|p| self.of(p))
             .cloned()

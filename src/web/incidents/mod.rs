@@ -7,7 +7,7 @@ mod new;
 mod page;
 mod queue;
 
-pub(crate) use page::{JOURNEY, caller_journey};
+pub(crate) use page::{JOURNEY, caller_journey, page_with_share_form};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -29,6 +29,14 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{number}", get(incident_page).post(update))
         .route("/incidents/{number}/transitions", post(transition))
         .route("/incidents/{number}/comments", post(comment))
+        .route(
+            "/incidents/{number}/shares",
+            post(crate::web::record::share::<crate::web::record::Incidents>),
+        )
+        .route(
+            "/incidents/{number}/shares/unshare",
+            post(crate::web::record::unshare::<crate::web::record::Incidents>),
+        )
         .route("/incidents/suggest", get(suggest))
         .route("/lookup/people", get(lookup_people))
         .route("/lookup/assignees", get(lookup_assignees))

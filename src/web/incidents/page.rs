@@ -16,7 +16,9 @@ use crate::service::incidents::{self, IncidentPatch, IncidentView, TransitionInp
 use crate::service::journal::{CommentInput, JournalView};
 use crate::service::known_errors;
 use crate::service::problems::{self, ProblemView};
+use crate::service::record::RecordKind;
 use crate::service::reference::{self, GroupView, ServiceView};
+use crate::service::shares::{self, ShareView};
 use crate::state::AppState;
 use crate::web::form::{
     Choice, Fields, FormState, checkbox, choices, error_line, field, if_changed, text, ticked,
@@ -58,9 +60,21 @@ pub(super) struct IncidentPage {
     sla: Option<crate::service::sla::Summary>,
     /// The caller's other incidents, most recently changed first (their journey), for agents.
     journey: Vec<IncidentView>,
+    /// The people it is shared with, and the form that shares it.
+    shares: Vec<ShareView>,
+    share_form: FormState,
 }
 
 impl IncidentPage {
+    /// Where the share forms post (`templates/shares.html`).
+    fn share_base(&self) -> String {
+        format!("/incidents/{}", self.incident.number)
+    }
+
+    fn share_state(&self) -> &FormState {
+        &self.share_form
+    }
+
     fn state_label(&self) -> &str {
         self.ctx.tr.t(self.incident.state.label_key())
     }
@@ -186,6 +200,7 @@ pub(super) struct PageParts {
     form: Option<FormState>,
     move_form: FormState,
     comment_form: FormState,
+    share_form: FormState,
     conflict: Option<Conflict>,
 }
 
@@ -245,7 +260,10 @@ async fn show(
         Some(caller) if can_work => caller_journey(state, actor, caller, &incident.number).await?,
         _ => Vec::new(),
     };
+    let shares = shares::of(&state.db, actor, RecordKind::Incident, number).await?;
     let page = IncidentPage {
+        shares,
+        share_form: parts.share_form,
         sla,
         journey,
         problem,
@@ -304,8 +322,25 @@ fn fresh() -> PageParts {
         form: None,
         move_form: FormState::default(),
         comment_form: FormState::default(),
+        share_form: FormState::default(),
         conflict: None,
     }
+}
+
+/// The incident page with a refused share form (`web::record::share`).
+pub(crate) async fn page_with_share_form(
+    state: &AppState,
+    ctx: Ctx,
+    actor: &Actor,
+    number: &str,
+    share_form: FormState,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let parts = PageParts {
+        share_form,
+        ..fresh()
+    };
+    show(state, ctx, actor, number, parts, status).await
 }
 
 pub(super) async fn incident_page(

@@ -21,23 +21,8 @@ use crate::service::requests::{self, RequestTransitionInput};
 use crate::service::shares::{self, ShareInput, ShareView};
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
+use crate::web::record::Record;
 use crate::web::{Ctx, SignedIn, see_other};
-
-/// A record kind the portal shows, as a route's type parameter.
-pub(super) trait Record {
-    const KIND: RecordKind;
-}
-
-pub(super) struct Incidents;
-pub(super) struct Requests;
-
-impl Record for Incidents {
-    const KIND: RecordKind = RecordKind::Incident;
-}
-
-impl Record for Requests {
-    const KIND: RecordKind = RecordKind::Request;
-}
 
 /// The portal page of a record: `/portal/incidents/INC…` or `/portal/requests/REQ…`.
 pub(super) fn page_of(kind: RecordKind, number: &str) -> String {

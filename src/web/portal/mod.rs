@@ -12,7 +12,7 @@ mod request;
 
 pub(crate) use request::labelled_answers;
 
-use feedback::{Incidents, Requests};
+use crate::web::record::{Incidents, Requests};
 
 use askama::Template;
 use axum::Router;
