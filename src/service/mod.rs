@@ -90,12 +90,24 @@ pub fn updated_cursor(updated_at: jiff::Timestamp, id: uuid::Uuid) -> String {
 
 /// Reads a cursor [`updated_cursor`] made; `None` for anything else.
 pub fn decode_updated_cursor(cursor: &str) -> Option<(jiff::Timestamp, uuid::Uuid)> {
+    decode_time_cursor(cursor, "u")
+}
+
+/// Reads a cursor `{prefix}:{microseconds}:{id}` of a list ordered by a time and an id;
+/// `None` for anything else.
+pub fn decode_time_cursor<Id: std::str::FromStr>(
+    cursor: &str,
+    prefix: &str,
+) -> Option<(jiff::Timestamp, Id)> {
     let mut parts = cursor.split(':');
-    let (Some("u"), Some(at), Some(id), None) =
+    let (Some(found), Some(at), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return None;
     };
+    if found != prefix {
+        return None;
+    }
     Some((
         jiff::Timestamp::from_microsecond(at.parse().ok()?).ok()?,
         id.parse().ok()?,

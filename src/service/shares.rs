@@ -85,6 +85,25 @@ fn may_share(actor: &Actor, record: &Located) -> AppResult<()> {
     actor.may_change(record.assignment_group.as_deref())
 }
 
+/// Writes the share's note into the record's journal, by the actor.
+async fn journal(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    record: &Located,
+    note: &SystemNote,
+) -> AppResult<()> {
+    crate::service::journal::record(
+        conn,
+        record.subject,
+        Some(actor),
+        Kind::System,
+        Some(&note.text()),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Shares the record with the person `input` names. `422` naming `person` for no such active
 /// person or the record's own caller; `409` when it is shared with them already.
 #[tracing::instrument(skip_all, fields(record.number = %number))]
@@ -123,17 +142,8 @@ pub async fn share(
     }
     let note = SystemNote::SharedWith {
         person: person.email.clone(),
-    }
-    .text();
-    crate::service::journal::record(
-        &mut tx,
-        record.subject,
-        Some(actor),
-        Kind::System,
-        Some(&note),
-        None,
-    )
-    .await?;
+    };
+    journal(&mut tx, actor, &record, &note).await?;
     let view = ShareView {
         person: person.email,
         person_name: person.name,
@@ -172,17 +182,8 @@ pub async fn unshare(
     }
     let note = SystemNote::Unshared {
         person: person.email,
-    }
-    .text();
-    crate::service::journal::record(
-        &mut tx,
-        record.subject,
-        Some(actor),
-        Kind::System,
-        Some(&note),
-        None,
-    )
-    .await?;
+    };
+    journal(&mut tx, actor, &record, &note).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -214,7 +215,7 @@ pub async fn with_me(
         .after
         .as_deref()
         .map(|cursor| {
-            decode_cursor(cursor)
+            crate::service::decode_time_cursor(cursor, "s")
                 .ok_or_else(|| crate::service::fields::unknown_reference("cursor", "error.cursor"))
         })
         .transpose()?;
@@ -226,18 +227,5 @@ pub async fn with_me(
         page.limit,
         |r| format!("s:{}:{}", r.shared_at.as_microsecond(), r.id),
         SharedView::from,
-    ))
-}
-
-fn decode_cursor(cursor: &str) -> Option<(jiff::Timestamp, i64)> {
-    let mut parts = cursor.split(':');
-    let (Some("s"), Some(at), Some(id), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
-    };
-    Some((
-        jiff::Timestamp::from_microsecond(at.parse().ok()?).ok()?,
-        id.parse().ok()?,
     ))
 }

@@ -6,11 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::error::{AppError, AppResult};
+use crate::service::Actor;
 use crate::service::record::RecordKind;
 use crate::service::shares::{self, ShareInput};
 use crate::state::AppState;
 use crate::web::form::{FormState, field};
-use crate::web::{SignedIn, see_other};
+use crate::web::{Ctx, SignedIn, see_other};
 
 /// A record kind, as a route's type parameter.
 pub(crate) trait Record {
@@ -72,6 +73,22 @@ pub(crate) async fn share<R: Record>(
     }
 }
 
+/// Ends the share with the person the form names, saying so; the person posted.
+pub(crate) async fn end_share(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    kind: RecordKind,
+    number: &str,
+    posted: &[(String, String)],
+) -> AppResult<String> {
+    let person = field(posted, "person").unwrap_or_default();
+    shares::unshare(&state.db, actor, kind, number, &person).await?;
+    ctx.flash("success", ctx.tr.t("portal.unshared").to_owned())
+        .await?;
+    Ok(person)
+}
+
 /// An agent stops sharing the record with a person.
 pub(crate) async fn unshare<R: Record>(
     State(state): State<AppState>,
@@ -79,10 +96,7 @@ pub(crate) async fn unshare<R: Record>(
     Path(number): Path<String>,
     axum::Form(posted): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let person = field(&posted, "person").unwrap_or_default();
-    shares::unshare(&state.db, &actor, R::KIND, &number, &person).await?;
-    ctx.flash("success", ctx.tr.t("portal.unshared").to_owned())
-        .await?;
+    end_share(&state, &ctx, &actor, R::KIND, &number, &posted).await?;
     Ok(see_other(&format!(
         "{}#shares",
         agent_page(R::KIND, &number)

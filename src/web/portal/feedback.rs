@@ -355,10 +355,8 @@ pub(super) async fn unshare<R: Record>(
     Path(number): Path<String>,
     axum::Form(posted): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let person = field(&posted, "person").unwrap_or_default();
-    shares::unshare(&state.db, &actor, R::KIND, &number, &person).await?;
-    ctx.flash("success", ctx.tr.t("portal.unshared").to_owned())
-        .await?;
+    let person =
+        crate::web::record::end_share(&state, &ctx, &actor, R::KIND, &number, &posted).await?;
     if person.trim().eq_ignore_ascii_case(&actor.email) {
         return Ok(see_other("/portal/requests"));
     }
