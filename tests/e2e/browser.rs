@@ -1124,3 +1124,73 @@ async fn onboarding_runs_from_the_portal_through_three_departments_and_hr_stays_
     }
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_caller_shares_a_request_with_a_colleague_who_follows_it_on_a_phone_in_german() {
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("workplace", "IT").await;
+    app.create_user("anke@example.com", "caller", "de").await;
+    app.create_user("bernd@example.com", "caller", "de").await;
+    app.create_user("it@example.com", "agent", "en").await;
+    app.join_groups("it@example.com", &["workplace"]).await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "standard", "name": "Standard", "calendar": "24x7",
+                   "response_seconds": [900, 1800, 3600, 14400, 28800],
+                   "resolution_seconds": [14400, 28800, 86400, 259_200, 432_000]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/request-types",
+            json!({"key": "monitor", "department": "it", "name": "Zweiter Monitor",
+                   "assignment_group": "workplace", "sla_policy": "standard", "sla_priority": 3}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    sign_in_as(&client, &app, "anke@example.com").await;
+    client.goto(&app.url("/portal/ask/monitor")).await.unwrap();
+    wait_for_text(&client, "Zweiter Monitor").await;
+    click(&client, "form[action='/portal/ask/monitor'] button[type=submit]").await;
+    wait_for_text(&client, "Geteilt mit").await;
+    // A wrong address is named at the field, in German; then Bernd.
+    fill(&client, "person", "niemand@example.com").await;
+    click(&client, "form[action$='/shares'] button[type=submit]").await;
+    wait_for_text(&client, "Diesen Benutzer gibt es nicht").await;
+    screenshot(&client, "portal-share-refused-de-phone").await;
+    assert_accessible(&client, "portal share refused, de").await;
+    let field = client.find(Locator::Id("person")).await.unwrap();
+    field.clear().await.unwrap();
+    fill(&client, "person", "bernd@example.com").await;
+    click(&client, "form[action$='/shares'] button[type=submit]").await;
+    let page = wait_for_text(&client, "Geteilt.").await;
+    assert!(page.contains("bernd@example.com"));
+    screenshot(&client, "portal-shared-de-phone").await;
+    assert_accessible(&client, "portal shared, de").await;
+    // Bernd finds it under "Mit mir geteilt" and follows it.
+    sign_in_as(&client, &app, "bernd@example.com").await;
+    client.goto(&app.url("/portal/requests")).await.unwrap();
+    wait_for_text(&client, "Mit mir geteilt").await;
+    screenshot(&client, "portal-shared-with-me-de-phone").await;
+    assert_accessible(&client, "portal shared with me, de").await;
+    click(&client, "#shared a[href^='/portal/requests/']").await;
+    wait_for_text(&client, "Nicht mehr verfolgen").await;
+    assert_accessible(&client, "portal request shared with me, de").await;
+    // The agent sees who follows it and its service level, on a wide screen.
+    client.set_window_size(1400, 900).await.unwrap();
+    sign_in_as(&client, &app, "it@example.com").await;
+    client.goto(&app.url("/requests")).await.unwrap();
+    wait_for_text(&client, "REQ000").await;
+    click(&client, "#requests tbody tr:first-child td a").await;
+    let page = wait_for_text(&client, "Fulfilment due").await;
+    assert!(page.contains("bernd@example.com"), "the share is on the agent page");
+    screenshot(&client, "request-page-shared-sla-en").await;
+    client.close().await.unwrap();
+}
