@@ -35,6 +35,9 @@ pub enum SystemNote {
     FollowUpOf { incident: String },
     /// The caller wrote again after this incident was closed: that incident continues it.
     FollowedUpBy { incident: String },
+    /// The caller was reminded that the record closes by itself at `on` (a UTC time, as
+    /// "2026-12-10 17:00") unless they say it is not solved.
+    CloseReminder { on: String },
     /// The record was shared with this person (e-mail).
     SharedWith { person: String },
     /// The record is no longer shared with this person (e-mail).
@@ -59,6 +62,8 @@ const OF_FIVE: &str = " of 5";
 const FOLLOW_UP_OF: &str = "follow-up of ";
 const FOLLOWED_UP_BY: &str = "followed up by ";
 const SHARED_WITH: &str = "shared with ";
+const CLOSE_REMINDER: &str = "reminder: closes by itself on ";
+const UNLESS_REOPENED: &str = " UTC unless reopened";
 const UNSHARED: &str = "no longer shared with ";
 
 impl SystemNote {
@@ -86,6 +91,7 @@ impl SystemNote {
             SystemNote::Rated { score, comment } => format!("{RATED}{score}{OF_FIVE}: {comment}"),
             SystemNote::FollowUpOf { incident } => format!("{FOLLOW_UP_OF}{incident}"),
             SystemNote::FollowedUpBy { incident } => format!("{FOLLOWED_UP_BY}{incident}"),
+            SystemNote::CloseReminder { on } => format!("{CLOSE_REMINDER}{on}{UNLESS_REOPENED}"),
             SystemNote::SharedWith { person } => format!("{SHARED_WITH}{person}"),
             SystemNote::Unshared { person } => format!("{UNSHARED}{person}"),
         }
@@ -134,6 +140,10 @@ impl SystemNote {
                 } else if let Some(incident) = body.strip_prefix(FOLLOW_UP_OF) {
                     SystemNote::FollowUpOf {
                         incident: incident.to_owned(),
+                    }
+                } else if let Some(on) = body.strip_prefix(CLOSE_REMINDER) {
+                    SystemNote::CloseReminder {
+                        on: on.strip_suffix(UNLESS_REOPENED)?.to_owned(),
                     }
                 } else if let Some(person) = body.strip_prefix(SHARED_WITH) {
                     SystemNote::SharedWith {
@@ -184,6 +194,7 @@ impl SystemNote {
             SystemNote::Rated { .. } => "journal.note.rated_with_comment",
             SystemNote::FollowUpOf { .. } => "journal.note.follow_up_of",
             SystemNote::FollowedUpBy { .. } => "journal.note.followed_up_by",
+            SystemNote::CloseReminder { .. } => "journal.note.close_reminder",
             SystemNote::SharedWith { .. } => "journal.note.shared_with",
             SystemNote::Unshared { .. } => "journal.note.unshared",
         }
@@ -198,6 +209,7 @@ impl SystemNote {
             SystemNote::SharedWith { person } | SystemNote::Unshared { person } => {
                 vec![person.clone()]
             }
+            SystemNote::CloseReminder { on } => vec![on.clone()],
             SystemNote::CreatedFromCluster { incidents, first } => {
                 vec![incidents.to_string(), first.clone()]
             }
@@ -255,6 +267,9 @@ mod tests {
             },
             SystemNote::SharedWith {
                 person: "lena@example.com".to_owned(),
+            },
+            SystemNote::CloseReminder {
+                on: "2026-12-10 17:00".to_owned(),
             },
             SystemNote::Unshared {
                 person: "lena@example.com".to_owned(),

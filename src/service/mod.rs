@@ -18,6 +18,7 @@ pub mod ratings;
 pub mod record;
 pub mod reference;
 pub mod references;
+pub mod reminders;
 pub mod request_types;
 pub mod requests;
 pub mod saved_views;

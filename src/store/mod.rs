@@ -21,6 +21,7 @@ pub mod problems;
 pub mod ratings;
 pub mod reference;
 pub mod reference_generation;
+pub mod reminders;
 pub mod request_types;
 pub mod requests;
 pub mod saved_views;

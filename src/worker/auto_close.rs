@@ -1,6 +1,7 @@
 //! Closes resolved incidents whose working days have passed (`service::incidents::
 //! close_resolved`) and fulfilled requests whose days have (`service::requests::
-//! close_fulfilled`), every minute, a batch at a time until none is due.
+//! close_fulfilled`), and reminds the callers half-way (`service::reminders`), every minute,
+//! a batch at a time until none is due.
 
 use std::time::Duration;
 
@@ -12,7 +13,8 @@ async fn close_due(db: &Db, days: u32) -> AppResult<usize> {
     let now = jiff::Timestamp::now();
     let incidents = crate::service::incidents::close_resolved(db, days, now).await?;
     let requests = crate::service::requests::close_fulfilled(db, days, now).await?;
-    Ok(incidents + requests)
+    let reminded = crate::service::reminders::remind_before_close(db, days, now).await?;
+    Ok(incidents + requests + reminded)
 }
 
 /// Runs for as long as the server runs; `days` 0 does nothing.

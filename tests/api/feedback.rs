@@ -565,3 +565,121 @@ async fn a_follow_up_of_a_confidential_case_stays_in_its_department() {
         problem(res, 404).await;
     }
 }
+
+#[tokio::test]
+async fn half_way_to_closing_by_itself_the_caller_is_reminded_once() {
+    let Desk {
+        app, agent, anna, ..
+    } = desk().await;
+    let mut incidents = Vec::new();
+    for title in [
+        "Resolved three days ago",
+        "Resolved today",
+        "Resolved long ago",
+    ] {
+        let incident = app
+            .create_incident(
+                &agent,
+                json!({"title": title, "caller": "anna@example.com", "assignment_group": "workplace"}),
+            )
+            .await;
+        let inc = number(&incident);
+        resolve(&app, &agent, &inc).await;
+        incidents.push(inc);
+    }
+    let request = app
+        .created(
+            &anna,
+            "/api/v1/requests",
+            json!({"request_type": "monitor", "title": "Fulfilled three days ago"}),
+        )
+        .await;
+    let req = number(&request);
+    let moves = format!("/api/v1/requests/{req}/transitions");
+    for body in [
+        json!({"to": "in_progress"}),
+        json!({"to": "fulfilled", "reason": "On your desk"}),
+    ] {
+        assert_eq!(
+            app.post(&agent, &moves, body).await.status(),
+            StatusCode::OK
+        );
+    }
+    // Back-dated: the resolution and the journal entries since.
+    for (table, column, number, days) in [
+        ("incidents", "resolved_at", &incidents[0], 3),
+        ("incidents", "resolved_at", &incidents[2], 9),
+        ("requests", "fulfilled_at", &req, 3),
+    ] {
+        sqlx::query(&format!(
+            "update {table} set {column} = now() - make_interval(days => $2) where number = $1"
+        ))
+        .bind(number)
+        .bind(days)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let db = leitstand::db::Db::new(app.db.clone());
+    let now = jiff::Timestamp::now();
+    let remind = |days| leitstand::service::reminders::remind_before_close(&db, days, now);
+    assert_eq!(remind(1).await.unwrap(), 0, "one day: no half-way");
+    assert_eq!(
+        remind(5).await.unwrap(),
+        2,
+        "the incident and the request of three days ago"
+    );
+    assert_eq!(remind(5).await.unwrap(), 0, "once per resolution");
+    let reminders = |journal: Vec<Value>| -> Vec<String> {
+        journal
+            .iter()
+            .filter_map(|e| e["body"].as_str())
+            .filter(|b| b.starts_with("reminder: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let first = reminders(app.incident_journal(&incidents[0]).await);
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(
+        first[0].starts_with("reminder: closes by itself on ")
+            && first[0].ends_with(" UTC unless reopened"),
+        "{first:?}"
+    );
+    for inc in &incidents[1..] {
+        assert!(
+            reminders(app.incident_journal(inc).await).is_empty(),
+            "{inc}"
+        );
+    }
+    let journal = app.journal(&format!("/api/v1/requests/{req}")).await;
+    assert_eq!(reminders(journal).len(), 1);
+    // The caller reads it in the portal, in their words.
+    let browser = app.browser();
+    app.sign_in(&browser, "anna@example.com").await;
+    let page = app
+        .page(&browser, &format!("/portal/incidents/{}", incidents[0]))
+        .await;
+    assert!(
+        page.contains("Reminder: this closes by itself on"),
+        "the journey shows it"
+    );
+    // Reopened and resolved again: a new resolution is reminded again.
+    let res = app
+        .move_incident(
+            &anna,
+            &incidents[0],
+            json!({"to": "in_progress", "reason": "Back again"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    resolve(&app, &agent, &incidents[0]).await;
+    // Three days on: the new resolution and the one of today are half-way.
+    let later = now + jiff::SignedDuration::from_hours(72);
+    let remind_later = leitstand::service::reminders::remind_before_close(&db, 5, later);
+    assert_eq!(remind_later.await.unwrap(), 2);
+    assert_eq!(
+        reminders(app.incident_journal(&incidents[0]).await).len(),
+        2,
+        "one per resolution"
+    );
+}

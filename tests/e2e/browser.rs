@@ -1158,7 +1158,11 @@ async fn a_caller_shares_a_request_with_a_colleague_who_follows_it_on_a_phone_in
     sign_in_as(&client, &app, "anke@example.com").await;
     client.goto(&app.url("/portal/ask/monitor")).await.unwrap();
     wait_for_text(&client, "Zweiter Monitor").await;
-    click(&client, "form[action='/portal/ask/monitor'] button[type=submit]").await;
+    click(
+        &client,
+        "form[action='/portal/ask/monitor'] button[type=submit]",
+    )
+    .await;
     wait_for_text(&client, "Geteilt mit").await;
     // A wrong address is named at the field, in German; then Bernd.
     fill(&client, "person", "niemand@example.com").await;
@@ -1190,7 +1194,10 @@ async fn a_caller_shares_a_request_with_a_colleague_who_follows_it_on_a_phone_in
     wait_for_text(&client, "REQ000").await;
     click(&client, "#requests tbody tr:first-child td a").await;
     let page = wait_for_text(&client, "Fulfilment due").await;
-    assert!(page.contains("bernd@example.com"), "the share is on the agent page");
+    assert!(
+        page.contains("bernd@example.com"),
+        "the share is on the agent page"
+    );
     screenshot(&client, "request-page-shared-sla-en").await;
     client.close().await.unwrap();
 }
