@@ -98,6 +98,8 @@ pub struct Task {
     pub updated_at: jiff::Timestamp,
     pub done_at: Option<jiff::Timestamp>,
     pub version: i64,
+    /// When its request's fulfilment is due (its service level): the task is due with it.
+    pub due: Option<jiff::Timestamp>,
 }
 
 impl Task {

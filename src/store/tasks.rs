@@ -31,13 +31,14 @@ impl<'r> sqlx::FromRow<'r, PgRow> for Task {
             updated_at: at(row, "updated_at")?,
             done_at: maybe_at(row, "done_at")?,
             version: row.try_get("version")?,
+            due: maybe_at(row, "due")?,
         })
     }
 }
 
 const SELECT: &str = "select k.id, k.number, k.request_id, r.number as request, r.title as request_title, k.key, \
      k.position, k.title, k.description, k.after_keys, k.state, k.assignment_group_id, g.key as assignment_group, \
-     k.department_id, k.assignee_id, a.email as assignee, k.opened_at, k.updated_at, k.done_at, k.version \
+     k.department_id, k.assignee_id, a.email as assignee, k.opened_at, k.updated_at, k.done_at, k.version, r.resolution_due as due \
      from request_tasks k join requests r on r.id = k.request_id join groups g on g.id = k.assignment_group_id \
      left join users a on a.id = k.assignee_id";
 

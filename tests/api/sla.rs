@@ -1155,7 +1155,8 @@ async fn a_request_type_gives_its_requests_a_service_level_that_stands_still_for
             "/api/v1/request-types",
             json!({"key": "laptop", "department": "it", "name": "New laptop",
                    "assignment_group": "workplace", "sla_policy": "default", "sla_priority": 2,
-                   "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}]}),
+                   "approval_stages": [{"name": "Manager", "approvers": {"kind": "manager"}}],
+                   "tasks": [{"key": "deliver", "title": "Hand over the laptop", "group": "workplace"}]}),
         )
         .await;
     assert_eq!(
@@ -1278,6 +1279,15 @@ async fn a_request_type_gives_its_requests_a_service_level_that_stands_still_for
         .await
         .unwrap();
     assert_eq!(late["sla"]["resolution_breached"], true, "{late}");
+    // Its task is due with it, and overdue in the group's queue.
+    let tasks: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}/tasks"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tasks[0]["due"], late["sla"]["resolution_due"], "{tasks}");
+    assert_eq!(tasks[0]["overdue"], true);
     // The agent page shows it.
     let browser = app.browser();
     app.sign_in(&browser, "agent@example.com").await;

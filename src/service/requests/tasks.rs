@@ -48,11 +48,18 @@ pub struct TaskView {
     pub updated_at: jiff::Timestamp,
     pub done_at: Option<jiff::Timestamp>,
     pub version: i64,
+    /// When its request's fulfilment is due (the request type's service level); `null`
+    /// without one. The tasks of a request are due with it.
+    pub due: Option<jiff::Timestamp>,
+    /// Still to be done and past `due`.
+    pub overdue: bool,
 }
 
 impl From<Task> for TaskView {
     fn from(t: Task) -> Self {
         TaskView {
+            overdue: !t.state.is_final() && t.due.is_some_and(|due| due < jiff::Timestamp::now()),
+            due: t.due,
             number: t.number,
             request: t.request,
             request_title: t.request_title,
