@@ -1298,4 +1298,11 @@ async fn a_request_type_gives_its_requests_a_service_level_that_stands_still_for
         page.text("#sla")
     );
     assert!(page.has("#sla .sla-breached"));
+    // The queue says so too.
+    let queue = Page::parse(&app.page(&browser, "/requests").await);
+    assert!(
+        queue.has("#requests tbody tr .sla-breached"),
+        "{}",
+        queue.text("#requests")
+    );
 }
