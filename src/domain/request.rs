@@ -122,6 +122,10 @@ pub struct ServiceRequest {
     pub responded_at: Option<jiff::Timestamp>,
     pub sla_paused_seconds: i64,
     pub sla_paused_since: Option<jiff::Timestamp>,
+    /// The SLA worker's marks (each made once) and when it looks again.
+    pub sla_response_breached_at: Option<jiff::Timestamp>,
+    pub sla_resolution_breached_at: Option<jiff::Timestamp>,
+    pub sla_next_check: Option<jiff::Timestamp>,
 }
 
 /// A requested move, as sent.
@@ -197,6 +201,8 @@ impl ServiceRequest {
             resolved_at: self.fulfilled_at,
             response_due: self.response_due,
             resolution_due: self.resolution_due,
+            response_breached_at: self.sla_response_breached_at,
+            resolution_breached_at: self.sla_resolution_breached_at,
             ..crate::domain::sla_clock::ClockFacts::default()
         }
     }

@@ -2,20 +2,26 @@
 //! integrations to read.
 
 use sqlx::PgConnection;
-use uuid::Uuid;
 
-/// Records an event for notifications, in the transaction of its cause.
+use super::journal::Subject;
+
+/// Records an event about an incident or a request for notifications, in the transaction of
+/// its cause.
 pub async fn add_event(
     conn: &mut PgConnection,
     kind: &str,
-    incident_id: Uuid,
+    subject: Subject,
     payload: serde_json::Value,
 ) -> sqlx::Result<()> {
-    sqlx::query("insert into events (kind, incident_id, payload) values ($1, $2, $3)")
-        .bind(kind)
-        .bind(incident_id)
-        .bind(payload)
-        .execute(conn)
-        .await?;
+    let (incident, request) = subject.record_columns();
+    sqlx::query(
+        "insert into events (kind, incident_id, request_id, payload) values ($1, $2, $3, $4)",
+    )
+    .bind(kind)
+    .bind(incident)
+    .bind(request)
+    .bind(payload)
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -47,6 +47,9 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
             responded_at: maybe_at(row, "responded_at")?,
             sla_paused_seconds: row.try_get("sla_paused_seconds")?,
             sla_paused_since: maybe_at(row, "sla_paused_since")?,
+            sla_response_breached_at: maybe_at(row, "sla_response_breached_at")?,
+            sla_resolution_breached_at: maybe_at(row, "sla_resolution_breached_at")?,
+            sla_next_check: maybe_at(row, "sla_next_check")?,
         })
     }
 }
@@ -57,7 +60,8 @@ const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type,
      (select count(*) from request_tasks k where k.request_id = r.id) as tasks_total, \
      (select count(*) from request_tasks k where k.request_id = r.id and k.state = 'done') as tasks_done, \
      r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version, r.sla_policy_id, r.response_due, \
-     r.resolution_due, r.responded_at, r.sla_paused_seconds, r.sla_paused_since";
+     r.resolution_due, r.responded_at, r.sla_paused_seconds, r.sla_paused_since, r.sla_response_breached_at, \
+     r.sla_resolution_breached_at, r.sla_next_check";
 
 const FROM: &str = " from requests r \
      join request_types t on t.id = r.request_type_id \
@@ -93,8 +97,9 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Resu
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into requests (id, request_type_id, department_id, title, description, form_values, caller_id, \
-         assignment_group_id, opened_by_id, opened_at, updated_at, sla_policy_id, response_due, resolution_due) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), coalesce($10, now()), $11, $12, $13)",
+         assignment_group_id, opened_by_id, opened_at, updated_at, sla_policy_id, response_due, resolution_due, \
+         sla_next_check) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), coalesce($10, now()), \
+         $11, $12, $13, least($12, $13))",
     )
     .bind(id)
     .bind(new.request_type_id)
@@ -148,6 +153,39 @@ pub async fn lock_fulfilled_before(
     .await
 }
 
+/// Claims up to `limit` requests whose SLA clock is due for a look by `now`, skipping those
+/// another process holds.
+pub async fn claim_sla_checks(
+    conn: &mut PgConnection,
+    now: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "select id from requests where sla_next_check <= $1 \
+         order by sla_next_check limit $2 for update skip locked",
+    )
+    .bind(jiff_sqlx::Timestamp::from(now))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Writes the SLA worker's marks and next look, as a change (a new version).
+pub async fn set_sla_marks(conn: &mut PgConnection, request: &ServiceRequest) -> sqlx::Result<()> {
+    let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
+    sqlx::query(
+        "update requests set sla_response_breached_at = $2, sla_resolution_breached_at = $3, \
+         sla_next_check = $4, updated_at = now(), version = version + 1 where id = $1",
+    )
+    .bind(request.id)
+    .bind(ts(request.sla_response_breached_at))
+    .bind(ts(request.sla_resolution_breached_at))
+    .bind(ts(request.sla_next_check))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Locks the request's row until the transaction ends, by its id.
 pub async fn lock_by_id(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ServiceRequest>> {
     sqlx::query("select 1 from requests where id = $1 for update")
@@ -184,6 +222,7 @@ pub async fn update(
         "update requests set title = $2, description = $3, state = $4, assignment_group_id = $5, \
          assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, approval_stage = $11, \
          responded_at = $12, resolution_due = $13, sla_paused_seconds = $14, sla_paused_since = $15, \
+         sla_response_breached_at = $16, sla_resolution_breached_at = $17, sla_next_check = $18, \
          updated_at = now(), version = version + 1 where id = $1 and version = $10",
     )
     .bind(request.id)
@@ -201,6 +240,9 @@ pub async fn update(
     .bind(ts(request.resolution_due))
     .bind(request.sla_paused_seconds)
     .bind(ts(request.sla_paused_since))
+    .bind(ts(request.sla_response_breached_at))
+    .bind(ts(request.sla_resolution_breached_at))
+    .bind(ts(request.sla_next_check))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -10,7 +10,7 @@ use crate::domain::journal::SystemNote;
 use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
 use crate::store;
-use crate::store::journal::{Kind, NewEntry, Subject};
+use crate::store::journal::Subject;
 
 /// Marks what is due on a claimed incident, each mark once, with a journal entry and an event.
 async fn mark(
@@ -44,21 +44,9 @@ async fn mark(
             (event, note)
         })
         .collect();
-    for (kind, note) in &marks {
-        let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
-        store::events::add_event(conn, kind, incident.id, payload).await?;
-        store::journal::append(
-            conn,
-            NewEntry {
-                subject: Subject::Incident(incident.id),
-                author_id: None,
-                kind: Kind::System,
-                body: Some(&note.text()),
-                changes: None,
-            },
-        )
+    let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});
+    crate::service::sla::record_marks(conn, Subject::Incident(incident.id), &payload, &marks)
         .await?;
-    }
     incident.sla_next_check = crate::service::sla::next_check(incident);
     store::incidents::set_sla(conn, incident).await?;
     if !marks.is_empty() {
@@ -91,12 +79,21 @@ pub async fn run_checks(db: &PgPool, now: jiff::Timestamp) -> AppResult<usize> {
 /// The worker in the server process: a pass every `tick`, for as long as the server runs.
 pub async fn worker(db: PgPool, tick: std::time::Duration) {
     let mut interval = tokio::time::interval(tick);
+    let requests_db = crate::db::Db::new(db.clone());
     loop {
         interval.tick().await;
-        match run_checks(&db, jiff::Timestamp::now()).await {
+        let now = jiff::Timestamp::now();
+        match run_checks(&db, now).await {
             Ok(0) => {}
             Ok(marked) => tracing::info!(marked, "SLA marks"),
             Err(error) => tracing::warn!(error = %error, "SLA check failed; retrying next tick"),
+        }
+        match crate::service::requests::check_sla(&requests_db, now).await {
+            Ok(0) => {}
+            Ok(marked) => tracing::info!(marked, "SLA marks on requests"),
+            Err(error) => {
+                tracing::warn!(error = %error, "SLA check of requests failed; retrying next tick");
+            }
         }
         if let Err(error) = crate::service::sla_changes::recompute_for(&db, tick).await {
             tracing::warn!(error = %error, "SLA recompute failed; resuming next tick");

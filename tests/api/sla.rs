@@ -1306,3 +1306,72 @@ async fn a_request_type_gives_its_requests_a_service_level_that_stands_still_for
         queue.text("#requests")
     );
 }
+
+#[tokio::test]
+async fn the_sla_worker_marks_a_requests_breached_targets_once_with_events() {
+    let app = TestApp::spawn().await;
+    default_policy(&app).await;
+    app.create_group("workplace", "it").await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.join_groups("agent@example.com", &["workplace"]).await;
+    let anna = app.user_with_token("anna@example.com", "caller").await;
+    app.created(
+        &app.admin_token,
+        "/api/v1/request-types",
+        json!({"key": "monitor", "department": "it", "name": "Monitor",
+               "assignment_group": "workplace", "sla_policy": "default", "sla_priority": 1}),
+    )
+    .await;
+    let request = app
+        .created(
+            &anna,
+            "/api/v1/requests",
+            json!({"request_type": "monitor"}),
+        )
+        .await;
+    let req = request["number"].as_str().unwrap().to_owned();
+    let db = leitstand::db::Db::new(app.db.clone());
+    let now = jiff::Timestamp::now();
+    let check = |at| leitstand::service::requests::check_sla(&db, at);
+    assert_eq!(check(now).await.unwrap(), 0, "nothing due yet");
+    // An hour and a minute on, the response (1 h) is late; eleven hours on, the fulfilment
+    // (10 h) too. Each is marked once.
+    let later = now + jiff::SignedDuration::from_mins(61);
+    assert_eq!(check(later).await.unwrap(), 1);
+    assert_eq!(check(later).await.unwrap(), 0, "once");
+    let much_later = now + jiff::SignedDuration::from_hours(11);
+    assert_eq!(check(much_later).await.unwrap(), 1);
+    assert_eq!(check(much_later).await.unwrap(), 0);
+    let journal = app.journal(&format!("/api/v1/requests/{req}")).await;
+    let notes: Vec<&str> = journal
+        .iter()
+        .filter(|e| e["kind"] == "system")
+        .filter_map(|e| e["body"].as_str())
+        .collect();
+    assert!(notes.contains(&"response target breached"), "{notes:?}");
+    assert!(notes.contains(&"resolution target breached"), "{notes:?}");
+    let events: Vec<String> = sqlx::query_scalar(
+        "select e.kind from events e join requests r on r.id = e.request_id where r.number = $1 order by e.id",
+    )
+    .bind(&req)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(events, ["sla_response_breached", "sla_resolution_breached"]);
+    let view: Value = app
+        .get(&agent, &format!("/api/v1/requests/{req}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["sla"]["response_breached"], true, "{view}");
+    assert_eq!(view["sla"]["resolution_breached"], true);
+    // Both marked: the worker has nothing left to look at.
+    let waiting: Option<jiff_sqlx::Timestamp> =
+        sqlx::query_scalar("select sla_next_check from requests where number = $1")
+            .bind(&req)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(waiting.is_none(), "nothing left to look at");
+}

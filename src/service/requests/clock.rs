@@ -7,9 +7,12 @@
 use jiff::{SignedDuration, Timestamp};
 use sqlx::PgConnection;
 
+use crate::domain::journal::SystemNote;
 use crate::domain::request::{RequestState, ServiceRequest};
+use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
-use crate::service::sla::{SlaView, calendar_of, due_dates};
+use crate::service::sla::{SlaView, calendar_of, due_dates, record_marks};
+use crate::store::journal::Subject;
 use crate::store::reference::Reference;
 use crate::store::{self, request_types::RequestTypeRow, requests::NewClock};
 
@@ -85,7 +88,52 @@ pub(super) async fn follow(
         }
         _ => {}
     }
+    after.sla_next_check = after.clock().next_check();
     Ok(())
+}
+
+/// One pass of the SLA worker over requests: claims those whose clock is due for a look
+/// (skipping those another process holds), marks a breached response or fulfilment target
+/// once (journaled, with an event, as for incidents) and sets the next look; repeats while
+/// there is work. Returns the marks made.
+pub async fn check_sla(db: &crate::db::Db, now: Timestamp) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let mut marked = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let ids = store::requests::claim_sla_checks(&mut tx, now, BATCH).await?;
+        for id in &ids {
+            let Some(mut request) = store::requests::find_by_id(&mut tx, *id).await? else {
+                continue;
+            };
+            let marks: Vec<(&str, SystemNote)> = request
+                .clock()
+                .due_marks(now)
+                .into_iter()
+                .filter_map(|mark| match mark {
+                    Mark::ResponseBreached => {
+                        request.sla_response_breached_at = Some(now);
+                        Some(("sla_response_breached", SystemNote::ResponseBreached))
+                    }
+                    Mark::ResolutionBreached => {
+                        request.sla_resolution_breached_at = Some(now);
+                        Some(("sla_resolution_breached", SystemNote::ResolutionBreached))
+                    }
+                    Mark::AtRisk => None,
+                })
+                .collect();
+            request.sla_next_check = request.clock().next_check();
+            store::requests::set_sla_marks(&mut tx, &request).await?;
+            let payload = serde_json::json!({"number": request.number,
+                "response_due": request.response_due, "resolution_due": request.resolution_due});
+            record_marks(&mut tx, Subject::Request(request.id), &payload, &marks).await?;
+            marked += marks.len();
+        }
+        tx.commit().await?;
+        if ids.len() < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            return Ok(marked);
+        }
+    }
 }
 
 /// The request's service level as the API shows it (the `sla` object of incidents).

@@ -20,6 +20,7 @@ pub use approvals::{
     pending_count,
 };
 pub use auto_close::close_fulfilled;
+pub use clock::check_sla;
 pub use comments::comment;
 pub use create::create;
 pub use input::{NewRequestInput, RequestPatch, RequestTransitionInput};

@@ -430,3 +430,27 @@ pub async fn summary(db: &Db, clock: &SlaView, now: jiff::Timestamp) -> AppResul
         paused,
     }))
 }
+
+/// Writes the marks made on a record: an event and a `system` journal entry each.
+pub(crate) async fn record_marks(
+    conn: &mut PgConnection,
+    subject: Subject,
+    payload: &serde_json::Value,
+    marks: &[(&str, SystemNote)],
+) -> AppResult<()> {
+    for (kind, note) in marks {
+        store::events::add_event(conn, kind, subject, payload.clone()).await?;
+        store::journal::append(
+            conn,
+            NewEntry {
+                subject,
+                author_id: None,
+                kind: Kind::System,
+                body: Some(&note.text()),
+                changes: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
