@@ -19,6 +19,7 @@ use super::rng::Rng;
 use super::{DOMAIN, Progress, copy_in, drop_indexes, next_number};
 use crate::domain::journal::SystemNote;
 use crate::domain::sla::Calendar;
+use crate::domain::sla_clock::{ClockFacts, Mark};
 use crate::store::sla::PolicyRow;
 
 const STREAM_HISTORY: u64 = 8;
@@ -27,7 +28,8 @@ const DAY: i64 = 86_400;
 
 const REQUEST_COLUMNS: &str = "id, number, request_type_id, department_id, title, description, state, \
      form_values, caller_id, assignment_group_id, assignee_id, outcome, opened_by_id, opened_at, \
-     updated_at, fulfilled_at, closed_at, version, sla_policy_id, response_due, resolution_due, responded_at";
+     updated_at, fulfilled_at, closed_at, version, sla_policy_id, response_due, resolution_due, responded_at, \
+     sla_response_breached_at, sla_resolution_breached_at, sla_next_check";
 const JOURNAL_COLUMNS: &str = "request_id, author_id, at, kind, body, changes";
 
 /// A request type as the history needs it.
@@ -115,6 +117,7 @@ pub(super) async fn load(
             let life = Life {
                 number: base + n,
                 opened,
+                anchor,
                 kind,
                 caller,
             };
@@ -215,6 +218,8 @@ async fn level_of(
 struct Life<'a> {
     number: u64,
     opened: i64,
+    /// The end of the demo's history.
+    anchor: i64,
     kind: &'a Kind,
     caller: &'a Caller,
 }
@@ -300,17 +305,6 @@ impl Timeline {
             fulfilled,
             closed,
             canceled,
-        }
-    }
-
-    /// The moment of the last change.
-    fn updated(&self, opened: i64) -> i64 {
-        match self.end {
-            End::New => opened,
-            End::InProgress => self.taken,
-            End::Fulfilled => self.fulfilled,
-            End::Closed => self.closed,
-            End::Canceled => self.canceled,
         }
     }
 }
@@ -421,7 +415,21 @@ fn write(
     };
     let assignee = staff.filter(|_| times.end.taken());
     let id = uuid_at(rng, life.opened);
-    let entries = entries(life, &times, staff, &title, &values);
+    let mut entries = entries(life, &times, staff, &title, &values);
+    let level = service_level(life, &times, assignee.is_some());
+    if let Some(level) = &level {
+        for (at, note) in &level.marks {
+            entries.push(Entry {
+                author: None,
+                at: *at,
+                kind: "system",
+                body: Some(note.text()),
+                changes: Value::Null,
+            });
+        }
+    }
+    entries.sort_by_key(|e| e.at);
+    let updated = entries.last().map_or(life.opened, |e| e.at);
     rows.row()
         .value(id)
         .text(&format!("REQ{:07}", life.number))
@@ -437,7 +445,7 @@ fn write(
         .opt_text(times.end.outcome())
         .value(life.caller.id)
         .value(ts(life.opened))
-        .value(ts(times.updated(life.opened)))
+        .value(ts(updated))
         .opt_value(times.end.fulfilled().then(|| ts(times.fulfilled)))
         .opt_value(match times.end {
             End::Closed => Some(ts(times.closed)),
@@ -445,26 +453,24 @@ fn write(
             _ => None,
         })
         .value(entries.len());
-    // Due dates by the same rules as the service's, the response when it was taken.
-    match &life.kind.level {
-        Some((policy_id, policy, calendar, priority)) => {
-            let (response, resolution, _) = crate::service::sla::due_dates(
-                policy,
-                calendar,
-                ts(life.opened),
-                *priority,
-                jiff::SignedDuration::ZERO,
-            );
-            rows.value(policy_id)
-                .opt_value(response)
-                .opt_value(resolution);
-        }
-        None => {
-            rows.null().null().null();
-        }
+    if let Some(level) = &level {
+        rows.value(level.policy_id)
+            .opt_value(level.facts.response_due)
+            .opt_value(level.facts.resolution_due)
+            .opt_value(level.facts.responded_at)
+            .opt_value(level.facts.response_breached_at)
+            .opt_value(level.facts.resolution_breached_at)
+            .opt_value(level.facts.next_check());
+    } else {
+        rows.null().null().null();
+        rows.opt_value(assignee.is_some().then(|| ts(times.taken)));
+        rows.null().null().null();
     }
-    rows.opt_value(assignee.is_some().then(|| ts(times.taken)));
     for entry in entries {
+        let changes = match &entry.changes {
+            Value::Null => None,
+            changes => Some(changes.to_string()),
+        };
         journal
             .row()
             .value(id)
@@ -472,8 +478,54 @@ fn write(
             .value(ts(entry.at))
             .text(entry.kind)
             .opt_text(entry.body.as_deref())
-            .text(&entry.changes.to_string());
+            .opt_text(changes.as_deref());
     }
+}
+
+/// A history request's service level: due dates by the service's rules, and the marks the
+/// SLA worker made by the end of the demo (at the moment each target ran out).
+struct Level {
+    policy_id: Uuid,
+    facts: ClockFacts,
+    marks: Vec<(i64, SystemNote)>,
+}
+
+fn service_level(life: &Life<'_>, times: &Timeline, taken: bool) -> Option<Level> {
+    let (policy_id, policy, calendar, priority) = life.kind.level.as_ref()?;
+    let (response_due, resolution_due, _) = crate::service::sla::due_dates(
+        policy,
+        calendar,
+        ts(life.opened),
+        *priority,
+        jiff::SignedDuration::ZERO,
+    );
+    let mut facts = ClockFacts {
+        open: matches!(times.end, End::New | End::InProgress),
+        responded_at: taken.then(|| ts(times.taken)),
+        resolved_at: times.end.fulfilled().then(|| ts(times.fulfilled)),
+        response_due,
+        resolution_due,
+        ..ClockFacts::default()
+    };
+    let mut marks = Vec::new();
+    for mark in facts.due_marks(ts(life.anchor)) {
+        let (due, note) = match mark {
+            Mark::ResponseBreached => (facts.response_due, SystemNote::ResponseBreached),
+            Mark::ResolutionBreached => (facts.resolution_due, SystemNote::ResolutionBreached),
+            Mark::AtRisk => continue,
+        };
+        let Some(due) = due else { continue };
+        match mark {
+            Mark::ResponseBreached => facts.response_breached_at = Some(due),
+            _ => facts.resolution_breached_at = Some(due),
+        }
+        marks.push((due.as_second(), note));
+    }
+    Some(Level {
+        policy_id: *policy_id,
+        facts,
+        marks,
+    })
 }
 
 /// A v7 id for the moment a request was opened, drawn from its own generator.

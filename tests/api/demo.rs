@@ -445,6 +445,25 @@ async fn the_request_history_is_copied_in_with_the_journal_the_service_would_wri
         0,
         "taken is answered"
     );
+    // Nothing left in the past for the SLA worker: the history's marks are made.
+    assert_eq!(
+        scalar(
+            &db,
+            "select count(*) from requests where sla_next_check < '2026-11-23T15:00:00Z'"
+        )
+        .await,
+        0
+    );
+    assert!(
+        scalar(
+            &db,
+            "select count(*) from journal_entries j join requests r on r.id = j.request_id \
+             where j.body = 'resolution target breached' and r.number <= 'REQ0003000'"
+        )
+        .await
+            > 0,
+        "some open requests of the history are late"
+    );
     // Open requests of the history only where no approval or task would be missing.
     assert_eq!(
         scalar(
@@ -498,7 +517,18 @@ async fn the_request_history_is_copied_in_with_the_journal_the_service_would_wri
         .json()
         .await
         .unwrap();
-    assert_eq!(journal.as_array().map(Vec::len), Some(2), "{journal}");
+    // Created and taken (and, when it is late by now, the worker's mark).
+    assert_eq!(journal[0]["body"], "created", "{journal}");
+    assert_eq!(
+        journal[1]["changes"]["state"]["to"], "in_progress",
+        "{journal}"
+    );
+    assert!(
+        journal.as_array().unwrap()[2..]
+            .iter()
+            .all(|e| e["kind"] == "system" && e["author"].is_null()),
+        "{journal}"
+    );
     let mine: Value = api
         .get(format!(
             "http://{address}/api/v1/requests?caller=me&limit=100"
