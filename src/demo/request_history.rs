@@ -29,7 +29,7 @@ const DAY: i64 = 86_400;
 const REQUEST_COLUMNS: &str = "id, number, request_type_id, department_id, title, description, state, \
      form_values, caller_id, assignment_group_id, assignee_id, outcome, opened_by_id, opened_at, \
      updated_at, fulfilled_at, closed_at, version, sla_policy_id, response_due, resolution_due, responded_at, \
-     sla_response_breached_at, sla_resolution_breached_at, sla_next_check";
+     sla_response_breached_at, sla_resolution_breached_at, sla_next_check, sla_at_risk_due, sla_at_risk_at";
 const JOURNAL_COLUMNS: &str = "request_id, author_id, at, kind, body, changes";
 
 /// A request type as the history needs it.
@@ -460,11 +460,13 @@ fn write(
             .opt_value(level.facts.responded_at)
             .opt_value(level.facts.response_breached_at)
             .opt_value(level.facts.resolution_breached_at)
-            .opt_value(level.facts.next_check());
+            .opt_value(level.facts.next_check())
+            .opt_value(level.facts.at_risk_due)
+            .opt_value(level.facts.at_risk_at);
     } else {
         rows.null().null().null();
         rows.opt_value(assignee.is_some().then(|| ts(times.taken)));
-        rows.null().null().null();
+        rows.null().null().null().null().null();
     }
     for entry in entries {
         let changes = match &entry.changes {
@@ -492,7 +494,7 @@ struct Level {
 
 fn service_level(life: &Life<'_>, times: &Timeline, taken: bool) -> Option<Level> {
     let (policy_id, policy, calendar, priority) = life.kind.level.as_ref()?;
-    let (response_due, resolution_due, _) = crate::service::sla::due_dates(
+    let (response_due, resolution_due, at_risk_due) = crate::service::sla::due_dates(
         policy,
         calendar,
         ts(life.opened),
@@ -505,21 +507,19 @@ fn service_level(life: &Life<'_>, times: &Timeline, taken: bool) -> Option<Level
         resolved_at: times.end.fulfilled().then(|| ts(times.fulfilled)),
         response_due,
         resolution_due,
+        at_risk_due,
         ..ClockFacts::default()
     };
     let mut marks = Vec::new();
     for mark in facts.due_marks(ts(life.anchor)) {
-        let (due, note) = match mark {
-            Mark::ResponseBreached => (facts.response_due, SystemNote::ResponseBreached),
-            Mark::ResolutionBreached => (facts.resolution_due, SystemNote::ResolutionBreached),
-            Mark::AtRisk => continue,
+        let (due, marked) = match mark {
+            Mark::ResponseBreached => (facts.response_due, &mut facts.response_breached_at),
+            Mark::ResolutionBreached => (facts.resolution_due, &mut facts.resolution_breached_at),
+            Mark::AtRisk => (facts.at_risk_due, &mut facts.at_risk_at),
         };
         let Some(due) = due else { continue };
-        match mark {
-            Mark::ResponseBreached => facts.response_breached_at = Some(due),
-            _ => facts.resolution_breached_at = Some(due),
-        }
-        marks.push((due.as_second(), note));
+        *marked = Some(due);
+        marks.push((due.as_second(), crate::service::sla::mark_event(mark).1));
     }
     Some(Level {
         policy_id: *policy_id,

@@ -126,6 +126,10 @@ pub struct ServiceRequest {
     pub sla_response_breached_at: Option<jiff::Timestamp>,
     pub sla_resolution_breached_at: Option<jiff::Timestamp>,
     pub sla_next_check: Option<jiff::Timestamp>,
+    /// When the fulfilment target is mostly used up (the policy's at-risk percentage), and
+    /// when the worker marked it so.
+    pub sla_at_risk_due: Option<jiff::Timestamp>,
+    pub sla_at_risk_at: Option<jiff::Timestamp>,
 }
 
 /// A requested move, as sent.
@@ -203,7 +207,8 @@ impl ServiceRequest {
             resolution_due: self.resolution_due,
             response_breached_at: self.sla_response_breached_at,
             resolution_breached_at: self.sla_resolution_breached_at,
-            ..crate::domain::sla_clock::ClockFacts::default()
+            at_risk_due: self.sla_at_risk_due,
+            at_risk_at: self.sla_at_risk_at,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Half-way to closing by itself, the caller of a resolved incident or a fulfilled request is
 //! reminded: a `system` journal entry (the portal's journey shows it in the caller's words)
-//! saying when it closes unless they say it is not solved, once per resolution. Half of the
+//! saying when it closes unless they say it is not solved, once per resolution, and a
+//! `close_reminder` event in the outbox for the channels that tell the caller. Half of the
 //! working days of `LEITSTAND_AUTO_CLOSE_DAYS` in the record's service-level calendar, as the
 //! closing itself counts them (`incidents::close_resolved`, `requests::close_fulfilled`).
 //! Every `leitstand serve` runs it with the auto-close worker; records are claimed with
@@ -44,6 +45,8 @@ pub async fn remind_before_close(db: &Db, days: u32, now: jiff::Timestamp) -> Ap
                 continue;
             }
             let on = closes.strftime("%Y-%m-%d %H:%M").to_string();
+            let payload = serde_json::json!({"closes_at": closes});
+            store::events::add_event(&mut tx, "close_reminder", record.subject, payload).await?;
             let note = SystemNote::CloseReminder { on }.text();
             crate::service::journal::record(
                 &mut tx,

@@ -50,6 +50,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRequest {
             sla_response_breached_at: maybe_at(row, "sla_response_breached_at")?,
             sla_resolution_breached_at: maybe_at(row, "sla_resolution_breached_at")?,
             sla_next_check: maybe_at(row, "sla_next_check")?,
+            sla_at_risk_due: maybe_at(row, "sla_at_risk_due")?,
+            sla_at_risk_at: maybe_at(row, "sla_at_risk_at")?,
         })
     }
 }
@@ -61,7 +63,7 @@ const COLUMNS: &str = "r.id, r.number, r.request_type_id, t.key as request_type,
      (select count(*) from request_tasks k where k.request_id = r.id and k.state = 'done') as tasks_done, \
      r.opened_at, r.updated_at, r.fulfilled_at, r.closed_at, r.version, r.sla_policy_id, r.response_due, \
      r.resolution_due, r.responded_at, r.sla_paused_seconds, r.sla_paused_since, r.sla_response_breached_at, \
-     r.sla_resolution_breached_at, r.sla_next_check";
+     r.sla_resolution_breached_at, r.sla_next_check, r.sla_at_risk_due, r.sla_at_risk_at";
 
 const FROM: &str = " from requests r \
      join request_types t on t.id = r.request_type_id \
@@ -91,6 +93,7 @@ pub struct NewClock {
     pub opened_at: jiff::Timestamp,
     pub response_due: Option<jiff::Timestamp>,
     pub resolution_due: Option<jiff::Timestamp>,
+    pub at_risk_due: Option<jiff::Timestamp>,
 }
 
 pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Result<Uuid> {
@@ -98,8 +101,8 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Resu
     sqlx::query(
         "insert into requests (id, request_type_id, department_id, title, description, form_values, caller_id, \
          assignment_group_id, opened_by_id, opened_at, updated_at, sla_policy_id, response_due, resolution_due, \
-         sla_next_check) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), coalesce($10, now()), \
-         $11, $12, $13, least($12, $13))",
+         sla_at_risk_due, sla_next_check) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()), \
+         coalesce($10, now()), $11, $12, $13, $14, least($12, $13, $14))",
     )
     .bind(id)
     .bind(new.request_type_id)
@@ -114,6 +117,7 @@ pub async fn insert(conn: &mut PgConnection, new: &NewRequest<'_>) -> sqlx::Resu
     .bind(new.clock.map(|c| c.policy_id))
     .bind(new.clock.and_then(|c| c.response_due.map(jiff_sqlx::Timestamp::from)))
     .bind(new.clock.and_then(|c| c.resolution_due.map(jiff_sqlx::Timestamp::from)))
+    .bind(new.clock.and_then(|c| c.at_risk_due.map(jiff_sqlx::Timestamp::from)))
     .execute(conn)
     .await?;
     Ok(id)
@@ -175,12 +179,13 @@ pub async fn set_sla_marks(conn: &mut PgConnection, request: &ServiceRequest) ->
     let ts = |t: Option<jiff::Timestamp>| t.map(jiff_sqlx::Timestamp::from);
     sqlx::query(
         "update requests set sla_response_breached_at = $2, sla_resolution_breached_at = $3, \
-         sla_next_check = $4, updated_at = now(), version = version + 1 where id = $1",
+         sla_next_check = $4, sla_at_risk_at = $5, updated_at = now(), version = version + 1 where id = $1",
     )
     .bind(request.id)
     .bind(ts(request.sla_response_breached_at))
     .bind(ts(request.sla_resolution_breached_at))
     .bind(ts(request.sla_next_check))
+    .bind(ts(request.sla_at_risk_at))
     .execute(conn)
     .await?;
     Ok(())
@@ -223,6 +228,7 @@ pub async fn update(
          assignee_id = $6, outcome = $7, fulfilled_at = $8, closed_at = $9, approval_stage = $11, \
          responded_at = $12, resolution_due = $13, sla_paused_seconds = $14, sla_paused_since = $15, \
          sla_response_breached_at = $16, sla_resolution_breached_at = $17, sla_next_check = $18, \
+         sla_at_risk_due = $19, sla_at_risk_at = $20, \
          updated_at = now(), version = version + 1 where id = $1 and version = $10",
     )
     .bind(request.id)
@@ -243,6 +249,8 @@ pub async fn update(
     .bind(ts(request.sla_response_breached_at))
     .bind(ts(request.sla_resolution_breached_at))
     .bind(ts(request.sla_next_check))
+    .bind(ts(request.sla_at_risk_due))
+    .bind(ts(request.sla_at_risk_at))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -6,7 +6,6 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::domain::incident::Incident;
-use crate::domain::journal::SystemNote;
 use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
 use crate::store;
@@ -23,25 +22,13 @@ async fn mark(
         .due_marks(now)
         .into_iter()
         .map(|mark| {
-            let (marked, event, note) = match mark {
-                Mark::ResponseBreached => (
-                    &mut incident.sla_response_breached_at,
-                    "sla_response_breached",
-                    SystemNote::ResponseBreached,
-                ),
-                Mark::AtRisk => (
-                    &mut incident.sla_at_risk_at,
-                    "sla_at_risk",
-                    SystemNote::ResolutionAtRisk,
-                ),
-                Mark::ResolutionBreached => (
-                    &mut incident.sla_resolution_breached_at,
-                    "sla_resolution_breached",
-                    SystemNote::ResolutionBreached,
-                ),
+            let marked = match mark {
+                Mark::ResponseBreached => &mut incident.sla_response_breached_at,
+                Mark::AtRisk => &mut incident.sla_at_risk_at,
+                Mark::ResolutionBreached => &mut incident.sla_resolution_breached_at,
             };
             *marked = Some(now);
-            (event, note)
+            crate::service::sla::mark_event(mark)
         })
         .collect();
     let payload = json!({"number": incident.number, "response_due": incident.response_due, "resolution_due": incident.resolution_due});

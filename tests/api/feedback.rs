@@ -630,6 +630,15 @@ async fn half_way_to_closing_by_itself_the_caller_is_reminded_once() {
         "the incident and the request of three days ago"
     );
     assert_eq!(remind(5).await.unwrap(), 0, "once per resolution");
+    let events: i64 =
+        sqlx::query_scalar("select count(*) from events where kind = 'close_reminder'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        events, 2,
+        "an event each, for the channels that tell the caller"
+    );
     let reminders = |journal: Vec<Value>| -> Vec<String> {
         journal
             .iter()

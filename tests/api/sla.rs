@@ -1335,12 +1335,12 @@ async fn the_sla_worker_marks_a_requests_breached_targets_once_with_events() {
     let check = |at| leitstand::service::requests::check_sla(&db, at);
     assert_eq!(check(now).await.unwrap(), 0, "nothing due yet");
     // An hour and a minute on, the response (1 h) is late; eleven hours on, the fulfilment
-    // (10 h) too. Each is marked once.
+    // (10 h) too, after it was at risk (75 %). Each is marked once.
     let later = now + jiff::SignedDuration::from_mins(61);
     assert_eq!(check(later).await.unwrap(), 1);
     assert_eq!(check(later).await.unwrap(), 0, "once");
     let much_later = now + jiff::SignedDuration::from_hours(11);
-    assert_eq!(check(much_later).await.unwrap(), 1);
+    assert_eq!(check(much_later).await.unwrap(), 2);
     assert_eq!(check(much_later).await.unwrap(), 0);
     let journal = app.journal(&format!("/api/v1/requests/{req}")).await;
     let notes: Vec<&str> = journal
@@ -1350,6 +1350,7 @@ async fn the_sla_worker_marks_a_requests_breached_targets_once_with_events() {
         .collect();
     assert!(notes.contains(&"response target breached"), "{notes:?}");
     assert!(notes.contains(&"resolution target breached"), "{notes:?}");
+    assert!(notes.contains(&"resolution target at risk"), "{notes:?}");
     let events: Vec<String> = sqlx::query_scalar(
         "select e.kind from events e join requests r on r.id = e.request_id where r.number = $1 order by e.id",
     )
@@ -1357,7 +1358,14 @@ async fn the_sla_worker_marks_a_requests_breached_targets_once_with_events() {
     .fetch_all(&app.db)
     .await
     .unwrap();
-    assert_eq!(events, ["sla_response_breached", "sla_resolution_breached"]);
+    assert_eq!(
+        events,
+        [
+            "sla_response_breached",
+            "sla_at_risk",
+            "sla_resolution_breached"
+        ]
+    );
     let view: Value = app
         .get(&agent, &format!("/api/v1/requests/{req}"))
         .await
@@ -1366,6 +1374,7 @@ async fn the_sla_worker_marks_a_requests_breached_targets_once_with_events() {
         .unwrap();
     assert_eq!(view["sla"]["response_breached"], true, "{view}");
     assert_eq!(view["sla"]["resolution_breached"], true);
+    assert_eq!(view["sla"]["at_risk"], true);
     // Both marked: the worker has nothing left to look at.
     let waiting: Option<jiff_sqlx::Timestamp> =
         sqlx::query_scalar("select sla_next_check from requests where number = $1")

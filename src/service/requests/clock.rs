@@ -11,7 +11,7 @@ use crate::domain::journal::SystemNote;
 use crate::domain::request::{RequestState, ServiceRequest};
 use crate::domain::sla_clock::Mark;
 use crate::error::AppResult;
-use crate::service::sla::{SlaView, calendar_of, due_dates, record_marks};
+use crate::service::sla::{SlaView, calendar_of, due_dates, mark_event, record_marks};
 use crate::store::journal::Subject;
 use crate::store::reference::Reference;
 use crate::store::{self, request_types::RequestTypeRow, requests::NewClock};
@@ -37,7 +37,7 @@ pub(super) fn opening(
         return Ok(None);
     };
     let calendar = calendar_of(calendar)?;
-    let (response_due, resolution_due, _) = due_dates(
+    let (response_due, resolution_due, at_risk_due) = due_dates(
         policy,
         &calendar,
         opened_at,
@@ -49,6 +49,7 @@ pub(super) fn opening(
         opened_at,
         response_due,
         resolution_due,
+        at_risk_due,
     }))
 }
 
@@ -85,6 +86,9 @@ pub(super) async fn follow(
             after.resolution_due = after
                 .resolution_due
                 .and_then(|due| calendar.add(due, stood));
+            after.sla_at_risk_due = after
+                .sla_at_risk_due
+                .and_then(|due| calendar.add(due, stood));
         }
         _ => {}
     }
@@ -110,16 +114,14 @@ pub async fn check_sla(db: &crate::db::Db, now: Timestamp) -> AppResult<usize> {
                 .clock()
                 .due_marks(now)
                 .into_iter()
-                .filter_map(|mark| match mark {
-                    Mark::ResponseBreached => {
-                        request.sla_response_breached_at = Some(now);
-                        Some(("sla_response_breached", SystemNote::ResponseBreached))
-                    }
-                    Mark::ResolutionBreached => {
-                        request.sla_resolution_breached_at = Some(now);
-                        Some(("sla_resolution_breached", SystemNote::ResolutionBreached))
-                    }
-                    Mark::AtRisk => None,
+                .map(|mark| {
+                    let marked = match mark {
+                        Mark::ResponseBreached => &mut request.sla_response_breached_at,
+                        Mark::ResolutionBreached => &mut request.sla_resolution_breached_at,
+                        Mark::AtRisk => &mut request.sla_at_risk_at,
+                    };
+                    *marked = Some(now);
+                    mark_event(mark)
                 })
                 .collect();
             request.sla_next_check = request.clock().next_check();
@@ -146,7 +148,7 @@ pub(super) fn view(request: &ServiceRequest, now: Timestamp) -> SlaView {
         response_breached: clock.response_breached(now),
         resolution_breached: clock.resolution_breached(now),
         paused: clock.paused && clock.open,
-        at_risk: false,
+        at_risk: request.sla_at_risk_at.is_some(),
         policy_id: request.sla_policy_id,
         paused_seconds: request.sla_paused_seconds,
         open: clock.open,

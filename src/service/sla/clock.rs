@@ -454,3 +454,13 @@ pub(crate) async fn record_marks(
     }
     Ok(())
 }
+
+/// The event kind and the journal note of a mark the SLA worker makes.
+pub(crate) fn mark_event(mark: crate::domain::sla_clock::Mark) -> (&'static str, SystemNote) {
+    use crate::domain::sla_clock::Mark;
+    match mark {
+        Mark::ResponseBreached => ("sla_response_breached", SystemNote::ResponseBreached),
+        Mark::AtRisk => ("sla_at_risk", SystemNote::ResolutionAtRisk),
+        Mark::ResolutionBreached => ("sla_resolution_breached", SystemNote::ResolutionBreached),
+    }
+}

@@ -11,7 +11,7 @@ pub use calendars::{CalendarInput, CalendarView, HolidayView, calendars, create_
 pub(crate) use calendars::{build_calendar, calendar_of, unique_to_conflict};
 pub use clock::{Countdown, SlaView, Summary, countdowns, paused, short_span, summary, time_left};
 pub(crate) use clock::{
-    PolicyCalendars, due_dates, next_check, opening_clock, record_marks, update_clock,
+    PolicyCalendars, due_dates, mark_event, next_check, opening_clock, record_marks, update_clock,
 };
 pub(crate) use policies::validate_policy;
 pub use policies::{PolicyInput, PolicyView, create_policy, policies};
