@@ -15,6 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::copy::CopyBuffer;
+use super::life::{Entry, change, ts, uuid_at};
 use super::rng::Rng;
 use super::{DOMAIN, Progress, copy_in, drop_indexes, next_number};
 use crate::domain::journal::SystemNote;
@@ -309,23 +310,6 @@ impl Timeline {
     }
 }
 
-fn ts(seconds: i64) -> jiff::Timestamp {
-    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-}
-
-fn change(from: &Value, to: &Value) -> Value {
-    json!({"from": from, "to": to})
-}
-
-/// One journal entry of a life.
-struct Entry {
-    author: Option<Uuid>,
-    at: i64,
-    kind: &'static str,
-    body: Option<String>,
-    changes: Value,
-}
-
 /// The entries the service writes for the life: created; canceled, or taken, fulfilled and
 /// closed by itself.
 fn entries(
@@ -336,21 +320,22 @@ fn entries(
     values: &Value,
 ) -> Vec<Entry> {
     let none = Value::Null;
-    let mut created = serde_json::Map::new();
-    created.insert("request_type".into(), change(&none, &json!(life.kind.key)));
-    created.insert("title".into(), change(&none, &json!(title)));
-    created.insert("state".into(), change(&none, &json!("new")));
-    created.insert("values".into(), change(&none, values));
-    created.insert("caller".into(), change(&none, &json!(life.caller.email)));
+    let mut created = vec![
+        ("request_type", none.clone(), json!(life.kind.key)),
+        ("title", none.clone(), json!(title)),
+        ("state", none.clone(), json!("new")),
+        ("values", none.clone(), values.clone()),
+        ("caller", none.clone(), json!(life.caller.email)),
+    ];
     if let Some((_, group)) = &life.kind.group {
-        created.insert("assignment_group".into(), change(&none, &json!(group)));
+        created.push(("assignment_group", none.clone(), json!(group)));
     }
     let mut entries = vec![Entry {
         author: Some(life.caller.id),
         at: life.opened,
         kind: "change",
         body: Some(SystemNote::Created.text()),
-        changes: Value::Object(created),
+        changes: change(&created),
     }];
     let outcome = json!(times.end.outcome());
     if times.end == End::Canceled {
@@ -359,8 +344,10 @@ fn entries(
             at: times.canceled,
             kind: "transition",
             body: None,
-            changes: json!({"state": change(&json!("new"), &json!("canceled")),
-                            "outcome": change(&none, &outcome)}),
+            changes: change(&[
+                ("state", json!("new"), json!("canceled")),
+                ("outcome", none.clone(), outcome.clone()),
+            ]),
         });
     }
     if let (Some((staff_id, staff_email)), true) = (staff, times.end.taken()) {
@@ -369,8 +356,10 @@ fn entries(
             at: times.taken,
             kind: "transition",
             body: None,
-            changes: json!({"state": change(&json!("new"), &json!("in_progress")),
-                            "assignee": change(&none, &json!(staff_email))}),
+            changes: change(&[
+                ("state", json!("new"), json!("in_progress")),
+                ("assignee", none.clone(), json!(staff_email)),
+            ]),
         });
         if times.end.fulfilled() {
             entries.push(Entry {
@@ -378,8 +367,10 @@ fn entries(
                 at: times.fulfilled,
                 kind: "transition",
                 body: None,
-                changes: json!({"state": change(&json!("in_progress"), &json!("fulfilled")),
-                                "outcome": change(&none, &outcome)}),
+                changes: change(&[
+                    ("state", json!("in_progress"), json!("fulfilled")),
+                    ("outcome", none.clone(), outcome),
+                ]),
             });
         }
     }
@@ -389,7 +380,7 @@ fn entries(
             at: times.closed,
             kind: "system",
             body: Some(SystemNote::AutoClosed { days: 5 }.text()),
-            changes: json!({"state": change(&json!("fulfilled"), &json!("closed"))}),
+            changes: change(&[("state", json!("fulfilled"), json!("closed"))]),
         });
     }
     entries
@@ -424,7 +415,7 @@ fn write(
                 at: *at,
                 kind: "system",
                 body: Some(note.text()),
-                changes: Value::Null,
+                changes: None,
             });
         }
     }
@@ -469,10 +460,6 @@ fn write(
         rows.null().null().null().null().null();
     }
     for entry in entries {
-        let changes = match &entry.changes {
-            Value::Null => None,
-            changes => Some(changes.to_string()),
-        };
         journal
             .row()
             .value(id)
@@ -480,7 +467,7 @@ fn write(
             .value(ts(entry.at))
             .text(entry.kind)
             .opt_text(entry.body.as_deref())
-            .opt_text(changes.as_deref());
+            .opt_text(entry.changes.as_deref());
     }
 }
 
@@ -526,16 +513,4 @@ fn service_level(life: &Life<'_>, times: &Timeline, taken: bool) -> Option<Level
         facts,
         marks,
     })
-}
-
-/// A v7 id for the moment a request was opened, drawn from its own generator.
-fn uuid_at(rng: &mut Rng, seconds: i64) -> Uuid {
-    let millis = u64::try_from(seconds).unwrap_or(0) * 1000 + rng.below(1000);
-    let random = u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64());
-    let bits = (u128::from(millis) << 80)
-        | (0x7u128 << 76)
-        | ((random >> 64) & 0x0fff) << 64
-        | (0x2u128 << 62)
-        | (random & 0x3fff_ffff_ffff_ffff);
-    Uuid::from_u128(bits)
 }

@@ -110,7 +110,7 @@ impl World {
     }
 }
 
-fn ts(seconds: i64) -> Timestamp {
+pub(super) fn ts(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -150,7 +150,8 @@ fn level(rank: u8) -> Level {
     Level::ALL[usize::from(rank.min(2))]
 }
 
-fn uuid_at(rng: &mut Rng, seconds: i64) -> Uuid {
+/// A v7 id for a moment, drawn from the item's own generator.
+pub(super) fn uuid_at(rng: &mut Rng, seconds: i64) -> Uuid {
     let mut bytes = [0u8; 10];
     for chunk in bytes.chunks_mut(5) {
         chunk.copy_from_slice(&rng.next_u64().to_le_bytes()[..5]);
@@ -163,7 +164,7 @@ fn uuid_at(rng: &mut Rng, seconds: i64) -> Uuid {
     clippy::unnecessary_wraps,
     reason = "the shape of a journal entry's changes"
 )]
-fn change(pairs: &[(&str, Value, Value)]) -> Option<String> {
+pub(super) fn change(pairs: &[(&str, Value, Value)]) -> Option<String> {
     let mut map = serde_json::Map::new();
     for (field, from, to) in pairs {
         map.insert((*field).to_owned(), json!({"from": from, "to": to}));
@@ -190,12 +191,12 @@ fn opening_fields(
 }
 
 /// One journal entry before it is written.
-struct Entry {
-    at: i64,
-    author: Option<Uuid>,
-    kind: &'static str,
-    body: Option<String>,
-    changes: Option<String>,
+pub(super) struct Entry {
+    pub at: i64,
+    pub author: Option<Uuid>,
+    pub kind: &'static str,
+    pub body: Option<String>,
+    pub changes: Option<String>,
 }
 
 fn write_entries(
