@@ -141,10 +141,10 @@ pub async fn of(
 ) -> AppResult<Vec<RatingView>> {
     actor.require(Permission::ReadOwn)?;
     let scope = crate::service::scope::of(db, actor).await?;
-    let mut tx = db.begin().await?;
-    let record = crate::service::record::lock(&mut tx, &scope, kind, number).await?;
-    let rows = store::ratings::of(&mut tx, record.subject).await?;
-    tx.commit().await?;
+    let mut conn = db.read().await?;
+    let record = crate::service::record::find(&mut conn, &scope, kind, number).await?;
+    let rows = store::ratings::of(&mut conn, record.subject).await?;
+    conn.done();
     Ok(rows.into_iter().map(RatingView::from).collect())
 }
 

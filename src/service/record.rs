@@ -56,21 +56,45 @@ pub(crate) async fn admitted_besides_scope(
     }
 }
 
-/// The incident or request `number` names, locked, when the reader may read it; else
-/// `NotFound`.
+/// The incident or request `number` names, locked for a change, when the reader may read it;
+/// else `NotFound`.
 pub(crate) async fn lock(
     conn: &mut sqlx::PgConnection,
     scope: &ReadScope,
     kind: RecordKind,
     number: &str,
 ) -> AppResult<Located> {
+    locate(conn, scope, kind, number, true).await
+}
+
+/// The incident or request `number` names, for reading (no lock), when the reader may read
+/// it; else `NotFound`.
+pub(crate) async fn find(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    kind: RecordKind,
+    number: &str,
+) -> AppResult<Located> {
+    locate(conn, scope, kind, number, false).await
+}
+
+async fn locate(
+    conn: &mut sqlx::PgConnection,
+    scope: &ReadScope,
+    kind: RecordKind,
+    number: &str,
+    locked: bool,
+) -> AppResult<Located> {
     let located = match kind {
         RecordKind::Request => {
             let number = crate::domain::request::RequestNumber::parse(number)
                 .map_err(|_| AppError::NotFound)?;
-            let request = store::requests::lock_by_number(conn, number.as_str())
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let request = if locked {
+                store::requests::lock_by_number(conn, number.as_str()).await?
+            } else {
+                store::requests::find_by_number(conn, number.as_str()).await?
+            }
+            .ok_or(AppError::NotFound)?;
             let resolved = matches!(
                 request.state,
                 RequestState::Fulfilled | RequestState::Closed
@@ -85,9 +109,12 @@ pub(crate) async fn lock(
         }
         RecordKind::Incident => {
             let number = super::incidents::parse_number(number)?;
-            let incident = store::incidents::lock_by_number(conn, number.as_str())
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let incident = if locked {
+                store::incidents::lock_by_number(conn, number.as_str()).await?
+            } else {
+                store::incidents::find_by_number(conn, number.as_str()).await?
+            }
+            .ok_or(AppError::NotFound)?;
             let resolved = matches!(
                 incident.state,
                 IncidentState::Resolved | IncidentState::Closed

@@ -176,3 +176,28 @@ pub async fn group_filter(conn: &mut PgConnection, key: &str) -> AppResult<Uuid>
         })?
         .id)
 }
+
+/// The active account behind an e-mail address typed into `field`.
+pub(crate) async fn person(
+    conn: &mut sqlx::PgConnection,
+    invalid: &mut Invalid,
+    field: &str,
+    email: &str,
+) -> AppResult<Option<store::users::User>> {
+    let Some(email) = invalid.check(field, crate::domain::Email::parse(email)) else {
+        return Ok(None);
+    };
+    Ok(
+        match store::users::find_by_email(conn, email.as_str()).await? {
+            Some(user) if user.active => Some(user),
+            Some(_) => {
+                invalid.add(field, "error.user_inactive");
+                None
+            }
+            None => {
+                invalid.add(field, "error.unknown_user");
+                None
+            }
+        },
+    )
+}

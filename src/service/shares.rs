@@ -130,10 +130,12 @@ pub async fn share(
     }
     let record = crate::service::record::lock(&mut tx, &scope, kind, number).await?;
     may_share(actor, &record)?;
-    let person = store::users::find_by_email(&mut tx, &email)
-        .await?
-        .filter(|u| u.active)
-        .ok_or_else(|| AppError::field("person", "error.unknown_user"))?;
+    let mut invalid = crate::domain::Invalid::default();
+    let person =
+        crate::service::references::person(&mut tx, &mut invalid, "person", &email).await?;
+    let Some(person) = invalid.finish(|| person)? else {
+        return Err(AppError::field("person", "error.unknown_user"));
+    };
     if record.caller_id == Some(person.id) {
         return Err(AppError::field("person", "error.share_caller"));
     }
@@ -197,10 +199,10 @@ pub async fn of(
 ) -> AppResult<Vec<ShareView>> {
     actor.require(Permission::ReadOwn)?;
     let scope = crate::service::scope::of(db, actor).await?;
-    let mut tx = db.begin().await?;
-    let record = crate::service::record::lock(&mut tx, &scope, kind, number).await?;
-    let rows = store::shares::of(&mut tx, record.subject).await?;
-    tx.commit().await?;
+    let mut conn = db.read().await?;
+    let record = crate::service::record::find(&mut conn, &scope, kind, number).await?;
+    let rows = store::shares::of(&mut conn, record.subject).await?;
+    conn.done();
     Ok(rows.into_iter().map(ShareView::from).collect())
 }
 

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::fields::MAX_TEXT;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
+use crate::service::references::person;
 use crate::service::requests::input::NewRequestInput;
 use crate::service::requests::view::{RequestView, changes};
 use crate::store::{
@@ -59,7 +60,9 @@ pub async fn create(
         Some(email) if email.eq_ignore_ascii_case(&actor.email) => Some(actor.id),
         Some(email) => {
             actor.require(Permission::WorkIncidents)?;
-            person(&mut tx, &mut invalid, "caller", email).await?
+            person(&mut tx, &mut invalid, "caller", email)
+                .await?
+                .map(|u| u.id)
         }
     };
     let values = input.values.unwrap_or_default();
@@ -116,29 +119,4 @@ pub async fn create(
     tx.commit().await?;
     tracing::info!(request.number = %view.number, "request created");
     Ok(Created::New(view))
-}
-
-/// The active account behind an e-mail address typed into `field`.
-async fn person(
-    conn: &mut sqlx::PgConnection,
-    invalid: &mut Invalid,
-    field: &str,
-    email: &str,
-) -> AppResult<Option<uuid::Uuid>> {
-    let Some(email) = invalid.check(field, crate::domain::Email::parse(email)) else {
-        return Ok(None);
-    };
-    Ok(
-        match store::users::find_by_email(conn, email.as_str()).await? {
-            Some(user) if user.active => Some(user.id),
-            Some(_) => {
-                invalid.add(field, "error.user_inactive");
-                None
-            }
-            None => {
-                invalid.add(field, "error.unknown_user");
-                None
-            }
-        },
-    )
 }
