@@ -189,6 +189,13 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
         metrics::gauge!("db_pool_idle_connections").set(state.db.num_idle() as f64);
         metrics::gauge!("db_pool_max_connections")
             .set(f64::from(state.db.options().get_max_connections()));
+        if let Ok(mut conn) = state.db.acquire().await
+            && let Ok((outbox, pending, overdue)) = crate::store::webhooks::lag(&mut conn).await
+        {
+            metrics::gauge!("outbox_lag_seconds").set(outbox);
+            metrics::gauge!("webhook_deliveries_pending").set(pending as f64);
+            metrics::gauge!("webhook_delivery_overdue_seconds").set(overdue);
+        }
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
@@ -271,6 +278,23 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         kept_db,
         args.auto_close_days,
     ));
+    let deliverer = crate::worker::webhooks::Deliverer::new(
+        args.webhook_allow.clone(),
+        Duration::from_secs(args.webhook_timeout),
+    )?;
+    let webhooks = tokio::spawn(crate::worker::webhooks::run(db.clone(), deliverer));
+    let mail = tokio::spawn(crate::worker::mail::run(crate::db::Db::new(db.clone())));
+    let mail_out = if let Some(url) = &args.smtp_url {
+        let mailer =
+            crate::worker::mail_out::Mailer::new(url, &args.mail_from, args.public_url.clone())?;
+        Some(tokio::spawn(crate::worker::mail_out::run(
+            db.clone(),
+            mailer,
+        )))
+    } else {
+        tracing::info!("no LEITSTAND_SMTP_URL: no notifications are sent by mail");
+        None
+    };
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -283,6 +307,11 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
+    webhooks.abort();
+    mail.abort();
+    if let Some(mail_out) = mail_out {
+        mail_out.abort();
+    }
     auto_close.abort();
     sla_worker.abort();
     tracing::info!("stopped serving");

@@ -10,7 +10,90 @@ use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::service;
 
+/// A command's exit status other than 1, with the line to print (`leitstand mailgate`
+/// speaks `sysexits.h` to the MTA).
+#[derive(Debug)]
+pub struct ExitStatus {
+    pub code: u8,
+    pub message: String,
+}
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExitStatus {}
+
+/// `sysexits.h`: the input was bad (too large).
+const EX_DATAERR: u8 = 65;
+/// `sysexits.h`: no such recipient (mailbox).
+const EX_NOUSER: u8 = 67;
+/// `sysexits.h`: try again later.
+const EX_TEMPFAIL: u8 = 75;
+
+/// `leitstand mailgate`: the message from stdin into the mailbox. Everything that a retry can
+/// cure (no database, a dropped connection) is `EX_TEMPFAIL`, so the MTA keeps the message.
+async fn mailgate(cli: &Cli, mailbox: &str) -> anyhow::Result<()> {
+    use tokio::io::AsyncReadExt;
+    let limit = service::mail::MAX_MESSAGE;
+    let mut raw = Vec::new();
+    tokio::io::stdin()
+        .take(u64::try_from(limit).unwrap_or(u64::MAX) + 1)
+        .read_to_end(&mut raw)
+        .await
+        .map_err(|e| exit(EX_TEMPFAIL, format!("could not read the message: {e}")))?;
+    if raw.len() > limit {
+        return Err(exit(
+            EX_DATAERR,
+            "the message is larger than 25 MB, the most Leitstand takes; send large files another way".to_owned(),
+        ));
+    }
+    let temporary = |e: anyhow::Error| {
+        exit(
+            EX_TEMPFAIL,
+            format!("{e:#}; the MTA should try again later"),
+        )
+    };
+    let database = Database::locate(cli.database.database_url.as_deref(), &cli.database.data_dir)
+        .await
+        .map_err(temporary)?;
+    let pool = database.connect(2).await.map_err(temporary)?;
+    let db = crate::db::Db::new(pool);
+    let result = service::mail::receive(&db, mailbox, service::mail::Via::Mailgate, &raw).await;
+    if database.started_here() {
+        database.shutdown().await.ok();
+    }
+    match result {
+        Ok(message) => {
+            tracing::info!(mail.id = message.id, mail.state = %message.state, mail.duplicate = message.duplicate,
+                record = message.record.as_deref().unwrap_or("-"), "mail received");
+            Ok(())
+        }
+        Err(AppError::Validation(_)) => Err(exit(
+            EX_NOUSER,
+            format!("there is no enabled mailbox {mailbox} (see /admin/mailboxes)"),
+        )),
+        Err(AppError::MailTooLarge) => Err(exit(
+            EX_DATAERR,
+            "the message is larger than 25 MB".to_owned(),
+        )),
+        Err(other) => Err(exit(
+            EX_TEMPFAIL,
+            format!("{other}; the MTA should try again later"),
+        )),
+    }
+}
+
+fn exit(code: u8, message: String) -> anyhow::Error {
+    anyhow::Error::new(ExitStatus { code, message })
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Mailgate { mailbox }) = &cli.command {
+        return mailgate(&cli, mailbox).await;
+    }
     // `leitstand` alone serves with the same settings (flags and environment) as `serve`.
     let command = match cli.command {
         Some(command) => command,
@@ -79,6 +162,7 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
             print_token(&token.secret);
             Ok(false)
         }
+        Command::Mailgate { .. } => unreachable!("mailgate runs before the database is located"),
         Command::Explain => {
             let pool = database.connect(1).await?;
             let mut conn = pool.acquire().await?;

@@ -104,6 +104,15 @@ pub enum Command {
     /// Fill the database with realistic demo data (German and English incidents, problems,
     /// known errors, groups, agents, callers and service levels).
     Demo(DemoArgs),
+    /// Read one e-mail (RFC 5322) on stdin into a mailbox, for an MTA's pipe (Postfix
+    /// `pipe`, Exim `pipe`, procmail). Exits 75 (`EX_TEMPFAIL`) when the database is away, so
+    /// the MTA retries; 65 for a message over 25 MB and 67 for an unknown mailbox, which the
+    /// MTA bounces with the line printed.
+    Mailgate {
+        /// The mailbox's key (`/admin/mailboxes`).
+        #[arg(long, default_value = "default")]
+        mailbox: String,
+    },
     /// Print the query plans of the queue, search, incident and suggestion queries on this
     /// database (EXPLAIN ANALYZE); fails when one reads a whole table of incidents, requests or journal entries.
     Explain,
@@ -168,6 +177,40 @@ pub struct ServeArgs {
     /// never closes one.
     #[arg(long, env = "LEITSTAND_AUTO_CLOSE_DAYS", default_value_t = 5)]
     pub auto_close_days: u32,
+
+    /// Private, loopback or link-local addresses webhook deliveries may reach after all, as
+    /// addresses or networks (`10.1.0.0/16,127.0.0.1`). Public addresses need no entry; cloud
+    /// metadata addresses (169.254.169.254) are refused unless named here.
+    #[arg(long, env = "LEITSTAND_WEBHOOK_ALLOW", value_delimiter = ',', value_parser = parse_network)]
+    pub webhook_allow: Vec<crate::domain::webhook::Network>,
+
+    /// The SMTP server notifications go through, e.g. `smtp://mail.example.com:587?tls=required`
+    /// or `smtps://user:password@mail.example.com`; unset: no mail is sent (and none made).
+    #[arg(long, env = "LEITSTAND_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The From address of notifications, e.g. `Service Desk <servicedesk@example.com>`:
+    /// replies to it should reach a mailbox (`leitstand mailgate`).
+    #[arg(
+        long,
+        env = "LEITSTAND_MAIL_FROM",
+        default_value = "Leitstand <leitstand@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The address people reach Leitstand at, for links in mails, e.g.
+    /// `https://desk.example.com`.
+    #[arg(long, env = "LEITSTAND_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seconds a webhook receiver has to answer.
+    #[arg(long, env = "LEITSTAND_WEBHOOK_TIMEOUT", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout: u64,
+}
+
+fn parse_network(text: &str) -> Result<crate::domain::webhook::Network, String> {
+    text.parse()
 }
 
 impl ServeArgs {

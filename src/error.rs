@@ -54,6 +54,9 @@ pub enum AppError {
     /// 413: the body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413: an e-mail over the size limit (the message names the limit).
+    #[error("mail too large")]
+    MailTooLarge,
     /// 422: the listed fields are invalid.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -114,6 +117,7 @@ fn map_constraint(constraint: &str) -> Option<AppError> {
         "services_key_key" => AppError::Conflict("error.service_key_taken"),
         "departments_key_key" => AppError::Conflict("error.department_key_taken"),
         "request_types_key_key" => AppError::Conflict("error.request_type_key_taken"),
+        "mailboxes_key_key" => AppError::Conflict("error.mailbox_key_taken"),
         _ => return None,
     })
 }
@@ -150,7 +154,7 @@ impl AppError {
                 StatusCode::CONFLICT
             }
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge | AppError::MailTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -207,6 +211,10 @@ impl AppError {
             AppError::PayloadTooLarge => (
                 "payload-too-large",
                 Some(tr.t("error.payload_too_large").to_owned()),
+            ),
+            AppError::MailTooLarge => (
+                "payload-too-large",
+                Some(tr.t("error.mail_too_large").to_owned()),
             ),
             AppError::Validation(_) => ("validation", Some(tr.t("error.validation").to_owned())),
             AppError::TooManyRequests { .. } => {

@@ -18,7 +18,10 @@ async fn main() -> std::process::ExitCode {
         Err(error) => {
             // One line a person can act on; the chain of causes after a colon.
             eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
+            match error.downcast_ref::<leitstand::cli::ExitStatus>() {
+                Some(status) => std::process::ExitCode::from(status.code),
+                None => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub group_write_scope: bool,
     /// The bearer token `/metrics` asks for, when set.
     pub metrics_token: Option<String>,
+    /// Private addresses webhook endpoints may name after all.
+    pub webhook_allow: Vec<crate::domain::webhook::Network>,
 }
 
 impl From<&ServeArgs> for Settings {
@@ -40,6 +42,7 @@ impl From<&ServeArgs> for Settings {
             trust_proxy: args.trust_proxy,
             group_write_scope: args.group_write_scope,
             metrics_token: args.metrics_token.clone(),
+            webhook_allow: args.webhook_allow.clone(),
         }
     }
 }

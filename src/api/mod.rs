@@ -27,7 +27,8 @@ use crate::state::AppState;
         description = "The JSON API of Leitstand, an ITIL service desk. Authenticate with \
                        `Authorization: Bearer <token>`; errors are RFC 9457 problem+json."
     ),
-    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    components(schemas(crate::error::Problem, crate::error::ProblemField,
+        crate::service::webhooks::WebhookEvent)),
     modifiers(&BearerAuth),
     tags(
         (name = "incidents", description = "Incident management: restore service fast"),
@@ -36,6 +37,8 @@ use crate::state::AppState;
         (name = "reference", description = "Groups and services (admins change them)"),
         (name = "users", description = "User accounts (admins)"),
         (name = "tokens", description = "API tokens"),
+        (name = "mail", description = "Inbound e-mail: mailboxes, messages from relays, the ones not read through (admins)"),
+        (name = "webhooks", description = "Endpoints told of every event, signed as Standard Webhooks (admins)"),
     )
 )]
 struct ApiDoc;

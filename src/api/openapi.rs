@@ -17,8 +17,44 @@ const IF_MATCH: &str = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#;
 /// Text without NUL, which PostgreSQL cannot store (and the server refuses, naming the field).
 const NO_NUL: &str = r"^[^\u0000]*$";
 
+/// The document's `webhooks`: one entry per event type, each the request Leitstand sends.
+fn add_webhooks(doc: &mut Value) {
+    let header = |name: &str, description: &str| {
+        json!({"name": name, "in": "header", "required": true, "description": description,
+               "schema": {"type": "string"}})
+    };
+    let mut webhooks = serde_json::Map::new();
+    let types = crate::domain::webhook::event_types().chain(["webhook.test".to_owned()]);
+    for event_type in types {
+        webhooks.insert(
+            event_type.clone(),
+            json!({"post": {
+                "summary": format!("`{event_type}`"),
+                "description": "Sent at least once to every enabled endpoint that wants the type \
+                    (and may hear of the record's department); deduplicate on `webhook-id`. \
+                    Answer 2xx within 15 s; anything else is retried for about three days, \
+                    honouring `Retry-After`; 410 disables the endpoint.",
+                "parameters": [
+                    header("webhook-id", "`evt_<n>`: the event, the same at every attempt"),
+                    header("webhook-timestamp", "Seconds since 1970 when this attempt was signed"),
+                    header("webhook-signature", "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, \
+                        keyed with the base64-decoded part of the secret after `whsec_`; two, \
+                        separated by a space, while a rotated secret is honoured"),
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/WebhookEvent"}}}},
+                "responses": {"2XX": {"description": "received"}}
+            }}),
+        );
+    }
+    if let Some(object) = doc.as_object_mut() {
+        object.insert("webhooks".to_owned(), Value::Object(webhooks));
+    }
+}
+
 /// Applies the rules to a whole document (as JSON).
 pub fn complete(doc: &mut Value) {
+    add_webhooks(doc);
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)

@@ -42,6 +42,16 @@ pub enum SystemNote {
     SharedWith { person: String },
     /// The record is no longer shared with this person (e-mail).
     Unshared { person: String },
+    /// Machine mail arrived about the record (an out-of-office reply, a list message): kept
+    /// in the journal, changing nothing. `from` is the sender, `reason` what gave it away.
+    AutomaticMail { from: String, reason: String },
+    /// Mail to this address could not be delivered (a bounce with its status code).
+    Bounced { address: String, status: String },
+    /// A notification was accepted by the mail server for this address.
+    MailSent { to: String, subject: String },
+    /// A notification to this address could not be sent (refused, or not accepted within 48
+    /// hours).
+    MailFailed { to: String, error: String },
 }
 
 const CREATED: &str = "created";
@@ -65,6 +75,13 @@ const SHARED_WITH: &str = "shared with ";
 const CLOSE_REMINDER: &str = "reminder: closes by itself on ";
 const UNLESS_REOPENED: &str = " UTC unless reopened";
 const UNSHARED: &str = "no longer shared with ";
+const AUTOMATIC_MAIL: &str = "automatic mail from ";
+const BECAUSE: &str = " (";
+const BOUNCED: &str = "mail to ";
+const BOUNCED_STATUS: &str = " could not be delivered: ";
+const MAIL_SENT: &str = "mail sent to ";
+const MAIL_FAILED: &str = "mail not sent to ";
+const COLON: &str = ": ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -94,11 +111,22 @@ impl SystemNote {
             SystemNote::CloseReminder { on } => format!("{CLOSE_REMINDER}{on}{UNLESS_REOPENED}"),
             SystemNote::SharedWith { person } => format!("{SHARED_WITH}{person}"),
             SystemNote::Unshared { person } => format!("{UNSHARED}{person}"),
+            SystemNote::AutomaticMail { from, reason } => {
+                format!("{AUTOMATIC_MAIL}{from}{BECAUSE}{reason})")
+            }
+            SystemNote::Bounced { address, status } => {
+                format!("{BOUNCED}{address}{BOUNCED_STATUS}{status}")
+            }
+            SystemNote::MailSent { to, subject } => format!("{MAIL_SENT}{to}{COLON}{subject}"),
+            SystemNote::MailFailed { to, error } => format!("{MAIL_FAILED}{to}{COLON}{error}"),
         }
     }
 
     /// The note a stored text spells, if it is one.
     pub fn parse(body: &str) -> Option<Self> {
+        if let Some(note) = Self::parse_mail_note(body) {
+            return Some(note);
+        }
         Some(match body {
             CREATED => SystemNote::Created,
             RESPONSE_BREACHED => SystemNote::ResponseBreached,
@@ -176,6 +204,38 @@ impl SystemNote {
         })
     }
 
+    /// The notes about mail: sent, not sent, machine mail, a bounce.
+    fn parse_mail_note(body: &str) -> Option<Self> {
+        if let Some(rest) = body.strip_prefix(MAIL_SENT) {
+            let (to, subject) = rest.split_once(COLON)?;
+            Some(SystemNote::MailSent {
+                to: to.to_owned(),
+                subject: subject.to_owned(),
+            })
+        } else if let Some(rest) = body.strip_prefix(MAIL_FAILED) {
+            let (to, error) = rest.split_once(COLON)?;
+            Some(SystemNote::MailFailed {
+                to: to.to_owned(),
+                error: error.to_owned(),
+            })
+        } else if let Some(rest) = body.strip_prefix(AUTOMATIC_MAIL) {
+            let (from, reason) = rest.strip_suffix(')')?.split_once(BECAUSE)?;
+            Some(SystemNote::AutomaticMail {
+                from: from.to_owned(),
+                reason: reason.to_owned(),
+            })
+        } else {
+            let rest = body
+                .strip_prefix(BOUNCED)
+                .filter(|r| r.contains(BOUNCED_STATUS))?;
+            let (address, status) = rest.split_once(BOUNCED_STATUS)?;
+            Some(SystemNote::Bounced {
+                address: address.to_owned(),
+                status: status.to_owned(),
+            })
+        }
+    }
+
     /// The catalogue key of its text; `{0}` and `{1}` stand for [`SystemNote::args`].
     pub fn key(&self) -> &'static str {
         match self {
@@ -197,6 +257,10 @@ impl SystemNote {
             SystemNote::CloseReminder { .. } => "journal.note.close_reminder",
             SystemNote::SharedWith { .. } => "journal.note.shared_with",
             SystemNote::Unshared { .. } => "journal.note.unshared",
+            SystemNote::AutomaticMail { .. } => "journal.note.automatic_mail",
+            SystemNote::Bounced { .. } => "journal.note.bounced",
+            SystemNote::MailSent { .. } => "journal.note.mail_sent",
+            SystemNote::MailFailed { .. } => "journal.note.mail_failed",
         }
     }
 
@@ -221,6 +285,10 @@ impl SystemNote {
             }
             SystemNote::ApprovalNobody { stage } => vec![stage.clone()],
             SystemNote::Rated { score, comment } => vec![score.to_string(), comment.clone()],
+            SystemNote::AutomaticMail { from, reason } => vec![from.clone(), reason.clone()],
+            SystemNote::Bounced { address, status } => vec![address.clone(), status.clone()],
+            SystemNote::MailSent { to, subject } => vec![to.clone(), subject.clone()],
+            SystemNote::MailFailed { to, error } => vec![to.clone(), error.clone()],
             _ => Vec::new(),
         }
     }
@@ -273,6 +341,22 @@ mod tests {
             },
             SystemNote::Unshared {
                 person: "lena@example.com".to_owned(),
+            },
+            SystemNote::AutomaticMail {
+                from: "anna@example.com".to_owned(),
+                reason: "Auto-Submitted".to_owned(),
+            },
+            SystemNote::Bounced {
+                address: "gone@example.com".to_owned(),
+                status: "5.1.1".to_owned(),
+            },
+            SystemNote::MailSent {
+                to: "anna@example.com".to_owned(),
+                subject: "[INC0000001] Resolved: VPN: drops".to_owned(),
+            },
+            SystemNote::MailFailed {
+                to: "anna@example.com".to_owned(),
+                error: "550 5.1.1 no such user".to_owned(),
             },
             SystemNote::Rated {
                 score: 2,

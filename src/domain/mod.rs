@@ -61,6 +61,7 @@ pub mod clustering;
 pub mod form;
 pub mod incident;
 pub mod journal;
+pub mod mail;
 pub mod problem;
 pub mod request;
 pub mod role;
@@ -69,6 +70,7 @@ pub mod sla_clock;
 pub mod task;
 pub mod ticket;
 pub mod validation;
+pub mod webhook;
 
 pub use account::{Email, Locale, Slug};
 pub use role::{Permission, Role};

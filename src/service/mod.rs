@@ -12,6 +12,8 @@ pub mod idempotency;
 pub mod incidents;
 pub mod journal;
 pub mod known_errors;
+pub mod mail;
+pub mod notify;
 pub mod problem_candidates;
 pub mod problems;
 pub mod ratings;
@@ -27,6 +29,7 @@ pub mod shares;
 pub mod sla;
 pub mod sla_changes;
 pub mod users;
+pub mod webhooks;
 
 pub use actor::Actor;
 

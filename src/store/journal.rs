@@ -83,19 +83,32 @@ pub struct NewEntry<'a> {
     pub changes: Option<serde_json::Value>,
 }
 
+/// The outbox's copy of the entries just inserted (`j`): an event for each entry an
+/// integration may read, in the same statement, so there is never one without the other.
+/// Work notes, system notes and the entries of tasks are none; a `change` that logged the
+/// record (`SystemNote::Created`, or a problem created from an incident or a cluster) is
+/// `created`.
+const EVENTS_OF_NEW_ENTRIES: &str = "events_written as (insert into events (kind, incident_id, problem_id, request_id, journal_id) \
+     select case j.kind when 'comment' then 'commented' when 'transition' then 'transitioned' \
+                        when 'link' then 'linked' \
+                        else case when j.body = 'created' or j.body like 'created from %' then 'created' else 'changed' end end, \
+            j.incident_id, j.problem_id, j.request_id, j.id \
+     from j where j.task_id is null and j.kind in ('comment', 'change', 'transition', 'link'))";
+
 const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
      from journal_entries j left join users u on u.id = j.author_id";
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
     let [incident, problem, request, task] = entry.subject.columns();
     // One round trip: the insert and the author's name and e-mail come back together.
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "with j as (insert into journal_entries \
                     (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
-                    values ($1, $2, $3, $4, $5, $6, $7, $8) returning *) \
+                    values ($1, $2, $3, $4, $5, $6, $7, $8) returning *), \
+         {EVENTS_OF_NEW_ENTRIES} \
          select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
-         from j left join users u on u.id = j.author_id",
-    )
+         from j left join users u on u.id = j.author_id"
+    ))
     .bind(incident)
     .bind(problem)
     .bind(request)
@@ -113,12 +126,15 @@ pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sq
     let column = |n: usize| -> Vec<Option<Uuid>> {
         entries.iter().map(|e| e.subject.columns()[n]).collect()
     };
-    sqlx::query(
-        "insert into journal_entries (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
+    sqlx::query(&format!(
+        "with j as (insert into journal_entries (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
          select e.incident_id, e.problem_id, e.request_id, e.task_id, e.author_id, e.kind, e.body, e.changes \
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[]) \
-         with ordinality as e(incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, n) order by n",
-    )
+         with ordinality as e(incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, n) order by n \
+         returning *), \
+         {EVENTS_OF_NEW_ENTRIES} \
+         select count(*) from j"
+    ))
     .bind(column(0))
     .bind(column(1))
     .bind(column(2))

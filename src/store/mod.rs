@@ -15,6 +15,8 @@ pub mod incident_list;
 pub mod incidents;
 pub mod journal;
 pub mod login_failures;
+pub mod mail;
+pub mod mail_out;
 pub mod names;
 pub mod plans;
 pub mod problems;
@@ -33,6 +35,7 @@ pub mod sla;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// Fetches one row more than `limit` to learn whether another page follows.
 pub fn split_page<T>(mut rows: Vec<T>, limit: usize) -> (Vec<T>, bool) {

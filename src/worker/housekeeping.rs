@@ -1,5 +1,5 @@
 //! Background upkeep shared by all processes (idempotent): expired sessions, old sign-in
-//! failures, old idempotency keys.
+//! failures, old idempotency keys, webhook attempts older than 30 days.
 
 use std::time::Duration;
 
@@ -22,5 +22,6 @@ async fn tidy(db: &PgPool) -> sqlx::Result<()> {
     crate::store::sessions::prune_expired(&mut conn).await?;
     crate::store::login_failures::prune(&mut conn).await?;
     crate::store::idempotency::prune(&mut conn).await?;
+    crate::store::webhooks::prune_attempts(&mut conn).await?;
     Ok(())
 }

@@ -167,7 +167,7 @@ async fn leitstand_without_a_subcommand_takes_the_serve_settings_from_the_enviro
             .expect("start leitstand"),
     );
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
+    let client = crate::support::app::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -3,7 +3,6 @@
 
 use leitstand::demo::{ADMIN, Options, PASSWORD, run};
 use leitstand::state::{AppState, Settings};
-use reqwest::Client;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -178,7 +177,7 @@ async fn demo_data_is_consistent_and_browsable() {
 
     // The demo administrator signs in and works with the data.
     let address = serve(AppState::new(db.clone(), Settings::default())).await;
-    let api = Client::new();
+    let api = crate::support::app::client();
     let token: Value = api
         .post(format!("http://{address}/api/v1/tokens"))
         .json(&json!({"email": ADMIN, "password": PASSWORD, "name": "demo test"}))
@@ -485,7 +484,7 @@ async fn the_request_history_is_copied_in_with_the_journal_the_service_would_wri
     .await
     .unwrap();
     let address = serve(AppState::new(db.clone(), Settings::default())).await;
-    let api = Client::new();
+    let api = crate::support::app::client();
     let token: Value = api
         .post(format!("http://{address}/api/v1/tokens"))
         .json(&json!({"email": caller, "password": PASSWORD, "name": "history test"}))

@@ -357,7 +357,7 @@ async fn readyz_follows_the_database_and_recovers_by_itself() {
         leitstand::state::Settings::default(),
     ))
     .await;
-    let client = reqwest::Client::new();
+    let client = crate::support::app::client();
     assert_eq!(
         client
             .get(format!("http://{address}/healthz"))
@@ -462,7 +462,7 @@ async fn a_panic_is_answered_with_a_500_problem_and_the_server_keeps_serving() {
         leitstand::state::AppState::new(app.db.clone(), leitstand::state::Settings::default());
     let address =
         crate::support::serve_router(leitstand::app::with_middleware(routes, state).unwrap()).await;
-    let client = reqwest::Client::new();
+    let client = crate::support::app::client();
     let res = client
         .get(format!("http://{address}/api/v1/boom"))
         .send()

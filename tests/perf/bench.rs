@@ -211,3 +211,96 @@ async fn bench_sla_worker_tick() {
     );
     eprintln!("marks made: {marked}");
 }
+
+/// Webhook deliveries to a receiver on loopback: `LEITSTAND_BENCH_EVENTS` events (default
+/// 20,000), each a journal entry of one of 10,000 incidents, dispatched to one endpoint and
+/// delivered signed by the worker's functions, as `leitstand serve` runs them. Prints the
+/// deliveries per second and checks the receiver got each event.
+#[tokio::test]
+#[ignore = "a benchmark: run scripts/bench-webhooks"]
+async fn bench_webhook_deliveries() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let events = std::env::var("LEITSTAND_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000_i64);
+    let loopback: Vec<leitstand::domain::webhook::Network> = vec!["127.0.0.1".parse().unwrap()];
+    let app = TestApp::spawn_with(leitstand::state::Settings {
+        webhook_allow: loopback.clone(),
+        ..leitstand::state::Settings::default()
+    })
+    .await;
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let hook = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let counter = counter.clone();
+            async move {
+                assert!(!body.is_empty());
+                counter.fetch_add(1, Ordering::Relaxed);
+                "ok"
+            }
+        }),
+    );
+    let address = crate::support::serve_router(hook).await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/webhooks",
+            serde_json::json!({"url": format!("http://{address}/hook")}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    crate::plans::seed(&app.db, 10_000).await;
+    sqlx::query(
+        "with i as (select id, row_number() over (order by id) as n from incidents), \
+         j as (insert into journal_entries (incident_id, author_id, kind, body) \
+               select i.id, null, 'comment', 'Reply number ' || s.n || ': please restart the client' \
+               from generate_series(1, $1) s(n) join i on i.n = 1 + s.n % 10000 returning id, incident_id) \
+         insert into events (kind, incident_id, journal_id) select 'commented', incident_id, id from j",
+    )
+    .bind(events)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let deliverer =
+        leitstand::worker::webhooks::Deliverer::new(loopback, Duration::from_secs(15)).unwrap();
+    let started = Instant::now();
+    let dispatched = leitstand::worker::webhooks::dispatch(&app.db)
+        .await
+        .unwrap();
+    let dispatch_time = started.elapsed();
+    let mut sent = 0;
+    loop {
+        let n =
+            leitstand::worker::webhooks::deliver_due(&app.db, &deliverer, jiff::Timestamp::now())
+                .await
+                .unwrap();
+        if n == 0 {
+            break;
+        }
+        sent += n;
+    }
+    let elapsed = started.elapsed();
+    let acknowledged: i64 =
+        sqlx::query_scalar("select count(*) from webhook_deliveries where state = 'delivered'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(dispatched, events);
+    assert_eq!(acknowledged, events);
+    assert_eq!(
+        received.load(Ordering::Relaxed),
+        usize::try_from(events).unwrap()
+    );
+    #[expect(clippy::cast_precision_loss, reason = "counts below 2^52")]
+    let rate = sent as f64 / elapsed.as_secs_f64();
+    eprintln!(
+        "BENCH webhooks: events={events} delivered={acknowledged} dispatch={:.0} ms total={:.2} s deliveries/s={rate:.0}",
+        dispatch_time.as_secs_f64() * 1000.0,
+        elapsed.as_secs_f64()
+    );
+}

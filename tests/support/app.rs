@@ -35,7 +35,7 @@ impl TestApp {
             .await
             .expect("connect to the test database");
         let address = serve(AppState::new(db.clone(), settings)).await;
-        let api = Client::builder()
+        let api = client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
@@ -193,7 +193,7 @@ impl TestApp {
     /// A browser-like client with its own cookie jar.
     #[expect(clippy::unused_self, reason = "reads as app.browser(), beside app.api")]
     pub fn browser(&self) -> Client {
-        Client::builder()
+        client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -235,6 +235,18 @@ impl TestApp {
 }
 
 /// Serves the application on an ephemeral port for the rest of the test.
+/// An HTTP client builder, once the process has its TLS crypto provider (reqwest's rustls
+/// is built without one; the server installs ring, and so must every test process).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    leitstand::http::install_crypto_provider();
+    Client::builder()
+}
+
+/// A plain client (`client_builder`).
+pub fn client() -> Client {
+    client_builder().build().expect("client")
+}
+
 pub async fn serve(state: AppState) -> SocketAddr {
     serve_router(leitstand::app::router(state).expect("router")).await
 }

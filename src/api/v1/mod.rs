@@ -1,6 +1,7 @@
 //! `/api/v1`: each module builds its own router with full paths; they are merged here.
 
 pub mod incidents;
+pub mod mail;
 pub mod problems;
 pub mod ratings;
 pub mod reference;
@@ -10,6 +11,7 @@ pub mod sla;
 pub mod tasks;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -34,6 +36,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(users::router())
         .merge(tokens::router())
+        .merge(webhooks::router())
+        .merge(mail::router())
 }
 
 /// `status` with the body and its `version` as `ETag`.

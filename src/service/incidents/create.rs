@@ -39,6 +39,18 @@ pub async fn report(
     title: Option<String>,
     description: Option<String>,
 ) -> AppResult<IncidentView> {
+    logged(report_once(db, actor, title, description, None).await?)
+}
+
+/// `report`, once per `Idempotency-Key`: a retry (an inbound mail read through again after a
+/// crash) answers with the incident the first try logged.
+pub async fn report_once(
+    db: &crate::db::Db,
+    actor: &Actor,
+    title: Option<String>,
+    description: Option<String>,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::ReadOwn)?;
     let input = NewIncidentInput {
         title,
@@ -46,7 +58,7 @@ pub async fn report(
         caller: Some(actor.email.clone()),
         ..NewIncidentInput::default()
     };
-    logged(log(db, actor, input, None, None).await?)
+    log(db, actor, input, idempotency, None).await
 }
 
 /// A new incident without an idempotency key is never a replay.
@@ -70,6 +82,17 @@ pub async fn follow_up(
     number: &str,
     body: Option<String>,
 ) -> AppResult<IncidentView> {
+    logged(follow_up_once(db, actor, number, body, None).await?)
+}
+
+/// `follow_up`, once per `Idempotency-Key`.
+pub async fn follow_up_once(
+    db: &crate::db::Db,
+    actor: &Actor,
+    number: &str,
+    body: Option<String>,
+    idempotency: Option<Idempotency>,
+) -> AppResult<Created<IncidentView>> {
     let scope = crate::service::scope::of(db, actor).await?;
     let mut conn = db.read().await?;
     let closed = super::readable(&mut conn, &scope, actor, number).await?;
@@ -90,7 +113,7 @@ pub async fn follow_up(
         assignment_group: closed.assignment_group.clone(),
         ..NewIncidentInput::default()
     };
-    logged(log(db, actor, input, None, Some(&closed)).await?)
+    log(db, actor, input, idempotency, Some(&closed)).await
 }
 
 /// Logs an incident for an actor whose permission the caller checked; `follows`: the closed

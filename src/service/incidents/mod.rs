@@ -13,7 +13,7 @@ mod workflow;
 
 pub use auto_close::close_resolved;
 pub use comments::comment;
-pub use create::{create, follow_up, report};
+pub use create::{create, follow_up, follow_up_once, report, report_once};
 pub use input::{IncidentPatch, NewIncidentInput, TransitionInput};
 pub use list::{CSV_HEADER, ListQuery, Sort, csv_rows, list, to_csv};
 pub(crate) use update::check_version;

@@ -1,8 +1,9 @@
 //! Admin pages for reference data: departments, groups, services and users (list, create, edit,
-//! deactivate), and the service levels (calendars and policies, `sla.rs`). They call the same service functions as `/api/v1`, so the same rules apply.
+//! deactivate), the service levels (calendars and policies, `sla.rs`) and webhook endpoints
+//! (`webhooks.rs`). They call the same service functions as `/api/v1`, so the same rules apply.
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::domain::Permission;
@@ -12,9 +13,11 @@ use crate::state::AppState;
 
 mod departments;
 mod groups;
+mod mail;
 mod services;
 mod sla;
 mod users;
+mod webhooks;
 
 use departments::{create_department, department_page, departments_page, update_department};
 use groups::{create_group, group_page, groups_page, update_group};
@@ -40,6 +43,27 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/users", get(users_page).post(create_user))
         .route("/admin/users/{email}", get(user_page).post(update_user))
+        .route("/admin/mail", get(mail::mail_page))
+        .route("/admin/mail/mailboxes", post(mail::create_mailbox))
+        .route("/admin/mail/messages/{id}/retry", post(mail::retry_message))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::webhooks_page).post(webhooks::create_webhook),
+        )
+        .route(
+            "/admin/webhooks/{id}",
+            get(webhooks::webhook_page).post(webhooks::update_webhook),
+        )
+        .route(
+            "/admin/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/admin/webhooks/{id}/test", post(webhooks::send_test))
+        .route("/admin/webhooks/{id}/replay", post(webhooks::replay))
+        .route(
+            "/admin/webhooks/{id}/delete",
+            post(webhooks::delete_webhook),
+        )
         .merge(sla::router())
 }
 
