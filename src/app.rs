@@ -295,6 +295,10 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("no LEITSTAND_SMTP_URL: no notifications are sent by mail");
         None
     };
+    let imap = tokio::spawn(crate::worker::imap::run(
+        crate::db::Db::new(db.clone()),
+        crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
+    ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(db));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -309,6 +313,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     housekeeping.abort();
     webhooks.abort();
     mail.abort();
+    imap.abort();
     if let Some(mail_out) = mail_out {
         mail_out.abort();
     }

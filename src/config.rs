@@ -203,6 +203,11 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Certificates (PEM) to trust besides the system's when fetching mail over IMAP: the
+    /// CA of a desk's own mail server.
+    #[arg(long, env = "LEITSTAND_IMAP_CA")]
+    pub imap_ca: Option<std::path::PathBuf>,
+
     /// Seconds a webhook receiver has to answer.
     #[arg(long, env = "LEITSTAND_WEBHOOK_TIMEOUT", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=60))]

@@ -137,6 +137,56 @@ pub async fn receive(db: &Db, mailbox: &str, via: Via, raw: &[u8]) -> AppResult<
     Ok(MessageView::from_row(row, !new))
 }
 
+/// A message over the size limit that a server holds (IMAP): its header is kept as a failed
+/// message naming the size, so an admin sees who wrote; it is not read through.
+pub async fn refuse_too_large(
+    db: &Db,
+    mailbox: &str,
+    via: Via,
+    header: &[u8],
+    size: u64,
+) -> AppResult<()> {
+    let mut tx = db.begin().await?;
+    let Some(mailbox) = store::mail::find_mailbox(&mut tx, mailbox, false).await? else {
+        return Err(AppError::field("mailbox", "error.unknown_mailbox"));
+    };
+    let parsed = mail::read(header).ok();
+    let sha256 = Sha256::digest(header);
+    let (id, new) = store::mail::store(
+        &mut tx,
+        &NewMessage {
+            mailbox_id: mailbox.id,
+            via: via.as_str(),
+            raw: header,
+            sha256: &sha256,
+            message_id: parsed.as_ref().and_then(|p| p.message_id.as_deref()),
+            sender: parsed.as_ref().and_then(|p| p.from.as_deref()),
+            subject: parsed.as_ref().map(|p| p.subject.as_str()),
+        },
+    )
+    .await?;
+    if new {
+        let reason = format!(
+            "too large: {size} bytes, more than the limit of {} MB; left on the server (header kept)",
+            MAX_MESSAGE / 1024 / 1024
+        );
+        store::mail::finish(
+            &mut tx,
+            id,
+            &Outcome {
+                state: "failed",
+                kind: None,
+                error: Some(&reason),
+                record: None,
+                quoted: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn find(db: &Db, id: i64) -> AppResult<store::mail::MessageRow> {
     let mut conn = db.acquire().await?;
     store::mail::find_message(&mut conn, id)
@@ -531,6 +581,14 @@ pub async fn retry(db: &Db, actor: &Actor, id: i64) -> AppResult<MessageView> {
     if row.state == "processed" {
         return Err(AppError::Conflict("error.mail_processed"));
     }
+    if row
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with("too large"))
+    {
+        // Only its header is here: reading it through would make a record without the mail.
+        return Err(AppError::Conflict("error.mail_too_large_kept"));
+    }
     process(db, id).await?;
     Ok(MessageView::from_row(find(db, id).await?, false))
 }
@@ -583,6 +641,8 @@ pub struct MailboxView {
     pub enabled: bool,
     pub version: i64,
     pub updated_at: jiff::Timestamp,
+    /// The IMAP server its mail is fetched from, if any (never with the secrets).
+    pub imap: Option<super::imap::ImapView>,
 }
 
 impl From<MailboxRow> for MailboxView {
@@ -595,6 +655,7 @@ impl From<MailboxRow> for MailboxView {
             enabled: row.enabled,
             version: row.version,
             updated_at: row.updated_at,
+            imap: row.imap.as_ref().map(super::imap::ImapView::from),
         }
     }
 }
@@ -611,6 +672,10 @@ pub struct MailboxInput {
     /// `create` (default) or `quarantine`.
     pub unknown_senders: Option<String>,
     pub enabled: Option<bool>,
+    /// Fetch the mailbox's mail from an IMAP server; `null` stops fetching.
+    #[serde(default, deserialize_with = "super::fields::present")]
+    #[schema(value_type = Option<super::imap::ImapInput>)]
+    pub imap: Option<Option<super::imap::ImapInput>>,
 }
 
 fn mailbox_values(
@@ -670,6 +735,7 @@ pub async fn create_mailbox(db: &Db, actor: &Actor, input: MailboxInput) -> AppR
         crate::domain::Slug::parse(input.key.as_deref().unwrap_or_default()),
     );
     let (name, address, unknown, enabled) = mailbox_values(&mut invalid, &input, None);
+    let imap = super::imap::values(&mut invalid, input.imap.as_ref().map(Option::as_ref), None);
     let Some(key) = key else {
         return Err(invalid.into());
     };
@@ -680,6 +746,7 @@ pub async fn create_mailbox(db: &Db, actor: &Actor, input: MailboxInput) -> AppR
         address: &address,
         unknown_senders: &unknown,
         enabled,
+        imap: imap.as_ref().map(Option::as_ref),
     };
     if !store::mail::insert_mailbox(&mut conn, key.as_str(), &values).await? {
         return Err(AppError::Conflict("error.mailbox_key_taken"));
@@ -706,12 +773,18 @@ pub async fn update_mailbox(
     let mut invalid = Invalid::default();
     super::fields::refuse_new_key(&mut invalid, input.key.as_deref(), &row.key);
     let (name, address, unknown, enabled) = mailbox_values(&mut invalid, &input, Some(&row));
+    let imap = super::imap::values(
+        &mut invalid,
+        input.imap.as_ref().map(Option::as_ref),
+        row.imap.as_ref(),
+    );
     invalid.finish(|| ())?;
     let values = store::mail::MailboxValues {
         name: &name,
         address: &address,
         unknown_senders: &unknown,
         enabled,
+        imap: imap.as_ref().map(Option::as_ref),
     };
     store::mail::update_mailbox(&mut tx, row.id, &values).await?;
     let row = store::mail::find_mailbox(&mut tx, key, false)

@@ -9,6 +9,7 @@ pub mod csv;
 pub mod departments;
 pub mod fields;
 pub mod idempotency;
+pub mod imap;
 pub mod incidents;
 pub mod journal;
 pub mod known_errors;

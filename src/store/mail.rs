@@ -17,6 +17,64 @@ pub struct MailboxRow {
     pub enabled: bool,
     pub version: i64,
     pub updated_at: jiff::Timestamp,
+    /// The IMAP server its mail is fetched from, if any.
+    pub imap: Option<ImapRow>,
+}
+
+/// How a mailbox's mail is fetched over IMAP, and where fetching stands.
+#[derive(Debug, Clone)]
+pub struct ImapRow {
+    pub host: String,
+    pub port: u16,
+    /// `imaps`, `starttls` or `none`.
+    pub security: String,
+    pub username: String,
+    /// `password` or `xoauth2`.
+    pub auth: String,
+    pub secret: String,
+    pub folder: String,
+    pub token_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub uidvalidity: Option<i64>,
+    pub last_uid: i64,
+    pub failures: i32,
+    pub error: Option<String>,
+    pub checked_at: Option<jiff::Timestamp>,
+    pub retry_at: Option<jiff::Timestamp>,
+    pub idle: Option<bool>,
+}
+
+fn maybe_at(row: &sqlx::postgres::PgRow, column: &str) -> sqlx::Result<Option<jiff::Timestamp>> {
+    Ok(row
+        .try_get::<Option<jiff_sqlx::Timestamp>, _>(column)?
+        .map(jiff_sqlx::Timestamp::to_jiff))
+}
+
+fn imap(row: &sqlx::postgres::PgRow) -> sqlx::Result<Option<ImapRow>> {
+    let Some(host) = row.try_get::<Option<String>, _>("imap_host")? else {
+        return Ok(None);
+    };
+    let port: i32 = row.try_get("imap_port")?;
+    Ok(Some(ImapRow {
+        host,
+        port: u16::try_from(port).unwrap_or(993),
+        security: row.try_get("imap_security")?,
+        username: row.try_get("imap_username")?,
+        auth: row.try_get("imap_auth")?,
+        secret: row.try_get("imap_secret")?,
+        folder: row.try_get("imap_folder")?,
+        token_url: row.try_get("imap_token_url")?,
+        client_id: row.try_get("imap_client_id")?,
+        client_secret: row.try_get("imap_client_secret")?,
+        uidvalidity: row.try_get("imap_uidvalidity")?,
+        last_uid: row.try_get("imap_last_uid")?,
+        failures: row.try_get("imap_failures")?,
+        error: row.try_get("imap_error")?,
+        checked_at: maybe_at(row, "imap_checked_at")?,
+        retry_at: maybe_at(row, "imap_retry_at")?,
+        idle: row.try_get("imap_idle")?,
+    }))
 }
 
 fn mailbox(row: &sqlx::postgres::PgRow) -> sqlx::Result<MailboxRow> {
@@ -29,11 +87,14 @@ fn mailbox(row: &sqlx::postgres::PgRow) -> sqlx::Result<MailboxRow> {
         enabled: row.try_get("enabled")?,
         version: row.try_get("version")?,
         updated_at: at(row, "updated_at")?,
+        imap: imap(row)?,
     })
 }
 
-const MAILBOX: &str =
-    "select id, key, name, address, unknown_senders, enabled, version, updated_at from mailboxes";
+const MAILBOX: &str = "select id, key, name, address, unknown_senders, enabled, version, updated_at, \
+     imap_host, imap_port, imap_security, imap_username, imap_auth, imap_secret, imap_folder, \
+     imap_token_url, imap_client_id, imap_client_secret, imap_uidvalidity, imap_last_uid, \
+     imap_failures, imap_error, imap_checked_at, imap_retry_at, imap_idle from mailboxes";
 
 pub async fn find_mailbox(
     conn: &mut PgConnection,
@@ -65,6 +126,77 @@ pub struct MailboxValues<'a> {
     pub address: &'a str,
     pub unknown_senders: &'a str,
     pub enabled: bool,
+    /// `None`: unchanged; `Some(None)`: no IMAP fetching any more.
+    pub imap: Option<Option<&'a ImapValues>>,
+}
+
+/// The IMAP settings a mailbox is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapValues {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    pub username: String,
+    pub auth: String,
+    pub secret: String,
+    pub folder: String,
+    pub token_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl From<&ImapRow> for ImapValues {
+    fn from(row: &ImapRow) -> Self {
+        ImapValues {
+            host: row.host.clone(),
+            port: row.port,
+            security: row.security.clone(),
+            username: row.username.clone(),
+            auth: row.auth.clone(),
+            secret: row.secret.clone(),
+            folder: row.folder.clone(),
+            token_url: row.token_url.clone(),
+            client_id: row.client_id.clone(),
+            client_secret: row.client_secret.clone(),
+        }
+    }
+}
+
+/// Writes a mailbox's IMAP settings (none: fetching stops). Changed settings are tried at
+/// once; another server, account or folder starts from its unseen mail.
+async fn set_imap(
+    conn: &mut PgConnection,
+    id: Uuid,
+    imap: Option<&ImapValues>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update mailboxes set \
+         imap_uidvalidity = case when imap_host is distinct from $2 or imap_port is distinct from $3 \
+             or imap_username is distinct from $5 or imap_folder is distinct from coalesce($8, 'INBOX') \
+             then null else imap_uidvalidity end, \
+         imap_last_uid = case when imap_host is distinct from $2 or imap_port is distinct from $3 \
+             or imap_username is distinct from $5 or imap_folder is distinct from coalesce($8, 'INBOX') \
+             then 0 else imap_last_uid end, \
+         imap_host = $2, imap_port = $3, imap_security = $4, imap_username = $5, imap_auth = $6, \
+         imap_secret = $7, imap_folder = coalesce($8, 'INBOX'), imap_token_url = $9, \
+         imap_client_id = $10, imap_client_secret = $11, \
+         imap_retry_at = null, imap_failures = 0, imap_error = null \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(imap.map(|i| i.host.as_str()))
+    .bind(imap.map(|i| i32::from(i.port)))
+    .bind(imap.map(|i| i.security.as_str()))
+    .bind(imap.map(|i| i.username.as_str()))
+    .bind(imap.map(|i| i.auth.as_str()))
+    .bind(imap.map(|i| i.secret.as_str()))
+    .bind(imap.map(|i| i.folder.as_str()))
+    .bind(imap.and_then(|i| i.token_url.as_deref()))
+    .bind(imap.and_then(|i| i.client_id.as_deref()))
+    .bind(imap.and_then(|i| i.client_secret.as_deref()))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn insert_mailbox(
@@ -72,7 +204,7 @@ pub async fn insert_mailbox(
     key: &str,
     values: &MailboxValues<'_>,
 ) -> sqlx::Result<bool> {
-    Ok(sqlx::query(
+    let inserted = sqlx::query(
         "insert into mailboxes (id, key, name, address, unknown_senders, enabled) \
          values ($1, $2, $3, $4, $5, $6) on conflict (key) do nothing",
     )
@@ -82,10 +214,18 @@ pub async fn insert_mailbox(
     .bind(values.address)
     .bind(values.unknown_senders)
     .bind(values.enabled)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?
     .rows_affected()
-        == 1)
+        == 1;
+    if inserted && let Some(Some(imap)) = values.imap {
+        let id: Uuid = sqlx::query_scalar("select id from mailboxes where key = $1")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+        set_imap(conn, id, Some(imap)).await?;
+    }
+    Ok(inserted)
 }
 
 pub async fn update_mailbox(
@@ -102,9 +242,12 @@ pub async fn update_mailbox(
     .bind(values.address)
     .bind(values.unknown_senders)
     .bind(values.enabled)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    match values.imap {
+        Some(imap) => set_imap(conn, id, imap).await,
+        None => Ok(()),
+    }
 }
 
 /// A message as stored.
@@ -347,6 +490,141 @@ pub async fn mark_undeliverable(
     )
     .bind(address)
     .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` mailboxes due for IMAP fetching (enabled, not held by another
+/// process, not waiting after a failure) for `seconds`; several processes never take the
+/// same one.
+pub async fn claim_imap(
+    conn: &mut PgConnection,
+    lease: Uuid,
+    seconds: f64,
+    limit: i64,
+) -> sqlx::Result<Vec<MailboxRow>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "update mailboxes set imap_lease = $1, imap_leased_until = now() + make_interval(secs => $2) \
+         where id in (select id from mailboxes where enabled and imap_host is not null \
+           and (imap_leased_until is null or imap_leased_until < now()) \
+           and (imap_retry_at is null or imap_retry_at <= now()) \
+           order by key limit $3 for update skip locked) returning id",
+    )
+    .bind(lease)
+    .bind(seconds)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(&format!("{MAILBOX} where id = any($1) order by key"))
+        .bind(&ids)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(mailbox)
+        .collect()
+}
+
+/// Holds a claimed mailbox `seconds` longer; the mailbox's version now, `None` when the lease
+/// was lost or fetching is off (disabled, IMAP removed).
+pub async fn renew_imap(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lease: Uuid,
+    seconds: f64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "update mailboxes set imap_leased_until = now() + make_interval(secs => $3) \
+         where id = $1 and imap_lease = $2 and enabled and imap_host is not null returning version",
+    )
+    .bind(id)
+    .bind(lease)
+    .bind(seconds)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A successful sign-in and selection: the folder's UIDVALIDITY (another one than before
+/// starts from its unseen mail again) and whether the server offers IDLE. Returns the last
+/// UID stored under this UIDVALIDITY.
+pub async fn imap_selected(
+    conn: &mut PgConnection,
+    id: Uuid,
+    uidvalidity: i64,
+    idle: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "update mailboxes set imap_last_uid = case when imap_uidvalidity is distinct from $2 \
+           then 0 else imap_last_uid end, imap_uidvalidity = $2, imap_idle = $3 \
+         where id = $1 returning imap_last_uid",
+    )
+    .bind(id)
+    .bind(uidvalidity)
+    .bind(idle)
+    .fetch_one(conn)
+    .await
+}
+
+/// A message up to `uid` is stored: the next fetch starts after it.
+pub async fn imap_stored(
+    conn: &mut PgConnection,
+    id: Uuid,
+    uidvalidity: i64,
+    uid: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update mailboxes set imap_last_uid = greatest(imap_last_uid, $3) \
+         where id = $1 and imap_uidvalidity = $2",
+    )
+    .bind(id)
+    .bind(uidvalidity)
+    .bind(uid)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A fetch went through: the failure count and message are cleared.
+pub async fn imap_checked(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "update mailboxes set imap_checked_at = now(), imap_failures = 0, imap_error = null, \
+         imap_retry_at = null where id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Fetching failed: the reason is kept for the admin page and the mailbox waits
+/// (1 minute doubling per failure in a row, at most an hour); the lease is let go.
+pub async fn imap_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lease: Uuid,
+    error: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update mailboxes set imap_failures = imap_failures + 1, imap_error = left($3, 1000), \
+         imap_retry_at = now() + least(interval '1 hour', interval '1 minute' * power(2, least(imap_failures, 6))), \
+         imap_lease = null, imap_leased_until = null where id = $1 and imap_lease = $2",
+    )
+    .bind(id)
+    .bind(lease)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Lets a claimed mailbox go (its settings changed, the process stops).
+pub async fn release_imap(conn: &mut PgConnection, id: Uuid, lease: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "update mailboxes set imap_lease = null, imap_leased_until = null \
+         where id = $1 and imap_lease = $2",
+    )
+    .bind(id)
+    .bind(lease)
     .execute(conn)
     .await?;
     Ok(())

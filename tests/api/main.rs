@@ -18,6 +18,7 @@ mod demo;
 mod departments;
 mod feedback;
 mod frame;
+mod imap;
 mod incident_pages;
 mod incidents;
 mod mail;

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod db;
+pub mod dovecot;
 pub mod page;
 
 pub use app::*;

@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{email}", get(user_page).post(update_user))
         .route("/admin/mail", get(mail::mail_page))
         .route("/admin/mail/mailboxes", post(mail::create_mailbox))
+        .route(
+            "/admin/mail/mailboxes/{key}",
+            get(mail::mailbox_page).post(mail::update_mailbox),
+        )
         .route("/admin/mail/messages/{id}/retry", post(mail::retry_message))
         .route(
             "/admin/webhooks",
