@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::Predicate as _;
 use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -97,7 +98,15 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
                 }))
                 .layer(middleware::from_fn(crate::telemetry::record_http_metrics))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
-                .layer(CompressionLayer::new())
+                // Downloads (attachments) go as they are: mostly compressed already, and
+                // gzip would cap a large file's speed.
+                .layer(CompressionLayer::new().compress_when(
+                    tower_http::compression::predicate::DefaultPredicate::new().and(
+                        |_: StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions| {
+                            !headers.contains_key(header::CONTENT_DISPOSITION)
+                        },
+                    ),
+                ))
                 .layer(csrf)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
@@ -230,10 +239,11 @@ async fn security_headers(
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let csp = if docs { CSP_DOCS } else { CSP_PAGES };
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A response with a policy of its own (a download: `default-src 'none'; sandbox`)
+    // keeps it.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(csp));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -275,7 +285,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(5),
     ));
     let auto_close = tokio::spawn(crate::worker::auto_close::run(
-        kept_db,
+        kept_db.clone(),
         args.auto_close_days,
     ));
     let deliverer = crate::worker::webhooks::Deliverer::new(
@@ -283,7 +293,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         Duration::from_secs(args.webhook_timeout),
     )?;
     let webhooks = tokio::spawn(crate::worker::webhooks::run(db.clone(), deliverer));
-    let mail = tokio::spawn(crate::worker::mail::run(crate::db::Db::new(db.clone())));
+    let mail = tokio::spawn(crate::worker::mail::run(kept_db.clone()));
     let mail_out = if let Some(url) = &args.smtp_url {
         let mailer =
             crate::worker::mail_out::Mailer::new(url, &args.mail_from, args.public_url.clone())?;
@@ -296,10 +306,10 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         None
     };
     let imap = tokio::spawn(crate::worker::imap::run(
-        crate::db::Db::new(db.clone()),
+        kept_db.clone(),
         crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
     ));
-    let housekeeping = tokio::spawn(crate::worker::housekeeping::run(db));
+    let housekeeping = tokio::spawn(crate::worker::housekeeping::run(kept_db.clone()));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", args.bind))?;

@@ -35,7 +35,11 @@ const EX_TEMPFAIL: u8 = 75;
 
 /// `leitstand mailgate`: the message from stdin into the mailbox. Everything that a retry can
 /// cure (no database, a dropped connection) is `EX_TEMPFAIL`, so the MTA keeps the message.
-async fn mailgate(cli: &Cli, mailbox: &str) -> anyhow::Result<()> {
+async fn mailgate(
+    cli: &Cli,
+    mailbox: &str,
+    attachments: &crate::config::AttachmentArgs,
+) -> anyhow::Result<()> {
     use tokio::io::AsyncReadExt;
     let limit = service::mail::MAX_MESSAGE;
     let mut raw = Vec::new();
@@ -60,7 +64,7 @@ async fn mailgate(cli: &Cli, mailbox: &str) -> anyhow::Result<()> {
         .await
         .map_err(temporary)?;
     let pool = database.connect(2).await.map_err(temporary)?;
-    let db = crate::db::Db::new(pool);
+    let db = crate::db::Db::new(pool).with_storage(attachments.storage());
     let result = service::mail::receive(&db, mailbox, service::mail::Via::Mailgate, &raw).await;
     if database.started_here() {
         database.shutdown().await.ok();
@@ -91,8 +95,12 @@ fn exit(code: u8, message: String) -> anyhow::Error {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    if let Some(Command::Mailgate { mailbox }) = &cli.command {
-        return mailgate(&cli, mailbox).await;
+    if let Some(Command::Mailgate {
+        mailbox,
+        attachments,
+    }) = &cli.command
+    {
+        return mailgate(&cli, mailbox, attachments).await;
     }
     // `leitstand` alone serves with the same settings (flags and environment) as `serve`.
     let command = match cli.command {

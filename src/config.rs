@@ -112,6 +112,8 @@ pub enum Command {
         /// The mailbox's key (`/admin/mailboxes`).
         #[arg(long, default_value = "default")]
         mailbox: String,
+        #[command(flatten)]
+        attachments: AttachmentArgs,
     },
     /// Print the query plans of the queue, search, incident and suggestion queries on this
     /// database (EXPLAIN ANALYZE); fails when one reads a whole table of incidents, requests or journal entries.
@@ -212,6 +214,50 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_WEBHOOK_TIMEOUT", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=60))]
     pub webhook_timeout: u64,
+
+    #[command(flatten)]
+    pub attachments: AttachmentArgs,
+}
+
+/// Where attachments are kept and how large they may be (`serve` and `mailgate` alike).
+#[derive(Debug, Clone, Args)]
+pub struct AttachmentArgs {
+    /// A directory for attachments' content (one file per content, under its SHA-256);
+    /// unset: in PostgreSQL, with everything else. Content already stored stays where it is.
+    #[arg(long, env = "LEITSTAND_ATTACHMENT_DIR")]
+    pub attachment_dir: Option<std::path::PathBuf>,
+
+    /// The largest file, in MB.
+    #[arg(long, env = "LEITSTAND_ATTACHMENT_MAX_FILE_MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u64).range(1..=10_240))]
+    pub attachment_max_file_mb: u64,
+
+    /// The most all files of one comment (or mail) may take together, in MB.
+    #[arg(long, env = "LEITSTAND_ATTACHMENT_MAX_COMMENT_MB", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=10_240))]
+    pub attachment_max_comment_mb: u64,
+
+    /// The most all files of one record may take together, in MB.
+    #[arg(long, env = "LEITSTAND_ATTACHMENT_MAX_RECORD_MB", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=102_400))]
+    pub attachment_max_record_mb: u64,
+}
+
+impl AttachmentArgs {
+    pub fn storage(&self) -> crate::store::attachments::Storage {
+        const MB: u64 = 1024 * 1024;
+        crate::store::attachments::Storage {
+            store: match &self.attachment_dir {
+                Some(dir) => crate::store::attachments::BlobStore::Directory(dir.clone()),
+                None => crate::store::attachments::BlobStore::Database,
+            },
+            limits: crate::domain::attachment::Limits {
+                file: self.attachment_max_file_mb * MB,
+                comment: self.attachment_max_comment_mb * MB,
+                record: self.attachment_max_record_mb * MB,
+            },
+        }
+    }
 }
 
 fn parse_network(text: &str) -> Result<crate::domain::webhook::Network, String> {

@@ -54,6 +54,12 @@ pub enum AppError {
     /// 413: the body is over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413: an attachment over a limit (per file, comment or record), which the message names.
+    #[error("attachment over the {} limit", limit.as_str())]
+    AttachmentTooLarge {
+        limit: crate::domain::attachment::Limit,
+        max: u64,
+    },
     /// 413: an e-mail over the size limit (the message names the limit).
     #[error("mail too large")]
     MailTooLarge,
@@ -154,7 +160,9 @@ impl AppError {
                 StatusCode::CONFLICT
             }
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            AppError::PayloadTooLarge | AppError::MailTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge
+            | AppError::MailTooLarge
+            | AppError::AttachmentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -212,6 +220,13 @@ impl AppError {
                 "payload-too-large",
                 Some(tr.t("error.payload_too_large").to_owned()),
             ),
+            AppError::AttachmentTooLarge { limit, max } => (
+                "attachment-too-large",
+                Some(tr.t1(
+                    limit_key(*limit),
+                    crate::domain::attachment::human_size(*max),
+                )),
+            ),
             AppError::MailTooLarge => (
                 "payload-too-large",
                 Some(tr.t("error.mail_too_large").to_owned()),
@@ -231,6 +246,13 @@ impl AppError {
                     message: tr.t(e.key).to_owned(),
                 })
                 .collect(),
+            AppError::AttachmentTooLarge { limit, max } => vec![ProblemField {
+                field: "file".to_owned(),
+                message: tr.t1(
+                    limit_key(*limit),
+                    crate::domain::attachment::human_size(*max),
+                ),
+            }],
             AppError::InvalidParameter(e) => vec![ProblemField {
                 field: e.field.clone(),
                 message: tr.t(e.key).to_owned(),
@@ -244,6 +266,15 @@ impl AppError {
             detail,
             errors,
         }
+    }
+}
+
+/// The catalogue key of the message for an attachment over `limit`.
+fn limit_key(limit: crate::domain::attachment::Limit) -> &'static str {
+    match limit {
+        crate::domain::attachment::Limit::File => "error.attachment_file_limit",
+        crate::domain::attachment::Limit::Comment => "error.attachment_comment_limit",
+        crate::domain::attachment::Limit::Record => "error.attachment_record_limit",
     }
 }
 

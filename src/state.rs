@@ -32,6 +32,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Private addresses webhook endpoints may name after all.
     pub webhook_allow: Vec<crate::domain::webhook::Network>,
+    /// Where attachments keep their content, and their limits.
+    pub attachments: crate::store::attachments::Storage,
 }
 
 impl From<&ServeArgs> for Settings {
@@ -43,13 +45,14 @@ impl From<&ServeArgs> for Settings {
             group_write_scope: args.group_write_scope,
             metrics_token: args.metrics_token.clone(),
             webhook_allow: args.webhook_allow.clone(),
+            attachments: args.attachments.storage(),
         }
     }
 }
 
 impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
-        let db = crate::db::Db::new(db);
+        let db = crate::db::Db::new(db).with_storage(settings.attachments.clone());
         AppState {
             auth: crate::service::changes::start(&db),
             db,

@@ -25,6 +25,8 @@ pub struct Db {
     warm: Arc<Stack>,
     /// The reference data this pool's database holds, kept in memory (`store::reference`).
     reference: Arc<crate::store::reference::Kept>,
+    /// Where this database's attachments keep their content, and their limits.
+    storage: Arc<crate::store::attachments::Storage>,
 }
 
 #[derive(Debug)]
@@ -43,7 +45,21 @@ impl Db {
                 capacity,
             }),
             reference: Arc::default(),
+            storage: Arc::default(),
         }
+    }
+
+    /// The same pool with attachments kept as `storage` says (the default: in PostgreSQL,
+    /// with the default limits).
+    #[must_use]
+    pub fn with_storage(mut self, storage: crate::store::attachments::Storage) -> Self {
+        self.storage = Arc::new(storage);
+        self
+    }
+
+    /// Where attachments keep their content, and their limits.
+    pub fn storage(&self) -> &crate::store::attachments::Storage {
+        &self.storage
     }
 
     /// The reference data kept in memory for this database.

@@ -57,6 +57,7 @@ macro_rules! text_enum {
 
 pub mod account;
 pub mod approval;
+pub mod attachment;
 pub mod clustering;
 pub mod form;
 pub mod incident;

@@ -1,6 +1,7 @@
 //! HTTP pieces both faces (api/, web/) share, so neither imports the other.
 
 mod client_address;
+pub mod files;
 
 pub use client_address::ClientAddress;
 

@@ -24,6 +24,10 @@ pub struct JournalView {
     /// For changes and transitions: each field with `{"from", "to"}`.
     #[schema(value_type = Option<Object>)]
     pub changes: Option<Value>,
+    /// The files this entry carries, in the order they were attached (a removed one with
+    /// `removed_at` and no content).
+    #[serde(default)]
+    pub attachments: Vec<crate::service::attachments::AttachmentView>,
 }
 
 impl JournalView {
@@ -48,6 +52,10 @@ impl From<store::journal::EntryRow> for JournalView {
             kind: row.kind,
             body: row.body,
             changes: row.changes,
+            attachments: row
+                .attachments
+                .and_then(|files| serde_json::from_value(files).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -116,6 +124,22 @@ pub struct CommentInput {
     /// `true`: a work note for agents; `false` (default): a comment the caller may see.
     #[serde(default)]
     pub internal: bool,
+    /// Files the comment carries, stored already (`service::attachments::stage`); from a
+    /// multipart upload or a mail, never from JSON.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub files: Vec<crate::service::attachments::Staged>,
+}
+
+impl CommentInput {
+    /// The comment's words: required, unless it carries files (then it may have none).
+    pub fn text(&self) -> crate::error::AppResult<Option<String>> {
+        let blank = self.body.as_deref().is_none_or(|b| b.trim().is_empty());
+        if blank && !self.files.is_empty() {
+            return Ok(None);
+        }
+        crate::service::fields::comment_body(self.body.as_deref()).map(Some)
+    }
 }
 
 /// The journal's `changes`: each field whose value differs, as `{"from", "to"}`. Without a
@@ -137,14 +161,17 @@ pub fn field_changes(
     map
 }
 
-/// Appends a comment by `actor` about `subject` (`internal`: a work note, for agents only)
-/// and returns it as the faces show it.
+/// Appends a comment by `actor` about `subject` (`internal`: a work note, for agents only),
+/// with the files it carries (`413` past the record's limit), and returns it as the faces
+/// show it. The record is locked by the caller.
 pub async fn append_comment(
     conn: &mut sqlx::PgConnection,
+    limits: &crate::domain::attachment::Limits,
     subject: crate::store::journal::Subject,
     actor: &Actor,
-    body: &str,
+    body: Option<&str>,
     internal: bool,
+    files: &[crate::service::attachments::Staged],
 ) -> crate::error::AppResult<JournalView> {
     let kind = if internal {
         Kind::WorkNote
@@ -157,12 +184,15 @@ pub async fn append_comment(
             subject,
             author_id: Some(actor.id),
             kind,
-            body: Some(body),
+            body,
             changes: None,
         },
     )
     .await?;
-    Ok(JournalView::from(entry))
+    let mut view = JournalView::from(entry);
+    crate::service::attachments::attach(conn, limits, &mut view, subject, Some(actor), files)
+        .await?;
+    Ok(view)
 }
 
 /// Appends one journal entry about `subject`, by `actor` (none: the system).
@@ -203,6 +233,7 @@ mod tests {
             kind: kind.to_owned(),
             body: Some(body.to_owned()),
             changes: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -418,6 +418,7 @@ async fn add_to(
     let input = CommentInput {
         body: Some(text.to_owned()),
         internal: false,
+        files: Vec::new(),
     };
     match subject {
         Subject::Incident(id) => {

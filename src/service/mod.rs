@@ -2,6 +2,7 @@
 //! actor's role, validates its input into domain values, and owns its transaction.
 
 pub mod actor;
+pub mod attachments;
 pub mod auth;
 pub mod auth_cache;
 pub mod changes;

@@ -38,6 +38,10 @@ pub struct EntryRow {
     pub kind: String,
     pub body: Option<String>,
     pub changes: Option<serde_json::Value>,
+    /// The files the entry carries (`service::attachments::AttachmentView` as JSON), read
+    /// with the history; none for an entry just appended.
+    #[sqlx(default)]
+    pub attachments: Option<serde_json::Value>,
 }
 
 /// What an entry is about.
@@ -95,8 +99,14 @@ const EVENTS_OF_NEW_ENTRIES: &str = "events_written as (insert into events (kind
             j.incident_id, j.problem_id, j.request_id, j.id \
      from j where j.task_id is null and j.kind in ('comment', 'change', 'transition', 'link'))";
 
-const SELECT: &str = "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
-     from journal_entries j left join users u on u.id = j.author_id";
+/// The files entry `j` carries, as JSON (`service::attachments::AttachmentView`).
+pub const ATTACHMENTS_OF_J: &str = "(select jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename, \
+        'content_type', a.content_type, 'size', a.size, 'inline', a.inline, \
+        'created_at', a.created_at, 'removed_at', a.removed_at) order by a.created_at, a.id) \
+     from attachments a where a.entry_id = j.id)";
+
+const SELECT: &str =
+    "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes";
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
     let [incident, problem, request, task] = entry.subject.columns();
@@ -156,8 +166,12 @@ pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<E
         Subject::Request(id) => ("request_id", id),
         Subject::Task(id) => ("task_id", id),
     };
-    sqlx::query_as(&format!("{SELECT} where j.{column} = $1 order by j.id"))
-        .bind(id)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT}, {ATTACHMENTS_OF_J} as attachments \
+         from journal_entries j left join users u on u.id = j.author_id \
+         where j.{column} = $1 order by j.id"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await
 }

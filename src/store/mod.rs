@@ -6,6 +6,7 @@
 //! integration tests exercise every query against a real PostgreSQL instead.
 
 pub mod approvals;
+pub mod attachments;
 pub mod codec;
 pub mod departments;
 pub mod events;

@@ -5,6 +5,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::codec::at;
+use super::journal::ATTACHMENTS_OF_J as ATTACHMENTS;
 
 #[derive(Debug, Clone)]
 pub struct EndpointRow {
@@ -305,7 +306,7 @@ pub async fn claim_due(
                 e.id as event_id, e.at as event_at, {EVENT_TYPE} as event_type, e.payload, \
                 coalesce(i.number, r.number, p.number) as number, \
                 j.id as entry_id, j.at as entry_at, u.email as author, u.name as author_name, \
-                j.kind as entry_kind, j.body, j.changes \
+                j.kind as entry_kind, j.body, j.changes, {ATTACHMENTS} as attachments \
          from claimed c join webhook_endpoints w on w.id = c.endpoint_id join events e on e.id = c.event_id \
          left join incidents i on i.id = e.incident_id left join requests r on r.id = e.request_id \
          left join problems p on p.id = e.problem_id \
@@ -330,6 +331,7 @@ pub async fn claim_due(
                     kind: row.try_get("entry_kind")?,
                     body: row.try_get("body")?,
                     changes: row.try_get("changes")?,
+                    attachments: row.try_get("attachments")?,
                 }),
                 None => None,
             };

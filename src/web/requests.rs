@@ -265,6 +265,7 @@ async fn comment(
     let input = CommentInput {
         body: field(&posted, "body"),
         internal: checkbox(&posted, "internal"),
+        files: Vec::new(),
     };
     let result = requests::comment(&state.db, &actor, &number, input, None).await;
     done_or_refused(&state, ctx, &actor, &number, posted, result, "body").await

@@ -12,6 +12,7 @@ mod support;
 
 mod access;
 mod approvals;
+mod attachments;
 mod cli;
 mod confidential;
 mod demo;

@@ -1,5 +1,6 @@
 //! `/api/v1`: each module builds its own router with full paths; they are merged here.
 
+pub mod attachments;
 pub mod incidents;
 pub mod mail;
 pub mod problems;
@@ -27,6 +28,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(incidents::router())
+        .merge(attachments::router())
         .merge(problems::router())
         .merge(requests::router())
         .merge(ratings::router())

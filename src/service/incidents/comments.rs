@@ -23,7 +23,7 @@ pub async fn comment(
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
     }
-    let body = crate::service::fields::comment_body(input.body.as_deref())?;
+    let body = input.text()?;
     let incident =
         crate::service::incidents::lock_readable(&mut tx, &scope, number.as_str()).await?;
     let in_scope = scope.admits(incident.caller_id, incident.department_id);
@@ -39,14 +39,16 @@ pub async fn comment(
     }
     // A public comment by the desk is a response to the caller.
     let responds = !input.internal && !participant;
-    let searchable = (!input.internal).then_some(body.as_str());
+    let searchable = (!input.internal).then_some(body.as_deref().unwrap_or_default());
     store::incidents::index_comment(&mut tx, incident.id, searchable, responds).await?;
     let view = crate::service::journal::append_comment(
         &mut tx,
+        &db.storage().limits,
         Subject::Incident(incident.id),
         actor,
-        &body,
+        body.as_deref(),
         input.internal,
+        &input.files,
     )
     .await?;
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;

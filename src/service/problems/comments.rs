@@ -18,7 +18,7 @@ pub async fn comment(
     actor.require(Permission::WorkIncidents)?;
     let scope = crate::service::scope::of(db, actor).await?;
     let number = parse_number(number)?;
-    let body = crate::service::fields::comment_body(input.body.as_deref())?;
+    let body = input.text()?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
@@ -28,10 +28,12 @@ pub async fn comment(
         .ok_or(AppError::NotFound)?;
     let view = crate::service::journal::append_comment(
         &mut tx,
+        &db.storage().limits,
         Subject::Problem(problem.id),
         actor,
-        &body,
+        body.as_deref(),
         input.internal,
+        &input.files,
     )
     .await?;
     store::problems::touch(&mut tx, problem.id).await?;

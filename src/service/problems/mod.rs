@@ -34,7 +34,7 @@ use crate::service::scope::ReadScope;
 use crate::store;
 use crate::store::journal::{Kind, Subject};
 
-fn parse_number(number: &str) -> AppResult<ProblemNumber> {
+pub(crate) fn parse_number(number: &str) -> AppResult<ProblemNumber> {
     ProblemNumber::parse(number).map_err(|_| AppError::NotFound)
 }
 

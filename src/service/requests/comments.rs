@@ -23,7 +23,7 @@ pub async fn comment(
         actor.require(Permission::WorkIncidents)?;
     }
     let scope = crate::service::scope::of(db, actor).await?;
-    let body = crate::service::fields::comment_body(input.body.as_deref())?;
+    let body = input.text()?;
     let mut tx = db.begin().await?;
     if let Some(replay) = replay_or_claim(&mut tx, actor, idempotency.as_ref()).await? {
         return Ok(replay);
@@ -42,10 +42,12 @@ pub async fn comment(
     }
     let view = crate::service::journal::append_comment(
         &mut tx,
+        &db.storage().limits,
         Subject::Request(request.id),
         actor,
-        &body,
+        body.as_deref(),
         input.internal,
+        &input.files,
     )
     .await?;
     // The desk's public answer is a response; the caller's and a participant's are not.

@@ -62,7 +62,7 @@ async fn admits(
 }
 
 /// Whether the reader's own scope holds the request (not only a share or an approval).
-fn in_scope(scope: &ReadScope, request: &ServiceRequest) -> bool {
+pub(crate) fn in_scope(scope: &ReadScope, request: &ServiceRequest) -> bool {
     scope.admits(Some(request.caller_id), Some(request.department_id))
 }
 

@@ -409,10 +409,12 @@ pub async fn comment_task(
     let task = &tasks[index];
     let view = crate::service::journal::append_comment(
         &mut tx,
+        &db.storage().limits,
         Subject::Task(task.id),
         actor,
-        &body,
+        Some(&body),
         input.internal,
+        &[],
     )
     .await?;
     store::tasks::touch(&mut tx, task.id).await?;

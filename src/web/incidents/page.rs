@@ -490,6 +490,7 @@ pub(super) async fn comment(
     let input = CommentInput {
         body: field(&fields, "body"),
         internal: checkbox(&fields, "internal"),
+        files: Vec::new(),
     };
     match incidents::comment(&state.db, &actor, &number, input, None).await {
         Ok(_) => Ok(see_other(&format!(

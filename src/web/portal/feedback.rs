@@ -227,6 +227,7 @@ pub(super) async fn reply<R: Record>(
     let input = CommentInput {
         body: field(&posted, "body"),
         internal: false,
+        files: Vec::new(),
     };
     let result = match R::KIND {
         RecordKind::Incident => incidents::comment(&state.db, &actor, &number, input, None).await,

@@ -255,6 +255,7 @@ pub(super) async fn comment(
     let input = CommentInput {
         body: field(&fields, "body"),
         internal: checkbox(&fields, "internal"),
+        files: Vec::new(),
     };
     if let Err(error) = problems::comment(&state.db, &actor, &number, input, None).await {
         ctx.flash("error", error_line(&error, &ctx)).await?;

@@ -1,0 +1,723 @@
+//! Attachments: uploaded as a comment or work note carrying files (multipart), stored once per
+//! content, served so that nothing hostile runs, limited with `413` naming the limit, read
+//! only by the readers of the entry they hang on, removed by their uploader or the desk, and
+//! their content deleted once nothing refers to it — in PostgreSQL and in a directory.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, fields, problem};
+use leitstand::domain::attachment::Limits;
+use leitstand::state::Settings;
+use leitstand::store::attachments::{BlobStore, Storage};
+
+/// A part of a multipart body: (field name, file name, claimed type, content).
+type Part<'a> = (&'a str, Option<&'a str>, &'a str, &'a [u8]);
+
+const BOUNDARY: &str = "leitstand-test-boundary-7f3a";
+
+fn multipart(parts: &[Part<'_>]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, claimed, content) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match filename {
+            Some(file) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: {claimed}\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    parts: &[Part<'_>],
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .api
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(parts));
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    request.send().await.expect("upload")
+}
+
+/// A tiny real PNG (1×1).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+const SVG: &[u8] = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(document.cookie)</script></svg>";
+const HTML: &[u8] =
+    b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>";
+const POLYGLOT: &[u8] =
+    b"GIF89a/*\x01\0\x01\0*/=1;<html><script>alert(document.cookie)</script></html>";
+
+async fn blobs(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from blobs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+/// Lets the clean-up take what nobody refers to now (past its grace period).
+async fn age_blobs(app: &TestApp) {
+    sqlx::query("update blobs set touched_at = now() - interval '2 hours', created_at = now() - interval '2 hours'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
+async fn incident(app: &TestApp, token: &str, caller: &str) -> String {
+    let created = app
+        .create_incident(
+            token,
+            json!({"title": "Printer shows error 0x50", "caller": caller}),
+        )
+        .await;
+    created["number"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn files_are_attached_listed_downloaded_and_stored_once() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("body", None, "", "The error on the display".as_bytes()),
+            ("file", Some("display.png"), "image/png", PNG),
+            (
+                "file",
+                Some("C:\\Users\\anna\\Bericht März.pdf"),
+                "application/pdf",
+                b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n",
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["kind"], "comment");
+    assert_eq!(entry["body"], "The error on the display");
+    let files = entry["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{entry}");
+    assert_eq!(files[0]["filename"], "display.png");
+    assert_eq!(files[0]["content_type"], "image/png");
+    assert_eq!(files[0]["size"], PNG.len());
+    assert_eq!(files[1]["filename"], "Bericht März.pdf", "the path is gone");
+    assert_eq!(files[1]["content_type"], "application/pdf");
+    assert!(
+        location.ends_with(files[0]["id"].as_str().unwrap()),
+        "{location}"
+    );
+
+    // The journal carries them, and so does the list.
+    let journal = app.incident_journal(&number).await;
+    let carrying = journal.iter().find(|e| e["id"] == entry["id"]).unwrap();
+    assert_eq!(carrying["attachments"].as_array().unwrap().len(), 2);
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+
+    // Downloaded as it was, shown inline as the raster image it is, with the guards.
+    let res = app.get(&agent, &location).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let headers = res.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        headers["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline;")
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .api
+        .get(app.url(&location))
+        .bearer_auth(&agent)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    let pdf = files[1]["id"].as_str().unwrap();
+    let res = app.get(&agent, &format!("{path}/{pdf}")).await;
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename=\"Bericht M_rz.pdf\"; filename*=UTF-8''Bericht%20M%C3%A4rz.pdf"
+    );
+
+    // The same picture again is a second attachment of the same stored content.
+    assert_eq!(blobs(&app).await, 2);
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[("file", Some("again.png"), "image/png", PNG)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["body"], Value::Null, "files need no words");
+    assert_eq!(blobs(&app).await, 2, "stored once per content");
+
+    // A retried upload with its Idempotency-Key is answered as before and adds nothing.
+    let first = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("body", None, "", b"retry me"),
+            ("file", Some("r.png"), "image/png", PNG),
+        ],
+        Some("upload-1"),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let second = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("body", None, "", b"retry me"),
+            ("file", Some("r.png"), "image/png", PNG),
+        ],
+        Some("upload-1"),
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(first["id"], second["id"]);
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 4);
+
+    // Problems and requests take files the same way.
+    let manager = app
+        .user_with_token("pm@example.com", "problem_manager")
+        .await;
+    let created = app
+        .create_problem(&manager, json!({"title": "Printers lose their queue"}))
+        .await;
+    let prb = created["number"].as_str().unwrap();
+    let res = upload(
+        &app,
+        &manager,
+        &format!("/api/v1/problems/{prb}/attachments"),
+        &[(
+            "file",
+            Some("trace.txt"),
+            "text/plain",
+            b"spooler: queue lost\n",
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["attachments"][0]["content_type"], "text/plain");
+
+    // Bad uploads are named: no file, an unknown field, not multipart.
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[("body", None, "", b"words only")],
+        None,
+    )
+    .await;
+    let body = problem(res, 422).await;
+    assert!(fields(&body).contains(&"file".to_owned()), "{body}");
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("colour", None, "", b"red"),
+            ("file", Some("a.png"), "image/png", PNG),
+        ],
+        None,
+    )
+    .await;
+    let body = problem(res, 422).await;
+    assert!(fields(&body).contains(&"colour".to_owned()), "{body}");
+    let res = app.post(&agent, &path, json!({"file": "x"})).await;
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let res = upload(
+        &app,
+        &agent,
+        "/api/v1/incidents/INC9999999/attachments",
+        &[("file", Some("a.png"), "image/png", PNG)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn hostile_files_are_named_by_their_content_and_never_served_to_run() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("file", Some("harmless.png"), "image/png", SVG),
+            ("file", Some("page.html"), "text/html", HTML),
+            (
+                "file",
+                Some("../../poly\u{202e}fig.gif"),
+                "image/gif",
+                POLYGLOT,
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let entry: Value = res.json().await.unwrap();
+    let files = entry["attachments"].as_array().unwrap();
+    let expect = [
+        ("harmless.png", "image/svg+xml", "attachment;"),
+        ("page.html", "text/html", "attachment;"),
+        ("polyfig.gif", "image/gif", "inline;"),
+    ];
+    for (file, (name, sniffed, disposition)) in files.iter().zip(expect) {
+        assert_eq!(file["filename"], name);
+        assert_eq!(file["content_type"], sniffed, "{file}");
+        let res = app
+            .get(&agent, &format!("{path}/{}", file["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let headers = res.headers();
+        assert_eq!(headers["content-type"], sniffed);
+        assert!(
+            headers["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with(disposition),
+            "{name}: {:?}",
+            headers["content-disposition"]
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(
+            headers["content-security-policy"],
+            "default-src 'none'; sandbox"
+        );
+    }
+}
+
+#[tokio::test]
+async fn files_over_a_limit_are_refused_with_413_naming_the_limit_and_nothing_is_kept() {
+    let settings = Settings {
+        attachments: Storage {
+            store: BlobStore::Database,
+            limits: Limits {
+                file: 1024,
+                comment: 1536,
+                record: 2048,
+            },
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let big = vec![b'a'; 1025];
+    let fits = vec![b'b'; 800];
+
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[("file", Some("big.txt"), "text/plain", &big)],
+        None,
+    )
+    .await;
+    let body = problem(res, 413).await;
+    assert_eq!(body["detail"], "A file may be at most 1 KB.", "{body}");
+    assert_eq!(fields(&body), vec!["file".to_owned()]);
+
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            ("file", Some("one.txt"), "text/plain", &fits),
+            ("file", Some("two.txt"), "text/plain", &[b'c'; 800]),
+        ],
+        None,
+    )
+    .await;
+    let body = problem(res, 413).await;
+    assert_eq!(
+        body["detail"], "The files of one comment may be at most 1.5 KB together.",
+        "{body}"
+    );
+
+    for (n, content) in [b'd', b'e', b'f'].into_iter().enumerate() {
+        let res = upload(
+            &app,
+            &agent,
+            &path,
+            &[("file", Some("part.txt"), "text/plain", &[content; 800])],
+            None,
+        )
+        .await;
+        if n < 2 {
+            assert_eq!(res.status(), StatusCode::CREATED);
+        } else {
+            let body = problem(res, 413).await;
+            assert_eq!(
+                body["detail"],
+                "The files of one record may be at most 2 KB together; remove some first.",
+                "{body}"
+            );
+        }
+    }
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "only what fitted");
+    // The refused uploads left nothing once the clean-up has run.
+    age_blobs(&app).await;
+    let db = leitstand::db::Db::new(app.db.clone());
+    leitstand::service::attachments::collect_garbage(&db)
+        .await
+        .unwrap();
+    assert_eq!(blobs(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_work_notes_files_reach_only_agents_and_a_confidential_records_nobody_outside() {
+    let app = TestApp::spawn().await;
+    app.create_group("people-ops", "HR").await;
+    app.create_group("service-desk", "IT").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/departments/hr",
+            json!({"confidential": true}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let hr = app.user_with_token("hr@example.com", "agent").await;
+    app.join_groups("hr@example.com", &["people-ops"]).await;
+    let it = app.user_with_token("it@example.com", "agent").await;
+    app.join_groups("it@example.com", &["service-desk"]).await;
+    let caller = app.user_with_token("caller@example.com", "caller").await;
+    let other = app.user_with_token("other@example.com", "caller").await;
+
+    let number = incident(&app, &it, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let res = upload(
+        &app,
+        &it,
+        &path,
+        &[
+            ("body", None, "", b"Firewall log"),
+            ("internal", None, "", b"true"),
+            (
+                "file",
+                Some("firewall.log"),
+                "text/plain",
+                b"DROP 10.0.0.7\n",
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let note: Value = res.json().await.unwrap();
+    assert_eq!(note["kind"], "work_note");
+    let log = format!("{path}/{}", note["attachments"][0]["id"].as_str().unwrap());
+
+    // The caller attaches to their own incident, publicly; never as a work note.
+    let res = upload(
+        &app,
+        &caller,
+        &path,
+        &[("file", Some("screen.png"), "image/png", PNG)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let shot: Value = res.json().await.unwrap();
+    let screen = format!("{path}/{}", shot["attachments"][0]["id"].as_str().unwrap());
+    let res = upload(
+        &app,
+        &caller,
+        &path,
+        &[
+            ("internal", None, "", b"true"),
+            ("file", Some("x.png"), "image/png", PNG),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The caller reads their screenshot, not the work note's file: not in the list, the
+    // journal or as a download.
+    let listed = app.get(&caller, &path).await.text().await.unwrap();
+    assert!(
+        listed.contains("screen.png") && !listed.contains("firewall.log"),
+        "{listed}"
+    );
+    let journal = app
+        .get(&caller, &format!("/api/v1/incidents/{number}/journal"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!journal.contains("firewall.log"), "{journal}");
+    assert_eq!(app.get(&caller, &log).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&caller, &screen).await.status(), StatusCode::OK);
+    assert_eq!(app.get(&it, &log).await.status(), StatusCode::OK);
+    // Another caller reads neither.
+    assert_eq!(
+        app.get(&other, &screen).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&other, &path).await.status(), StatusCode::NOT_FOUND);
+
+    // A confidential HR case's files are unknown to IT.
+    let case = app
+        .create_incident(
+            &hr,
+            json!({"title": "Salary statement", "caller": "caller@example.com",
+                   "assignment_group": "people-ops"}),
+        )
+        .await;
+    let case = case["number"].as_str().unwrap();
+    let hr_path = format!("/api/v1/incidents/{case}/attachments");
+    let res = upload(
+        &app,
+        &hr,
+        &hr_path,
+        &[(
+            "file",
+            Some("salary.pdf"),
+            "application/pdf",
+            b"%PDF-1.4 salary",
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let salary: Value = res.json().await.unwrap();
+    let salary = format!(
+        "{hr_path}/{}",
+        salary["attachments"][0]["id"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&it, &salary).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&it, &hr_path).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&app.admin_token, &salary).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = upload(
+        &app,
+        &it,
+        &hr_path,
+        &[("file", Some("x.png"), "image/png", PNG)],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&hr, &salary).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&caller, &salary).await.status(),
+        StatusCode::OK,
+        "the case's caller"
+    );
+    // An attachment id of another record is no way in either.
+    let crossed = salary.replace(case, &number);
+    assert_eq!(app.get(&it, &crossed).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_removed_file_is_gone_its_entry_says_so_and_its_content_is_deleted_when_unreferenced() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let caller = app.user_with_token("caller@example.com", "caller").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let mut ids = Vec::new();
+    for (token, name) in [
+        (&caller, "mine.png"),
+        (&agent, "copy.png"),
+        (&agent, "desk.txt"),
+    ] {
+        let content: &[u8] = if name == "desk.txt" {
+            b"desk notes"
+        } else {
+            PNG
+        };
+        let res = upload(
+            &app,
+            token,
+            &path,
+            &[("file", Some(name), "application/octet-stream", content)],
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let entry: Value = res.json().await.unwrap();
+        ids.push(entry["attachments"][0]["id"].as_str().unwrap().to_owned());
+    }
+    // The caller may not remove the desk's file, only their own.
+    let res = app.delete(&caller, &format!("{path}/{}", ids[2])).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app.delete(&caller, &format!("{path}/{}", ids[0])).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&caller, &format!("{path}/{}", ids[0]))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app.delete(&caller, &format!("{path}/{}", ids[0])).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "removed already");
+    // The agent removes the desk's file.
+    let res = app.delete(&agent, &format!("{path}/{}", ids[2])).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    let journal = app.incident_journal(&number).await;
+    let removals: Vec<&Value> = journal
+        .iter()
+        .filter(|e| e["changes"]["attachment"].is_object())
+        .collect();
+    assert_eq!(removals.len(), 2);
+    assert_eq!(removals[0]["changes"]["attachment"]["from"], "mine.png");
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    let removed = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["removed_at"].is_string())
+        .count();
+    assert_eq!(removed, 2, "{listed}");
+
+    // The PNG is still the agent's copy; the text is nobody's: the clean-up deletes it alone.
+    assert_eq!(blobs(&app).await, 2);
+    let db = leitstand::db::Db::new(app.db.clone());
+    let deleted = leitstand::service::attachments::collect_garbage(&db)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 0, "within the grace period");
+    age_blobs(&app).await;
+    let deleted = leitstand::service::attachments::collect_garbage(&db)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let res = app.get(&agent, &format!("{path}/{}", ids[1])).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+}
+
+#[tokio::test]
+async fn content_can_live_in_a_directory_streamed_in_and_out() {
+    let dir = std::env::temp_dir().join(format!("leitstand-blobs-{}", uuid::Uuid::now_v7()));
+    let settings = Settings {
+        attachments: Storage {
+            store: BlobStore::Directory(dir.clone()),
+            limits: Limits::default(),
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    // 3 MiB and a bit, not a multiple of the chunk size.
+    let content: Vec<u8> = (0..3 * 1024 * 1024 + 4321)
+        .map(|i: u32| (i * 7 % 251) as u8)
+        .collect();
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[(
+            "file",
+            Some("dump.bin"),
+            "application/octet-stream",
+            &content,
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let entry: Value = res.json().await.unwrap();
+    let id = entry["attachments"][0]["id"].as_str().unwrap().to_owned();
+
+    let hex = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&content))
+    };
+    let file = dir.join(&hex[..2]).join(&hex[2..4]).join(&hex);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        content,
+        "stored under its hash"
+    );
+    let chunks: i64 = sqlx::query_scalar("select count(*) from blob_chunks")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(chunks, 0, "nothing of it in the database");
+
+    let res = app.get(&agent, &format!("{path}/{id}")).await;
+    assert_eq!(
+        res.headers()["content-length"],
+        content.len().to_string().as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap().as_ref(), content.as_slice());
+
+    let res = app.delete(&agent, &format!("{path}/{id}")).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    age_blobs(&app).await;
+    let db = leitstand::db::Db::new(app.db.clone()).with_storage(settings.attachments.clone());
+    assert_eq!(
+        leitstand::service::attachments::collect_garbage(&db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(!file.exists(), "the file went with its last reference");
+    let _ = std::fs::remove_dir_all(&dir);
+}
