@@ -31,6 +31,50 @@ pub struct Inbound {
     pub automatic: Option<&'static str>,
     /// A delivery status notification saying a mail could not be delivered.
     pub bounce: Option<Bounce>,
+    /// The files it carries, in the order they come.
+    pub files: Vec<MailFile>,
+}
+
+/// A file a mail carries: an attachment, a forwarded message, or an image its HTML showed
+/// (`cid:`, `inline`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    pub name: String,
+    pub content: Vec<u8>,
+    pub inline: bool,
+}
+
+/// The files of a parsed message (empty parts left out).
+fn files(message: &mail_parser::Message<'_>) -> Vec<MailFile> {
+    use mail_parser::PartType;
+    message
+        .attachments()
+        .filter_map(|part| {
+            let (content, fallback): (&[u8], &str) = match &part.body {
+                PartType::Message(inner) => (inner.raw_message.as_ref(), "message.eml"),
+                _ => (part.contents(), "attachment"),
+            };
+            if content.is_empty() {
+                return None;
+            }
+            let explicit_attachment = part
+                .content_disposition()
+                .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"));
+            let inline = !explicit_attachment
+                && (matches!(part.body, PartType::InlineBinary(_)) || part.content_id().is_some());
+            let name = part
+                .attachment_name()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .unwrap_or(fallback)
+                .to_owned();
+            Some(MailFile {
+                name,
+                content: content.to_vec(),
+                inline,
+            })
+        })
+        .collect()
 }
 
 /// What a delivery status notification (RFC 3464) says about a failed delivery.
@@ -105,6 +149,7 @@ pub fn read(raw: &[u8]) -> Result<Inbound, &'static str> {
         quoted: quoted.map(|q| truncate(&q, MAX_TEXT)),
         automatic,
         bounce,
+        files: files(&message),
     })
 }
 

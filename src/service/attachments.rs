@@ -348,13 +348,13 @@ fn content_path(dir: &Path, sha256: &[u8]) -> PathBuf {
 pub async fn attach(
     conn: &mut sqlx::PgConnection,
     limits: &Limits,
-    entry: &mut JournalView,
+    entry_id: i64,
     subject: Subject,
     actor: Option<&Actor>,
     files: &[Staged],
-) -> AppResult<()> {
+) -> AppResult<Vec<AttachmentView>> {
     if files.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     if matches!(subject, Subject::Task(_)) {
         return Err(AppError::field("file", "error.attachment_not_here"));
@@ -379,9 +379,8 @@ pub async fn attach(
         })
         .collect();
     let rows =
-        store::attachments::insert_all(conn, entry.id, subject, actor.map(|a| a.id), &new).await?;
-    entry.attachments = rows.into_iter().map(AttachmentView::from).collect();
-    Ok(())
+        store::attachments::insert_all(conn, entry_id, subject, actor.map(|a| a.id), &new).await?;
+    Ok(rows.into_iter().map(AttachmentView::from).collect())
 }
 
 /// The record kinds that take attachments.

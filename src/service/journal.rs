@@ -190,8 +190,9 @@ pub async fn append_comment(
     )
     .await?;
     let mut view = JournalView::from(entry);
-    crate::service::attachments::attach(conn, limits, &mut view, subject, Some(actor), files)
-        .await?;
+    view.attachments =
+        crate::service::attachments::attach(conn, limits, view.id, subject, Some(actor), files)
+            .await?;
     Ok(view)
 }
 

@@ -347,8 +347,96 @@ async fn decide(
     } else {
         message.text.clone()
     };
+    let (files, refused) = stage_files(db, &actor, &message.files).await?;
+    let text = with_notes(text, &refused);
+    match converse(
+        db,
+        &actor,
+        record.clone(),
+        message,
+        &text,
+        files,
+        idempotency.clone(),
+    )
+    .await
+    {
+        // More than the record may hold: the words without the files, saying so.
+        Err(error @ AppError::AttachmentTooLarge { .. }) => {
+            let names: Vec<&str> = message.files.iter().map(|f| f.name.as_str()).collect();
+            let text = with_notes(text, &[not_attached(&actor, &names.join(", "), &error)]);
+            converse(db, &actor, record, message, &text, Vec::new(), idempotency).await
+        }
+        decided => decided,
+    }
+}
+
+/// The note, in the sender's language, that files of their mail were left out and why.
+fn not_attached(actor: &Actor, names: &str, error: &AppError) -> String {
+    let tr = crate::i18n::Tr::new(actor.locale);
+    let why = error.problem(tr).detail.unwrap_or_default();
+    tr.tn("mail.files_not_attached", &[names, &why])
+}
+
+/// The files of a person's mail, stored; a file over a limit is left out, with a note in the
+/// sender's language saying so.
+async fn stage_files(
+    db: &Db,
+    actor: &Actor,
+    files: &[mail::MailFile],
+) -> AppResult<(Vec<crate::service::attachments::Staged>, Vec<String>)> {
+    let mut staged: Vec<crate::service::attachments::Staged> = Vec::new();
+    let mut refused = Vec::new();
+    for file in files {
+        let already = staged.iter().map(|f| f.size).sum();
+        match crate::service::attachments::stage_bytes(
+            db,
+            &file.name,
+            file.inline,
+            already,
+            &file.content,
+        )
+        .await
+        {
+            Ok(one) => staged.push(one),
+            Err(error @ AppError::AttachmentTooLarge { .. }) => {
+                refused.push(not_attached(actor, &file.name, &error));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((staged, refused))
+}
+
+fn with_notes(text: String, notes: &[String]) -> String {
+    if notes.is_empty() {
+        return text;
+    }
+    format!("{text}\n\n{}", notes.join("\n"))
+}
+
+/// A person's mail with its files: on the record it threads to when they may write there,
+/// else a new incident of theirs.
+async fn converse(
+    db: &Db,
+    actor: &Actor,
+    record: Option<(Subject, String)>,
+    message: &Inbound,
+    text: &str,
+    files: Vec<crate::service::attachments::Staged>,
+    idempotency: Idempotency,
+) -> AppResult<Decision> {
     if let Some((subject, number)) = record {
-        match add_to(db, &actor, subject, &number, &text, idempotency.clone()).await {
+        match add_to(
+            db,
+            actor,
+            subject,
+            &number,
+            text,
+            files.clone(),
+            idempotency.clone(),
+        )
+        .await
+        {
             Ok(record) => {
                 return Ok(Decision {
                     state: "processed",
@@ -372,9 +460,10 @@ async fn decide(
     let title: String = title.chars().take(200).collect();
     match crate::service::incidents::report_once(
         db,
-        &actor,
+        actor,
         Some(title),
-        Some(text),
+        Some(text.to_owned()),
+        files,
         Some(idempotency),
     )
     .await
@@ -413,12 +502,13 @@ async fn add_to(
     subject: Subject,
     number: &str,
     text: &str,
+    files: Vec<crate::service::attachments::Staged>,
     idempotency: Idempotency,
 ) -> AppResult<Subject> {
     let input = CommentInput {
         body: Some(text.to_owned()),
         internal: false,
-        files: Vec::new(),
+        files,
     };
     match subject {
         Subject::Incident(id) => {
@@ -437,6 +527,7 @@ async fn add_to(
                     actor,
                     number,
                     Some(text.to_owned()),
+                    input.files,
                     Some(idempotency),
                 )
                 .await?;

@@ -55,6 +55,16 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The entry's column naming the subject, with its id.
+    fn column(self) -> (&'static str, Uuid) {
+        match self {
+            Subject::Incident(id) => ("incident_id", id),
+            Subject::Problem(id) => ("problem_id", id),
+            Subject::Request(id) => ("request_id", id),
+            Subject::Task(id) => ("task_id", id),
+        }
+    }
+
     /// The entry's `incident_id`, `problem_id`, `request_id` and `task_id` columns: exactly
     /// one is set (the table checks it).
     fn columns(self) -> [Option<Uuid>; 4] {
@@ -158,14 +168,20 @@ pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sq
     Ok(())
 }
 
+/// The id of the record's first entry (the one that logged it).
+pub async fn first_entry(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<i64> {
+    let (column, id) = subject.column();
+    sqlx::query_scalar(&format!(
+        "select id from journal_entries where {column} = $1 order by id limit 1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
 /// The whole history of a record, oldest first.
 pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<EntryRow>> {
-    let (column, id) = match subject {
-        Subject::Incident(id) => ("incident_id", id),
-        Subject::Problem(id) => ("problem_id", id),
-        Subject::Request(id) => ("request_id", id),
-        Subject::Task(id) => ("task_id", id),
-    };
+    let (column, id) = subject.column();
     sqlx::query_as(&format!(
         "{SELECT}, {ATTACHMENTS_OF_J} as attachments \
          from journal_entries j left join users u on u.id = j.author_id \

@@ -721,3 +721,138 @@ async fn content_can_live_in_a_directory_streamed_in_and_out() {
     assert!(!file.exists(), "the file went with its last reference");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn b64(content: &[u8]) -> String {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode(content);
+    text.as_bytes()
+        .chunks(76)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// A mail with HTML showing a `cid:` image, a PDF, and a file over the test's limit.
+fn mail_with_files(message_id: &str, subject: &str, extra: &str) -> String {
+    format!(
+        "From: Anna Berg <anna@example.com>\r\nTo: desk@example.com\r\nSubject: {subject}\r\n\
+         Message-ID: <{message_id}>\r\nDate: Sun, 6 Dec 2026 08:00:00 +0000\r\n{extra}\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
+         --outer\r\nContent-Type: multipart/related; boundary=\"inner\"\r\n\r\n\
+         --inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <html><body><p>Der Drucker zeigt diesen Fehler:</p><img src=\"cid:shot@mail\"><script>alert(1)</script></body></html>\r\n\
+         --inner\r\nContent-Type: image/png\r\nContent-ID: <shot@mail>\r\nContent-Transfer-Encoding: base64\r\n\r\n{png}\r\n\
+         --inner--\r\n\
+         --outer\r\nContent-Type: application/pdf; name=\"Fehlerbericht.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"Fehlerbericht.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{pdf}\r\n\
+         --outer\r\nContent-Type: application/octet-stream\r\n\
+         Content-Disposition: attachment; filename=\"memory.dmp\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{big}\r\n\
+         --outer--\r\n",
+        png = b64(PNG),
+        pdf = b64(b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n"),
+        big = b64(&[7u8; 5000]),
+    )
+}
+
+#[tokio::test]
+async fn a_mails_files_arrive_with_it_and_one_over_the_limit_is_named_not_dropped_silently() {
+    let settings = Settings {
+        attachments: Storage {
+            store: BlobStore::Database,
+            limits: Limits {
+                file: 4096,
+                ..Limits::default()
+            },
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/mailboxes",
+            json!({"key": "default", "name": "Service Desk", "address": "desk@example.com"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let send = |raw: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .api
+                .post(app.url("/api/v1/mail/inbound?mailbox=default"))
+                .bearer_auth(&app.admin_token)
+                .header("content-type", "message/rfc822")
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                res.status() == 201 || res.status() == 200,
+                "{}",
+                res.status()
+            );
+            res.json::<Value>().await.unwrap()
+        }
+    };
+
+    let first = mail_with_files("files-1@mail.example.com", "Drucker Fehler", "");
+    let message = send(first.clone()).await;
+    assert_eq!(message["state"], "processed", "{message}");
+    let number = message["record"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["content_type"], "image/png");
+    assert_eq!(listed[0]["inline"], true, "the HTML's cid: image");
+    assert_eq!(listed[1]["filename"], "Fehlerbericht.pdf");
+    assert_eq!(listed[1]["inline"], false);
+    let incident: Value = app
+        .get(&agent, &format!("/api/v1/incidents/{number}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let description = incident["description"].as_str().unwrap();
+    assert!(
+        description.contains("Der Drucker zeigt diesen Fehler"),
+        "{description}"
+    );
+    assert!(!description.contains("alert"), "{description}");
+    assert!(
+        description.contains("[Not attached: memory.dmp. A file may be at most 4 KB.]"),
+        "{description}"
+    );
+    // The logging entry carries them.
+    let journal = app.incident_journal(&number).await;
+    assert_eq!(journal[0]["attachments"].as_array().unwrap().len(), 2);
+
+    // The same mail again is the same message: no second set of files.
+    assert_eq!(send(first).await["duplicate"], true);
+    let again: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(again.as_array().unwrap().len(), 2);
+
+    // A reply's files come with the comment it becomes.
+    let reply = mail_with_files(
+        "files-2@mail.example.com",
+        &format!("AW: [{number}] Drucker Fehler"),
+        "In-Reply-To: <files-1@mail.example.com>\r\n",
+    );
+    let message = send(reply).await;
+    assert_eq!(message["record"], number.as_str());
+    let journal = app.incident_journal(&number).await;
+    let comment = journal
+        .iter()
+        .rev()
+        .find(|e| e["kind"] == "comment")
+        .unwrap();
+    assert_eq!(
+        comment["attachments"].as_array().unwrap().len(),
+        2,
+        "{comment}"
+    );
+    let blobs = blobs(&app).await;
+    assert_eq!(blobs, 2, "the same picture and PDF are stored once");
+}

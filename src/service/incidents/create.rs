@@ -39,7 +39,7 @@ pub async fn report(
     title: Option<String>,
     description: Option<String>,
 ) -> AppResult<IncidentView> {
-    logged(report_once(db, actor, title, description, None).await?)
+    logged(report_once(db, actor, title, description, Vec::new(), None).await?)
 }
 
 /// `report`, once per `Idempotency-Key`: a retry (an inbound mail read through again after a
@@ -49,6 +49,7 @@ pub async fn report_once(
     actor: &Actor,
     title: Option<String>,
     description: Option<String>,
+    files: Vec<crate::service::attachments::Staged>,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<IncidentView>> {
     actor.require(Permission::ReadOwn)?;
@@ -56,6 +57,7 @@ pub async fn report_once(
         title,
         description,
         caller: Some(actor.email.clone()),
+        files,
         ..NewIncidentInput::default()
     };
     log(db, actor, input, idempotency, None).await
@@ -82,7 +84,7 @@ pub async fn follow_up(
     number: &str,
     body: Option<String>,
 ) -> AppResult<IncidentView> {
-    logged(follow_up_once(db, actor, number, body, None).await?)
+    logged(follow_up_once(db, actor, number, body, Vec::new(), None).await?)
 }
 
 /// `follow_up`, once per `Idempotency-Key`.
@@ -91,6 +93,7 @@ pub async fn follow_up_once(
     actor: &Actor,
     number: &str,
     body: Option<String>,
+    files: Vec<crate::service::attachments::Staged>,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Created<IncidentView>> {
     let scope = crate::service::scope::of(db, actor).await?;
@@ -111,6 +114,7 @@ pub async fn follow_up_once(
         service: closed.service.clone(),
         category: closed.category.clone(),
         assignment_group: closed.assignment_group.clone(),
+        files,
         ..NewIncidentInput::default()
     };
     log(db, actor, input, idempotency, Some(&closed)).await
@@ -202,6 +206,20 @@ async fn log(
         follows,
     )
     .await?;
+    if !input.files.is_empty() {
+        // The files come with the report: the entry that logged it carries them.
+        let subject = Subject::Incident(incident.id);
+        let created = store::journal::first_entry(&mut tx, subject).await?;
+        crate::service::attachments::attach(
+            &mut tx,
+            &db.storage().limits,
+            created,
+            subject,
+            Some(actor),
+            &input.files,
+        )
+        .await?;
+    }
     let view = IncidentView::new(incident, jiff::Timestamp::now());
     store_answer(&mut tx, actor, idempotency.as_ref(), &view).await?;
     tx.commit().await?;

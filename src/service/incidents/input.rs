@@ -29,6 +29,10 @@ pub struct NewIncidentInput {
     /// The parent incident's number.
     pub parent: Option<String>,
     pub major: Option<bool>,
+    /// Files the report brings (a mail's, the portal's), stored already; never from JSON.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub files: Vec<crate::service::attachments::Staged>,
 }
 
 /// Absent means "unchanged"; `null` clears a field that may be empty.

@@ -112,6 +112,7 @@ pub(super) async fn create(
         assignee: text(&fields, "assignee"),
         parent: text(&fields, "parent"),
         major: Some(checkbox(&fields, "major")),
+        files: Vec::new(),
     };
     match incidents::create(&state.db, &actor, input, None).await {
         Ok(Created::New(view)) => {
