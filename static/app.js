@@ -50,4 +50,62 @@
       if (box) box.checked = !box.checked;
     }
   });
+
+  // File pickers: files dropped on them or pasted into their form (a screenshot) join the
+  // picked ones; each is listed, and one over the limit is named before anything is sent.
+  const zoneOf = (target) => target.closest?.("[data-dropzone]");
+  const showPicked = (zone) => {
+    const input = zone.querySelector("input[type=file]");
+    const list = zone.querySelector("[data-picked]");
+    const max = Number(zone.dataset.max);
+    list.replaceChildren();
+    let tooLarge = false;
+    for (const file of input.files) {
+      const item = document.createElement("li");
+      item.textContent = `${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`;
+      if (max && file.size > max) {
+        item.className = "field-error";
+        item.textContent += ` – ${zone.dataset.tooLarge}`;
+        tooLarge = true;
+      }
+      list.append(item);
+    }
+    input.setCustomValidity(tooLarge ? zone.dataset.tooLarge : "");
+  };
+  const addFiles = (zone, files) => {
+    const input = zone.querySelector("input[type=file]");
+    const all = new DataTransfer();
+    for (const file of input.files) all.items.add(file);
+    for (const file of files) all.items.add(file);
+    input.files = all.files;
+    showPicked(zone);
+  };
+  document.addEventListener("change", (e) => {
+    const zone = zoneOf(e.target);
+    if (zone) showPicked(zone);
+  });
+  document.addEventListener("dragover", (e) => {
+    const zone = zoneOf(e.target);
+    if (zone) { e.preventDefault(); zone.classList.add("over"); }
+  });
+  document.addEventListener("dragleave", (e) => zoneOf(e.target)?.classList.remove("over"));
+  document.addEventListener("drop", (e) => {
+    const zone = zoneOf(e.target);
+    if (!zone || !e.dataTransfer?.files.length) return;
+    e.preventDefault();
+    zone.classList.remove("over");
+    addFiles(zone, e.dataTransfer.files);
+  });
+  document.addEventListener("paste", (e) => {
+    const zone = e.target.closest?.("form")?.querySelector("[data-dropzone]");
+    const pasted = Array.from(e.clipboardData?.files ?? []);
+    if (!zone || !pasted.length) return;
+    e.preventDefault();
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+    addFiles(zone, pasted.map((file, n) => {
+      const generic = !file.name || file.name === "image.png";
+      const name = generic ? `screenshot-${stamp}${n ? `-${n}` : ""}.png` : file.name;
+      return new File([file], name, { type: file.type });
+    }));
+  });
 })();

@@ -27,6 +27,19 @@ pub struct Upload {
     pub fields: Vec<(String, String)>,
     /// The files, stored.
     pub files: Vec<Staged>,
+    /// Why a file was refused (a limit), when one was: the rest of the body was still read,
+    /// so a browser gets the answer instead of a broken connection, and the fields with it.
+    pub refused: Option<AppError>,
+}
+
+impl Upload {
+    /// The upload, or the error that refused a file.
+    pub fn whole(self) -> AppResult<Upload> {
+        match self.refused {
+            Some(error) => Err(error),
+            None => Ok(self),
+        }
+    }
 }
 
 /// The multipart boundary when the body is `multipart/form-data`.
@@ -73,9 +86,19 @@ pub async fn read(db: &Db, boundary: String, body: Body) -> AppResult<Upload> {
             if first.is_empty() && filename.is_empty() {
                 continue;
             }
-            let rest = futures_util::stream::iter([Ok(first)]).chain(pieces);
-            let staged = attachments::stage(db, &filename, false, already, Box::pin(rest)).await?;
-            upload.files.push(staged);
+            let mut rest = Box::pin(futures_util::stream::iter([Ok(first)]).chain(pieces));
+            if upload.refused.is_some() {
+                drain(&mut rest).await;
+                continue;
+            }
+            match attachments::stage(db, &filename, false, already, &mut rest).await {
+                Ok(staged) => upload.files.push(staged),
+                Err(error @ AppError::AttachmentTooLarge { .. }) => {
+                    upload.refused = Some(error);
+                    drain(&mut rest).await;
+                }
+                Err(other) => return Err(other),
+            }
         } else {
             let mut text = Vec::new();
             let mut pieces = Box::pin(field);
@@ -92,6 +115,15 @@ pub async fn read(db: &Db, boundary: String, body: Body) -> AppResult<Upload> {
         }
     }
     Ok(upload)
+}
+
+/// Reads the rest of a refused file and throws it away, until it ends or the body breaks off
+/// (multer's limit on the whole body still holds); the refusal stands either way.
+async fn drain<S>(rest: &mut S)
+where
+    S: futures_util::Stream<Item = Result<axum::body::Bytes, multer::Error>> + Unpin,
+{
+    while let Some(Ok(_)) = rest.next().await {}
 }
 
 /// A body multer could not read: over a size it enforces (`413`), or malformed (`400`).

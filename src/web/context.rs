@@ -48,6 +48,9 @@ pub struct Ctx {
     pub path: String,
     /// The user's saved queue views, for the navigation.
     pub views: Vec<crate::store::saved_views::SavedView>,
+    /// The largest file an upload may bring, in bytes (the file pickers say so, and check it
+    /// before sending).
+    pub file_limit: u64,
     session: Option<Session>,
 }
 
@@ -60,8 +63,14 @@ impl Ctx {
             flashes: Vec::new(),
             path,
             views: Vec::new(),
+            file_limit: crate::domain::attachment::Limits::default().file,
             session: None,
         }
+    }
+
+    /// The largest file an upload may bring, as people read it.
+    pub fn file_limit_text(&self) -> String {
+        crate::domain::attachment::human_size(self.file_limit)
     }
 
     /// Staff who read every record (not a caller), for the navigation.
@@ -257,6 +266,7 @@ impl FromRequestParts<AppState> for Ctx {
             flashes,
             path,
             views,
+            file_limit: state.db.storage().limits.file,
             session: Some(session),
         })
     }

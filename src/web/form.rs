@@ -149,6 +149,13 @@ impl FormState {
                     .insert(conflict_field.to_owned(), tr.t(key).to_owned());
                 Ok(())
             }
+            // A file over a limit: named at the file picker, the words kept.
+            error @ AppError::AttachmentTooLarge { .. } => {
+                let message = error.problem(tr).detail.unwrap_or_default();
+                self.errors
+                    .insert(crate::http::files::FILE_FIELD.to_owned(), message);
+                Ok(())
+            }
             other => Err(other),
         }
     }
@@ -183,6 +190,66 @@ pub fn if_changed<T>(fields: &[(String, String)], name: &str, value: T) -> Optio
 
 /// Form fields as pairs, so that repeated fields (checkboxes) survive.
 pub type Fields = axum::Form<Vec<(String, String)>>;
+
+/// A form that may carry files (`multipart/form-data`, the files stored as they arrive), or a
+/// plain one. A file refused for a limit does not lose the rest: the fields come all the same,
+/// the refusal in `files`.
+pub struct FilesForm {
+    pub fields: Vec<(String, String)>,
+    pub files: Result<Vec<crate::service::attachments::Staged>, AppError>,
+}
+
+impl FilesForm {
+    /// The comment the form posts (`body`, and `internal` when ticked) with its files, beside
+    /// the fields for re-rendering; `Err` when a file was refused.
+    pub fn comment(
+        self,
+    ) -> (
+        Vec<(String, String)>,
+        Result<crate::service::journal::CommentInput, AppError>,
+    ) {
+        let input = self
+            .files
+            .map(|files| crate::service::journal::CommentInput {
+                body: field(&self.fields, "body"),
+                internal: matches!(
+                    field(&self.fields, "internal").as_deref(),
+                    Some("on" | "true")
+                ),
+                files,
+            });
+        (self.fields, input)
+    }
+}
+
+impl axum::extract::FromRequest<crate::state::AppState> for FilesForm {
+    type Rejection = AppError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use crate::http::files;
+        if let Some(boundary) = files::boundary(request.headers()) {
+            let upload = files::read(&state.db, boundary, request.into_body()).await?;
+            let files = match upload.refused {
+                Some(error) => Err(error),
+                None => Ok(upload.files),
+            };
+            return Ok(FilesForm {
+                fields: upload.fields,
+                files,
+            });
+        }
+        let axum::Form(fields) = Fields::from_request(request, state)
+            .await
+            .map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+        Ok(FilesForm {
+            fields,
+            files: Ok(Vec::new()),
+        })
+    }
+}
 
 /// The first value of a field.
 pub fn field(fields: &[(String, String)], name: &str) -> Option<String> {

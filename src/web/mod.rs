@@ -2,6 +2,7 @@
 //! PostgreSQL; forms post and redirect (303), or re-render with field errors (422).
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod context;
 pub mod form;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(home::router())
         .merge(admin::router())
+        .merge(attachments::router())
         .merge(incidents::router())
         .merge(problems::router())
         .merge(portal::router())

@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::form::{Choice, FormState, checkbox, choices, field, version};
+use super::form::{Choice, FormState, choices, field, version};
 use super::{Ctx, SignedIn, render, see_other};
 use crate::domain::Permission;
 use crate::domain::request::RequestState;
 use crate::error::{AppError, AppResult};
-use crate::service::journal::{CommentInput, JournalView};
+use crate::service::journal::JournalView;
 use crate::service::record::RecordKind;
 use crate::service::requests::{
     self, ApprovalView, RequestQuery, RequestTransitionInput, RequestView, TaskQuery,
@@ -260,14 +260,13 @@ async fn comment(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
     Path(number): Path<String>,
-    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+    form: crate::web::form::FilesForm,
 ) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&posted, "body"),
-        internal: checkbox(&posted, "internal"),
-        files: Vec::new(),
+    let (posted, input) = form.comment();
+    let result = match input {
+        Ok(input) => requests::comment(&state.db, &actor, &number, input, None).await,
+        Err(error) => Err(error),
     };
-    let result = requests::comment(&state.db, &actor, &number, input, None).await;
     done_or_refused(&state, ctx, &actor, &number, posted, result, "body").await
 }
 

@@ -856,3 +856,216 @@ async fn a_mails_files_arrive_with_it_and_one_over_the_limit_is_named_not_droppe
     let blobs = blobs(&app).await;
     assert_eq!(blobs, 2, "the same picture and PDF are stored once");
 }
+
+async fn post_files(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    path: &str,
+    parts: &[Part<'_>],
+) -> reqwest::Response {
+    browser
+        .post(app.url(path))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(parts))
+        .send()
+        .await
+        .expect("POST multipart form")
+}
+
+#[tokio::test]
+async fn pages_take_files_with_comments_and_show_them_to_the_right_readers() {
+    let settings = Settings {
+        attachments: Storage {
+            store: BlobStore::Database,
+            limits: Limits {
+                file: 2048,
+                ..Limits::default()
+            },
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings).await;
+    let agent_token = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "de").await;
+    let number = incident(&app, &agent_token, "caller@example.com").await;
+    let agent = app.browser();
+    app.sign_in(&agent, "agent@example.com").await;
+
+    // The agent's comment form carries a file and the picker says the limit.
+    let page = app.page(&agent, &format!("/incidents/{number}")).await;
+    assert!(
+        page.contains("enctype=\"multipart/form-data\""),
+        "comment form"
+    );
+    assert!(page.contains("up to 2 KB each"), "the limit is named");
+    let res = post_files(
+        &app,
+        &agent,
+        &format!("/incidents/{number}/comments"),
+        &[
+            ("body", None, "", b"Screenshot of the error"),
+            ("file", Some("fehler.png"), "image/png", PNG),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A work note's file.
+    let res = post_files(
+        &app,
+        &agent,
+        &format!("/incidents/{number}/comments"),
+        &[
+            ("body", None, "", b"Vendor log"),
+            ("internal", None, "", b"on"),
+            ("file", Some("vendor.log"), "text/plain", b"E4711 spooler\n"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Too large: refused at the picker, the words kept.
+    let res = post_files(
+        &app,
+        &agent,
+        &format!("/incidents/{number}/comments"),
+        &[
+            ("body", None, "", b"Words I typed"),
+            (
+                "file",
+                Some("dump.bin"),
+                "application/octet-stream",
+                &[1u8; 3000],
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = res.text().await.unwrap();
+    assert!(
+        refused.contains("A file may be at most 2 KB."),
+        "named at the picker"
+    );
+    assert!(refused.contains("Words I typed"), "the words are kept");
+
+    let page = app.page(&agent, &format!("/incidents/{number}")).await;
+    assert!(page.contains("fehler.png") && page.contains("vendor.log"));
+    assert!(page.contains("loading=\"lazy\""), "pictures load lazily");
+
+    // The caller sees the picture on the portal page, in German, not the work note's file,
+    // and downloads the picture through the page's link.
+    let caller = app.browser();
+    app.sign_in(&caller, "caller@example.com").await;
+    let portal = app
+        .page(&caller, &format!("/portal/incidents/{number}"))
+        .await;
+    assert!(portal.contains("fehler.png"), "{portal}");
+    assert!(!portal.contains("vendor.log"));
+    let listed: Value = app
+        .get(
+            &agent_token,
+            &format!("/api/v1/incidents/{number}/attachments"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let picture = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == "fehler.png")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == "vendor.log")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(portal.contains(&format!("/incidents/{number}/attachments/{picture}")));
+    let res = caller
+        .get(app.url(&format!("/incidents/{number}/attachments/{picture}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    let res = caller
+        .get(app.url(&format!("/incidents/{number}/attachments/{log}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The caller replies with a file from the portal; German words on the picker.
+    assert!(portal.contains("Dateien auswählen, hineinziehen oder einfügen"));
+    let res = post_files(
+        &app,
+        &caller,
+        &format!("/portal/incidents/{number}/reply"),
+        &[
+            ("body", None, "", b"Hier noch ein Foto"),
+            ("internal", None, "", b"on"),
+            (
+                "file",
+                Some("foto.jpg"),
+                "image/jpeg",
+                b"\xff\xd8\xff\xe0\0\x10JFIF\0",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let journal = app.incident_journal(&number).await;
+    let reply = journal
+        .iter()
+        .rev()
+        .find(|e| e["body"] == "Hier noch ein Foto")
+        .unwrap();
+    assert_eq!(reply["kind"], "comment", "the portal's words are public");
+    assert_eq!(reply["attachments"][0]["filename"], "foto.jpg");
+
+    // The agent removes the picture from the page.
+    let res = agent
+        .post(app.url(&format!("/incidents/{number}/attachments/{picture}/remove")))
+        .form(&[("back", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = app.page(&agent, &format!("/incidents/{number}")).await;
+    assert!(page.contains("<s>fehler.png</s>"), "shown as removed");
+
+    // "Something is broken" with a screenshot: the new incident carries it.
+    let res = post_files(
+        &app,
+        &caller,
+        "/portal/report",
+        &[
+            ("title", None, "", "Bildschirm flackert".as_bytes()),
+            ("description", None, "", b"Seit dem Update"),
+            ("file", Some("flackern.png"), "image/png", PNG),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let reported = location.rsplit('/').next().unwrap();
+    let listed: Value = app
+        .get(
+            &agent_token,
+            &format!("/api/v1/incidents/{reported}/attachments"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["filename"], "flackern.png");
+}

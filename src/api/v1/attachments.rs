@@ -51,7 +51,7 @@ async fn upload(
     let Some(boundary) = files::boundary(headers) else {
         return Err(AppError::UnsupportedMediaType);
     };
-    let upload = files::read(&state.db, boundary, body).await?;
+    let upload = files::read(&state.db, boundary, body).await?.whole()?;
     let mut text = None;
     let mut internal = false;
     let mut errors = Vec::new();

@@ -38,8 +38,9 @@ pub async fn report(
     actor: &Actor,
     title: Option<String>,
     description: Option<String>,
+    files: Vec<crate::service::attachments::Staged>,
 ) -> AppResult<IncidentView> {
-    logged(report_once(db, actor, title, description, Vec::new(), None).await?)
+    logged(report_once(db, actor, title, description, files, None).await?)
 }
 
 /// `report`, once per `Idempotency-Key`: a retry (an inbound mail read through again after a

@@ -13,7 +13,7 @@ use crate::domain::incident::{HoldReason, IncidentState, Level};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::{self, IncidentPatch, IncidentView, TransitionInput};
-use crate::service::journal::{CommentInput, JournalView};
+use crate::service::journal::JournalView;
 use crate::service::known_errors;
 use crate::service::problems::{self, ProblemView};
 use crate::service::record::RecordKind;
@@ -485,14 +485,14 @@ pub(super) async fn comment(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
     Path(number): Path<String>,
-    axum::Form(fields): Fields,
+    form: crate::web::form::FilesForm,
 ) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&fields, "body"),
-        internal: checkbox(&fields, "internal"),
-        files: Vec::new(),
+    let (fields, input) = form.comment();
+    let result = match input {
+        Ok(input) => incidents::comment(&state.db, &actor, &number, input, None).await,
+        Err(error) => Err(error),
     };
-    match incidents::comment(&state.db, &actor, &number, input, None).await {
+    match result {
         Ok(_) => Ok(see_other(&format!(
             "/incidents/{}#journal",
             number.to_ascii_uppercase()

@@ -222,16 +222,22 @@ pub(super) async fn reply<R: Record>(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
     Path(number): Path<String>,
-    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+    form: crate::web::form::FilesForm,
 ) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&posted, "body"),
+    let (posted, input) = form.comment();
+    // The portal's words are always public.
+    let input = input.map(|input| CommentInput {
         internal: false,
-        files: Vec::new(),
-    };
-    let result = match R::KIND {
-        RecordKind::Incident => incidents::comment(&state.db, &actor, &number, input, None).await,
-        RecordKind::Request => requests::comment(&state.db, &actor, &number, input, None).await,
+        ..input
+    });
+    let result = match (input, R::KIND) {
+        (Ok(input), RecordKind::Incident) => {
+            incidents::comment(&state.db, &actor, &number, input, None).await
+        }
+        (Ok(input), RecordKind::Request) => {
+            requests::comment(&state.db, &actor, &number, input, None).await
+        }
+        (Err(error), _) => Err(error),
     };
     let done = "portal.replied";
     act(

@@ -63,11 +63,16 @@ pub(super) async fn report_form(
 pub(super) async fn report(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
-    axum::Form(posted): axum::Form<Vec<(String, String)>>,
+    form: crate::web::form::FilesForm,
 ) -> AppResult<Response> {
+    let posted = form.fields;
     let title = field(&posted, "title");
     let description = field(&posted, "description");
-    match incidents::report(&state.db, &actor, title, description).await {
+    let reported = match form.files {
+        Ok(files) => incidents::report(&state.db, &actor, title, description, files).await,
+        Err(error) => Err(error),
+    };
+    match reported {
         Ok(incident) => {
             ctx.flash("success", ctx.tr.t1("portal.reported", &incident.number))
                 .await?;

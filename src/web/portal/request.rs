@@ -30,6 +30,8 @@ pub(super) struct Step {
     pub text: String,
     /// The status it moved to, in the type's words.
     pub status: Option<String>,
+    /// The files the step brought.
+    pub attachments: Vec<crate::service::attachments::AttachmentView>,
 }
 
 /// The public journal of a record in the caller's words: who did it (the desk for the
@@ -59,7 +61,7 @@ pub(super) fn journey(
                 {
                     ctx.tr.t("portal.sent").to_owned()
                 }
-                None if status.is_some() => String::new(),
+                None if status.is_some() || !e.attachments.is_empty() => String::new(),
                 None => return None,
             };
             Some(Step {
@@ -69,6 +71,7 @@ pub(super) fn journey(
                     .unwrap_or_else(|| ctx.tr.t("portal.the_desk").to_owned()),
                 text,
                 status,
+                attachments: e.attachments,
             })
         })
         .collect()

@@ -12,7 +12,7 @@ use crate::domain::problem::{ProblemResolution, ProblemState};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::incidents::IncidentView;
-use crate::service::journal::{CommentInput, JournalView};
+use crate::service::journal::JournalView;
 use crate::service::problems::{
     self, LinkInput, ProblemPatch, ProblemTransitionInput, ProblemView,
 };
@@ -250,14 +250,14 @@ pub(super) async fn comment(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
     Path(number): Path<String>,
-    axum::Form(fields): Fields,
+    form: crate::web::form::FilesForm,
 ) -> AppResult<Response> {
-    let input = CommentInput {
-        body: field(&fields, "body"),
-        internal: checkbox(&fields, "internal"),
-        files: Vec::new(),
+    let (_, input) = form.comment();
+    let result = match input {
+        Ok(input) => problems::comment(&state.db, &actor, &number, input, None).await,
+        Err(error) => Err(error),
     };
-    if let Err(error) = problems::comment(&state.db, &actor, &number, input, None).await {
+    if let Err(error) = result {
         ctx.flash("error", error_line(&error, &ctx)).await?;
     }
     Ok(see_other(&format!(
