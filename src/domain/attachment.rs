@@ -53,7 +53,7 @@ impl Limit {
     }
 }
 
-/// A size as people read it: `25 MB`, `1.5 KB`, `12 bytes` (powers of 1024, one decimal
+/// A size as people read it: `25 MB`, `1.5 KB`, `12 B` (powers of 1024, one decimal
 /// where it is not whole).
 pub fn human_size(bytes: u64) -> String {
     const KB: u64 = 1024;
@@ -61,7 +61,7 @@ pub fn human_size(bytes: u64) -> String {
     let (unit, name) = match bytes {
         b if b >= MB => (MB, "MB"),
         b if b >= KB => (KB, "KB"),
-        _ => return format!("{bytes} bytes"),
+        _ => return format!("{bytes} B"),
     };
     let tenths = (bytes * 10 + unit / 2) / unit;
     if tenths.is_multiple_of(10) {
@@ -294,6 +294,6 @@ mod tests {
         assert_eq!(human_size(1024 * 1024 + 1024 * 512), "1.5 MB");
         assert_eq!(human_size(2048), "2 KB");
         assert_eq!(human_size(1536), "1.5 KB");
-        assert_eq!(human_size(12), "12 bytes");
+        assert_eq!(human_size(12), "12 B");
     }
 }

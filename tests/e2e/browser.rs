@@ -14,7 +14,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver for the length of a test; killed when dropped.
-struct Driver(Child, u16);
+pub(crate) struct Driver(Child, u16);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -25,7 +25,7 @@ impl Drop for Driver {
 
 /// Starts chromedriver, or explains why the browser test cannot run. In CI a missing
 /// browser is a failure (`.ci/run` installs it); on a developer machine the test says so.
-fn start_driver() -> Option<Driver> {
+pub(crate) fn start_driver() -> Option<Driver> {
     if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -56,7 +56,7 @@ fn start_driver() -> Option<Driver> {
     Some(Driver(child, port))
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub(crate) async fn browser(driver: &Driver) -> Client {
     let profile = std::env::temp_dir().join(format!(
         "leitstand-chromium-{}-{}",
         std::process::id(),
@@ -83,7 +83,7 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a Chromium session")
 }
 
-async fn fill(client: &Client, id: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, text: &str) {
     let field = client
         .find(Locator::Id(id))
         .await
@@ -91,7 +91,7 @@ async fn fill(client: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     let button = client
         .find(Locator::Css(css))
         .await
@@ -100,7 +100,7 @@ async fn click(client: &Client, css: &str) {
 }
 
 /// With `LEITSTAND_SCREENSHOTS=<dir>`, saves what the browser shows, for people to look at.
-async fn screenshot(client: &Client, name: &str) {
+pub(crate) async fn screenshot(client: &Client, name: &str) {
     if let Some(dir) = std::env::var_os("LEITSTAND_SCREENSHOTS") {
         let png = client.screenshot().await.unwrap();
         std::fs::create_dir_all(&dir).unwrap();
@@ -117,7 +117,7 @@ const AXE: &str = concat!(
 /// Runs axe-core's WCAG 2.2 A and AA rules on the page the browser shows; panics naming
 /// every violation (rule, impact, the elements and axe's summary), so a page that fails the
 /// check fails the test.
-async fn assert_accessible(client: &Client, page: &str) {
+pub(crate) async fn assert_accessible(client: &Client, page: &str) {
     let violations = axe_violations(client).await;
     assert!(
         violations.is_empty(),
@@ -141,7 +141,7 @@ async fn axe_violations(client: &Client) -> Vec<String> {
     serde_json::from_value(violations).unwrap()
 }
 
-async fn wait_for_text(client: &Client, text: &str) -> String {
+pub(crate) async fn wait_for_text(client: &Client, text: &str) -> String {
     let started = Instant::now();
     loop {
         let source = client.source().await.unwrap();
@@ -723,7 +723,7 @@ async fn a_caller_asks_for_a_laptop_in_the_portal_on_a_phone_in_german() {
 
 /// Signs `email` in on a fresh session and waits for the signed-in page (navigating on
 /// before it arrives races the sign-in's redirect).
-async fn sign_in_as(client: &Client, app: &TestApp, email: &str) {
+pub(crate) async fn sign_in_as(client: &Client, app: &TestApp, email: &str) {
     client.goto(&app.url("/login")).await.unwrap();
     client.delete_all_cookies().await.unwrap();
     client.goto(&app.url("/login")).await.unwrap();

@@ -16,3 +16,4 @@
 mod support;
 
 mod browser;
+mod files;
