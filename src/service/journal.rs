@@ -28,6 +28,10 @@ pub struct JournalView {
     /// `removed_at` and no content).
     #[serde(default)]
     pub attachments: Vec<crate::service::attachments::AttachmentView>,
+    /// For an entry that came by mail: the quoted history below the new words, kept apart
+    /// (shown on request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
 }
 
 impl JournalView {
@@ -56,6 +60,7 @@ impl From<store::journal::EntryRow> for JournalView {
                 .attachments
                 .and_then(|files| serde_json::from_value(files).ok())
                 .unwrap_or_default(),
+            quoted: row.quoted,
         }
     }
 }
@@ -235,6 +240,7 @@ mod tests {
             body: Some(body.to_owned()),
             changes: None,
             attachments: Vec::new(),
+            quoted: None,
         }
     }
 

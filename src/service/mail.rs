@@ -179,6 +179,7 @@ pub async fn refuse_too_large(
                 error: Some(&reason),
                 record: None,
                 quoted: None,
+                entry: None,
             },
         )
         .await?;
@@ -200,6 +201,8 @@ struct Decision {
     kind: Option<&'static str>,
     error: Option<String>,
     record: Option<Subject>,
+    /// The journal entry the message became (its quoted history is shown with it).
+    entry: Option<i64>,
 }
 
 impl Decision {
@@ -209,6 +212,7 @@ impl Decision {
             kind: None,
             error: Some(reason.into()),
             record: None,
+            entry: None,
         }
     }
 }
@@ -249,6 +253,7 @@ pub async fn process(db: &Db, id: i64) -> AppResult<()> {
             error: decision.error.as_deref(),
             record: decision.record,
             quoted: quoted.as_deref(),
+            entry: decision.entry,
         },
     )
     .await?;
@@ -335,6 +340,7 @@ async fn decide(
             kind: Some("conversation"),
             error: Some(format!("{from} has no account here (or it is inactive)")),
             record: None,
+            entry: None,
         });
     };
     let idempotency = Idempotency {
@@ -437,12 +443,13 @@ async fn converse(
         )
         .await
         {
-            Ok(record) => {
+            Ok((record, entry)) => {
                 return Ok(Decision {
                     state: "processed",
                     kind: Some("conversation"),
                     error: None,
                     record: Some(record),
+                    entry: Some(entry),
                 });
             }
             // Not theirs to write to: the mail is a new incident of theirs, and says nothing
@@ -468,12 +475,16 @@ async fn converse(
     )
     .await
     {
-        Ok(created) => Ok(Decision {
-            state: "processed",
-            kind: Some("conversation"),
-            error: None,
-            record: Some(Subject::Incident(incident_id(db, &created).await?)),
-        }),
+        Ok(created) => {
+            let record = Subject::Incident(incident_id(db, &created).await?);
+            Ok(Decision {
+                state: "processed",
+                kind: Some("conversation"),
+                error: None,
+                record: Some(record),
+                entry: Some(first_entry(db, record).await?),
+            })
+        }
         Err(error @ AppError::Validation(_)) => Ok(Decision::failed(error.to_string())),
         Err(other) => Err(other),
     }
@@ -494,8 +505,22 @@ async fn incident_id(
         .ok_or(AppError::NotFound)
 }
 
+/// The entry that logged a record.
+async fn first_entry(db: &Db, record: Subject) -> AppResult<i64> {
+    let mut conn = db.acquire().await?;
+    Ok(store::journal::first_entry(&mut conn, record).await?)
+}
+
+/// The journal entry a comment became (or became the first time, for a retry).
+fn entry_of(created: &Created<crate::service::journal::JournalView>) -> Option<i64> {
+    match created {
+        Created::New(view) => Some(view.id),
+        Created::Replayed { body, .. } => body["id"].as_i64(),
+    }
+}
+
 /// A person's words on a record they may write to: a public comment, or for an incident of
-/// theirs that is closed, a follow-up incident continuing it.
+/// theirs that is closed, a follow-up incident continuing it; with the entry they became.
 async fn add_to(
     db: &Db,
     actor: &Actor,
@@ -504,13 +529,13 @@ async fn add_to(
     text: &str,
     files: Vec<crate::service::attachments::Staged>,
     idempotency: Idempotency,
-) -> AppResult<Subject> {
+) -> AppResult<(Subject, i64)> {
     let input = CommentInput {
         body: Some(text.to_owned()),
         internal: false,
         files,
     };
-    match subject {
+    let created = match subject {
         Subject::Incident(id) => {
             let closed_and_theirs = {
                 let mut conn = db.acquire().await?;
@@ -531,19 +556,25 @@ async fn add_to(
                     Some(idempotency),
                 )
                 .await?;
-                return Ok(Subject::Incident(incident_id(db, &created).await?));
+                let record = Subject::Incident(incident_id(db, &created).await?);
+                return Ok((record, first_entry(db, record).await?));
             }
-            crate::service::incidents::comment(db, actor, number, input, Some(idempotency)).await?;
+            crate::service::incidents::comment(db, actor, number, input, Some(idempotency)).await?
         }
         Subject::Request(_) => {
-            crate::service::requests::comment(db, actor, number, input, Some(idempotency)).await?;
+            crate::service::requests::comment(db, actor, number, input, Some(idempotency)).await?
         }
         Subject::Problem(_) => {
-            crate::service::problems::comment(db, actor, number, input, Some(idempotency)).await?;
+            crate::service::problems::comment(db, actor, number, input, Some(idempotency)).await?
         }
         Subject::Task(_) => return Err(AppError::NotFound),
-    }
-    Ok(subject)
+    };
+    let entry = entry_of(&created).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "a mail's comment answered without its entry"
+        ))
+    })?;
+    Ok((subject, entry))
 }
 
 /// Machine mail (and bounces) are journaled on the record they are about, as the system, and
@@ -598,6 +629,7 @@ async fn note_machine_mail(
         }),
         error: None,
         record,
+        entry: None,
     })
 }
 

@@ -42,6 +42,9 @@ pub struct EntryRow {
     /// with the history; none for an entry just appended.
     #[sqlx(default)]
     pub attachments: Option<serde_json::Value>,
+    /// The quoted history of the mail the entry came from, split off its new words.
+    #[sqlx(default)]
+    pub quoted: Option<String>,
 }
 
 /// What an entry is about.
@@ -183,7 +186,8 @@ pub async fn first_entry(conn: &mut PgConnection, subject: Subject) -> sqlx::Res
 pub async fn of(conn: &mut PgConnection, subject: Subject) -> sqlx::Result<Vec<EntryRow>> {
     let (column, id) = subject.column();
     sqlx::query_as(&format!(
-        "{SELECT}, {ATTACHMENTS_OF_J} as attachments \
+        "{SELECT}, {ATTACHMENTS_OF_J} as attachments, \
+                (select m.quoted from mail_messages m where m.entry_id = j.id limit 1) as quoted \
          from journal_entries j left join users u on u.id = j.author_id \
          where j.{column} = $1 order by j.id"
     ))

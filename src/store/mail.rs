@@ -369,13 +369,15 @@ pub struct Outcome<'a> {
     pub error: Option<&'a str>,
     pub record: Option<Subject>,
     pub quoted: Option<&'a str>,
+    /// The journal entry the message became.
+    pub entry: Option<i64>,
 }
 
 pub async fn finish(conn: &mut PgConnection, id: i64, outcome: &Outcome<'_>) -> sqlx::Result<()> {
     let (incident, problem, request) = columns(outcome.record);
     sqlx::query(
         "update mail_messages set state = $2, kind = $3, error = $4, incident_id = $5, problem_id = $6, \
-         request_id = $7, quoted = $8, processed_at = now(), claimed_until = null where id = $1",
+         request_id = $7, quoted = $8, entry_id = $9, processed_at = now(), claimed_until = null where id = $1",
     )
     .bind(id)
     .bind(outcome.state)
@@ -385,6 +387,7 @@ pub async fn finish(conn: &mut PgConnection, id: i64, outcome: &Outcome<'_>) -> 
     .bind(problem)
     .bind(request)
     .bind(outcome.quoted)
+    .bind(outcome.entry)
     .execute(conn)
     .await?;
     Ok(())

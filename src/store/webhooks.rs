@@ -332,6 +332,7 @@ pub async fn claim_due(
                     body: row.try_get("body")?,
                     changes: row.try_get("changes")?,
                     attachments: row.try_get("attachments")?,
+                    quoted: None,
                 }),
                 None => None,
             };

@@ -167,6 +167,24 @@ async fn a_mail_becomes_an_incident_a_reply_threads_and_the_same_mail_twice_is_o
         comments,
         ["Jetzt blinkt er rot.", "Und jetzt geht er wieder aus."]
     );
+    // The quoted history stays with its entry, shown on request.
+    let with_quote = journal
+        .iter()
+        .find(|e| e["body"] == "Jetzt blinkt er rot.")
+        .unwrap();
+    assert!(
+        with_quote["quoted"]
+            .as_str()
+            .is_some_and(|q| q.contains("Seit heute früh kommt nichts")),
+        "{with_quote}"
+    );
+    let agent_page = app.browser();
+    app.sign_in(&agent_page, "agent@example.com").await;
+    let page = app.page(&agent_page, &format!("/incidents/{number}")).await;
+    assert!(
+        page.contains("<details class=\"quoted\"><summary>Show the quoted mail</summary>"),
+        "the toggle"
+    );
     assert!(
         journal
             .iter()
