@@ -60,18 +60,26 @@ pub async fn start_db_blob(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()
     Ok(())
 }
 
+/// Writes one chunk of a blob being uploaded, in one round trip, committed without waiting for
+/// the disk (`synchronous_commit` off for this statement's own transaction): the blob is
+/// referenced only by the later, durable commit of its attachment, which flushes the log this
+/// chunk is in first (PostgreSQL writes its log in order). A crash before that loses only an
+/// upload nobody was told had succeeded.
 pub async fn write_chunk(
     conn: &mut PgConnection,
     blob: Uuid,
     n: i32,
     data: &[u8],
 ) -> sqlx::Result<()> {
-    sqlx::query("insert into blob_chunks (blob_id, n, data) values ($1, $2, $3)")
-        .bind(blob)
-        .bind(n)
-        .bind(data)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "with unhurried as (select set_config('synchronous_commit', 'off', true)) \
+         insert into blob_chunks (blob_id, n, data) select $1, $2, $3 from unhurried",
+    )
+    .bind(blob)
+    .bind(n)
+    .bind(data)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -154,7 +154,12 @@ macro_rules! attachment_shells {
         #[utoipa::path(get, path = $item, tag = $tag,
             params(("number" = String, Path), ("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header)),
             security(("bearer" = [])),
-            responses((status = 200, description = "the content", content_type = "application/octet-stream", body = Vec<u8>),
+            responses((status = 200, description = "the content, typed as sniffed", content(
+                          (Vec<u8> = "application/octet-stream"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
+                          (Vec<u8> = "image/gif"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/bmp"),
+                          (Vec<u8> = "image/svg+xml"), (Vec<u8> = "application/pdf"), (Vec<u8> = "application/zip"),
+                          (Vec<u8> = "application/gzip"), (Vec<u8> = "application/x-ole-storage"),
+                          (Vec<u8> = "application/xml"), (Vec<u8> = "text/html"), (Vec<u8> = "text/plain"))),
                       (status = 304, description = "unchanged"), (status = 400, body = Problem),
                       (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
         async fn $download(
