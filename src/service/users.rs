@@ -26,6 +26,12 @@ pub struct UserView {
     pub active: bool,
     /// Whether the user can sign in with a password (API tokens work without one).
     pub has_password: bool,
+    /// Whether they are told by e-mail (assignments, the caller's answers, their records'
+    /// answers and resolutions); they set it themselves (`PATCH /api/v1/me`).
+    pub notify_email: bool,
+    /// Why mail to them bounces (a delivery report said so), while it does: nothing is sent
+    /// until their address changes.
+    pub email_undeliverable: Option<String>,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
 }
@@ -41,6 +47,8 @@ impl From<store::users::User> for UserView {
             groups: user.groups,
             manager: user.manager,
             active: user.active,
+            notify_email: user.notify_email,
+            email_undeliverable: user.email_undeliverable,
             created_at: user.created_at,
             updated_at: user.updated_at,
         }
@@ -286,4 +294,22 @@ async fn resolve_manager(
         invalid.add("manager", "error.unknown_user");
     }
     Ok(manager.map(|m| Some(m.id)))
+}
+
+/// What a person may change about themselves.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeInput {
+    /// `false`: no notifications by e-mail.
+    pub notify_email: Option<bool>,
+}
+
+/// The signed-in person changes their own preferences.
+pub async fn update_me(db: &crate::db::Db, actor: &Actor, input: MeInput) -> AppResult<UserView> {
+    let mut conn = db.acquire().await?;
+    if let Some(on) = input.notify_email {
+        store::users::set_notify_email(&mut conn, actor.id, on).await?;
+    }
+    drop(conn);
+    get(db, actor, &actor.email).await
 }

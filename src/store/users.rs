@@ -21,6 +21,10 @@ pub struct User {
     /// Who approves for them in `manager` approval stages.
     pub manager_id: Option<Uuid>,
     pub manager: Option<String>,
+    /// Whether they want notifications by e-mail.
+    pub notify_email: bool,
+    /// Why mail to them bounces, while it does.
+    pub email_undeliverable: Option<String>,
     pub created_at: jiff::Timestamp,
     pub updated_at: jiff::Timestamp,
 }
@@ -38,6 +42,8 @@ impl<'r> sqlx::FromRow<'r, PgRow> for User {
             groups: row.try_get("groups")?,
             manager_id: row.try_get("manager_id")?,
             manager: row.try_get("manager")?,
+            notify_email: row.try_get("notify_email")?,
+            email_undeliverable: row.try_get("email_undeliverable")?,
             created_at: at(row, "created_at")?,
             updated_at: at(row, "updated_at")?,
         })
@@ -48,6 +54,9 @@ const COLUMNS: &str = "u.id, u.email, u.name, u.role, u.locale, u.password_hash,
      array(select g.key from group_members m join groups g on g.id = m.group_id \
            where m.user_id = u.id order by g.key) as groups, \
      u.manager_id, (select boss.email from users boss where boss.id = u.manager_id) as manager, \
+     u.notify_email, \
+     case when u.email_undeliverable_at is not null then coalesce(u.email_undeliverable_reason, '') end \
+         as email_undeliverable, \
      u.created_at, u.updated_at";
 
 pub struct NewUser<'a> {
@@ -235,4 +244,14 @@ pub async fn search(
     .bind(workers_only)
     .fetch_all(conn)
     .await
+}
+
+/// Turns the user's e-mail notifications on or off.
+pub async fn set_notify_email(conn: &mut PgConnection, id: Uuid, on: bool) -> sqlx::Result<()> {
+    sqlx::query("update users set notify_email = $2, updated_at = now() where id = $1")
+        .bind(id)
+        .bind(on)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/account", get(account))
         .route("/account/tokens", post(create_token))
+        .route("/account/notifications", post(notifications))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
 
@@ -53,6 +54,8 @@ async fn home(SignedIn { ctx, actor }: SignedIn) -> Response {
 #[template(path = "account.html")]
 struct AccountPage {
     ctx: Ctx,
+    /// The reader as the API shows them (their notification preference).
+    me: service::users::UserView,
     tokens: Vec<TokenView>,
     form: FormState,
     /// The secret of a token just made, shown this once.
@@ -64,10 +67,12 @@ async fn account(
     SignedIn { ctx, actor }: SignedIn,
 ) -> AppResult<Response> {
     let tokens = service::auth::list_tokens(&state.db, &actor, false).await?;
+    let me = service::users::get(&state.db, &actor, &actor.email).await?;
     Ok(render(
         StatusCode::OK,
         &AccountPage {
             ctx,
+            me,
             tokens,
             form: FormState::default(),
             new_secret: None,
@@ -100,15 +105,33 @@ async fn create_token(
             }
         };
     let tokens = service::auth::list_tokens(&state.db, &actor, false).await?;
+    let me = service::users::get(&state.db, &actor, &actor.email).await?;
     Ok(render(
         status,
         &AccountPage {
             ctx,
+            me,
             tokens,
             form,
             new_secret,
         },
     ))
+}
+
+/// The reader turns their e-mail notifications on or off.
+async fn notifications(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let on = fields.iter().any(|(k, v)| k == "notify_email" && v == "on");
+    let input = service::users::MeInput {
+        notify_email: Some(on),
+    };
+    service::users::update_me(&state.db, &actor, input).await?;
+    ctx.flash("success", ctx.tr.t("account.saved").to_owned())
+        .await?;
+    Ok(see_other("/account"))
 }
 
 async fn revoke_token(

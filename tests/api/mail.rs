@@ -899,3 +899,50 @@ async fn notifications_go_out_through_a_real_smtp_server_thread_back_and_survive
         .unwrap();
     assert_eq!(about_quiet, 0);
 }
+
+#[tokio::test]
+async fn people_turn_their_mail_notifications_off_and_on_themselves() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let me: Value = app.get(&agent, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["notify_email"], true, "on by default");
+    assert_eq!(me["email_undeliverable"], Value::Null);
+
+    let res = app
+        .patch(&agent, "/api/v1/me", json!({"notify_email": false}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["notify_email"], false);
+    let stored: bool =
+        sqlx::query_scalar("select notify_email from users where email = 'agent@example.com'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(!stored, "the outbox's recipients read this column");
+    let res = app
+        .patch(&agent, "/api/v1/me", json!({"role": "admin"}))
+        .await;
+    let body = problem(res, 422).await;
+    assert!(fields(&body).contains(&"role".to_owned()), "{body}");
+
+    // On the account page, as a checkbox.
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let page = app.page(&browser, "/account").await;
+    assert!(page.contains("Tell me by e-mail"));
+    assert!(
+        !page.contains("name=\"notify_email\" checked"),
+        "off, as set"
+    );
+    let res = app
+        .post_form(
+            &browser,
+            "/account/notifications",
+            &[("notify_email", "on")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let me: Value = app.get(&agent, "/api/v1/me").await.json().await.unwrap();
+    assert_eq!(me["notify_email"], true);
+}

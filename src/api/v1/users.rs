@@ -10,14 +10,14 @@ use super::created;
 use crate::api::extract::{ApiActor, ApiJson};
 use crate::api::pagination::{ListResponse, PageParams};
 use crate::error::{AppResult, Problem};
-use crate::service::users::{self, UserInput, UserView};
+use crate::service::users::{self, MeInput, UserInput, UserView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
-        .routes(routes!(get_me))
+        .routes(routes!(get_me, update_me))
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(PageParams), security(("bearer" = [])),
@@ -65,6 +65,18 @@ async fn update_user(
     ApiJson(input): ApiJson<UserInput>,
 ) -> AppResult<Json<UserView>> {
     Ok(Json(users::update(&state.db, &actor, &email, input).await?))
+}
+
+/// The user the token acts as changes their own preferences: `notify_email`.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "users", request_body = MeInput, security(("bearer" = [])),
+    responses((status = 200, body = UserView), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn update_me(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<MeInput>,
+) -> AppResult<Json<UserView>> {
+    Ok(Json(users::update_me(&state.db, &actor, input).await?))
 }
 
 /// The user the token acts as.
