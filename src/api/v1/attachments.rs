@@ -22,7 +22,9 @@ use crate::service::journal::{CommentInput, JournalView};
 use crate::state::AppState;
 
 /// What an upload's body holds (documentation: the parts of the `multipart/form-data` body).
-#[derive(utoipa::ToSchema)]
+/// Other parts are refused (`422` naming them), so the schema allows no others.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(
     dead_code,
     reason = "describes the multipart body for the OpenAPI document"
