@@ -734,15 +734,7 @@ pub async fn open_messages(
         }
         None => None,
     };
-    let after = match page.after.as_deref() {
-        Some(c) => Some(c.parse::<i64>().map_err(|_| {
-            AppError::InvalidParameter(crate::domain::validation::FieldError::new(
-                "cursor",
-                "error.cursor",
-            ))
-        })?),
-        None => None,
-    };
+    let after = id_cursor(page.after.as_deref())?;
     let mut conn = db.acquire().await?;
     let rows = store::mail::open_messages(&mut conn, state, after, page.limit).await?;
     Ok(super::Page::from_rows(
@@ -751,6 +743,20 @@ pub async fn open_messages(
         |m| m.id.to_string(),
         |m| MessageView::from_row(m, false),
     ))
+}
+
+/// A list's cursor that is a row id.
+pub(crate) fn id_cursor(cursor: Option<&str>) -> AppResult<Option<i64>> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                AppError::InvalidParameter(crate::domain::validation::FieldError::new(
+                    "cursor",
+                    "error.cursor",
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// A mailbox as the API shows it.

@@ -185,3 +185,74 @@ pub async fn journal_outcome(
     crate::service::journal::record(conn, subject, None, Kind::System, Some(&note.text()), None)
         .await
 }
+
+/// A notification that has not gone out, as admins see it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OutgoingView {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    /// What it tells: `created`, `commented`, `resolved`, `assigned`, `sla_at_risk`.
+    pub reason: String,
+    /// `failed` (refused for good, or not accepted within 48 hours) or `pending` (being
+    /// retried after a failure).
+    pub state: String,
+    pub attempts: i32,
+    /// The mail server's last answer, or why it could not be reached.
+    pub last_error: Option<String>,
+    /// The record it is about.
+    pub record: Option<String>,
+    pub created_at: jiff::Timestamp,
+    /// When it is tried next (while pending).
+    pub next_attempt_at: jiff::Timestamp,
+}
+
+impl From<store::mail_out::Troubled> for OutgoingView {
+    fn from(t: store::mail_out::Troubled) -> Self {
+        OutgoingView {
+            id: t.id,
+            recipient: t.recipient,
+            subject: t.subject,
+            reason: t.reason,
+            state: t.state,
+            attempts: t.attempts,
+            last_error: t.last_error,
+            record: t.record,
+            created_at: t.created_at,
+            next_attempt_at: t.next_attempt_at,
+        }
+    }
+}
+
+/// The notifications that failed or are being retried after a failure, newest first (admins).
+pub async fn troubled(
+    db: &crate::db::Db,
+    actor: &super::Actor,
+    page: super::PageRequest,
+) -> crate::error::AppResult<super::Page<OutgoingView>> {
+    actor.require(crate::domain::Permission::Administer)?;
+    let after = super::mail::id_cursor(page.after.as_deref())?;
+    let mut conn = db.acquire().await?;
+    let rows = store::mail_out::troubled(&mut conn, after, page.limit).await?;
+    Ok(super::Page::from_rows(
+        rows,
+        page.limit,
+        |t| t.id.to_string(),
+        OutgoingView::from,
+    ))
+}
+
+/// Sends a notification that has not gone out again now, after the cause was fixed (admins).
+pub async fn send_again(
+    db: &crate::db::Db,
+    actor: &super::Actor,
+    id: i64,
+) -> crate::error::AppResult<()> {
+    actor.require(crate::domain::Permission::Administer)?;
+    let mut conn = db.acquire().await?;
+    if store::mail_out::send_again(&mut conn, id).await? {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::NotFound)
+    }
+}

@@ -269,3 +269,69 @@ pub async fn finish(
     .await?;
     Ok(())
 }
+
+/// A notification that has not gone out: refused for good, or failing and being retried.
+#[derive(Debug, Clone)]
+pub struct Troubled {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub reason: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub record: Option<String>,
+    pub created_at: jiff::Timestamp,
+    pub next_attempt_at: jiff::Timestamp,
+}
+
+/// The notifications that failed, or are being retried after a failure, newest first; after
+/// the id `after` (keyset), `limit + 1` at most.
+pub async fn troubled(
+    conn: &mut PgConnection,
+    after: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Troubled>> {
+    let rows = sqlx::query(
+        "select o.id, o.recipient, o.subject, o.reason, o.state, o.attempts, o.last_error, \
+                coalesce(i.number, r.number) as record, o.created_at, o.next_attempt_at \
+         from mail_outbox o left join incidents i on i.id = o.incident_id \
+         left join requests r on r.id = o.request_id \
+         where o.state in ('pending', 'failed') and (o.state = 'failed' or o.last_error is not null) \
+           and ($1::bigint is null or o.id < $1) \
+         order by o.id desc limit $2",
+    )
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Troubled {
+                id: r.try_get("id")?,
+                recipient: r.try_get("recipient")?,
+                subject: r.try_get("subject")?,
+                reason: r.try_get("reason")?,
+                state: r.try_get("state")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                record: r.try_get("record")?,
+                created_at: at(r, "created_at")?,
+                next_attempt_at: at(r, "next_attempt_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Sends a failed (or waiting) notification again now; `false` when there is no such
+/// notification that has not gone out.
+pub async fn send_again(conn: &mut PgConnection, id: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update mail_outbox set state = 'pending', next_attempt_at = now() \
+         where id = $1 and state in ('pending', 'failed')",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

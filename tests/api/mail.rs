@@ -946,3 +946,66 @@ async fn people_turn_their_mail_notifications_off_and_on_themselves() {
     let me: Value = app.get(&agent, "/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["notify_email"], true);
 }
+
+#[tokio::test]
+async fn admins_see_the_notifications_that_did_not_go_out_and_send_them_again() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    // As the sender leaves them: one refused for good, one failing and retried, one sent.
+    sqlx::query(
+        "insert into mail_outbox (reason, recipient, subject, body, message_id, state, attempts, last_error, sent_at) values \
+         ('assigned', 'gone@example.com', '[INC0000001] Printer', 'x', 'a@leitstand', 'failed', 9, '550 5.1.1 no such user', null), \
+         ('commented', 'anna@example.com', '[INC0000002] VPN', 'x', 'b@leitstand', 'pending', 2, 'connection refused', null), \
+         ('created', 'bernd@example.com', '[INC0000003] Laptop', 'x', 'c@leitstand', 'sent', 1, null, now())",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let res = app.get(&app.admin_token, "/api/v1/mail/outbound").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: Value = res.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    let recipients: Vec<&str> = items
+        .iter()
+        .map(|i| i["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recipients,
+        ["anna@example.com", "gone@example.com"],
+        "newest first, the sent one left out"
+    );
+    assert_eq!(items[1]["state"], "failed");
+    assert_eq!(items[1]["last_error"], "550 5.1.1 no such user");
+    assert_eq!(
+        app.get(&agent, "/api/v1/mail/outbound").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // On the mail page, with a button to send it again.
+    let browser = app.browser();
+    app.sign_in(&browser, "admin@example.com").await;
+    let page = app.page(&browser, "/admin/mail").await;
+    assert!(
+        page.contains("Notifications not delivered") && page.contains("550 5.1.1 no such user")
+    );
+    let id = items[1]["id"].as_i64().unwrap();
+    let res = app
+        .post_form(&browser, &format!("/admin/mail/outbound/{id}/retry"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (state, due): (String, bool) =
+        sqlx::query_as("select state, next_attempt_at <= now() from mail_outbox where id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((state.as_str(), due), ("pending", true));
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/mail/outbound/999999/retry",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

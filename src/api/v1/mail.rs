@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update_mailbox))
         .routes(routes!(open_messages))
         .routes(routes!(retry_message))
+        .routes(routes!(outbound_trouble))
+        .routes(routes!(send_again))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -143,4 +145,36 @@ async fn retry_message(
     Path(id): Path<i64>,
 ) -> AppResult<Json<MessageView>> {
     Ok(Json(mail::retry(&state.db, &actor, id).await?))
+}
+
+/// Notifications that have not gone out: refused for good (`failed`, with the server's
+/// answer) or being retried after a failure (`pending`), the newest first.
+#[utoipa::path(get, path = "/api/v1/mail/outbound", tag = "mail", params(PageParams), security(("bearer" = [])),
+    responses((status = 200, body = ListResponse<crate::service::notify::OutgoingView>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn outbound_trouble(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(page): Query<PageParams>,
+) -> AppResult<Json<ListResponse<crate::service::notify::OutgoingView>>> {
+    let page = page.parse()?;
+    Ok(Json(
+        crate::service::notify::troubled(&state.db, &actor, page)
+            .await?
+            .into(),
+    ))
+}
+
+/// Sends a notification that has not gone out again now (after fixing the mail server).
+#[utoipa::path(post, path = "/api/v1/mail/outbound/{id}/retry", tag = "mail", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 204, description = "queued to go out now"), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn send_again(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    crate::service::notify::send_again(&state.db, &actor, id).await?;
+    Ok(crate::api::no_content())
 }

@@ -22,6 +22,8 @@ struct MailPage {
     ctx: Ctx,
     mailboxes: Vec<MailboxView>,
     messages: Vec<MessageView>,
+    /// Notifications that have not gone out.
+    outgoing: Vec<crate::service::notify::OutgoingView>,
     form: FormState,
 }
 
@@ -38,7 +40,10 @@ async fn page(
     };
     let page = MailPage {
         mailboxes: mail::mailboxes(&state.db, actor).await?,
-        messages: mail::open_messages(&state.db, actor, None, recent)
+        messages: mail::open_messages(&state.db, actor, None, recent.clone())
+            .await?
+            .items,
+        outgoing: crate::service::notify::troubled(&state.db, actor, recent)
             .await?
             .items,
         ctx,
@@ -217,4 +222,16 @@ pub(super) async fn retry_message(
         Err(other) => return Err(other),
     }
     Ok(see_other("/admin/mail"))
+}
+
+/// Sends a notification that has not gone out again now.
+pub(super) async fn send_again(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    crate::service::notify::send_again(&state.db, &actor, id).await?;
+    ctx.flash("success", ctx.tr.t("mail.sent_again").to_owned())
+        .await?;
+    Ok(see_other("/admin/mail#mail-outgoing"))
 }

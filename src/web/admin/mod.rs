@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
             get(mail::mailbox_page).post(mail::update_mailbox),
         )
         .route("/admin/mail/messages/{id}/retry", post(mail::retry_message))
+        .route("/admin/mail/outbound/{id}/retry", post(mail::send_again))
         .route(
             "/admin/webhooks",
             get(webhooks::webhooks_page).post(webhooks::create_webhook),
