@@ -150,11 +150,6 @@ pub fn shown_inline(content_type: &str) -> bool {
     )
 }
 
-/// Whether the type is an image a page may show as a thumbnail (the same allow-list).
-pub fn is_image(content_type: &str) -> bool {
-    shown_inline(content_type)
-}
-
 /// A file name as stored and sent: the last part of a path, without control characters,
 /// without leading dots and spaces (no hidden or relative names), at most 255 characters
 /// (the extension kept); `attachment` when nothing is left.

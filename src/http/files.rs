@@ -33,12 +33,14 @@ pub struct Upload {
 }
 
 impl Upload {
-    /// The upload, or the error that refused a file.
-    pub fn whole(self) -> AppResult<Upload> {
-        match self.refused {
+    /// The fields, and the files or the error that refused one (a form keeps the fields to
+    /// show again).
+    pub fn into_parts(self) -> (Vec<(String, String)>, AppResult<Vec<Staged>>) {
+        let files = match self.refused {
             Some(error) => Err(error),
-            None => Ok(self),
-        }
+            None => Ok(self.files),
+        };
+        (self.fields, files)
     }
 }
 

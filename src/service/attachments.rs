@@ -63,7 +63,7 @@ pub struct AttachmentView {
 impl AttachmentView {
     /// Whether a page may show it as a picture.
     pub fn is_image(&self) -> bool {
-        self.removed_at.is_none() && attachment::is_image(&self.content_type)
+        self.removed_at.is_none() && attachment::shown_inline(&self.content_type)
     }
 
     pub fn human_size(&self) -> String {
@@ -167,7 +167,7 @@ where
         filename: attachment::clean_filename(filename),
         content_type: content_type.to_owned(),
         size,
-        inline: inline && attachment::is_image(content_type),
+        inline: inline && attachment::shown_inline(content_type),
     })
 }
 
@@ -367,12 +367,10 @@ pub async fn attach(
     if u64::try_from(held).unwrap_or_default() + adding > limits.record {
         return Err(too_large(Limit::Record, limits));
     }
-    let ids: Vec<Uuid> = files.iter().map(|_| Uuid::now_v7()).collect();
     let new: Vec<_> = files
         .iter()
-        .zip(&ids)
-        .map(|(f, id)| store::attachments::NewAttachment {
-            id: *id,
+        .map(|f| store::attachments::NewAttachment {
+            id: Uuid::now_v7(),
             blob_id: f.blob_id,
             filename: &f.filename,
             content_type: &f.content_type,
@@ -598,7 +596,7 @@ async fn open(db: &Db, view: AttachmentView) -> AppResult<Download> {
         return Err(AppError::NotFound);
     };
     let body: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>> =
-        if location == "fs" {
+        if location == store::attachments::Location::Fs.as_str() {
             let BlobStore::Directory(dir) = &storage.store else {
                 return Err(anyhow::anyhow!(
                     "attachment {} is stored in a directory, but LEITSTAND_ATTACHMENT_DIR is not set",
@@ -689,7 +687,7 @@ pub async fn collect_garbage(db: &Db) -> AppResult<usize> {
             tracing::warn!(blob = %candidate.id, error = %error, "blob not deleted");
             continue;
         }
-        if candidate.location == "fs"
+        if candidate.location == store::attachments::Location::Fs.as_str()
             && let (BlobStore::Directory(dir), Some(sha256)) = (&storage.store, &candidate.sha256)
         {
             let path = content_path(dir, sha256);

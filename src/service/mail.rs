@@ -17,6 +17,7 @@ use crate::domain::mail::{self, Inbound};
 use crate::domain::ticket::TicketRef;
 use crate::domain::{Invalid, Permission, Role};
 use crate::error::{AppError, AppResult};
+use crate::service::attachments::Attachable;
 use crate::service::idempotency::{Created, Idempotency};
 use crate::service::journal::CommentInput;
 use crate::store;
@@ -535,7 +536,7 @@ async fn add_to(
         internal: false,
         files,
     };
-    let created = match subject {
+    let kind = match subject {
         Subject::Incident(id) => {
             let closed_and_theirs = {
                 let mut conn = db.acquire().await?;
@@ -559,16 +560,15 @@ async fn add_to(
                 let record = Subject::Incident(incident_id(db, &created).await?);
                 return Ok((record, first_entry(db, record).await?));
             }
-            crate::service::incidents::comment(db, actor, number, input, Some(idempotency)).await?
+            Attachable::Incident
         }
-        Subject::Request(_) => {
-            crate::service::requests::comment(db, actor, number, input, Some(idempotency)).await?
-        }
-        Subject::Problem(_) => {
-            crate::service::problems::comment(db, actor, number, input, Some(idempotency)).await?
-        }
+        Subject::Request(_) => Attachable::Request,
+        Subject::Problem(_) => Attachable::Problem,
         Subject::Task(_) => return Err(AppError::NotFound),
     };
+    // The record kind's own comment rules, as for a comment with files from the pages.
+    let created =
+        crate::service::attachments::add(db, actor, kind, number, input, Some(idempotency)).await?;
     let entry = entry_of(&created).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "a mail's comment answered without its entry"

@@ -35,7 +35,8 @@ pub enum Location {
 }
 
 impl Location {
-    fn as_str(self) -> &'static str {
+    /// The `blobs.location` value.
+    pub fn as_str(self) -> &'static str {
         match self {
             Location::Db => "db",
             Location::Fs => "fs",
@@ -53,8 +54,9 @@ pub struct BlobRow {
 
 /// A blob whose chunks are about to be written (its hash is set when they all are).
 pub async fn start_db_blob(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("insert into blobs (id, location) values ($1, 'db')")
+    sqlx::query("insert into blobs (id, location) values ($1, $2)")
         .bind(id)
+        .bind(Location::Db.as_str())
         .execute(conn)
         .await?;
     Ok(())

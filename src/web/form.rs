@@ -231,15 +231,10 @@ impl axum::extract::FromRequest<crate::state::AppState> for FilesForm {
     ) -> Result<Self, Self::Rejection> {
         use crate::http::files;
         if let Some(boundary) = files::boundary(request.headers()) {
-            let upload = files::read(&state.db, boundary, request.into_body()).await?;
-            let files = match upload.refused {
-                Some(error) => Err(error),
-                None => Ok(upload.files),
-            };
-            return Ok(FilesForm {
-                fields: upload.fields,
-                files,
-            });
+            let (fields, files) = files::read(&state.db, boundary, request.into_body())
+                .await?
+                .into_parts();
+            return Ok(FilesForm { fields, files });
         }
         let axum::Form(fields) = Fields::from_request(request, state)
             .await

@@ -53,11 +53,12 @@ async fn upload(
     let Some(boundary) = files::boundary(headers) else {
         return Err(AppError::UnsupportedMediaType);
     };
-    let upload = files::read(&state.db, boundary, body).await?.whole()?;
+    let (fields, staged) = files::read(&state.db, boundary, body).await?.into_parts();
+    let staged = staged?;
     let mut text = None;
     let mut internal = false;
     let mut errors = Vec::new();
-    for (name, value) in &upload.fields {
+    for (name, value) in &fields {
         match name.as_str() {
             "body" => text = Some(value.clone()),
             "internal" => match value.trim() {
@@ -68,7 +69,7 @@ async fn upload(
             other => errors.push(FieldError::new(other, "error.unknown_field")),
         }
     }
-    if upload.files.is_empty() {
+    if staged.is_empty() {
         errors.push(FieldError::new(FILE_FIELD, "error.required"));
     }
     if !errors.is_empty() {
@@ -80,7 +81,7 @@ async fn upload(
         let mut hasher = Sha256::new();
         hasher.update(text.as_deref().unwrap_or_default().as_bytes());
         hasher.update([0, u8::from(internal)]);
-        for file in &upload.files {
+        for file in &staged {
             hasher.update(file.filename.as_bytes());
             hasher.update([0]);
             hasher.update(file.sha256);
@@ -90,7 +91,7 @@ async fn upload(
     let input = CommentInput {
         body: text,
         internal,
-        files: upload.files,
+        files: staged,
     };
     let created = attachments::add(
         &state.db,
