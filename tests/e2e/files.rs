@@ -223,5 +223,29 @@ async fn files_are_pasted_and_dropped_and_hostile_ones_never_run_in_chromium() {
     assert_eq!(wide, json!(false), "no sideways scrolling on a phone");
     screenshot(&client, "portal-files-de-phone").await;
     assert_accessible(&client, "portal incident with files").await;
+    // The caller's "Something is broken" with its file picker, and their notification switch.
+    client.goto(&app.url("/portal/report")).await.unwrap();
+    wait_for_text(&client, "Dateien auswählen").await;
+    screenshot(&client, "portal-report-files-de-phone").await;
+    client.goto(&app.url("/account")).await.unwrap();
+    wait_for_text(&client, "Per E-Mail benachrichtigen").await;
+    screenshot(&client, "account-notifications-de-phone").await;
+
+    // The admin's mail page with the notifications that did not go out, in English.
+    sqlx::query(
+        "insert into mail_outbox (reason, recipient, subject, body, message_id, state, attempts, last_error) \
+         values ('assigned', 'gone@example.com', '[INC0000001] Printer', 'x', 'e2e@leitstand', 'failed', 9, '550 5.1.1 no such user')",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sign_in_as(&client, &app, "admin@example.com").await;
+    client.set_window_size(1280, 900).await.unwrap();
+    client.goto(&app.url("/admin/mail")).await.unwrap();
+    wait_for_text(&client, "550 5.1.1 no such user").await;
+    screenshot(&client, "admin-mail-outgoing-en").await;
+    client.goto(&app.url("/account")).await.unwrap();
+    wait_for_text(&client, "Tell me by e-mail").await;
+    screenshot(&client, "account-notifications-en").await;
     client.close().await.unwrap();
 }
