@@ -310,6 +310,10 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
     ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(kept_db.clone()));
+    let virus_scan = kept_db.storage().scanner.clone().map(|scanner| {
+        tracing::info!(clamd = %scanner.clamd, fail_closed = scanner.fail_closed, "files are scanned for viruses");
+        tokio::spawn(crate::worker::virus_scan::run(kept_db.clone(), scanner))
+    });
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("could not listen on {}: {e}", args.bind))?;
@@ -321,6 +325,9 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
+    if let Some(virus_scan) = virus_scan {
+        virus_scan.abort();
+    }
     webhooks.abort();
     mail.abort();
     imap.abort();

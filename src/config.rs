@@ -224,8 +224,27 @@ pub struct ServeArgs {
 pub struct AttachmentArgs {
     /// A directory for attachments' content (one file per content, under its SHA-256);
     /// unset: in PostgreSQL, with everything else. Content already stored stays where it is.
-    #[arg(long, env = "LEITSTAND_ATTACHMENT_DIR")]
+    #[arg(
+        long,
+        env = "LEITSTAND_ATTACHMENT_DIR",
+        conflicts_with = "attachment_s3"
+    )]
     pub attachment_dir: Option<std::path::PathBuf>,
+
+    /// An S3-compatible bucket for attachments' content, `s3://bucket/prefix`, reached with
+    /// the standard AWS variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// and `AWS_ENDPOINT` with `AWS_ALLOW_HTTP` for `MinIO` and the like).
+    #[arg(long, env = "LEITSTAND_ATTACHMENT_S3", value_parser = parse_bucket)]
+    pub attachment_s3: Option<crate::store::bucket::Bucket>,
+
+    /// clamd, to scan every file for viruses: `unix:/run/clamav/clamd.ctl` or `host:3310`.
+    /// Its `StreamMaxLength` must be at least the largest file.
+    #[arg(long, env = "LEITSTAND_CLAMD")]
+    pub clamd: Option<crate::domain::attachment::ClamdAddress>,
+
+    /// Serve no file clamd has not called clean (none while it is pending, or clamd is down).
+    #[arg(long, env = "LEITSTAND_CLAMD_FAIL_CLOSED", requires = "clamd")]
+    pub clamd_fail_closed: bool,
 
     /// The largest file, in MB.
     #[arg(long, env = "LEITSTAND_ATTACHMENT_MAX_FILE_MB", default_value_t = 25,
@@ -247,10 +266,20 @@ impl AttachmentArgs {
     pub fn storage(&self) -> crate::store::attachments::Storage {
         const MB: u64 = 1024 * 1024;
         crate::store::attachments::Storage {
-            store: match &self.attachment_dir {
-                Some(dir) => crate::store::attachments::BlobStore::Directory(dir.clone()),
-                None => crate::store::attachments::BlobStore::Database,
+            store: match (&self.attachment_dir, &self.attachment_s3) {
+                (Some(dir), _) => crate::store::attachments::BlobStore::Directory(dir.clone()),
+                (None, Some(bucket)) => {
+                    crate::store::attachments::BlobStore::Bucket(bucket.clone())
+                }
+                (None, None) => crate::store::attachments::BlobStore::Database,
             },
+            scanner: self
+                .clamd
+                .clone()
+                .map(|clamd| crate::domain::attachment::Scanner {
+                    clamd,
+                    fail_closed: self.clamd_fail_closed,
+                }),
             limits: crate::domain::attachment::Limits {
                 file: self.attachment_max_file_mb * MB,
                 comment: self.attachment_max_comment_mb * MB,
@@ -258,6 +287,10 @@ impl AttachmentArgs {
             },
         }
     }
+}
+
+fn parse_bucket(text: &str) -> Result<crate::store::bucket::Bucket, String> {
+    crate::store::bucket::Bucket::from_env(text).map_err(|e| e.to_string())
 }
 
 fn parse_network(text: &str) -> Result<crate::domain::webhook::Network, String> {

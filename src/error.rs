@@ -60,6 +60,10 @@ pub enum AppError {
         limit: crate::domain::attachment::Limit,
         max: u64,
     },
+    /// 409: an attachment's content is quarantined (a virus), or not yet called clean by a
+    /// fail-closed scanner.
+    #[error("attachment withheld: {0:?}")]
+    Withheld(crate::domain::attachment::Withheld),
     /// 413: an e-mail over the size limit (the message names the limit).
     #[error("mail too large")]
     MailTooLarge,
@@ -156,9 +160,10 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::OutsideGroups(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) | AppError::Transition { .. } | AppError::LinkedElsewhere(_) => {
-                StatusCode::CONFLICT
-            }
+            AppError::Conflict(_)
+            | AppError::Transition { .. }
+            | AppError::LinkedElsewhere(_)
+            | AppError::Withheld(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge
             | AppError::MailTooLarge
@@ -226,6 +231,14 @@ impl AppError {
                     limit_key(*limit),
                     crate::domain::attachment::human_size(*max),
                 )),
+            ),
+            AppError::Withheld(crate::domain::attachment::Withheld::Infected) => (
+                "attachment-infected",
+                Some(tr.t("error.attachment_infected").to_owned()),
+            ),
+            AppError::Withheld(crate::domain::attachment::Withheld::NotScanned) => (
+                "attachment-not-scanned",
+                Some(tr.t("error.attachment_not_scanned").to_owned()),
             ),
             AppError::MailTooLarge => (
                 "payload-too-large",

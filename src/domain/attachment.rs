@@ -1,6 +1,7 @@
 //! Attachments as pure rules: what a file is (sniffed from its first bytes, never taken from
 //! the upload's word), which types a browser may show inline, how a file name is cleaned, and
-//! the `Content-Disposition` a download is sent with (RFC 6266, `filename*` per RFC 8187).
+//! the `Content-Disposition` a download is sent with (RFC 6266, `filename*` per RFC 8187);
+//! and the virus scan: where clamd is, what its answer means, and what may be served.
 
 /// How many leading bytes the sniffer looks at.
 pub const SNIFF_BYTES: usize = 512;
@@ -205,6 +206,136 @@ pub fn content_disposition(filename: &str, inline: bool) -> String {
     format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
+/// Where clamd listens: `unix:/run/clamav/clamd.ctl` (or just the path) or `host:3310`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClamdAddress {
+    Unix(std::path::PathBuf),
+    Tcp(String),
+}
+
+impl std::str::FromStr for ClamdAddress {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if let Some(path) = text.strip_prefix("unix:") {
+            return Ok(ClamdAddress::Unix(path.trim_start_matches("//").into()));
+        }
+        if text.starts_with('/') {
+            return Ok(ClamdAddress::Unix(text.into()));
+        }
+        let host_port = text.strip_prefix("tcp://").unwrap_or(text);
+        match host_port.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0) => {
+                Ok(ClamdAddress::Tcp(host_port.to_owned()))
+            }
+            _ => Err(format!(
+                "{text}: not a clamd address (unix:/run/clamav/clamd.ctl, or host:3310)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ClamdAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClamdAddress::Unix(path) => write!(f, "unix:{}", path.display()),
+            ClamdAddress::Tcp(address) => f.write_str(address),
+        }
+    }
+}
+
+/// Virus scanning, when configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanner {
+    pub clamd: ClamdAddress,
+    /// Serve nothing that clamd has not called clean (pending and scanner errors included).
+    pub fail_closed: bool,
+}
+
+/// Where a content's virus scan stands. None at all: stored while no scanner was configured.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanStatus {
+    /// Waiting for clamd.
+    Pending,
+    Clean,
+    /// Quarantined: served to nobody.
+    Infected,
+    /// The scanner could not say (unreachable, or refused the file); tried again later.
+    Error,
+}
+
+impl ScanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanStatus::Pending => "pending",
+            ScanStatus::Clean => "clean",
+            ScanStatus::Infected => "infected",
+            ScanStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ScanStatus> {
+        [
+            ScanStatus::Pending,
+            ScanStatus::Clean,
+            ScanStatus::Infected,
+            ScanStatus::Error,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// What clamd found in a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Clean,
+    /// The signature's name.
+    Infected(String),
+}
+
+/// clamd's answer to `INSTREAM` (`stream: OK`, `stream: <signature> FOUND`, `<why> ERROR`);
+/// `Err` says why it gave none.
+pub fn clamd_verdict(reply: &str) -> Result<Verdict, String> {
+    let reply = reply.trim_end_matches(['\0', '\n', '\r', ' ']);
+    let answer = reply.strip_prefix("stream: ").unwrap_or(reply);
+    if answer == "OK" {
+        Ok(Verdict::Clean)
+    } else if let Some(signature) = answer.strip_suffix(" FOUND") {
+        Ok(Verdict::Infected(signature.trim().to_owned()))
+    } else if let Some(why) = answer.strip_suffix(" ERROR") {
+        Err(why.trim().to_owned())
+    } else if answer.is_empty() {
+        Err("clamd closed the connection without an answer".to_owned())
+    } else {
+        Err(format!("unexpected answer from clamd: {answer}"))
+    }
+}
+
+/// Why a content is not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withheld {
+    /// clamd found a virus: quarantined, for everyone.
+    Infected,
+    /// Fail closed: not (yet) called clean.
+    NotScanned,
+}
+
+/// Whether content with this scan may be served: never when infected; with a fail-closed
+/// scanner only when clean.
+pub fn may_serve(scan: Option<ScanStatus>, scanner: Option<&Scanner>) -> Result<(), Withheld> {
+    match (scan, scanner) {
+        (Some(ScanStatus::Infected), _) => Err(Withheld::Infected),
+        (Some(ScanStatus::Clean), _) | (_, None) => Ok(()),
+        (_, Some(scanner)) if scanner.fail_closed => Err(Withheld::NotScanned),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +421,70 @@ mod tests {
         assert_eq!(human_size(2048), "2 KB");
         assert_eq!(human_size(1536), "1.5 KB");
         assert_eq!(human_size(12), "12 B");
+    }
+
+    #[test]
+    fn clamd_addresses_are_a_socket_path_or_host_and_port() {
+        use super::ClamdAddress;
+        assert_eq!(
+            "unix:/run/clamav/clamd.ctl".parse::<ClamdAddress>(),
+            Ok(ClamdAddress::Unix("/run/clamav/clamd.ctl".into()))
+        );
+        assert_eq!(
+            "/tmp/clamd.sock".parse::<ClamdAddress>(),
+            Ok(ClamdAddress::Unix("/tmp/clamd.sock".into()))
+        );
+        assert_eq!(
+            "tcp://scanner:3310".parse::<ClamdAddress>(),
+            Ok(ClamdAddress::Tcp("scanner:3310".into()))
+        );
+        assert_eq!(
+            "127.0.0.1:3310".parse::<ClamdAddress>(),
+            Ok(ClamdAddress::Tcp("127.0.0.1:3310".into()))
+        );
+        for wrong in ["scanner", ":3310", "scanner:0", "scanner:x", ""] {
+            assert!(wrong.parse::<ClamdAddress>().is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn clamds_answers_are_read_as_clamd_writes_them() {
+        use super::{Verdict, clamd_verdict};
+        assert_eq!(clamd_verdict("stream: OK\0"), Ok(Verdict::Clean));
+        assert_eq!(
+            clamd_verdict("stream: Eicar-Test-Signature FOUND\0"),
+            Ok(Verdict::Infected("Eicar-Test-Signature".into()))
+        );
+        assert_eq!(
+            clamd_verdict("INSTREAM size limit exceeded. ERROR\0"),
+            Err("INSTREAM size limit exceeded.".into())
+        );
+        assert!(clamd_verdict("").is_err());
+        assert!(clamd_verdict("stream: maybe\0").is_err());
+    }
+
+    #[test]
+    fn infected_content_is_served_to_nobody_and_fail_closed_serves_only_clean() {
+        use super::{ClamdAddress, ScanStatus as S, Scanner, Withheld, may_serve};
+        let open = Scanner {
+            clamd: ClamdAddress::Tcp("x:1".into()),
+            fail_closed: false,
+        };
+        let closed = Scanner {
+            fail_closed: true,
+            ..open.clone()
+        };
+        for scanner in [None, Some(&open), Some(&closed)] {
+            assert_eq!(
+                may_serve(Some(S::Infected), scanner),
+                Err(Withheld::Infected)
+            );
+            assert_eq!(may_serve(Some(S::Clean), scanner), Ok(()));
+        }
+        for scan in [None, Some(S::Pending), Some(S::Error)] {
+            assert_eq!(may_serve(scan, None), Ok(()));
+            assert_eq!(may_serve(scan, Some(&open)), Ok(()));
+            assert_eq!(may_serve(scan, Some(&closed)), Err(Withheld::NotScanned));
+        }
     }
 }

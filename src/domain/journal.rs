@@ -52,6 +52,8 @@ pub enum SystemNote {
     /// A notification to this address could not be sent (refused, or not accepted within 48
     /// hours).
     MailFailed { to: String, error: String },
+    /// clamd found a virus in this file (its name): quarantined, served to nobody.
+    Quarantined { file: String, signature: String },
 }
 
 const CREATED: &str = "created";
@@ -82,6 +84,8 @@ const BOUNCED_STATUS: &str = " could not be delivered: ";
 const MAIL_SENT: &str = "mail sent to ";
 const MAIL_FAILED: &str = "mail not sent to ";
 const COLON: &str = ": ";
+const VIRUS_IN: &str = "virus found in ";
+const QUARANTINED: &str = ", quarantined: ";
 
 impl SystemNote {
     /// The stored (English) text.
@@ -119,6 +123,9 @@ impl SystemNote {
             }
             SystemNote::MailSent { to, subject } => format!("{MAIL_SENT}{to}{COLON}{subject}"),
             SystemNote::MailFailed { to, error } => format!("{MAIL_FAILED}{to}{COLON}{error}"),
+            SystemNote::Quarantined { file, signature } => {
+                format!("{VIRUS_IN}{file}{QUARANTINED}{signature}")
+            }
         }
     }
 
@@ -126,6 +133,15 @@ impl SystemNote {
     pub fn parse(body: &str) -> Option<Self> {
         if let Some(note) = Self::parse_mail_note(body) {
             return Some(note);
+        }
+        if let Some((file, signature)) = body
+            .strip_prefix(VIRUS_IN)
+            .and_then(|rest| rest.rsplit_once(QUARANTINED))
+        {
+            return Some(SystemNote::Quarantined {
+                file: file.to_owned(),
+                signature: signature.to_owned(),
+            });
         }
         Some(match body {
             CREATED => SystemNote::Created,
@@ -261,6 +277,7 @@ impl SystemNote {
             SystemNote::Bounced { .. } => "journal.note.bounced",
             SystemNote::MailSent { .. } => "journal.note.mail_sent",
             SystemNote::MailFailed { .. } => "journal.note.mail_failed",
+            SystemNote::Quarantined { .. } => "journal.note.quarantined",
         }
     }
 
@@ -289,6 +306,7 @@ impl SystemNote {
             SystemNote::Bounced { address, status } => vec![address.clone(), status.clone()],
             SystemNote::MailSent { to, subject } => vec![to.clone(), subject.clone()],
             SystemNote::MailFailed { to, error } => vec![to.clone(), error.clone()],
+            SystemNote::Quarantined { file, signature } => vec![file.clone(), signature.clone()],
             _ => Vec::new(),
         }
     }
@@ -365,6 +383,10 @@ mod tests {
             SystemNote::Workaround {
                 problem: "PRB0000012".to_owned(),
                 text: "Restart the spooler: net stop spooler".to_owned(),
+            },
+            SystemNote::Quarantined {
+                file: "invoice, quarantined: really.pdf".to_owned(),
+                signature: "Win.Test.EICAR_HDB-1".to_owned(),
             },
         ];
         for note in notes {

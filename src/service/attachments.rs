@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::journal::JournalView;
 use crate::store::attachments::BlobStore;
+use crate::store::bucket::Bucket;
 use crate::store::{self, journal::Subject};
 
 /// The size of the pieces content is written and read in: small enough that the buffers each
@@ -58,12 +59,37 @@ pub struct AttachmentView {
     pub created_at: jiff::Timestamp,
     /// Set when an agent removed it; its content is gone then.
     pub removed_at: Option<jiff::Timestamp>,
+    /// The virus scan of its content; none when it was stored while no scanner was
+    /// configured (and when removed). `infected`: quarantined, downloads answer `409`.
+    #[serde(default)]
+    pub scan: Option<attachment::ScanStatus>,
+    /// What clamd found, when infected.
+    #[serde(default)]
+    pub scan_signature: Option<String>,
 }
 
 impl AttachmentView {
     /// Whether a page may show it as a picture.
     pub fn is_image(&self) -> bool {
-        self.removed_at.is_none() && attachment::shown_inline(&self.content_type)
+        // Not before clamd called it clean (when a scanner is configured): a fail-closed
+        // one serves it only then.
+        self.removed_at.is_none()
+            && !self.is_infected()
+            && !self.is_unscanned()
+            && attachment::shown_inline(&self.content_type)
+    }
+
+    /// Whether its content is quarantined (a page shows no link to it).
+    pub fn is_infected(&self) -> bool {
+        self.scan == Some(attachment::ScanStatus::Infected)
+    }
+
+    /// Whether clamd has yet to call it clean (`pending`, or `error` and tried again).
+    pub fn is_unscanned(&self) -> bool {
+        matches!(
+            self.scan,
+            Some(attachment::ScanStatus::Pending | attachment::ScanStatus::Error)
+        )
     }
 
     pub fn human_size(&self) -> String {
@@ -81,6 +107,8 @@ impl From<store::attachments::AttachmentRow> for AttachmentView {
             inline: row.inline,
             created_at: row.created_at.to_jiff(),
             removed_at: row.removed_at.map(jiff_sqlx::Timestamp::to_jiff),
+            scan: row.scan.as_deref().and_then(attachment::ScanStatus::parse),
+            scan_signature: row.scan_signature,
         }
     }
 }
@@ -207,6 +235,10 @@ enum Target {
         temp: PathBuf,
         file: tokio::fs::File,
     },
+    Object {
+        bucket: Bucket,
+        upload: Box<object_store::buffered::BufWriter>,
+    },
 }
 
 impl Writer {
@@ -233,6 +265,10 @@ impl Writer {
                     file,
                 }
             }
+            BlobStore::Bucket(bucket) => Target::Object {
+                bucket: bucket.clone(),
+                upload: Box::new(bucket.writer(blob)),
+            },
         };
         Ok(Writer {
             blob,
@@ -254,6 +290,12 @@ impl Writer {
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", temp.display()))?;
             }
+            Target::Object { bucket, upload } => {
+                upload
+                    .put(Bytes::copy_from_slice(piece))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", bucket.url()))?;
+            }
         }
         self.written += 1;
         Ok(())
@@ -271,71 +313,102 @@ impl Writer {
                 drop(file);
                 let _ = tokio::fs::remove_file(temp).await;
             }
+            Target::Object { bucket, mut upload } => {
+                let _ = upload.abort().await;
+                bucket.discard(self.blob).await;
+            }
         }
     }
 
     /// The content is whole: it becomes the blob of its hash, or gives way to the blob that
-    /// holds the same content already.
+    /// holds the same content already. With a scanner configured, new content waits for it.
     async fn finish(
-        self,
+        mut self,
         db: &Db,
         sha256: &[u8; 32],
         size: u64,
         content_type: &str,
     ) -> AppResult<Uuid> {
         let size = i64::try_from(size).unwrap_or(i64::MAX);
-        match self.target {
-            Target::Database => {
-                let mut tx = db.begin().await?;
-                store::attachments::lock_content(&mut tx, sha256).await?;
-                let existing = store::attachments::find_content(&mut tx, sha256).await?;
-                let id = if let Some(existing) = existing {
-                    store::attachments::delete_blob(&mut tx, self.blob).await?;
-                    existing
-                } else {
-                    store::attachments::finish_blob(&mut tx, self.blob, sha256, size, content_type)
-                        .await?;
-                    self.blob
-                };
-                tx.commit().await?;
-                Ok(id)
-            }
-            Target::File { dir, temp, file } => {
+        let scan = db
+            .storage()
+            .scanner
+            .as_ref()
+            .map(|_| attachment::ScanStatus::Pending.as_str());
+        // Written out of the way before the content's lock is taken: a file synced, an
+        // object's upload completed under its temporary name.
+        let location = match self.target {
+            Target::Database => store::attachments::Location::Db,
+            Target::File {
+                ref temp, ref file, ..
+            } => {
                 file.sync_all()
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", temp.display()))?;
-                drop(file);
-                let mut tx = db.begin().await?;
-                store::attachments::lock_content(&mut tx, sha256).await?;
-                let id = if let Some(existing) =
-                    store::attachments::find_content(&mut tx, sha256).await?
-                {
-                    let _ = tokio::fs::remove_file(&temp).await;
-                    existing
-                } else {
-                    let path = content_path(&dir, sha256);
-                    if let Some(parent) = path.parent() {
-                        tokio::fs::create_dir_all(parent)
-                            .await
-                            .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
-                    }
-                    tokio::fs::rename(&temp, &path)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                    store::attachments::insert_file_blob(
-                        &mut tx,
-                        self.blob,
-                        sha256,
-                        size,
-                        content_type,
-                    )
-                    .await?;
-                    self.blob
-                };
-                tx.commit().await?;
-                Ok(id)
+                store::attachments::Location::Fs
             }
+            Target::Object { .. } => store::attachments::Location::S3,
+        };
+        if let Target::Object { bucket, upload } = &mut self.target {
+            use tokio::io::AsyncWriteExt;
+            upload
+                .shutdown()
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", bucket.url()))?;
         }
+        let mut tx = db.begin().await?;
+        store::attachments::lock_content(&mut tx, sha256).await?;
+        let existing = store::attachments::find_content(&mut tx, sha256).await?;
+        if let Some(existing) = existing {
+            match self.target {
+                Target::Database => store::attachments::delete_blob(&mut tx, self.blob).await?,
+                Target::File { temp, .. } => {
+                    let _ = tokio::fs::remove_file(&temp).await;
+                }
+                Target::Object { bucket, .. } => bucket.discard(self.blob).await,
+            }
+            tx.commit().await?;
+            return Ok(existing);
+        }
+        match self.target {
+            Target::Database => {
+                store::attachments::finish_blob(
+                    &mut tx,
+                    self.blob,
+                    sha256,
+                    size,
+                    content_type,
+                    scan,
+                )
+                .await?;
+            }
+            Target::File { dir, temp, .. } => {
+                let path = content_path(&dir, sha256);
+                if let Some(parent) = path.parent() {
+                    tokio::fs::create_dir_all(parent)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
+                }
+                tokio::fs::rename(&temp, &path)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            }
+            Target::Object { bucket, .. } => bucket.promote(self.blob, sha256).await?,
+        }
+        if location != store::attachments::Location::Db {
+            store::attachments::insert_stored_blob(
+                &mut tx,
+                self.blob,
+                location,
+                sha256,
+                size,
+                content_type,
+                scan,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(self.blob)
     }
 }
 
@@ -580,12 +653,15 @@ async fn lock_record(
 pub struct Download {
     pub view: AttachmentView,
     pub sha256: Vec<u8>,
-    pub body: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>,
+    pub body: Body,
 }
 
-/// The content of an attachment the reader may read (checked with `visible_in`).
+/// A content's bytes, as they are read.
+pub type Body = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
+/// The content of an attachment the reader may read (checked with `visible_in`): `409` when
+/// it is quarantined, or not yet called clean by a fail-closed scanner.
 async fn open(db: &Db, view: AttachmentView) -> AppResult<Download> {
-    let storage = db.storage();
     let mut conn = db.acquire().await?;
     let row = store::attachments::find(&mut conn, view.id)
         .await?
@@ -595,24 +671,39 @@ async fn open(db: &Db, view: AttachmentView) -> AppResult<Download> {
         // Removed: its content is gone.
         return Err(AppError::NotFound);
     };
-    let body: std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>> =
-        if location == store::attachments::Location::Fs.as_str() {
+    let scan = row.scan.as_deref().and_then(attachment::ScanStatus::parse);
+    attachment::may_serve(scan, db.storage().scanner.as_ref()).map_err(AppError::Withheld)?;
+    let body = content(db, &location, blob, &sha256).await?;
+    Ok(Download { view, sha256, body })
+}
+
+/// A blob's content, from wherever it is stored (`location`).
+pub async fn content(db: &Db, location: &str, blob: Uuid, sha256: &[u8]) -> AppResult<Body> {
+    use store::attachments::Location;
+    let storage = db.storage();
+    let missing = |variable: &str| -> AppError {
+        anyhow::anyhow!("content {blob} is stored in {location}, but {variable} is not set").into()
+    };
+    Ok(match Location::parse(location) {
+        Some(Location::Db) => Box::pin(chunk_stream(db.clone(), blob)),
+        Some(Location::Fs) => {
             let BlobStore::Directory(dir) = &storage.store else {
-                return Err(anyhow::anyhow!(
-                    "attachment {} is stored in a directory, but LEITSTAND_ATTACHMENT_DIR is not set",
-                    view.id
-                )
-                .into());
+                return Err(missing("LEITSTAND_ATTACHMENT_DIR"));
             };
-            let path = content_path(dir, &sha256);
+            let path = content_path(dir, sha256);
             let file = tokio::fs::File::open(&path)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             Box::pin(file_stream(file))
-        } else {
-            Box::pin(chunk_stream(db.clone(), blob))
-        };
-    Ok(Download { view, sha256, body })
+        }
+        Some(Location::S3) => {
+            let BlobStore::Bucket(bucket) = &storage.store else {
+                return Err(missing("LEITSTAND_ATTACHMENT_S3"));
+            };
+            Box::pin(bucket.read(sha256).await?)
+        }
+        None => return Err(anyhow::anyhow!("content {blob}: unknown location {location}").into()),
+    })
 }
 
 /// A file read in 256 KiB pieces.
@@ -687,22 +778,32 @@ pub async fn collect_garbage(db: &Db) -> AppResult<usize> {
             tracing::warn!(blob = %candidate.id, error = %error, "blob not deleted");
             continue;
         }
-        if candidate.location == store::attachments::Location::Fs.as_str()
-            && let (BlobStore::Directory(dir), Some(sha256)) = (&storage.store, &candidate.sha256)
-        {
-            let path = content_path(dir, sha256);
-            if let Err(error) = tokio::fs::remove_file(&path).await
-                && error.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!(path = %path.display(), error = %error, "blob file not deleted");
-                continue;
+        let location = store::attachments::Location::parse(&candidate.location);
+        match (location, &storage.store, &candidate.sha256) {
+            (Some(store::attachments::Location::Fs), BlobStore::Directory(dir), Some(sha256)) => {
+                let path = content_path(dir, sha256);
+                if let Err(error) = tokio::fs::remove_file(&path).await
+                    && error.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(path = %path.display(), error = %error, "blob file not deleted");
+                    continue;
+                }
             }
+            (Some(store::attachments::Location::S3), BlobStore::Bucket(bucket), Some(sha256)) => {
+                if let Err(error) = bucket.delete(sha256).await {
+                    tracing::warn!(error = %error, "blob object not deleted");
+                    continue;
+                }
+            }
+            _ => {}
         }
         tx.commit().await?;
         deleted += 1;
     }
-    if let BlobStore::Directory(dir) = &storage.store {
-        remove_stale_temp_files(&dir.join("tmp")).await;
+    match &storage.store {
+        BlobStore::Directory(dir) => remove_stale_temp_files(&dir.join("tmp")).await,
+        BlobStore::Bucket(bucket) => bucket.remove_stale_temps().await,
+        BlobStore::Database => {}
     }
     Ok(deleted)
 }

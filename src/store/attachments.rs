@@ -16,6 +16,8 @@ pub enum BlobStore {
     Database,
     /// In a directory, one file per content under its hash.
     Directory(PathBuf),
+    /// In an S3-compatible bucket, one object per content under its hash.
+    Bucket(super::bucket::Bucket),
 }
 
 /// How attachments are stored and limited, from the configuration.
@@ -23,6 +25,8 @@ pub enum BlobStore {
 pub struct Storage {
     pub store: BlobStore,
     pub limits: crate::domain::attachment::Limits,
+    /// clamd, when files are scanned for viruses.
+    pub scanner: Option<crate::domain::attachment::Scanner>,
 }
 
 /// Where a blob's content is.
@@ -32,6 +36,8 @@ pub enum Location {
     Db,
     /// In the configured directory, under its hash.
     Fs,
+    /// In the configured bucket, under its hash.
+    S3,
 }
 
 impl Location {
@@ -40,7 +46,14 @@ impl Location {
         match self {
             Location::Db => "db",
             Location::Fs => "fs",
+            Location::S3 => "s3",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Location> {
+        [Location::Db, Location::Fs, Location::S3]
+            .into_iter()
+            .find(|l| l.as_str() == text)
     }
 }
 
@@ -112,33 +125,38 @@ pub async fn finish_blob(
     sha256: &[u8],
     size: i64,
     content_type: &str,
+    scan: Option<&str>,
 ) -> sqlx::Result<()> {
-    sqlx::query("update blobs set sha256 = $2, size = $3, content_type = $4, touched_at = now() where id = $1")
+    sqlx::query("update blobs set sha256 = $2, size = $3, content_type = $4, scan = $5, touched_at = now() where id = $1")
         .bind(id)
         .bind(sha256)
         .bind(size)
         .bind(content_type)
+        .bind(scan)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// A blob whose content is a file (already in place under its hash).
-pub async fn insert_file_blob(
+/// A blob whose content is a file or an object (already in place under its hash).
+pub async fn insert_stored_blob(
     conn: &mut PgConnection,
     id: Uuid,
+    location: Location,
     sha256: &[u8],
     size: i64,
     content_type: &str,
+    scan: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into blobs (id, sha256, size, content_type, location) values ($1, $2, $3, $4, $5)",
+        "insert into blobs (id, sha256, size, content_type, location, scan) values ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(sha256)
     .bind(size)
     .bind(content_type)
-    .bind(Location::Fs.as_str())
+    .bind(location.as_str())
+    .bind(scan)
     .execute(conn)
     .await?;
     Ok(())
@@ -213,10 +231,12 @@ pub struct AttachmentRow {
     pub uploaded_by: Option<Uuid>,
     pub location: Option<String>,
     pub sha256: Option<Vec<u8>>,
+    pub scan: Option<String>,
+    pub scan_signature: Option<String>,
 }
 
 const SELECT: &str = "select a.id, a.entry_id, a.filename, a.content_type, a.size, a.inline, \
-     a.created_at, a.removed_at, a.blob_id, a.uploaded_by, b.location, b.sha256 \
+     a.created_at, a.removed_at, a.blob_id, a.uploaded_by, b.location, b.sha256, b.scan, b.scan_signature \
      from attachments a left join blobs b on b.id = a.blob_id";
 
 fn subject_columns(subject: Subject) -> [Option<Uuid>; 3] {
@@ -320,4 +340,107 @@ pub async fn unreferenced_one(
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
+}
+
+/// A content the scanner is to read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ToScan {
+    pub id: Uuid,
+    pub sha256: Vec<u8>,
+    pub location: String,
+    pub scan_attempts: i32,
+}
+
+/// Claims up to `limit` contents due for a scan (pending, failed before and due again, or
+/// stored while no scanner was configured), leased until `lease_until` so another process
+/// takes others.
+pub async fn claim_to_scan(
+    conn: &mut PgConnection,
+    now: jiff::Timestamp,
+    lease_until: jiff::Timestamp,
+    limit: i64,
+) -> sqlx::Result<Vec<ToScan>> {
+    sqlx::query_as(
+        "update blobs set scan_after = $2 where id in ( \
+             select id from blobs \
+             where sha256 is not null and (scan is null or scan in ('pending', 'error')) \
+               and (scan_after is null or scan_after <= $1) \
+             order by scan_after nulls first limit $3 for update skip locked) \
+         returning id, sha256, location, scan_attempts",
+    )
+    .bind(jiff_sqlx::Timestamp::from(now))
+    .bind(jiff_sqlx::Timestamp::from(lease_until))
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Records clamd's verdict: `clean` or `infected` (with the signature).
+pub async fn scanned(
+    conn: &mut PgConnection,
+    id: Uuid,
+    infected: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update blobs set scan = case when $2::text is null then 'clean' else 'infected' end, \
+             scan_signature = $2, scan_error = null, scanned_at = now(), scan_after = null, \
+             scan_attempts = scan_attempts + 1 \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(infected)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that the scanner could not say (tried again from `retry_at`).
+pub async fn scan_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+    retry_at: jiff::Timestamp,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update blobs set scan = 'error', scan_error = $2, scan_after = $3, \
+             scan_attempts = scan_attempts + 1 \
+         where id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(jiff_sqlx::Timestamp::from(retry_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A live attachment carrying a content, with its record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Carrier {
+    pub filename: String,
+    pub incident_id: Option<Uuid>,
+    pub problem_id: Option<Uuid>,
+    pub request_id: Option<Uuid>,
+}
+
+impl Carrier {
+    pub fn subject(&self) -> Option<Subject> {
+        match (self.incident_id, self.problem_id, self.request_id) {
+            (Some(id), _, _) => Some(Subject::Incident(id)),
+            (_, Some(id), _) => Some(Subject::Problem(id)),
+            (_, _, Some(id)) => Some(Subject::Request(id)),
+            _ => None,
+        }
+    }
+}
+
+/// The live attachments carrying this content.
+pub async fn carrying(conn: &mut PgConnection, blob: Uuid) -> sqlx::Result<Vec<Carrier>> {
+    sqlx::query_as(
+        "select filename, incident_id, problem_id, request_id from attachments \
+         where blob_id = $1 and removed_at is null order by created_at",
+    )
+    .bind(blob)
+    .fetch_all(conn)
+    .await
 }

@@ -115,8 +115,9 @@ const EVENTS_OF_NEW_ENTRIES: &str = "events_written as (insert into events (kind
 /// The files entry `j` carries, as JSON (`service::attachments::AttachmentView`).
 pub const ATTACHMENTS_OF_J: &str = "(select jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename, \
         'content_type', a.content_type, 'size', a.size, 'inline', a.inline, \
-        'created_at', a.created_at, 'removed_at', a.removed_at) order by a.created_at, a.id) \
-     from attachments a where a.entry_id = j.id)";
+        'created_at', a.created_at, 'removed_at', a.removed_at, \
+        'scan', b.scan, 'scan_signature', b.scan_signature) order by a.created_at, a.id) \
+     from attachments a left join blobs b on b.id = a.blob_id where a.entry_id = j.id)";
 
 const SELECT: &str =
     "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes";

@@ -7,6 +7,7 @@
 
 pub mod approvals;
 pub mod attachments;
+pub mod bucket;
 pub mod codec;
 pub mod departments;
 pub mod events;

@@ -8,4 +8,5 @@ pub mod imap;
 pub mod mail;
 pub mod mail_out;
 pub mod sla_clock;
+pub mod virus_scan;
 pub mod webhooks;

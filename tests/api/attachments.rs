@@ -335,6 +335,7 @@ async fn hostile_files_are_named_by_their_content_and_never_served_to_run() {
 async fn files_over_a_limit_are_refused_with_413_naming_the_limit_and_nothing_is_kept() {
     let settings = Settings {
         attachments: Storage {
+            scanner: None,
             store: BlobStore::Database,
             limits: Limits {
                 file: 1024,
@@ -644,6 +645,7 @@ async fn content_can_live_in_a_directory_streamed_in_and_out() {
     let dir = std::env::temp_dir().join(format!("leitstand-blobs-{}", uuid::Uuid::now_v7()));
     let settings = Settings {
         attachments: Storage {
+            scanner: None,
             store: BlobStore::Directory(dir.clone()),
             limits: Limits::default(),
         },
@@ -712,6 +714,322 @@ async fn content_can_live_in_a_directory_streamed_in_and_out() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[tokio::test]
+async fn content_can_live_in_an_s3_bucket_streamed_in_parts_stored_once_and_deleted_with_its_last_reference()
+ {
+    let moto = crate::support::moto::Moto::start().await;
+    let options = moto.options();
+    let options: Vec<(&str, &str)> = options.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bucket = leitstand::store::bucket::Bucket::with_options(
+        &format!("s3://{}/desk/files", moto.bucket),
+        &options,
+    )
+    .unwrap();
+    let settings = Settings {
+        attachments: Storage {
+            scanner: None,
+            store: BlobStore::Bucket(bucket),
+            limits: Limits::default(),
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    // Over one 5 MiB part (a multipart upload of two parts) and not a multiple of anything.
+    let big: Vec<u8> = (0..5 * 1024 * 1024 + 777_777)
+        .map(|i: u32| (i * 13 % 251) as u8)
+        .collect();
+    let hex = |content: &[u8]| {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(content))
+    };
+    let mut ids = Vec::new();
+    for (name, content) in [
+        ("dump.bin", big.as_slice()),
+        ("shot.png", PNG),
+        ("again.png", PNG),
+    ] {
+        let res = upload(
+            &app,
+            &agent,
+            &path,
+            &[("file", Some(name), "application/octet-stream", content)],
+            None,
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{name}");
+        let entry: Value = res.json().await.unwrap();
+        ids.push(entry["attachments"][0]["id"].as_str().unwrap().to_owned());
+    }
+    let (big_key, png_key) = (
+        format!(
+            "desk/files/{}/{}/{}",
+            &hex(&big)[..2],
+            &hex(&big)[2..4],
+            hex(&big)
+        ),
+        format!(
+            "desk/files/{}/{}/{}",
+            &hex(PNG)[..2],
+            &hex(PNG)[2..4],
+            hex(PNG)
+        ),
+    );
+    let mut expected = vec![(big_key.clone(), big.len()), (png_key.clone(), PNG.len())];
+    expected.sort();
+    assert_eq!(
+        moto.objects("desk/").await,
+        expected,
+        "one object per content under its hash, whole, and no upload left under tmp/"
+    );
+    let chunks: i64 = sqlx::query_scalar("select count(*) from blob_chunks")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(chunks, 0, "nothing of it in the database");
+    let locations: Vec<String> = sqlx::query_scalar("select location from blobs")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(locations, ["s3", "s3"]);
+
+    let res = app.get(&agent, &format!("{path}/{}", ids[0])).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-length"],
+        big.len().to_string().as_str()
+    );
+    assert!(
+        res.bytes().await.unwrap().as_ref() == big.as_slice(),
+        "the same bytes back"
+    );
+    let res = app.get(&agent, &format!("{path}/{}", ids[2])).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+
+    // The big file removed: its object goes with the clean-up; the picture, still referred
+    // to once, stays.
+    let res = app.delete(&agent, &format!("{path}/{}", ids[0])).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = app.delete(&agent, &format!("{path}/{}", ids[1])).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    age_blobs(&app).await;
+    let db = leitstand::db::Db::new(app.db.clone()).with_storage(settings.attachments.clone());
+    assert_eq!(
+        leitstand::service::attachments::collect_garbage(&db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(moto.objects("desk/").await, [(png_key, PNG.len())]);
+    let res = app.get(&agent, &format!("{path}/{}", ids[2])).await;
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+}
+
+/// Settings scanning with this clamd.
+fn scanning(clamd: &std::path::Path, fail_closed: bool) -> Settings {
+    Settings {
+        attachments: Storage {
+            scanner: Some(leitstand::domain::attachment::Scanner {
+                clamd: leitstand::domain::attachment::ClamdAddress::Unix(clamd.to_owned()),
+                fail_closed,
+            }),
+            store: BlobStore::Database,
+            limits: Limits::default(),
+        },
+        ..Settings::default()
+    }
+}
+
+#[tokio::test]
+async fn clamd_scans_every_file_once_infected_ones_are_quarantined_and_fail_closed_serves_only_clean()
+ {
+    use crate::support::clamd::{Clamd, EICAR, SIGNATURE};
+    let clamd = Clamd::start().await;
+    let settings = scanning(&clamd.socket, true);
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let caller = app.user_with_token("caller@example.com", "caller").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let res = upload(
+        &app,
+        &caller,
+        &path,
+        &[
+            ("file", Some("eicar.com"), "application/octet-stream", EICAR),
+            ("file", Some("screenshot.png"), "image/png", PNG),
+            ("body", None, "", b"Here is what the screen shows."),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["attachments"][0]["scan"], "pending");
+    assert_eq!(entry["attachments"][1]["scan"], "pending");
+    let (virus, picture) = (
+        entry["attachments"][0]["id"].as_str().unwrap().to_owned(),
+        entry["attachments"][1]["id"].as_str().unwrap().to_owned(),
+    );
+
+    // Fail closed: nothing is served before clamd has called it clean.
+    for id in [&virus, &picture] {
+        let res = app.get(&agent, &format!("{path}/{id}")).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT);
+        let problem: Value = res.json().await.unwrap();
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("attachment-not-scanned"),
+            "{problem}"
+        );
+    }
+
+    let db = leitstand::db::Db::new(app.db.clone()).with_storage(settings.attachments.clone());
+    let scanner = settings.attachments.scanner.clone().unwrap();
+    let looked_at = leitstand::worker::virus_scan::pass(&db, &scanner, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(looked_at, 2);
+    assert_eq!(
+        leitstand::worker::virus_scan::pass(&db, &scanner, jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        0,
+        "each content once"
+    );
+
+    let res = app.get(&agent, &format!("{path}/{picture}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
+    for who in [&agent, &caller] {
+        let res = app.get(who, &format!("{path}/{virus}")).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CONFLICT,
+            "quarantined for everyone"
+        );
+        let problem: Value = res.json().await.unwrap();
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .ends_with("attachment-infected"),
+            "{problem}"
+        );
+    }
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    let listed = listed.as_array().unwrap();
+    let by_id = |id: &str| listed.iter().find(|a| a["id"] == id).unwrap().clone();
+    assert_eq!(by_id(&virus)["scan"], "infected");
+    assert_eq!(by_id(&virus)["scan_signature"], SIGNATURE);
+    assert_eq!(by_id(&picture)["scan"], "clean");
+    assert!(by_id(&picture)["scan_signature"].is_null());
+
+    // The record says so, in the desk's journal.
+    let journal: Value = app
+        .get(&agent, &format!("/api/v1/incidents/{number}/journal"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let note = format!("virus found in eicar.com, quarantined: {SIGNATURE}");
+    assert!(journal.to_string().contains(&note), "{journal}");
+
+    // The same content uploaded again is known: quarantined at once, not scanned again.
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[("file", Some("harmless.txt"), "text/plain", EICAR)],
+        None,
+    )
+    .await;
+    let entry: Value = res.json().await.unwrap();
+    assert_eq!(entry["attachments"][0]["scan"], "infected");
+    assert_eq!(
+        leitstand::worker::virus_scan::pass(&db, &scanner, jiff::Timestamp::now())
+            .await
+            .unwrap(),
+        0
+    );
+
+    // The page shows the file quarantined, without a link to it.
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let page = app.page(&browser, &format!("/incidents/{number}")).await;
+    assert!(page.contains(SIGNATURE), "the signature is named");
+    assert!(
+        !page.contains(&format!("/attachments/{virus}\"")),
+        "no link to the quarantined file"
+    );
+}
+
+#[tokio::test]
+async fn a_scanner_that_cannot_be_reached_is_an_error_retried_later_and_fail_open_serves_meanwhile()
+{
+    let nowhere = std::env::temp_dir().join(format!("no-clamd-{}.sock", uuid::Uuid::now_v7()));
+    let settings = scanning(&nowhere, false);
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[("file", Some("log.txt"), "text/plain", b"spooler stopped")],
+        None,
+    )
+    .await;
+    let entry: Value = res.json().await.unwrap();
+    let id = entry["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let db = leitstand::db::Db::new(app.db.clone()).with_storage(settings.attachments.clone());
+    let scanner = settings.attachments.scanner.clone().unwrap();
+    let now = jiff::Timestamp::now();
+    assert_eq!(
+        leitstand::worker::virus_scan::pass(&db, &scanner, now)
+            .await
+            .unwrap(),
+        1
+    );
+    let (scan, error): (String, String) = sqlx::query_as("select scan, scan_error from blobs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(scan, "error");
+    assert!(error.contains("clamd at unix:"), "{error}");
+    // Fail open: served meanwhile, and marked so.
+    let res = app.get(&agent, &format!("{path}/{id}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(listed[0]["scan"], "error");
+    // Not again before its backoff, then again.
+    assert_eq!(
+        leitstand::worker::virus_scan::pass(&db, &scanner, now)
+            .await
+            .unwrap(),
+        0
+    );
+    let later = now + jiff::SignedDuration::from_mins(2);
+    assert_eq!(
+        leitstand::worker::virus_scan::pass(&db, &scanner, later)
+            .await
+            .unwrap(),
+        1
+    );
+    let attempts: i32 = sqlx::query_scalar("select scan_attempts from blobs")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 2);
+}
+
 fn b64(content: &[u8]) -> String {
     use base64::Engine;
     let text = base64::engine::general_purpose::STANDARD.encode(content);
@@ -748,6 +1066,7 @@ fn mail_with_files(message_id: &str, subject: &str, extra: &str) -> String {
 async fn a_mails_files_arrive_with_it_and_one_over_the_limit_is_named_not_dropped_silently() {
     let settings = Settings {
         attachments: Storage {
+            scanner: None,
             store: BlobStore::Database,
             limits: Limits {
                 file: 4096,
@@ -869,6 +1188,7 @@ async fn post_files(
 async fn pages_take_files_with_comments_and_show_them_to_the_right_readers() {
     let settings = Settings {
         attachments: Storage {
+            scanner: None,
             store: BlobStore::Database,
             limits: Limits {
                 file: 2048,

@@ -80,6 +80,7 @@ async fn files_are_pasted_and_dropped_and_hostile_ones_never_run_in_chromium() {
     let Some(driver) = start_driver() else { return };
     let settings = Settings {
         attachments: Storage {
+            scanner: None,
             store: BlobStore::Database,
             limits: Limits {
                 file: 64 * 1024,

@@ -3,8 +3,10 @@
 //! folder with `#[path]` and uses the parts it needs.
 
 pub mod app;
+pub mod clamd;
 pub mod db;
 pub mod dovecot;
+pub mod moto;
 pub mod page;
 
 pub use app::*;

@@ -153,7 +153,9 @@ macro_rules! attachment_shells {
 
         #[doc = "The file's content, streamed: its sniffed type, `Content-Disposition: attachment` except for raster "]
         #[doc = "images, `X-Content-Type-Options: nosniff`, `Content-Security-Policy: default-src 'none'; sandbox`, "]
-        #[doc = "and its SHA-256 as `ETag` (`304` for `If-None-Match`). `404` for a file the reader may not read or one removed."]
+        #[doc = "and its SHA-256 as `ETag` (`304` for `If-None-Match`). `404` for a file the reader may not read or one removed; "]
+        #[doc = "`409` for one a virus scanner found malware in (`attachment-infected`: quarantined, for everyone) or, with a "]
+        #[doc = "fail-closed scanner, one not yet called clean (`attachment-not-scanned`: try again shortly)."]
         #[utoipa::path(get, path = $item, tag = $tag,
             params(("number" = String, Path), ("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header)),
             security(("bearer" = [])),
@@ -164,7 +166,8 @@ macro_rules! attachment_shells {
                           (Vec<u8> = "application/gzip"), (Vec<u8> = "application/x-ole-storage"),
                           (Vec<u8> = "application/xml"), (Vec<u8> = "text/html"), (Vec<u8> = "text/plain"))),
                       (status = 304, description = "unchanged"), (status = 400, body = Problem),
-                      (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+                      (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+                      (status = 409, body = Problem)))]
         async fn $download(
             State(state): State<AppState>,
             ApiActor(actor): ApiActor,
