@@ -21,7 +21,6 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -33,7 +32,7 @@ use crate::error::{AppError, bare_problem, problem_response};
 use crate::http::BODY_LIMIT;
 use crate::state::{AppState, Settings};
 
-/// A request taking longer than this is answered `408`.
+/// A request taking longer than this is answered `408` (uploads: `http::files::time_limit`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// A browser session ends after this long without a request.
 pub const SESSION_IDLE: time::Duration = time::Duration::hours(10);
@@ -97,7 +96,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> anyhow::Res
                     problem_response(status, &bare_problem(status, None))
                 }))
                 .layer(middleware::from_fn(crate::telemetry::record_http_metrics))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+                // 30 s for a request; uploads longer, as long as their bytes keep coming.
+                .layer(middleware::from_fn(crate::http::files::time_limit))
                 // Downloads (attachments) go as they are: mostly compressed already, and
                 // gzip would cap a large file's speed.
                 .layer(CompressionLayer::new().compress_when(

@@ -4,14 +4,75 @@
 //! a limit is refused with `413` naming it. Downloads: streamed, with the headers that keep a
 //! hostile file from running in the browser.
 
+use std::time::Duration;
+
 use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
 use crate::db::Db;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, bare_problem, problem_response};
 use crate::service::attachments::{self, Staged};
+
+/// An upload (`multipart/form-data`) may take this long in all: a 50 MB comment over a slow
+/// uplink takes minutes, not the 30 s any other request gets.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_mins(15);
+/// An upload whose client sends nothing for this long is ended (`400`, nothing kept).
+pub const UPLOAD_IDLE: Duration = Duration::from_secs(30);
+
+/// Answers `408` for a request that takes longer than `app::REQUEST_TIMEOUT`, or, for an upload,
+/// `UPLOAD_TIMEOUT` in all or `UPLOAD_IDLE` between two pieces of its body.
+pub async fn time_limit(request: Request, next: Next) -> Response {
+    let upload = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let (limit, request) = if upload {
+        let (parts, body) = request.into_parts();
+        (
+            UPLOAD_TIMEOUT,
+            Request::from_parts(parts, Body::from_stream(idle_limited(body))),
+        )
+    } else {
+        (crate::app::REQUEST_TIMEOUT, request)
+    };
+    if let Ok(response) = tokio::time::timeout(limit, next.run(request)).await {
+        response
+    } else {
+        let status = StatusCode::REQUEST_TIMEOUT;
+        problem_response(status, &bare_problem(status, None))
+    }
+}
+
+/// The body's pieces, ended with an error when the next does not come within `UPLOAD_IDLE`.
+fn idle_limited(
+    body: Body,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
+    let stream = body.into_data_stream();
+    futures_util::stream::unfold(Some(stream), |stream| async move {
+        let mut stream = stream?;
+        match tokio::time::timeout(UPLOAD_IDLE, stream.next()).await {
+            Ok(Some(Ok(piece))) => Some((Ok(piece), Some(stream))),
+            Ok(Some(Err(error))) => Some((Err(std::io::Error::other(error)), None)),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("nothing arrived for {} s", UPLOAD_IDLE.as_secs()),
+                )),
+                None,
+            )),
+        }
+    })
+}
 
 /// The name of the file fields (one part per file).
 pub const FILE_FIELD: &str = "file";

@@ -2,8 +2,9 @@
 //! out as in a directory: `<prefix>/ab/cd/<sha256 hex>`, and uploads on their way under
 //! `<prefix>/tmp/<blob id>` until their hash is known.
 //!
-//! An upload is streamed in parts of `PART` bytes (S3's smallest but the last), at most two
-//! in flight, so a file is never held whole; a small file is one `PUT`.
+//! An upload is streamed in parts of `PART` bytes (S3's smallest but the last), one in flight
+//! while the next fills, so an upload holds at most two parts (10 MiB) whatever the file's
+//! size; a small file is one `PUT`.
 
 use std::sync::Arc;
 
@@ -111,7 +112,7 @@ impl Bucket {
     /// A writer for an upload's content, under its temporary name.
     pub fn writer(&self, blob: Uuid) -> BufWriter {
         BufWriter::with_capacity(Arc::clone(&self.store), self.temp(blob), PART)
-            .with_max_concurrency(2)
+            .with_max_concurrency(1)
     }
 
     /// The upload `blob`, whole, becomes the content of its hash.

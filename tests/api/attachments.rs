@@ -1030,6 +1030,69 @@ async fn a_scanner_that_cannot_be_reached_is_an_error_retried_later_and_fail_ope
     assert_eq!(attempts, 2);
 }
 
+/// Sends an upload over a plain connection, its body in `pieces` pieces `gap` apart (a slow
+/// uplink); the response's status line.
+async fn trickle(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content: &[u8],
+    pieces: usize,
+    gap: std::time::Duration,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = multipart(&[(
+        "file",
+        Some("capture.pcap"),
+        "application/octet-stream",
+        content,
+    )]);
+    let mut conn = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        app.address,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    for piece in body.chunks(body.len().div_ceil(pieces)) {
+        conn.write_all(piece).await.unwrap();
+        conn.flush().await.unwrap();
+        tokio::time::sleep(gap).await;
+    }
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_upload_over_a_slow_uplink_is_not_cut_at_the_30_s_every_other_request_gets() {
+    let app = TestApp::spawn().await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("caller@example.com", "caller", "en").await;
+    let number = incident(&app, &agent, "caller@example.com").await;
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let content = vec![42u8; 64 * 1024];
+    // 32 s in all, a piece every 2 s.
+    let status = trickle(
+        &app,
+        &agent,
+        &path,
+        &content,
+        16,
+        std::time::Duration::from_secs(2),
+    )
+    .await;
+    assert!(status.contains(" 201 "), "{status}");
+    let listed: Value = app.get(&agent, &path).await.json().await.unwrap();
+    assert_eq!(listed[0]["size"], content.len());
+}
+
 fn b64(content: &[u8]) -> String {
     use base64::Engine;
     let text = base64::engine::general_purpose::STANDARD.encode(content);

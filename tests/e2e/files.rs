@@ -250,3 +250,89 @@ async fn files_are_pasted_and_dropped_and_hostile_ones_never_run_in_chromium() {
     screenshot(&client, "account-notifications-en").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_quarantined_file_shows_without_a_link_and_a_pending_one_says_so_in_chromium() {
+    use crate::support::clamd::{Clamd, EICAR, SIGNATURE};
+    let Some(driver) = start_driver() else { return };
+    let clamd = Clamd::start().await;
+    let scanner = leitstand::domain::attachment::Scanner {
+        clamd: leitstand::domain::attachment::ClamdAddress::Unix(clamd.socket.clone()),
+        fail_closed: false,
+    };
+    let settings = Settings {
+        attachments: Storage {
+            scanner: Some(scanner.clone()),
+            store: BlobStore::Database,
+            limits: Limits::default(),
+        },
+        ..Settings::default()
+    };
+    let app = TestApp::spawn_with(settings.clone()).await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.create_user("agentin@example.com", "agent", "de").await;
+    app.create_user("caller@example.com", "caller", "de").await;
+    let created = app
+        .create_incident(
+            &agent,
+            json!({"title": "Rechnung lässt sich nicht öffnen", "caller": "caller@example.com"}),
+        )
+        .await;
+    let number = created["number"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/incidents/{number}/attachments");
+    let post = |parts: Vec<(&'static str, &'static str, &'static [u8])>| {
+        let (content_type, body) = multipart(&parts);
+        app.api
+            .post(app.url(&path))
+            .bearer_auth(&agent)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let res = post(vec![("rechnung.com", "application/octet-stream", EICAR)])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let entry: Value = res.json().await.unwrap();
+    let virus = entry["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let db = leitstand::db::Db::new(app.db.clone()).with_storage(settings.attachments.clone());
+    leitstand::worker::virus_scan::pass(&db, &scanner, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    // Uploaded after the scanner's pass: still pending.
+    let res = post(vec![(
+        "protokoll.txt",
+        "text/plain",
+        b"Druckerwarteschlange gestoppt",
+    )])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+
+    let client = browser(&driver).await;
+    sign_in_as(&client, &app, "agentin@example.com").await;
+    client.set_window_size(1400, 1000).await.unwrap();
+    client
+        .goto(&app.url(&format!("/incidents/{number}")))
+        .await
+        .unwrap();
+    let text = wait_for_text(&client, "In Quarantäne").await;
+    assert!(text.contains(SIGNATURE), "the signature is named");
+    assert!(
+        text.contains("wird auf Viren geprüft"),
+        "the pending file says so"
+    );
+    let links = client
+        .find_all(Locator::Css(&format!("a[href$='/attachments/{virus}']")))
+        .await
+        .unwrap();
+    assert!(links.is_empty(), "no link to the quarantined file");
+    assert_accessible(&client, "incident with a quarantined file").await;
+    let show = "document.querySelector('.scan-infected').scrollIntoView({block: 'center'})";
+    client.execute(show, vec![]).await.unwrap();
+    screenshot(&client, "quarantined-file-de-wide").await;
+    client.set_window_size(390, 844).await.unwrap();
+    client.execute(show, vec![]).await.unwrap();
+    screenshot(&client, "quarantined-file-de-phone").await;
+    client.close().await.unwrap();
+}
