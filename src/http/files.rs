@@ -154,7 +154,8 @@ pub async fn read(db: &Db, boundary: String, body: Body) -> AppResult<Upload> {
                 drain(&mut rest).await;
                 continue;
             }
-            match attachments::stage(db, &filename, false, already, &mut rest).await {
+            let pieces = (&mut rest).map(|piece| piece.map_err(|e| refusal(&e, &limits)));
+            match attachments::stage(db, &filename, false, already, pieces).await {
                 Ok(staged) => upload.files.push(staged),
                 Err(error @ AppError::AttachmentTooLarge { .. }) => {
                     upload.refused = Some(error);

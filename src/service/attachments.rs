@@ -23,7 +23,7 @@ use crate::domain::attachment::{self, Limit, Limits};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
 use crate::service::journal::JournalView;
-use crate::store::attachments::BlobStore;
+use crate::store::attachments::{BlobStore, Location};
 use crate::store::bucket::Bucket;
 use crate::store::{self, journal::Subject};
 
@@ -132,7 +132,9 @@ pub fn check_comment_total(files: &[Staged], limits: &Limits) -> AppResult<()> {
 /// Streams one file into the store: hashed, sniffed, limited to `limits.file` (`413` past it,
 /// with nothing kept), and stored once per content. `already` is what the same comment has
 /// taken so far, for the per-comment limit.
-pub async fn stage<S, E>(
+/// A piece the body could not give is its error (the face's: a limit the parser enforces
+/// stays a `413`).
+pub async fn stage<S>(
     db: &Db,
     filename: &str,
     inline: bool,
@@ -140,8 +142,7 @@ pub async fn stage<S, E>(
     mut body: S,
 ) -> AppResult<Staged>
 where
-    S: Stream<Item = Result<Bytes, E>> + Unpin,
-    E: std::fmt::Display,
+    S: Stream<Item = AppResult<Bytes>> + Unpin,
 {
     let limits = &db.storage().limits;
     let mut writer = Writer::open(db, &db.storage().store).await?;
@@ -151,8 +152,7 @@ where
     let mut size: u64 = 0;
     let outcome: AppResult<()> = async {
         while let Some(piece) = body.next().await {
-            let piece =
-                piece.map_err(|e| AppError::BadRequest(format!("upload interrupted: {e}")))?;
+            let piece = piece?;
             size += piece.len() as u64;
             if size > limits.file {
                 return Err(too_large(Limit::File, limits));
@@ -209,7 +209,7 @@ pub async fn stage_bytes(
 ) -> AppResult<Staged> {
     let pieces = content
         .chunks(CHUNK)
-        .map(|c| Ok::<_, std::convert::Infallible>(Bytes::copy_from_slice(c)))
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
         .collect::<Vec<_>>();
     stage(
         db,
@@ -247,7 +247,7 @@ impl Writer {
         let target = match store {
             BlobStore::Database => {
                 let mut conn = db.acquire().await?;
-                store::attachments::start_db_blob(&mut conn, blob).await?;
+                store::attachments::start_blob(&mut conn, blob, Location::Db).await?;
                 Target::Database
             }
             BlobStore::Directory(dir) => {
@@ -265,10 +265,15 @@ impl Writer {
                     file,
                 }
             }
-            BlobStore::Bucket(bucket) => Target::Object {
-                bucket: bucket.clone(),
-                upload: Box::new(bucket.writer(blob)),
-            },
+            BlobStore::Bucket(bucket) => {
+                // Its row first: what a crash leaves behind, the clean-up finds by it.
+                let mut conn = db.acquire().await?;
+                store::attachments::start_blob(&mut conn, blob, Location::S3).await?;
+                Target::Object {
+                    bucket: bucket.clone(),
+                    upload: Box::new(bucket.writer(blob)),
+                }
+            }
         };
         Ok(Writer {
             blob,
@@ -303,19 +308,21 @@ impl Writer {
 
     /// Nothing of an upload that failed is kept (what a crash leaves, the clean-up takes).
     async fn abandon(self, db: &Db) {
-        match self.target {
-            Target::Database => {
-                if let Ok(mut conn) = db.acquire().await {
-                    let _ = store::attachments::delete_blob(&mut conn, self.blob).await;
-                }
+        let forget_row = async {
+            if let Ok(mut conn) = db.acquire().await {
+                let _ = store::attachments::delete_blob(&mut conn, self.blob).await;
             }
+        };
+        match self.target {
+            Target::Database => forget_row.await,
             Target::File { temp, file, .. } => {
                 drop(file);
                 let _ = tokio::fs::remove_file(temp).await;
             }
             Target::Object { bucket, mut upload } => {
                 let _ = upload.abort().await;
-                bucket.discard(self.blob).await;
+                let _ = bucket.delete(self.blob).await;
+                forget_row.await;
             }
         }
     }
@@ -336,42 +343,39 @@ impl Writer {
             .as_ref()
             .map(|_| attachment::ScanStatus::Pending.as_str());
         // Written out of the way before the content's lock is taken: a file synced, an
-        // object's upload completed under its temporary name.
-        let location = match self.target {
-            Target::Database => store::attachments::Location::Db,
-            Target::File {
-                ref temp, ref file, ..
-            } => {
-                file.sync_all()
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", temp.display()))?;
-                store::attachments::Location::Fs
-            }
-            Target::Object { .. } => store::attachments::Location::S3,
-        };
-        if let Target::Object { bucket, upload } = &mut self.target {
-            use tokio::io::AsyncWriteExt;
-            upload
-                .shutdown()
+        // object's upload completed.
+        match &mut self.target {
+            Target::Database => {}
+            Target::File { temp, file, .. } => file
+                .sync_all()
                 .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}", bucket.url()))?;
+                .map_err(|e| anyhow::anyhow!("{}: {e}", temp.display()))?,
+            Target::Object { bucket, upload } => {
+                use tokio::io::AsyncWriteExt;
+                upload
+                    .shutdown()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", bucket.url()))?;
+            }
         }
         let mut tx = db.begin().await?;
         store::attachments::lock_content(&mut tx, sha256).await?;
-        let existing = store::attachments::find_content(&mut tx, sha256).await?;
-        if let Some(existing) = existing {
+        if let Some(existing) = store::attachments::find_content(&mut tx, sha256).await? {
             match self.target {
                 Target::Database => store::attachments::delete_blob(&mut tx, self.blob).await?,
                 Target::File { temp, .. } => {
                     let _ = tokio::fs::remove_file(&temp).await;
                 }
-                Target::Object { bucket, .. } => bucket.discard(self.blob).await,
+                Target::Object { bucket, .. } => {
+                    store::attachments::delete_blob(&mut tx, self.blob).await?;
+                    bucket.delete(self.blob).await?;
+                }
             }
             tx.commit().await?;
             return Ok(existing);
         }
         match self.target {
-            Target::Database => {
+            Target::Database | Target::Object { .. } => {
                 store::attachments::finish_blob(
                     &mut tx,
                     self.blob,
@@ -392,20 +396,16 @@ impl Writer {
                 tokio::fs::rename(&temp, &path)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                store::attachments::insert_file_blob(
+                    &mut tx,
+                    self.blob,
+                    sha256,
+                    size,
+                    content_type,
+                    scan,
+                )
+                .await?;
             }
-            Target::Object { bucket, .. } => bucket.promote(self.blob, sha256).await?,
-        }
-        if location != store::attachments::Location::Db {
-            store::attachments::insert_stored_blob(
-                &mut tx,
-                self.blob,
-                location,
-                sha256,
-                size,
-                content_type,
-                scan,
-            )
-            .await?;
         }
         tx.commit().await?;
         Ok(self.blob)
@@ -700,7 +700,7 @@ pub async fn content(db: &Db, location: &str, blob: Uuid, sha256: &[u8]) -> AppR
             let BlobStore::Bucket(bucket) = &storage.store else {
                 return Err(missing("LEITSTAND_ATTACHMENT_S3"));
             };
-            Box::pin(bucket.read(sha256).await?)
+            Box::pin(bucket.read(blob).await?)
         }
         None => return Err(anyhow::anyhow!("content {blob}: unknown location {location}").into()),
     })
@@ -789,8 +789,8 @@ pub async fn collect_garbage(db: &Db) -> AppResult<usize> {
                     continue;
                 }
             }
-            (Some(store::attachments::Location::S3), BlobStore::Bucket(bucket), Some(sha256)) => {
-                if let Err(error) = bucket.delete(sha256).await {
+            (Some(Location::S3), BlobStore::Bucket(bucket), _) => {
+                if let Err(error) = bucket.delete(candidate.id).await {
                     tracing::warn!(error = %error, "blob object not deleted");
                     continue;
                 }
@@ -800,10 +800,8 @@ pub async fn collect_garbage(db: &Db) -> AppResult<usize> {
         tx.commit().await?;
         deleted += 1;
     }
-    match &storage.store {
-        BlobStore::Directory(dir) => remove_stale_temp_files(&dir.join("tmp")).await,
-        BlobStore::Bucket(bucket) => bucket.remove_stale_temps().await,
-        BlobStore::Database => {}
+    if let BlobStore::Directory(dir) = &storage.store {
+        remove_stale_temp_files(&dir.join("tmp")).await;
     }
     Ok(deleted)
 }

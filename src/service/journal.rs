@@ -201,6 +201,16 @@ pub async fn append_comment(
     Ok(view)
 }
 
+/// Appends a system note about `subject`, by `actor` (none: the system itself).
+pub async fn note(
+    conn: &mut sqlx::PgConnection,
+    subject: crate::store::journal::Subject,
+    actor: Option<&Actor>,
+    note: &crate::domain::journal::SystemNote,
+) -> crate::error::AppResult<()> {
+    record(conn, subject, actor, Kind::System, Some(&note.text()), None).await
+}
+
 /// Appends one journal entry about `subject`, by `actor` (none: the system).
 pub async fn record(
     conn: &mut sqlx::PgConnection,

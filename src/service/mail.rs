@@ -21,7 +21,7 @@ use crate::service::attachments::Attachable;
 use crate::service::idempotency::{Created, Idempotency};
 use crate::service::journal::CommentInput;
 use crate::store;
-use crate::store::journal::{Kind, Subject};
+use crate::store::journal::Subject;
 use crate::store::mail::{MailboxRow, NewMessage, Outcome};
 
 /// The largest message taken (25 MB); a larger one is refused with a clear answer.
@@ -609,15 +609,7 @@ async fn note_machine_mail(
         store::mail::mark_undeliverable(&mut tx, &b.recipient, &reason).await?;
     }
     if let Some(subject) = record {
-        crate::service::journal::record(
-            &mut tx,
-            subject,
-            None,
-            Kind::System,
-            Some(&note.text()),
-            None,
-        )
-        .await?;
+        crate::service::journal::note(&mut tx, subject, None, &note).await?;
     }
     tx.commit().await?;
     Ok(Decision {

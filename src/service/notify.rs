@@ -9,7 +9,7 @@
 use crate::domain::journal::SystemNote;
 use crate::i18n::Tr;
 use crate::store;
-use crate::store::journal::{Kind, Subject};
+use crate::store::journal::Subject;
 use crate::store::mail_out::{NewMail, Notifiable, Recipient};
 
 /// What the mails say about the desk, from the configuration.
@@ -182,8 +182,7 @@ pub async fn journal_outcome(
         (None, Some(id)) => Subject::Request(id),
         (None, None) => return Ok(()),
     };
-    crate::service::journal::record(conn, subject, None, Kind::System, Some(&note.text()), None)
-        .await
+    crate::service::journal::note(conn, subject, None, note).await
 }
 
 /// A notification that has not gone out, as admins see it.

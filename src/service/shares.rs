@@ -15,7 +15,6 @@ use crate::service::Actor;
 use crate::service::idempotency::{Created, Idempotency, replay_or_claim, store_answer};
 use crate::service::record::{Located, RecordKind};
 use crate::service::{Page, PageRequest};
-use crate::store::journal::Kind;
 use crate::store::{self, shares::ShareRow, shares::SharedRecord};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -92,16 +91,7 @@ async fn journal(
     record: &Located,
     note: &SystemNote,
 ) -> AppResult<()> {
-    crate::service::journal::record(
-        conn,
-        record.subject,
-        Some(actor),
-        Kind::System,
-        Some(&note.text()),
-        None,
-    )
-    .await?;
-    Ok(())
+    crate::service::journal::note(conn, record.subject, Some(actor), note).await
 }
 
 /// Shares the record with the person `input` names. `422` naming `person` for no such active

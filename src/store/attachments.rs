@@ -36,7 +36,7 @@ pub enum Location {
     Db,
     /// In the configured directory, under its hash.
     Fs,
-    /// In the configured bucket, under its hash.
+    /// In the configured bucket, under its own id.
     S3,
 }
 
@@ -65,11 +65,12 @@ pub struct BlobRow {
     pub location: String,
 }
 
-/// A blob whose chunks are about to be written (its hash is set when they all are).
-pub async fn start_db_blob(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+/// A blob whose content is about to be written, as chunks or an object (its hash is set when
+/// it is all there).
+pub async fn start_blob(conn: &mut PgConnection, id: Uuid, location: Location) -> sqlx::Result<()> {
     sqlx::query("insert into blobs (id, location) values ($1, $2)")
         .bind(id)
-        .bind(Location::Db.as_str())
+        .bind(location.as_str())
         .execute(conn)
         .await?;
     Ok(())
@@ -138,11 +139,10 @@ pub async fn finish_blob(
     Ok(())
 }
 
-/// A blob whose content is a file or an object (already in place under its hash).
-pub async fn insert_stored_blob(
+/// A blob whose content is a file (already in place under its hash).
+pub async fn insert_file_blob(
     conn: &mut PgConnection,
     id: Uuid,
-    location: Location,
     sha256: &[u8],
     size: i64,
     content_type: &str,
@@ -155,7 +155,7 @@ pub async fn insert_stored_blob(
     .bind(sha256)
     .bind(size)
     .bind(content_type)
-    .bind(location.as_str())
+    .bind(Location::Fs.as_str())
     .bind(scan)
     .execute(conn)
     .await?;

@@ -1,15 +1,16 @@
-//! Attachments' content in an S3-compatible bucket (AWS S3, `MinIO`, Ceph, Garage, ...), laid
-//! out as in a directory: `<prefix>/ab/cd/<sha256 hex>`, and uploads on their way under
-//! `<prefix>/tmp/<blob id>` until their hash is known.
+//! Attachments' content in an S3-compatible bucket (AWS S3, `MinIO`, Ceph, Garage, ...): one
+//! object per blob, `<prefix>/<blob id>`. The blob's row says which content (SHA-256) it
+//! holds, as for content in PostgreSQL, so an upload goes straight to its final name and is
+//! never copied; an upload of content stored already deletes its object again.
 //!
-//! An upload is streamed in parts of `PART` bytes (S3's smallest but the last), one in flight
-//! while the next fills, so an upload holds at most two parts (10 MiB) whatever the file's
-//! size; a small file is one `PUT`.
+//! An upload is streamed in parts of `PART` bytes (S3's smallest but the last), one at a time:
+//! the next part is not read from the client before the last is stored, so an upload holds
+//! one part (5 MiB) whatever the file's size; a small file is one `PUT`.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
@@ -92,54 +93,22 @@ impl Bucket {
         &self.url
     }
 
-    fn under(&self, parts: &[&str]) -> Path {
-        let mut path = self.prefix.clone();
-        for part in parts {
-            path = path.clone().join(*part);
-        }
-        path
+    fn object(&self, blob: Uuid) -> Path {
+        self.prefix.clone().join(blob.to_string())
     }
 
-    fn content(&self, sha256: &[u8]) -> Path {
-        let hex = hex::encode(sha256);
-        self.under(&[&hex[..2], &hex[2..4], &hex])
-    }
-
-    fn temp(&self, blob: Uuid) -> Path {
-        self.under(&["tmp", &blob.to_string()])
-    }
-
-    /// A writer for an upload's content, under its temporary name.
+    /// A writer for a blob's content.
     pub fn writer(&self, blob: Uuid) -> BufWriter {
-        BufWriter::with_capacity(Arc::clone(&self.store), self.temp(blob), PART)
+        BufWriter::with_capacity(Arc::clone(&self.store), self.object(blob), PART)
             .with_max_concurrency(1)
     }
 
-    /// The upload `blob`, whole, becomes the content of its hash.
-    pub async fn promote(&self, blob: Uuid, sha256: &[u8]) -> anyhow::Result<()> {
-        let (temp, content) = (self.temp(blob), self.content(sha256));
-        self.store
-            .copy(&temp, &content)
-            .await
-            .map_err(|e| anyhow::anyhow!("{}: copying {temp} to {content}: {e}", self.url))?;
-        self.discard(blob).await;
-        Ok(())
-    }
-
-    /// Forgets an upload's temporary object (an upload that failed, or content stored already).
-    pub async fn discard(&self, blob: Uuid) {
-        let temp = self.temp(blob);
-        if let Err(error) = self.store.delete(&temp).await {
-            tracing::warn!(bucket = %self.url, object = %temp, error = %error, "temporary upload not deleted");
-        }
-    }
-
-    /// The content of this hash, as a stream.
+    /// A blob's content, as a stream.
     pub async fn read(
         &self,
-        sha256: &[u8],
+        blob: Uuid,
     ) -> anyhow::Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + use<>> {
-        let path = self.content(sha256);
+        let path = self.object(blob);
         let got = self
             .store
             .get(&path)
@@ -148,33 +117,12 @@ impl Bucket {
         Ok(got.into_stream().map_err(std::io::Error::other))
     }
 
-    /// Deletes the content of this hash (gone already is as good).
-    pub async fn delete(&self, sha256: &[u8]) -> anyhow::Result<()> {
-        let path = self.content(sha256);
+    /// Deletes a blob's content (gone already is as good).
+    pub async fn delete(&self, blob: Uuid) -> anyhow::Result<()> {
+        let path = self.object(blob);
         match self.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(anyhow::anyhow!("{}: {path}: {e}", self.url)),
-        }
-    }
-
-    /// Deletes what uploads cut off by a crash left under `tmp/`, a day old or older.
-    /// (Parts of multipart uploads never completed are the bucket's lifecycle rule's:
-    /// README, "Attachments".)
-    pub async fn remove_stale_temps(&self) {
-        let tmp = self.under(&["tmp"]);
-        let day_ago = jiff::Timestamp::now().as_second() - 86_400;
-        let mut listing = self.store.list(Some(&tmp));
-        while let Some(item) = listing.next().await {
-            match item {
-                Ok(meta) if meta.last_modified.timestamp() < day_ago => {
-                    let _ = self.store.delete(&meta.location).await;
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    tracing::warn!(bucket = %self.url, error = %error, "listing temporary uploads");
-                    return;
-                }
-            }
         }
     }
 }

@@ -16,7 +16,6 @@ use crate::domain::attachment::{ClamdAddress, Scanner, Verdict, clamd_verdict};
 use crate::domain::journal::SystemNote;
 use crate::error::AppResult;
 use crate::store;
-use crate::store::journal::Kind;
 
 /// How long one scan may take before it is tried again by anyone.
 const LEASE: Duration = Duration::from_mins(10);
@@ -148,15 +147,7 @@ pub async fn pass(db: &Db, scanner: &Scanner, now: jiff::Timestamp) -> AppResult
                         file: carrier.filename.clone(),
                         signature: signature.clone(),
                     };
-                    crate::service::journal::record(
-                        &mut tx,
-                        subject,
-                        None,
-                        Kind::System,
-                        Some(&note.text()),
-                        None,
-                    )
-                    .await?;
+                    crate::service::journal::note(&mut tx, subject, None, &note).await?;
                 }
                 tracing::warn!(blob = %blob.id, signature = %signature, "virus found; the content is quarantined");
                 metrics::counter!("attachment_scans_total", "outcome" => "infected").increment(1);

@@ -729,7 +729,10 @@ async fn content_can_live_in_an_s3_bucket_streamed_in_parts_stored_once_and_dele
         attachments: Storage {
             scanner: None,
             store: BlobStore::Bucket(bucket),
-            limits: Limits::default(),
+            limits: Limits {
+                file: 6 * 1024 * 1024,
+                ..Limits::default()
+            },
         },
         ..Settings::default()
     };
@@ -738,14 +741,33 @@ async fn content_can_live_in_an_s3_bucket_streamed_in_parts_stored_once_and_dele
     app.create_user("caller@example.com", "caller", "en").await;
     let number = incident(&app, &agent, "caller@example.com").await;
     let path = format!("/api/v1/incidents/{number}/attachments");
+    // Over the limit after its first part went up: refused, and nothing of it is left.
+    let too_big = vec![7u8; 7 * 1024 * 1024];
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[(
+            "file",
+            Some("core.dump"),
+            "application/octet-stream",
+            &too_big,
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        res.text().await.unwrap()
+    );
+    assert!(moto.objects("desk/").await.is_empty());
+    assert_eq!(blobs(&app).await, 0);
     // Over one 5 MiB part (a multipart upload of two parts) and not a multiple of anything.
     let big: Vec<u8> = (0..5 * 1024 * 1024 + 777_777)
         .map(|i: u32| (i * 13 % 251) as u8)
         .collect();
-    let hex = |content: &[u8]| {
-        use sha2::{Digest, Sha256};
-        hex::encode(Sha256::digest(content))
-    };
     let mut ids = Vec::new();
     for (name, content) in [
         ("dump.bin", big.as_slice()),
@@ -764,27 +786,23 @@ async fn content_can_live_in_an_s3_bucket_streamed_in_parts_stored_once_and_dele
         let entry: Value = res.json().await.unwrap();
         ids.push(entry["attachments"][0]["id"].as_str().unwrap().to_owned());
     }
-    let (big_key, png_key) = (
-        format!(
-            "desk/files/{}/{}/{}",
-            &hex(&big)[..2],
-            &hex(&big)[2..4],
-            hex(&big)
-        ),
-        format!(
-            "desk/files/{}/{}/{}",
-            &hex(PNG)[..2],
-            &hex(PNG)[2..4],
-            hex(PNG)
-        ),
-    );
+    // One object per content, named by its blob, whole; the second copy of the picture gave
+    // way to the first.
+    let blob_of = |size: usize| {
+        let db = app.db.clone();
+        async move {
+            let id: uuid::Uuid = sqlx::query_scalar("select id from blobs where size = $1")
+                .bind(i64::try_from(size).unwrap())
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            format!("desk/files/{id}")
+        }
+    };
+    let (big_key, png_key) = (blob_of(big.len()).await, blob_of(PNG.len()).await);
     let mut expected = vec![(big_key.clone(), big.len()), (png_key.clone(), PNG.len())];
     expected.sort();
-    assert_eq!(
-        moto.objects("desk/").await,
-        expected,
-        "one object per content under its hash, whole, and no upload left under tmp/"
-    );
+    assert_eq!(moto.objects("desk/").await, expected);
     let chunks: i64 = sqlx::query_scalar("select count(*) from blob_chunks")
         .fetch_one(&app.db)
         .await
