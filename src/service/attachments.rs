@@ -171,13 +171,13 @@ where
                 pending.extend_from_slice(&rest[..take]);
                 rest = &rest[take..];
                 if pending.len() == CHUNK {
-                    writer.write(db, &pending).await?;
-                    pending.clear();
+                    let full = std::mem::replace(&mut pending, Vec::with_capacity(CHUNK));
+                    writer.write(db, full).await?;
                 }
             }
         }
         if !pending.is_empty() || writer.written == 0 {
-            writer.write(db, &pending).await?;
+            writer.write(db, std::mem::take(&mut pending)).await?;
         }
         Ok(())
     }
@@ -229,7 +229,10 @@ struct Writer {
 }
 
 enum Target {
-    Database,
+    /// Each chunk is written while the next arrives: one insert in flight.
+    Database {
+        in_flight: Option<tokio::task::JoinHandle<AppResult<()>>>,
+    },
     File {
         dir: PathBuf,
         temp: PathBuf,
@@ -248,7 +251,7 @@ impl Writer {
             BlobStore::Database => {
                 let mut conn = db.acquire().await?;
                 store::attachments::start_blob(&mut conn, blob, Location::Db).await?;
-                Target::Database
+                Target::Database { in_flight: None }
             }
             BlobStore::Directory(dir) => {
                 let temp_dir = dir.join("tmp");
@@ -282,22 +285,27 @@ impl Writer {
         })
     }
 
-    async fn write(&mut self, db: &Db, piece: &[u8]) -> AppResult<()> {
+    async fn write(&mut self, db: &Db, piece: Vec<u8>) -> AppResult<()> {
         match &mut self.target {
-            Target::Database => {
+            Target::Database { in_flight } => {
+                settle(in_flight).await?;
+                let (db, blob) = (db.clone(), self.blob);
                 let n = i32::try_from(self.written).unwrap_or(i32::MAX);
-                let mut conn = db.acquire().await?;
-                store::attachments::write_chunk(&mut conn, self.blob, n, piece).await?;
+                *in_flight = Some(tokio::spawn(async move {
+                    let mut conn = db.acquire().await?;
+                    store::attachments::write_chunk(&mut conn, blob, n, &piece).await?;
+                    Ok(())
+                }));
             }
             Target::File { file, temp, .. } => {
                 use tokio::io::AsyncWriteExt;
-                file.write_all(piece)
+                file.write_all(&piece)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", temp.display()))?;
             }
             Target::Object { bucket, upload } => {
                 upload
-                    .put(Bytes::copy_from_slice(piece))
+                    .put(Bytes::from(piece))
                     .await
                     .map_err(|e| anyhow::anyhow!("{}: {e}", bucket.url()))?;
             }
@@ -314,7 +322,11 @@ impl Writer {
             }
         };
         match self.target {
-            Target::Database => forget_row.await,
+            Target::Database { mut in_flight } => {
+                // Its insert first, so the row goes after it and takes the chunk along.
+                let _ = settle(&mut in_flight).await;
+                forget_row.await;
+            }
             Target::File { temp, file, .. } => {
                 drop(file);
                 let _ = tokio::fs::remove_file(temp).await;
@@ -345,7 +357,7 @@ impl Writer {
         // Written out of the way before the content's lock is taken: a file synced, an
         // object's upload completed.
         match &mut self.target {
-            Target::Database => {}
+            Target::Database { in_flight } => settle(in_flight).await?,
             Target::File { temp, file, .. } => file
                 .sync_all()
                 .await
@@ -362,7 +374,9 @@ impl Writer {
         store::attachments::lock_content(&mut tx, sha256).await?;
         if let Some(existing) = store::attachments::find_content(&mut tx, sha256).await? {
             match self.target {
-                Target::Database => store::attachments::delete_blob(&mut tx, self.blob).await?,
+                Target::Database { .. } => {
+                    store::attachments::delete_blob(&mut tx, self.blob).await?;
+                }
                 Target::File { temp, .. } => {
                     let _ = tokio::fs::remove_file(&temp).await;
                 }
@@ -375,7 +389,7 @@ impl Writer {
             return Ok(existing);
         }
         match self.target {
-            Target::Database | Target::Object { .. } => {
+            Target::Database { .. } | Target::Object { .. } => {
                 store::attachments::finish_blob(
                     &mut tx,
                     self.blob,
@@ -409,6 +423,16 @@ impl Writer {
         }
         tx.commit().await?;
         Ok(self.blob)
+    }
+}
+
+/// Waits for the chunk insert in flight, if any, and passes on its error.
+async fn settle(in_flight: &mut Option<tokio::task::JoinHandle<AppResult<()>>>) -> AppResult<()> {
+    match in_flight.take() {
+        Some(write) => write
+            .await
+            .map_err(|e| anyhow::anyhow!("writing a chunk: {e}"))?,
+        None => Ok(()),
     }
 }
 
