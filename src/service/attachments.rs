@@ -247,12 +247,18 @@ enum Target {
 impl Writer {
     async fn open(db: &Db, store: &BlobStore) -> AppResult<Writer> {
         let blob = Uuid::now_v7();
+        // Its row first: whatever a crash leaves behind, the clean-up finds by it.
+        let location = match store {
+            BlobStore::Database => Location::Db,
+            BlobStore::Directory(_) => Location::Fs,
+            BlobStore::Bucket(_) => Location::S3,
+        };
+        {
+            let mut conn = db.acquire().await?;
+            store::attachments::start_blob(&mut conn, blob, location).await?;
+        }
         let target = match store {
-            BlobStore::Database => {
-                let mut conn = db.acquire().await?;
-                store::attachments::start_blob(&mut conn, blob, Location::Db).await?;
-                Target::Database { in_flight: None }
-            }
+            BlobStore::Database => Target::Database { in_flight: None },
             BlobStore::Directory(dir) => {
                 let temp_dir = dir.join("tmp");
                 tokio::fs::create_dir_all(&temp_dir).await.map_err(|e| {
@@ -268,15 +274,10 @@ impl Writer {
                     file,
                 }
             }
-            BlobStore::Bucket(bucket) => {
-                // Its row first: what a crash leaves behind, the clean-up finds by it.
-                let mut conn = db.acquire().await?;
-                store::attachments::start_blob(&mut conn, blob, Location::S3).await?;
-                Target::Object {
-                    bucket: bucket.clone(),
-                    upload: Box::new(bucket.writer(blob)),
-                }
-            }
+            BlobStore::Bucket(bucket) => Target::Object {
+                bucket: bucket.clone(),
+                upload: Box::new(bucket.writer(blob)),
+            },
         };
         Ok(Writer {
             blob,
@@ -316,16 +317,10 @@ impl Writer {
 
     /// Nothing of an upload that failed is kept (what a crash leaves, the clean-up takes).
     async fn abandon(self, db: &Db) {
-        let forget_row = async {
-            if let Ok(mut conn) = db.acquire().await {
-                let _ = store::attachments::delete_blob(&mut conn, self.blob).await;
-            }
-        };
         match self.target {
             Target::Database { mut in_flight } => {
                 // Its insert first, so the row goes after it and takes the chunk along.
                 let _ = settle(&mut in_flight).await;
-                forget_row.await;
             }
             Target::File { temp, file, .. } => {
                 drop(file);
@@ -334,8 +329,10 @@ impl Writer {
             Target::Object { bucket, mut upload } => {
                 let _ = upload.abort().await;
                 let _ = bucket.delete(self.blob).await;
-                forget_row.await;
             }
+        }
+        if let Ok(mut conn) = db.acquire().await {
+            let _ = store::attachments::delete_blob(&mut conn, self.blob).await;
         }
     }
 
@@ -373,54 +370,30 @@ impl Writer {
         let mut tx = db.begin().await?;
         store::attachments::lock_content(&mut tx, sha256).await?;
         if let Some(existing) = store::attachments::find_content(&mut tx, sha256).await? {
+            store::attachments::delete_blob(&mut tx, self.blob).await?;
             match self.target {
-                Target::Database { .. } => {
-                    store::attachments::delete_blob(&mut tx, self.blob).await?;
-                }
+                Target::Database { .. } => {}
                 Target::File { temp, .. } => {
                     let _ = tokio::fs::remove_file(&temp).await;
                 }
-                Target::Object { bucket, .. } => {
-                    store::attachments::delete_blob(&mut tx, self.blob).await?;
-                    bucket.delete(self.blob).await?;
-                }
+                Target::Object { bucket, .. } => bucket.delete(self.blob).await?,
             }
             tx.commit().await?;
             return Ok(existing);
         }
-        match self.target {
-            Target::Database { .. } | Target::Object { .. } => {
-                store::attachments::finish_blob(
-                    &mut tx,
-                    self.blob,
-                    sha256,
-                    size,
-                    content_type,
-                    scan,
-                )
-                .await?;
-            }
-            Target::File { dir, temp, .. } => {
-                let path = content_path(&dir, sha256);
-                if let Some(parent) = path.parent() {
-                    tokio::fs::create_dir_all(parent)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
-                }
-                tokio::fs::rename(&temp, &path)
+        if let Target::File { dir, temp, .. } = self.target {
+            let path = content_path(&dir, sha256);
+            if let Some(parent) = path.parent() {
+                tokio::fs::create_dir_all(parent)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                store::attachments::insert_file_blob(
-                    &mut tx,
-                    self.blob,
-                    sha256,
-                    size,
-                    content_type,
-                    scan,
-                )
-                .await?;
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", parent.display()))?;
             }
+            tokio::fs::rename(&temp, &path)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
+        store::attachments::finish_blob(&mut tx, self.blob, sha256, size, content_type, scan)
+            .await?;
         tx.commit().await?;
         Ok(self.blob)
     }

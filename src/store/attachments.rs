@@ -65,8 +65,9 @@ pub struct BlobRow {
     pub location: String,
 }
 
-/// A blob whose content is about to be written, as chunks or an object (its hash is set when
-/// it is all there).
+/// A blob whose content is about to be written, as chunks, a file or an object (its hash is
+/// set when it is all there): its row comes first, so whatever a crash leaves behind the
+/// clean-up finds by it.
 pub async fn start_blob(conn: &mut PgConnection, id: Uuid, location: Location) -> sqlx::Result<()> {
     sqlx::query("insert into blobs (id, location) values ($1, $2)")
         .bind(id)
@@ -136,29 +137,6 @@ pub async fn finish_blob(
         .bind(scan)
         .execute(conn)
         .await?;
-    Ok(())
-}
-
-/// A blob whose content is a file (already in place under its hash).
-pub async fn insert_file_blob(
-    conn: &mut PgConnection,
-    id: Uuid,
-    sha256: &[u8],
-    size: i64,
-    content_type: &str,
-    scan: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into blobs (id, sha256, size, content_type, location, scan) values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(sha256)
-    .bind(size)
-    .bind(content_type)
-    .bind(Location::Fs.as_str())
-    .bind(scan)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 
