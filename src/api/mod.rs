@@ -39,6 +39,7 @@ use crate::state::AppState;
         (name = "tokens", description = "API tokens"),
         (name = "mail", description = "Inbound e-mail: mailboxes, messages from relays, the ones not read through (admins)"),
         (name = "webhooks", description = "Endpoints told of every event, signed as Standard Webhooks (admins)"),
+        (name = "insight", description = "Service insight: the KPI catalogue (docs/metrics.md) the figures follow"),
     )
 )]
 struct ApiDoc;

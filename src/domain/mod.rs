@@ -61,6 +61,7 @@ pub mod attachment;
 pub mod clustering;
 pub mod form;
 pub mod incident;
+pub mod insight;
 pub mod journal;
 pub mod mail;
 pub mod problem;

@@ -8,6 +8,7 @@ pub mod context;
 pub mod form;
 pub mod home;
 pub mod incidents;
+pub mod insight;
 pub mod portal;
 pub mod problems;
 pub(crate) mod record;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(attachments::router())
         .merge(incidents::router())
+        .merge(insight::router())
         .merge(problems::router())
         .merge(portal::router())
         .merge(requests::router())

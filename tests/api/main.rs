@@ -22,6 +22,7 @@ mod frame;
 mod imap;
 mod incident_pages;
 mod incidents;
+mod insight;
 mod mail;
 mod portal;
 mod problem_pages;

@@ -17,3 +17,4 @@ mod support;
 
 mod browser;
 mod files;
+mod insight;

@@ -2,6 +2,7 @@
 
 pub mod attachments;
 pub mod incidents;
+pub mod insight;
 pub mod mail;
 pub mod problems;
 pub mod ratings;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(incidents::router())
         .merge(attachments::router())
+        .merge(insight::router())
         .merge(problems::router())
         .merge(requests::router())
         .merge(ratings::router())
