@@ -573,8 +573,10 @@ async fn retries_end_in_the_dead_letter_a_replay_revives_and_a_gone_or_long_fail
     }
     let (state, attempts, _) = delivery(&app, &endpoint).await;
     assert_eq!((state.as_str(), attempts), ("dead", 10));
+    // The schedule's waits add up to 3.15 days, each spread by ±10 %: 2.83 to 3.46 days (a
+    // bound of 3.0 failed about one run in twenty, on the jitter alone).
     let days = now.duration_since(started).as_secs_f64() / 86_400.0;
-    assert!((3.0..3.6).contains(&days), "retried for {days} days");
+    assert!((2.83..3.47).contains(&days), "retried for {days} days");
     assert_eq!(
         pump(&app, &deliverer, now + jiff::SignedDuration::from_hours(48)).await,
         0
