@@ -253,40 +253,17 @@ pub struct Scanner {
     pub fail_closed: bool,
 }
 
-/// Where a content's virus scan stands. None at all: stored while no scanner was configured.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ScanStatus {
-    /// Waiting for clamd.
-    Pending,
-    Clean,
-    /// Quarantined: served to nobody.
-    Infected,
-    /// The scanner could not say (unreachable, or refused the file); tried again later.
-    Error,
-}
-
-impl ScanStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScanStatus::Pending => "pending",
-            ScanStatus::Clean => "clean",
-            ScanStatus::Infected => "infected",
-            ScanStatus::Error => "error",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ScanStatus> {
-        [
-            ScanStatus::Pending,
-            ScanStatus::Clean,
-            ScanStatus::Infected,
-            ScanStatus::Error,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+text_enum! {
+    /// Where a content's virus scan stands. None at all: stored while no scanner was
+    /// configured.
+    pub enum ScanStatus (error = "error.scan", label = "attachments.scan") {
+        /// Waiting for clamd.
+        Pending = "pending",
+        Clean = "clean",
+        /// Quarantined: served to nobody.
+        Infected = "infected",
+        /// The scanner could not say (unreachable, or refused the file); tried again later.
+        Error = "error",
     }
 }
 

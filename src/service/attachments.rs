@@ -107,7 +107,10 @@ impl From<store::attachments::AttachmentRow> for AttachmentView {
             inline: row.inline,
             created_at: row.created_at.to_jiff(),
             removed_at: row.removed_at.map(jiff_sqlx::Timestamp::to_jiff),
-            scan: row.scan.as_deref().and_then(attachment::ScanStatus::parse),
+            scan: row
+                .scan
+                .as_deref()
+                .and_then(|s| attachment::ScanStatus::parse(s).ok()),
             scan_signature: row.scan_signature,
         }
     }
@@ -668,7 +671,10 @@ async fn open(db: &Db, view: AttachmentView) -> AppResult<Download> {
         // Removed: its content is gone.
         return Err(AppError::NotFound);
     };
-    let scan = row.scan.as_deref().and_then(attachment::ScanStatus::parse);
+    let scan = row
+        .scan
+        .as_deref()
+        .and_then(|s| attachment::ScanStatus::parse(s).ok());
     attachment::may_serve(scan, db.storage().scanner.as_ref()).map_err(AppError::Withheld)?;
     let body = content(db, &location, blob, &sha256).await?;
     Ok(Download { view, sha256, body })
