@@ -412,11 +412,14 @@ impl Carrier {
     }
 }
 
-/// The live attachments carrying this content.
-pub async fn carrying(conn: &mut PgConnection, blob: Uuid) -> sqlx::Result<Vec<Carrier>> {
+/// The live attachments carrying this content on entries everyone who reads the record may
+/// read (not work notes: the record's journal must not name their files to its caller).
+pub async fn carrying_publicly(conn: &mut PgConnection, blob: Uuid) -> sqlx::Result<Vec<Carrier>> {
     sqlx::query_as(
-        "select filename, incident_id, problem_id, request_id from attachments \
-         where blob_id = $1 and removed_at is null order by created_at",
+        "select a.filename, a.incident_id, a.problem_id, a.request_id from attachments a \
+         join journal_entries j on j.id = a.entry_id \
+         where a.blob_id = $1 and a.removed_at is null and j.kind <> 'work_note' \
+         order by a.created_at",
     )
     .bind(blob)
     .fetch_all(conn)

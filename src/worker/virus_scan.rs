@@ -1,7 +1,8 @@
 //! Virus scanning, in every `leitstand serve` with `LEITSTAND_CLAMD` set: each content is
 //! streamed to clamd once (`INSTREAM`, the same stream a download reads), claimed with a lease
 //! so several processes share the work. Clean content is served; infected content is
-//! quarantined (served to nobody, `409`) and the records carrying it say so in their journal;
+//! quarantined (served to nobody, `409`) and the records carrying it say so in their journal
+//! (a work note's file only on the file itself: a system entry reaches the caller too);
 //! when clamd cannot say, the content is `error` and tried again with backoff. Content stored
 //! before a scanner was configured is scanned too.
 
@@ -139,7 +140,7 @@ pub async fn pass(db: &Db, scanner: &Scanner, now: jiff::Timestamp) -> AppResult
             }
             Ok(Verdict::Infected(signature)) => {
                 store::attachments::scanned(&mut tx, blob.id, Some(&signature)).await?;
-                for carrier in store::attachments::carrying(&mut tx, blob.id).await? {
+                for carrier in store::attachments::carrying_publicly(&mut tx, blob.id).await? {
                     let Some(subject) = carrier.subject() else {
                         continue;
                     };

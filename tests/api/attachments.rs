@@ -892,6 +892,24 @@ async fn clamd_scans_every_file_once_infected_ones_are_quarantined_and_fail_clos
         entry["attachments"][0]["id"].as_str().unwrap().to_owned(),
         entry["attachments"][1]["id"].as_str().unwrap().to_owned(),
     );
+    // The same virus in a work note, under a name the caller must never learn.
+    let res = upload(
+        &app,
+        &agent,
+        &path,
+        &[
+            (
+                "file",
+                Some("vendor-escalation.com"),
+                "application/octet-stream",
+                EICAR,
+            ),
+            ("internal", None, "", b"true"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
 
     // Fail closed: nothing is served before clamd has called it clean.
     for id in [&virus, &picture] {
@@ -957,6 +975,24 @@ async fn clamd_scans_every_file_once_infected_ones_are_quarantined_and_fail_clos
         .unwrap();
     let note = format!("virus found in eicar.com, quarantined: {SIGNATURE}");
     assert!(journal.to_string().contains(&note), "{journal}");
+    // Not the work note's file: a system entry reaches the caller too.
+    let callers: Value = app
+        .get(&caller, &format!("/api/v1/incidents/{number}/journal"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(callers.to_string().contains(&note), "{callers}");
+    assert!(
+        !callers.to_string().contains("vendor-escalation"),
+        "{callers}"
+    );
+    assert!(
+        !journal
+            .to_string()
+            .contains("virus found in vendor-escalation"),
+        "{journal}"
+    );
 
     // The same content uploaded again is known: quarantined at once, not scanned again.
     let res = upload(
