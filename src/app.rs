@@ -310,6 +310,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
     ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(kept_db.clone()));
+    let insight = tokio::spawn(crate::worker::insight::run(db.clone()));
     let virus_scan = kept_db.storage().scanner.clone().map(|scanner| {
         tracing::info!(clamd = %scanner.clamd, fail_closed = scanner.fail_closed, "files are scanned for viruses");
         tokio::spawn(crate::worker::virus_scan::run(kept_db.clone(), scanner))
@@ -325,6 +326,7 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
+    insight.abort();
     if let Some(virus_scan) = virus_scan {
         virus_scan.abort();
     }

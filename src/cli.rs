@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 
-use crate::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use crate::config::{Cli, Command, InsightCommand, ServeArgs, TokenCommand, UserCommand};
 use crate::db::Database;
 use crate::domain::Locale;
 use crate::error::AppError;
@@ -189,8 +189,13 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
             }
             Ok(false)
         }
+        Command::Insight { command } => {
+            let pool = database.connect(3).await?;
+            insight(&pool, command).await?;
+            Ok(false)
+        }
         Command::Demo(args) => {
-            let pool = database.connect(2).await?;
+            let pool = database.connect(3).await?;
             let options = crate::demo::Options {
                 incidents: args.incidents,
                 problems: args.problems,
@@ -211,9 +216,46 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
                 crate::demo::ADMIN,
                 crate::demo::PASSWORD
             );
+            // The demo's history went in without the outbox: its figures are folded now.
+            insight(&pool, InsightCommand::Rebuild).await?;
             Ok(false)
         }
     }
+}
+
+/// `leitstand insight rebuild | check`.
+async fn insight(pool: &sqlx::PgPool, command: InsightCommand) -> anyhow::Result<()> {
+    use service::insight::facts;
+    match command {
+        InsightCommand::Rebuild => {
+            let total = facts::incident_count(pool).await?;
+            let progress = crate::demo::Progress::new("insight", total);
+            let rebuilt = facts::rebuild(pool, &|n| progress.advance(n)).await?;
+            progress.finish();
+            tracing::info!(
+                incidents = rebuilt.incidents,
+                seconds = format!("{:.1}", rebuilt.seconds),
+                "insight facts rebuilt from the journal"
+            );
+        }
+        InsightCommand::Check => {
+            let differences = facts::check(pool).await?;
+            for (table, differing) in &differences.tables {
+                tracing::info!(table, differing, "compared with facts folded afresh");
+            }
+            if !differences.agree() {
+                anyhow::bail!(
+                    "the kept facts differ from the journal folded afresh ({} incidents); run `leitstand insight rebuild`",
+                    differences.incidents
+                );
+            }
+            tracing::info!(
+                incidents = differences.incidents,
+                "the kept facts agree exactly with the journal folded afresh"
+            );
+        }
+    }
+    Ok(())
 }
 
 #[expect(

@@ -115,6 +115,11 @@ pub enum Command {
         #[command(flatten)]
         attachments: AttachmentArgs,
     },
+    /// Service insight's facts (the figures of docs/metrics.md are counted from them).
+    Insight {
+        #[command(subcommand)]
+        command: InsightCommand,
+    },
     /// Print the query plans of the queue, search, incident and suggestion queries on this
     /// database (EXPLAIN ANALYZE); fails when one reads a whole table of incidents, requests or journal entries.
     Explain,
@@ -342,6 +347,16 @@ pub enum TokenCommand {
         #[arg(long)]
         name: String,
     },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum InsightCommand {
+    /// Fold every incident's journal into the facts afresh, with a progress bar. The server
+    /// keeps them current by itself; this is for after a restore, or to prove the figures.
+    Rebuild,
+    /// Fold every incident afresh beside the kept facts and count the rows that differ;
+    /// exits 1 when any do (run it while the desk is at rest).
+    Check,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod fields;
 pub mod idempotency;
 pub mod imap;
 pub mod incidents;
+pub mod insight;
 pub mod journal;
 pub mod known_errors;
 pub mod mail;

@@ -15,6 +15,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod incident_list;
 pub mod incidents;
+pub mod insight;
 pub mod journal;
 pub mod login_failures;
 pub mod mail;

@@ -5,6 +5,7 @@
 pub mod auto_close;
 pub mod housekeeping;
 pub mod imap;
+pub mod insight;
 pub mod mail;
 pub mod mail_out;
 pub mod sla_clock;

@@ -77,3 +77,138 @@ async fn the_kpi_catalogue_is_served_to_staff_as_docs_metrics_md_defines_it() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// Reassigns an incident to `group` as the admin (If-Match from a fresh read).
+async fn reassign(app: &TestApp, number: &str, group: &str) {
+    let path = format!("/api/v1/incidents/{number}");
+    let res = app.get(&app.admin_token, &path).await;
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&app.admin_token)
+        .header("if-match", etag)
+        .json(&serde_json::json!({"assignment_group": group, "assignee": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "reassign {number} to {group}");
+}
+
+#[tokio::test]
+async fn the_worker_folds_each_change_into_facts_that_a_rebuild_and_the_check_agree_with() {
+    use leitstand::service::insight::facts;
+    use serde_json::json;
+
+    let app = TestApp::spawn().await;
+    app.create_group("service-desk", "IT").await;
+    app.create_group("network", "IT").await;
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.join_groups("agent@example.com", &["service-desk", "network"])
+        .await;
+    let incident = app
+        .create_incident(
+            &agent,
+            json!({"title": "VPN drops", "assignment_group": "service-desk", "impact": "high"}),
+        )
+        .await;
+    let number = incident["number"].as_str().unwrap();
+    // Service desk → network → service desk: two reassignments, one ping-pong.
+    reassign(&app, number, "network").await;
+    reassign(&app, number, "service-desk").await;
+    let moved = |body| app.move_incident(&agent, number, body);
+    assert_eq!(moved(json!({"to": "in_progress"})).await.status(), 200);
+    let resolve = json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Profile reset."});
+    assert_eq!(moved(resolve.clone()).await.status(), 200);
+    assert_eq!(
+        moved(json!({"to": "in_progress", "reason": "Dropped again"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(moved(resolve).await.status(), 200);
+
+    // Nothing is counted before the worker takes the events in; then everything is.
+    let count = |table: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(&format!("select count(*) from {table}"))
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count("insight_incidents").await, 0);
+    assert_eq!(facts::fold_pending(&app.db).await.unwrap(), 1);
+    assert_eq!(
+        facts::fold_pending(&app.db).await.unwrap(),
+        0,
+        "each event once"
+    );
+    let (reassignments, ping_pongs, reopens, state, impact): (i32, i32, i32, String, String) =
+        sqlx::query_as(
+            "select reassignments, ping_pongs, reopens, state, impact from insight_incidents",
+        )
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        (reassignments, ping_pongs, reopens),
+        (2, 1, 1),
+        "desk → network → desk, one reopen"
+    );
+    assert_eq!((state.as_str(), impact.as_str()), ("resolved", "high"));
+    let resolutions: Vec<(i32, i32, Option<bool>, bool)> = sqlx::query_as(
+        "select reassignments, ping_pongs, first_contact, reopened_at is not null \
+         from insight_resolutions order by seq",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        resolutions,
+        [(2, 1, Some(false), true), (2, 1, Some(false), false)],
+        "reassigned: no first-contact resolution; the first one was reopened"
+    );
+    let handoffs: Vec<bool> =
+        sqlx::query_scalar("select returned from insight_handoffs order by seq")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(handoffs, [false, true]);
+    // new (desk), new (network), new (desk), in progress, resolved, in progress, resolved.
+    assert_eq!(count("insight_spans").await, 7);
+
+    // The kept facts and the journal folded afresh agree exactly; a tampered fact is found,
+    // and a rebuild puts it right.
+    let differences = facts::check(&app.db).await.unwrap();
+    assert!(differences.agree(), "{differences:?}");
+    assert_eq!(differences.incidents, 1);
+    sqlx::query("update insight_incidents set ping_pongs = 0")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let differences = facts::check(&app.db).await.unwrap();
+    assert_eq!(
+        differences.tables,
+        [
+            ("insight_incidents", 2),
+            ("insight_resolutions", 0),
+            ("insight_spans", 0),
+            ("insight_handoffs", 0)
+        ]
+    );
+    let rebuilt = facts::rebuild(&app.db, &|_| {}).await.unwrap();
+    assert_eq!(rebuilt.incidents, 1);
+    assert!(facts::check(&app.db).await.unwrap().agree());
+    let rebuilt_at: Option<jiff_sqlx::Timestamp> =
+        sqlx::query_scalar("select rebuilt_at from insight_state")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(rebuilt_at.is_some());
+    assert!(
+        facts::rebuild_if_never(&app.db).await.unwrap().is_none(),
+        "built once already"
+    );
+}

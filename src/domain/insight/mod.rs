@@ -7,10 +7,12 @@
 //! top-level bullets are `- **Label**: text` (continued on indented lines, numbered
 //! sub-points included).
 
+pub mod facts;
+
 use std::sync::LazyLock;
 
 /// The document, as compiled in.
-pub const SOURCE: &str = include_str!("../../docs/metrics.md");
+pub const SOURCE: &str = include_str!("../../../docs/metrics.md");
 
 /// One KPI's definition.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -1,0 +1,4 @@
+//! Service insight (issue 15): the facts the figures of `docs/metrics.md` are counted from,
+//! kept current as the desk works.
+
+pub mod facts;
