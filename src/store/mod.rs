@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod incident_list;
 pub mod incidents;
 pub mod insight;
+pub mod insight_figures;
 pub mod journal;
 pub mod login_failures;
 pub mod mail;

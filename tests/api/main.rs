@@ -23,6 +23,7 @@ mod imap;
 mod incident_pages;
 mod incidents;
 mod insight;
+mod insight_figures;
 mod mail;
 mod portal;
 mod problem_pages;

@@ -1,17 +1,26 @@
-//! `/api/v1/insight`: service insight. So far the KPI catalogue, the definitions every figure
-//! follows (`docs/metrics.md`, `domain::insight`); the figures come with issue 15's facts.
+//! `/api/v1/insight`: service insight. The KPI catalogue (`docs/metrics.md`), the figures
+//! counted from the facts, and the rows behind each figure.
 
 use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::api::extract::ApiActor;
+use crate::api::pagination::{ListResponse, PageParams};
 use crate::domain::Permission;
+use crate::domain::insight::figures::Kpi;
 use crate::domain::insight::{self, Catalogue};
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
+use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(kpis))
+    OpenApiRouter::new()
+        .routes(routes!(kpis))
+        .routes(routes!(dashboard))
+        .routes(routes!(counted))
 }
 
 /// The KPI catalogue: each KPI's id (stable; a changed definition is a new `version`), name,
@@ -23,4 +32,84 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn kpis(ApiActor(actor): ApiActor) -> AppResult<Json<&'static Catalogue>> {
     actor.require(Permission::Read)?;
     Ok(Json(insight::catalogue()))
+}
+
+/// Every KPI's figure over a period (default: the last 28 days of the desk) with the same
+/// figure over the period before, for the filters chosen. Problem managers and admins see
+/// every group's figures; agents and viewers their own groups'. `Accept: text/csv` gives
+/// one line per KPI.
+#[utoipa::path(get, path = "/api/v1/insight/figures", tag = "insight",
+    params(FigureQuery), security(("bearer" = [])),
+    responses((status = 200, description = "The figures; with `Accept: text/csv`, one line per KPI",
+                  content((Dashboard = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn dashboard(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Query(query): Query<FigureQuery>,
+) -> AppResult<Response> {
+    let dashboard = figures::dashboard(&state.db, &actor, &query).await?;
+    if super::wants_csv(&headers) {
+        return Ok(super::csv_page(
+            "/api/v1/insight/figures",
+            &[],
+            figures::figures_csv(&dashboard),
+            None,
+        ));
+    }
+    Ok(Json(dashboard).into_response())
+}
+
+/// The rows a figure counts, exactly: as many as its `count` for the same period and filters,
+/// in the order they count (the moment, then the incident), keyset-paginated.
+/// `Accept: text/csv` gives the same rows as CSV.
+#[utoipa::path(get, path = "/api/v1/insight/figures/{kpi}/incidents", tag = "insight",
+    params(("kpi" = Kpi, Path, description = "The KPI's id"), FigureQuery, PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The page; with `Accept: text/csv`, the same rows as CSV",
+                  content((ListResponse<CountedView> = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn counted(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(kpi): Path<String>,
+    Query(query): Query<FigureQuery>,
+    Query(paging): Query<PageParams>,
+) -> AppResult<Response> {
+    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
+    let page = paging.parse()?;
+    let result = figures::counted(
+        &state.db,
+        &actor,
+        &query,
+        kpi,
+        page.after.as_deref(),
+        page.limit,
+    )
+    .await?;
+    if super::wants_csv(&headers) {
+        let pairs: Vec<(String, String)> = serde_json::to_value(&query)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|map| {
+                map.into_iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+                    .chain(paging.limit.clone().map(|l| ("limit".to_owned(), l)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let path = format!("/api/v1/insight/figures/{}/incidents", kpi.as_str());
+        return Ok(super::csv_page(
+            &path,
+            &pairs,
+            figures::counted_csv(&result.items),
+            result.next.as_deref(),
+        ));
+    }
+    Ok(Json(ListResponse::from(result)).into_response())
 }

@@ -8,6 +8,7 @@
 //! sub-points included).
 
 pub mod facts;
+pub mod figures;
 
 use std::sync::LazyLock;
 

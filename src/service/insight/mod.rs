@@ -2,3 +2,4 @@
 //! kept current as the desk works.
 
 pub mod facts;
+pub mod figures;

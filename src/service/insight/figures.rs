@@ -1,0 +1,460 @@
+//! The dashboard's figures: each KPI of `docs/metrics.md` counted from the facts over a
+//! period and the one before it, with the filters chosen and the reader's scope; and the list
+//! of exactly the rows a figure counts.
+//!
+//! Who sees what: problem managers and admins are the process owners and see every group's
+//! figures; agents and viewers see the figures of their own groups. Nobody's figures count a
+//! confidential department they may not read.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::domain::insight::figures::{Kpi, Period, Unit, change};
+use crate::domain::{FieldError, Permission, Role};
+use crate::error::{AppError, AppResult};
+use crate::service::Actor;
+use crate::service::fields::unknown_reference;
+use crate::store::{self, insight_figures::Selection, reference::Reference};
+
+/// The dashboard's choices, as sent (query string or form): dates as `YYYY-MM-DD`, the rest
+/// as keys.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FigureQuery {
+    /// First day of the period (desk time zone); default: 27 days before `to`.
+    pub from: Option<String>,
+    /// Last day of the period, included; default: today.
+    pub to: Option<String>,
+    /// A department's key.
+    pub department: Option<String>,
+    /// A group's key.
+    pub group: Option<String>,
+    /// A service's key.
+    pub service: Option<String>,
+    /// 1 to 5.
+    pub priority: Option<String>,
+    pub category: Option<String>,
+}
+
+impl FigureQuery {
+    /// The query string that selects the same figures (for links and CSV).
+    pub fn to_query(&self) -> String {
+        [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("department", &self.department),
+            ("group", &self.group),
+            ("service", &self.service),
+            ("priority", &self.priority),
+            ("category", &self.category),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref()?.trim();
+            (!value.is_empty()).then(|| format!("{name}={}", crate::url::encode(value)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// Durations (seconds) or counts of one clock.
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+pub struct Stats {
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+    pub mean: Option<f64>,
+    pub total: Option<i64>,
+}
+
+/// One KPI's figure over the period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Figure {
+    pub kpi: Kpi,
+    pub unit: Unit,
+    /// The figure: the median in business hours for durations, a percentage, a count, the
+    /// mean reassignments per resolution, caller-hours; `null` when nothing was counted.
+    pub value: Option<f64>,
+    /// The same figure over the previous period.
+    pub previous: Option<f64>,
+    /// The change against the previous period, percent of it.
+    pub change: Option<f64>,
+    pub higher_is_better: bool,
+    /// The rows counted (the list behind the figure has exactly these).
+    pub count: i64,
+    /// Of those, how many met the KPI's condition (in time, first contact, reopened, …).
+    pub met: i64,
+    /// Of those, how many may still change (a resolution less than 7 days old).
+    pub provisional: i64,
+    /// Calendar seconds (counts for reassignments and ping-pong; unweighted seconds for
+    /// caller hours lost).
+    pub calendar: Stats,
+    /// Business seconds (impact-weighted seconds for caller hours lost).
+    pub business: Stats,
+    /// Backlog only: incidents by age in calendar days, 0–1, 2–5, 6–10, 11–30, > 30.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ages: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PeriodView {
+    #[schema(value_type = String, format = Date)]
+    pub from: jiff::civil::Date,
+    #[schema(value_type = String, format = Date)]
+    pub to: jiff::civil::Date,
+}
+
+impl From<Period> for PeriodView {
+    fn from(p: Period) -> Self {
+        PeriodView {
+            from: p.from,
+            to: p.to,
+        }
+    }
+}
+
+/// The dashboard's figures.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Dashboard {
+    pub period: PeriodView,
+    pub previous: PeriodView,
+    /// The desk's time zone (its default service level's calendar's; UTC without one): days
+    /// and weeks begin at its midnight.
+    pub time_zone: String,
+    /// Only these groups' figures: the reader's own (agents and viewers); `null`: every group.
+    pub groups: Option<Vec<String>>,
+    pub figures: Vec<Figure>,
+}
+
+/// The choices checked and turned into a selection for one period.
+pub(crate) struct Chosen {
+    pub period: Period,
+    pub time_zone: jiff::tz::TimeZone,
+    pub time_zone_name: String,
+    pub base: Selection,
+    pub groups: Option<Vec<String>>,
+}
+
+impl Chosen {
+    pub fn selection(&self, period: Period) -> Selection {
+        let (from, to) = period.instants(&self.time_zone);
+        Selection {
+            from,
+            to,
+            ..self.base.clone()
+        }
+    }
+}
+
+/// The desk's time zone: the default service level's calendar's, else UTC.
+fn desk_time_zone(reference: &Reference) -> (jiff::tz::TimeZone, String) {
+    reference
+        .policies
+        .iter()
+        .find(|p| p.service.is_none() && p.assignment_group.is_none())
+        .and_then(|p| reference.calendars.iter().find(|c| c.id == p.calendar_id))
+        .and_then(|c| {
+            jiff::tz::TimeZone::get(&c.time_zone)
+                .ok()
+                .map(|tz| (tz, c.time_zone.clone()))
+        })
+        .unwrap_or_else(|| (jiff::tz::TimeZone::UTC, "UTC".to_owned()))
+}
+
+/// A choice as sent, trimmed; `None` when absent or blank.
+fn text(value: Option<&String>) -> Option<&str> {
+    value.map(|v| v.trim()).filter(|t| !t.is_empty())
+}
+
+/// Checks the choices against the reference data and the reader's scope: malformed values are
+/// `400`, unknown keys `422`, a group outside an agent's own `403`.
+pub(crate) async fn choose(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Chosen> {
+    actor.require(Permission::Read)?;
+    let reference = crate::service::reference::data(db).await?;
+    let (time_zone, time_zone_name) = desk_time_zone(&reference);
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned(time_zone.clone()).date();
+    let period = Period::parse(query.from.as_deref(), query.to.as_deref(), today).map_err(|e| {
+        AppError::InvalidParameter(e.first().map_or_else(
+            || FieldError::new("from", "error.date"),
+            |(f, k)| FieldError::new(*f, k),
+        ))
+    })?;
+    let priority = match text(query.priority.as_ref()) {
+        None => None,
+        Some(p) => Some(
+            p.parse::<i16>()
+                .ok()
+                .filter(|p| (1..=5).contains(p))
+                .ok_or_else(|| {
+                    AppError::InvalidParameter(FieldError::new("priority", "error.priority"))
+                })?,
+        ),
+    };
+    let department = match text(query.department.as_ref()) {
+        None => None,
+        Some(key) => Some(
+            reference
+                .departments
+                .iter()
+                .find(|d| d.key == key)
+                .map(|d| d.id)
+                .ok_or_else(|| unknown_reference("department", "error.unknown_department"))?,
+        ),
+    };
+    let group = match text(query.group.as_ref()) {
+        None => None,
+        Some(key) => Some(
+            reference
+                .group(key)
+                .ok_or_else(|| unknown_reference("group", "error.unknown_group"))?,
+        ),
+    };
+    let service = match text(query.service.as_ref()) {
+        None => None,
+        Some(key) => Some(
+            reference
+                .services
+                .iter()
+                .find(|s| s.key == key)
+                .map(|s| s.id)
+                .ok_or_else(|| unknown_reference("service", "error.unknown_service"))?,
+        ),
+    };
+    let process_owner = actor.role >= Role::ProblemManager;
+    let (groups, group_keys) = if process_owner {
+        (None, None)
+    } else {
+        let ids: Vec<Uuid> = actor
+            .groups
+            .iter()
+            .filter_map(|k| reference.group(k))
+            .map(|g| g.id)
+            .collect();
+        (Some(ids), Some(actor.groups.clone()))
+    };
+    if let (Some(own), Some(chosen)) = (&groups, group)
+        && !own.contains(&chosen.id)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let hidden = reference.hidden_departments(&actor.groups);
+    let category = text(query.category.as_ref()).map(str::to_owned);
+    Ok(Chosen {
+        period,
+        time_zone,
+        time_zone_name,
+        base: Selection {
+            from: now,
+            to: now,
+            now,
+            department,
+            group: group.map(|g| g.id),
+            service,
+            priority,
+            category,
+            groups,
+            hidden,
+        },
+        groups: group_keys,
+    })
+}
+
+fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> Option<f64> {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "counts and seconds far below 2^52"
+    )]
+    let share = |n: i64| (a.count > 0).then(|| n as f64 / a.count as f64 * 100.0);
+    #[expect(clippy::cast_precision_loss, reason = "seconds far below 2^52")]
+    let hours = |s: Option<i64>| s.map(|s| s as f64 / 3600.0);
+    match kpi {
+        Kpi::Mtta | Kpi::Mttr => hours(a.business_median),
+        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d | Kpi::PingPong => {
+            share(a.met)
+        }
+        #[expect(clippy::cast_precision_loss, reason = "a count")]
+        Kpi::Backlog => Some(a.count as f64),
+        Kpi::Reassignments => a.calendar_mean,
+        Kpi::CallerHoursLost => hours(a.business_total).or(Some(0.0)),
+    }
+}
+
+/// One KPI over the chosen period and the previous one.
+pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figure> {
+    let mut conn = db.read().await?;
+    let now =
+        store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(chosen.period)).await?;
+    let before = store::insight_figures::aggregate(
+        &mut conn,
+        kpi,
+        &chosen.selection(chosen.period.previous()),
+    )
+    .await?;
+    let value = figure_value(kpi, &now);
+    let previous = figure_value(kpi, &before);
+    Ok(Figure {
+        kpi,
+        unit: kpi.unit(),
+        value,
+        previous,
+        change: change(value, previous),
+        higher_is_better: kpi.higher_is_better(),
+        count: now.count,
+        met: now.met,
+        provisional: now.provisional,
+        calendar: Stats {
+            median: now.calendar_median,
+            p90: now.calendar_p90,
+            mean: now.calendar_mean,
+            total: now.calendar_total,
+        },
+        business: Stats {
+            median: now.business_median,
+            p90: now.business_p90,
+            mean: now.business_mean,
+            total: now.business_total,
+        },
+        ages: (kpi == Kpi::Backlog).then(|| now.ages.clone().unwrap_or_default()),
+    })
+}
+
+/// Every KPI's figure over the chosen period.
+pub async fn dashboard(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Dashboard> {
+    let chosen = choose(db, actor, query).await?;
+    let mut figures = Vec::with_capacity(Kpi::ALL.len());
+    for kpi in Kpi::ALL {
+        figures.push(figure(db, &chosen, kpi).await?);
+    }
+    Ok(Dashboard {
+        period: chosen.period.into(),
+        previous: chosen.period.previous().into(),
+        time_zone: chosen.time_zone_name.clone(),
+        groups: chosen.groups.clone(),
+        figures,
+    })
+}
+
+/// One row a figure counts.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CountedView {
+    pub number: String,
+    pub title: String,
+    /// The moment it counts at (resolved, answered, fell due, opened for the backlog).
+    pub at: jiff::Timestamp,
+    /// Calendar seconds (or the count, for reassignments and ping-pong).
+    pub calendar: Option<i64>,
+    /// Business seconds (impact-weighted seconds, for caller hours lost).
+    pub business: Option<i64>,
+    /// Whether it met the KPI's condition (`null` where the KPI has none).
+    pub met: Option<bool>,
+    /// Whether that may still change.
+    pub provisional: bool,
+}
+
+/// The rows a figure counts, a page at a time, in the order they count (moment, then
+/// incident); the key continues after the last.
+pub async fn counted(
+    db: &Db,
+    actor: &Actor,
+    query: &FigureQuery,
+    kpi: Kpi,
+    after: Option<&str>,
+    limit: i64,
+) -> AppResult<crate::service::Page<CountedView>> {
+    let chosen = choose(db, actor, query).await?;
+    let after = match after {
+        None => None,
+        Some(key) => Some(
+            key.split_once('|')
+                .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
+                .ok_or_else(|| AppError::field("cursor", "error.cursor"))?,
+        ),
+    };
+    let mut conn = db.read().await?;
+    let rows = store::insight_figures::counted_rows(
+        &mut conn,
+        kpi,
+        &chosen.selection(chosen.period),
+        after,
+        limit,
+    )
+    .await?;
+    Ok(crate::service::Page::from_rows(
+        rows,
+        limit,
+        |r| format!("{}|{}", r.at.to_jiff(), r.incident_id),
+        |r| CountedView {
+            number: r.number,
+            title: r.title,
+            at: r.at.to_jiff(),
+            calendar: r.calendar,
+            business: r.business,
+            met: r.met,
+            provisional: r.provisional,
+        },
+    ))
+}
+
+fn cell<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The figures as CSV: one line per KPI, both clocks' statistics in seconds.
+pub fn figures_csv(dashboard: &Dashboard) -> String {
+    let mut out = String::from(
+        "kpi,unit,from,to,value,previous,change_percent,count,met,provisional,\
+         calendar_median,calendar_p90,calendar_mean,calendar_total,\
+         business_median,business_p90,business_mean,business_total\r\n",
+    );
+    for f in &dashboard.figures {
+        let round = |v: Option<f64>| v.map(|v| format!("{v:.2}"));
+        let cells = [
+            f.kpi.as_str().to_owned(),
+            serde_json::to_value(f.unit)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            dashboard.period.from.to_string(),
+            dashboard.period.to.to_string(),
+            cell(round(f.value)),
+            cell(round(f.previous)),
+            cell(round(f.change)),
+            f.count.to_string(),
+            f.met.to_string(),
+            f.provisional.to_string(),
+            cell(f.calendar.median),
+            cell(f.calendar.p90),
+            cell(round(f.calendar.mean)),
+            cell(f.calendar.total),
+            cell(f.business.median),
+            cell(f.business.p90),
+            cell(round(f.business.mean)),
+            cell(f.business.total),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The rows a figure counts as CSV.
+pub fn counted_csv(rows: &[CountedView]) -> String {
+    use crate::service::csv::csv_cell;
+    let mut out = String::from("number,title,at,calendar,business,met,provisional\r\n");
+    for r in rows {
+        let cells = [
+            csv_cell(&r.number),
+            csv_cell(&r.title),
+            r.at.to_string(),
+            cell(r.calendar),
+            cell(r.business),
+            cell(r.met),
+            r.provisional.to_string(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

@@ -1,0 +1,239 @@
+//! Service insight's figures, counted from the facts (migration 42) as `docs/metrics.md`
+//! defines them. Each KPI is one query of the rows it counts (`counted`); the figure and the
+//! list behind it are both read from that query, so a list always holds exactly the rows its
+//! figure counts.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::domain::insight::figures::Kpi;
+
+/// What the figures are counted over: the period `[from, to)`, the filters (each `None`:
+/// any), and the reader's scope.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub from: jiff::Timestamp,
+    pub to: jiff::Timestamp,
+    pub now: jiff::Timestamp,
+    pub department: Option<Uuid>,
+    pub group: Option<Uuid>,
+    pub service: Option<Uuid>,
+    pub priority: Option<i16>,
+    pub category: Option<String>,
+    /// Only these groups' figures (agents: their own); `None`: every group.
+    pub groups: Option<Vec<Uuid>>,
+    /// Confidential departments the reader may not see.
+    pub hidden: Vec<Uuid>,
+}
+
+/// The filters and the scope, on the place (`x`) the KPI judges by: $4 … $10.
+const FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
+     and ($5::uuid is null or x.group_id = $5) \
+     and ($6::uuid is null or x.service_id = $6) \
+     and ($7::smallint is null or x.priority = $7) \
+     and ($8::text is null or x.category = $8) \
+     and ($9::uuid[] is null or x.group_id = any($9)) \
+     and (x.department_id is null or not x.department_id = any($10))";
+
+/// The span an incident was in at moment `{at}` (its place then), as `x`.
+fn span_at(at: &str) -> String {
+    format!(
+        "join insight_spans x on x.incident_id = f.incident_id and x.started_at <= {at} \
+         and (x.ended_at > {at} or x.ended_at is null)"
+    )
+}
+
+/// The rows a KPI counts, each with the moment it counts at, its two values (seconds, or
+/// a count), whether it met the KPI's condition, and whether that may still change.
+/// Parameters: $1 from, $2 to, $3 now, then `FILTERS`.
+fn counted(kpi: Kpi) -> String {
+    const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
+    const RESOLUTIONS: &str = "from insight_resolutions x \
+         join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
+         where x.resolved_at >= $1 and x.resolved_at < $2";
+    const REOPENED_IN_7_DAYS: &str =
+        "x.reopened_at is not null and x.reopened_at <= x.resolved_at + interval '7 days'";
+    const MAY_REOPEN: &str = "x.reopened_at is null and x.resolved_at > $3 - interval '7 days'";
+    let body = match kpi {
+        Kpi::Mtta => format!(
+            "select f.incident_id, f.responded_at as at, f.response_secs as calendar, \
+                    f.response_business as business, null::boolean as met, false as provisional \
+             from insight_incidents f {} \
+             where f.responded_at >= $1 and f.responded_at < $2 and f.canceled_at is null",
+            span_at("f.responded_at")
+        ),
+        Kpi::Mttr => format!(
+            "select x.incident_id, x.resolved_at as at, x.calendar_secs as calendar, \
+                    x.business_secs as business, null::boolean as met, false as provisional \
+             {RESOLUTIONS}"
+        ),
+        Kpi::SlaResponse | Kpi::SlaResolution => {
+            let (due, done) = if kpi == Kpi::SlaResponse {
+                ("f.response_due", "f.responded_at")
+            } else {
+                ("f.resolution_due", "f.first_resolved_at")
+            };
+            format!(
+                "select f.incident_id, {due} as at, null::bigint as calendar, null::bigint as business, \
+                        coalesce({done} <= {due}, false) as met, false as provisional \
+                 from insight_incidents f {} \
+                 where {due} >= $1 and {due} < least($2, $3) \
+                   and (f.canceled_at is null or f.canceled_at >= {due})",
+                span_at(due)
+            )
+        }
+        Kpi::Fcr => format!(
+            "select x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
+                    x.first_contact and not ({REOPENED_IN_7_DAYS}) as met, {MAY_REOPEN} as provisional \
+             {RESOLUTIONS} and x.first_contact is not null"
+        ),
+        Kpi::Reopen7d => format!(
+            "select x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
+                    {REOPENED_IN_7_DAYS} as met, {MAY_REOPEN} as provisional \
+             {RESOLUTIONS}"
+        ),
+        Kpi::Reassignments => format!(
+            "select x.incident_id, x.resolved_at as at, x.reassignments::bigint as calendar, \
+                    null::bigint as business, x.reassignments > 0 as met, false as provisional \
+             {RESOLUTIONS}"
+        ),
+        Kpi::PingPong => format!(
+            "select x.incident_id, x.resolved_at as at, x.ping_pongs::bigint as calendar, \
+                    null::bigint as business, x.ping_pongs > 0 as met, false as provisional \
+             {RESOLUTIONS}"
+        ),
+        Kpi::Backlog => format!(
+            "select f.incident_id, f.opened_at as at, \
+                    extract(epoch from least($2, $3) - f.opened_at)::bigint as calendar, \
+                    null::bigint as business, null::boolean as met, false as provisional \
+             from insight_spans x join insight_incidents f on f.incident_id = x.incident_id \
+             where {OPEN} and x.started_at <= least($2, $3) \
+               and (x.ended_at > least($2, $3) or x.ended_at is null)"
+        ),
+        // Per incident: its open time within the period, unweighted and weighted by impact.
+        Kpi::CallerHoursLost => {
+            return format!(
+                "select x.incident_id, min(greatest(x.started_at, $1)) as at, \
+                        sum(o.secs)::bigint as calendar, \
+                        sum(o.secs * case x.impact when 'high' then 100 when 'medium' then 10 else 1 end)::bigint as business, \
+                        null::boolean as met, false as provisional \
+                 from insight_spans x \
+                 join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
+                 cross join lateral (select extract(epoch from \
+                        least(coalesce(x.ended_at, $3), $2, $3) - greatest(x.started_at, $1)) as secs) o \
+                 where {OPEN} and x.started_at < least($2, $3) and (x.ended_at > $1 or x.ended_at is null) \
+                   and o.secs > 0 and {FILTERS} \
+                 group by x.incident_id"
+            );
+        }
+    };
+    format!("{body} and {FILTERS}")
+}
+
+fn bind<'q>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, Aggregate, sqlx::postgres::PgArguments>,
+    s: &'q Selection,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, Aggregate, sqlx::postgres::PgArguments> {
+    query
+        .bind(jiff_sqlx::Timestamp::from(s.from))
+        .bind(jiff_sqlx::Timestamp::from(s.to))
+        .bind(jiff_sqlx::Timestamp::from(s.now))
+        .bind(s.department)
+        .bind(s.group)
+        .bind(s.service)
+        .bind(s.priority)
+        .bind(s.category.as_deref())
+        .bind(s.groups.as_deref())
+        .bind(&s.hidden)
+}
+
+/// A KPI's rows summed up: how many, how many met its condition (and may still change),
+/// nearest-rank median and p90 and the mean of each value, and the totals.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Aggregate {
+    pub count: i64,
+    pub met: i64,
+    pub provisional: i64,
+    pub calendar_median: Option<i64>,
+    pub calendar_p90: Option<i64>,
+    pub calendar_mean: Option<f64>,
+    pub calendar_total: Option<i64>,
+    pub business_median: Option<i64>,
+    pub business_p90: Option<i64>,
+    pub business_mean: Option<f64>,
+    pub business_total: Option<i64>,
+    /// Backlog age buckets (calendar days since opened): 0–1, 2–5, 6–10, 11–30, > 30.
+    pub ages: Option<Vec<i64>>,
+}
+
+pub async fn aggregate(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    s: &Selection,
+) -> sqlx::Result<Aggregate> {
+    let sql = format!(
+        "select count(*) as count, count(*) filter (where c.met) as met, \
+                count(*) filter (where c.provisional) as provisional, \
+                percentile_disc(0.5) within group (order by c.calendar) as calendar_median, \
+                percentile_disc(0.9) within group (order by c.calendar) as calendar_p90, \
+                avg(c.calendar)::float8 as calendar_mean, sum(c.calendar)::bigint as calendar_total, \
+                percentile_disc(0.5) within group (order by c.business) as business_median, \
+                percentile_disc(0.9) within group (order by c.business) as business_p90, \
+                avg(c.business)::float8 as business_mean, sum(c.business)::bigint as business_total, \
+                array[count(*) filter (where c.calendar < 2 * 86400), \
+                      count(*) filter (where c.calendar >= 2 * 86400 and c.calendar < 6 * 86400), \
+                      count(*) filter (where c.calendar >= 6 * 86400 and c.calendar < 11 * 86400), \
+                      count(*) filter (where c.calendar >= 11 * 86400 and c.calendar < 31 * 86400), \
+                      count(*) filter (where c.calendar >= 31 * 86400)] as ages \
+         from ({}) c",
+        counted(kpi)
+    );
+    bind(sqlx::query_as(&sql), s).fetch_one(conn).await
+}
+
+/// One row a figure counts, with the incident it is about.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CountedRow {
+    pub number: String,
+    pub title: String,
+    pub at: jiff_sqlx::Timestamp,
+    pub calendar: Option<i64>,
+    pub business: Option<i64>,
+    pub met: Option<bool>,
+    pub provisional: bool,
+    pub incident_id: Uuid,
+}
+
+/// The rows a KPI counts, by moment and incident, after the keyset `(at, incident_id)`;
+/// `limit + 1` at most.
+pub async fn counted_rows(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    s: &Selection,
+    after: Option<(jiff::Timestamp, Uuid)>,
+    limit: i64,
+) -> sqlx::Result<Vec<CountedRow>> {
+    let sql = format!(
+        "select i.number, i.title, c.at, c.calendar, c.business, c.met, c.provisional, c.incident_id \
+         from ({}) c join incidents i on i.id = c.incident_id \
+         where ($11::timestamptz is null or (c.at, c.incident_id) > ($11, $12)) \
+         order by c.at, c.incident_id limit $13",
+        counted(kpi)
+    );
+    sqlx::query_as(&sql)
+        .bind(jiff_sqlx::Timestamp::from(s.from))
+        .bind(jiff_sqlx::Timestamp::from(s.to))
+        .bind(jiff_sqlx::Timestamp::from(s.now))
+        .bind(s.department)
+        .bind(s.group)
+        .bind(s.service)
+        .bind(s.priority)
+        .bind(s.category.as_deref())
+        .bind(s.groups.as_deref())
+        .bind(&s.hidden)
+        .bind(after.map(|(at, _)| jiff_sqlx::Timestamp::from(at)))
+        .bind(after.map(|(_, id)| id))
+        .bind(limit + 1)
+        .fetch_all(conn)
+        .await
+}

@@ -1,0 +1,591 @@
+//! Service insight's figures against answers computed by hand: six incidents whose journals
+//! are written with chosen moments (a hold over the DST weekend of 29 March 2026 on an office
+//! calendar in Berlin, a ping-pong with a reopen, an incident resolved by its problem, an
+//! old open one, a canceled one, one logged by the caller), folded into facts, then every
+//! KPI read through the API for 23 March – 5 April 2026 and compared with the arithmetic
+//! written out beside it. The list behind each figure holds exactly what it counts.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::TestApp;
+
+/// One journal entry: when, its kind, and the fields it set (`to` values).
+struct Entry(&'static str, &'static str, Value);
+
+struct Fixture<'a> {
+    app: &'a TestApp,
+    agent: Uuid,
+}
+
+impl Fixture<'_> {
+    async fn user(app: &TestApp, email: &str) -> Uuid {
+        sqlx::query_scalar("select id from users where email = $1")
+            .bind(email)
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    }
+
+    /// Writes an incident as it stands now and its journal, entry by entry.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a fixture row, named at each call"
+    )]
+    async fn incident(
+        &self,
+        title: &str,
+        opened_by: Uuid,
+        now: Value,
+        policy: Option<Uuid>,
+        responded: Option<&str>,
+        due: (Option<&str>, Option<&str>),
+        journal: &[Entry],
+    ) -> String {
+        let id = Uuid::now_v7();
+        let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+        let ts = |t: Option<&str>| t.map(|t| jiff_sqlx::Timestamp::from(at(t)));
+        let state = now["state"].as_str().unwrap();
+        let resolved = matches!(state, "resolved" | "closed");
+        let number: String = sqlx::query_scalar(
+            "insert into incidents (id, title, state, hold_reason, impact, urgency, priority, \
+                 opened_by_id, opened_at, updated_at, sla_policy_id, responded_at, response_due, \
+                 resolution_due, resolution_code, resolution_notes, assignment_group_id) \
+             values ($1, $2, $3, null, $4, 'medium', $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, \
+                     (select id from groups where key = $14)) returning number",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(state)
+        .bind(now["impact"].as_str().unwrap())
+        .bind(i16::try_from(now["priority"].as_i64().unwrap()).unwrap())
+        .bind(opened_by)
+        .bind(ts(Some(journal[0].0)))
+        .bind(policy)
+        .bind(ts(responded))
+        .bind(ts(due.0))
+        .bind(ts(due.1))
+        .bind(resolved.then_some("workaround"))
+        .bind(resolved.then_some("Fixed."))
+        .bind(now["group"].as_str())
+        .fetch_one(&self.app.db)
+        .await
+        .unwrap();
+        for Entry(when, kind, fields) in journal {
+            let changes: serde_json::Map<String, Value> = fields
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), json!({"from": null, "to": v})))
+                .collect();
+            sqlx::query(
+                "insert into journal_entries (incident_id, at, author_id, kind, body, changes) \
+                 values ($1, $2, $3, $4, null, $5)",
+            )
+            .bind(id)
+            .bind(ts(Some(when)))
+            .bind((*kind != "system_move").then_some(self.agent))
+            .bind(if *kind == "system_move" {
+                "transition"
+            } else {
+                kind
+            })
+            .bind(Value::Object(changes))
+            .execute(&self.app.db)
+            .await
+            .unwrap();
+        }
+        number
+    }
+}
+
+/// What the logging entry sets: every field the figures follow.
+fn logged(group: &str, impact: &str, priority: i64, category: &str) -> Value {
+    json!({"state": "new", "hold_reason": null, "assignment_group": group, "assignee": null,
+           "impact": impact, "priority": priority, "service": null, "category": category,
+           "resolution_code": null})
+}
+
+const H: i64 = 3600;
+
+#[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one fixture, every KPI")]
+async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_counts() {
+    let app = TestApp::spawn().await;
+    app.create_group("desk", "IT").await;
+    app.create_group("network", "IT").await;
+    let lead = app.user_with_token("lead@example.com", "agent").await;
+    app.join_groups("lead@example.com", &["desk"]).await;
+    let netops = app.user_with_token("net@example.com", "agent").await;
+    app.join_groups("net@example.com", &["network"]).await;
+    let owner = app
+        .user_with_token("owner@example.com", "problem_manager")
+        .await;
+    app.create_user("anna@example.com", "caller", "en").await;
+    // Berlin office hours, Monday to Friday 08:00–17:00; the default policy pauses on the
+    // caller. Its calendar's zone is the desk's: days begin at midnight in Berlin.
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/calendars",
+            json!({"key": "office", "name": "Office", "time_zone": "Europe/Berlin",
+                   "week": [[["08:00", "17:00"]], [["08:00", "17:00"]], [["08:00", "17:00"]],
+                            [["08:00", "17:00"]], [["08:00", "17:00"]], [], []]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/sla/policies",
+            json!({"key": "default", "name": "Default", "calendar": "office",
+                   "response_seconds": [3600, 3600, 3600, 3600, 3600],
+                   "resolution_seconds": [36000, 36000, 36000, 36000, 36000],
+                   "pause_reasons": ["awaiting_caller"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let policy: Uuid = sqlx::query_scalar("select id from sla_policies where key = 'default'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let agent = Fixture::user(&app, "lead@example.com").await;
+    let anna = Fixture::user(&app, "anna@example.com").await;
+    let f = Fixture { app: &app, agent };
+
+    // I1: Friday 27 March 16:00 in Berlin (15:00Z), on hold for the caller over the weekend
+    // the clocks go forward, resolved Monday 11:00 (09:00Z).
+    // MTTA 20 min in both clocks. MTTR calendar 66 h = 237,600 s; business: 10 + 20 min on
+    // Friday, the hold paused, 60 min on Monday = 5,400 s. First contact (desk throughout).
+    // Open 66 h at impact medium (×10): 660 caller-hours.
+    let i1 = f
+        .incident(
+            "VPN drops (hold over the DST weekend)",
+            agent,
+            json!({"state": "resolved", "impact": "medium", "priority": 3, "group": "desk"}),
+            Some(policy),
+            Some("2026-03-27T15:20:00Z"),
+            (Some("2026-03-27T16:00:00Z"), Some("2026-03-31T12:00:00Z")),
+            &[
+                Entry(
+                    "2026-03-27T15:00:00Z",
+                    "change",
+                    logged("desk", "medium", 3, "vpn"),
+                ),
+                Entry(
+                    "2026-03-27T15:10:00Z",
+                    "transition",
+                    json!({"state": "in_progress", "assignee": "lead@example.com"}),
+                ),
+                Entry(
+                    "2026-03-27T15:30:00Z",
+                    "transition",
+                    json!({"state": "on_hold", "hold_reason": "awaiting_caller"}),
+                ),
+                Entry(
+                    "2026-03-30T08:00:00Z",
+                    "transition",
+                    json!({"state": "in_progress", "hold_reason": null}),
+                ),
+                Entry(
+                    "2026-03-30T09:00:00Z",
+                    "transition",
+                    json!({"state": "resolved", "resolution_code": "workaround"}),
+                ),
+            ],
+        )
+        .await;
+    // I2: Tuesday 24 March, desk → network → desk (a ping-pong), resolved at 12:00Z, reopened
+    // a day later and resolved again. No service level: 24×7, nothing paused but the time it
+    // was resolved. MTTA 30 min. Resolution 1: 4 h both clocks; resolution 2: 30 h calendar,
+    // 6 h business. Two reassignments, one return; no first contact. Open 4 h + 2 h at impact
+    // high (×100): 600 caller-hours.
+    let i2 = f
+        .incident(
+            "Switch port flaps (ping-pong, reopened)",
+            agent,
+            json!({"state": "resolved", "impact": "high", "priority": 2, "group": "desk"}),
+            None,
+            Some("2026-03-24T08:30:00Z"),
+            (Some("2026-03-24T08:15:00Z"), Some("2026-03-24T16:00:00Z")),
+            &[
+                Entry(
+                    "2026-03-24T08:00:00Z",
+                    "change",
+                    logged("desk", "high", 2, "network"),
+                ),
+                Entry(
+                    "2026-03-24T09:00:00Z",
+                    "change",
+                    json!({"assignment_group": "network"}),
+                ),
+                Entry(
+                    "2026-03-24T10:00:00Z",
+                    "change",
+                    json!({"assignment_group": "desk"}),
+                ),
+                Entry(
+                    "2026-03-24T11:00:00Z",
+                    "transition",
+                    json!({"state": "in_progress", "assignee": "lead@example.com"}),
+                ),
+                Entry(
+                    "2026-03-24T12:00:00Z",
+                    "transition",
+                    json!({"state": "resolved", "resolution_code": "workaround"}),
+                ),
+                Entry(
+                    "2026-03-25T12:00:00Z",
+                    "transition",
+                    json!({"state": "in_progress", "resolution_code": null}),
+                ),
+                Entry(
+                    "2026-03-25T14:00:00Z",
+                    "transition",
+                    json!({"state": "resolved", "resolution_code": "workaround"}),
+                ),
+            ],
+        )
+        .await;
+    // I3: Wednesday 25 March, waits for its problem, resolved by it (the system's move) on
+    // 1 April 10:00Z: 169 h in both clocks (no service level: the hold does not pause). First
+    // contact. 169 h at impact low (×1).
+    let i3 = f
+        .incident(
+            "Printer queue stuck (solved by its problem)",
+            agent,
+            json!({"state": "resolved", "impact": "low", "priority": 4, "group": "desk"}),
+            None,
+            None,
+            (None, None),
+            &[
+                Entry("2026-03-25T09:00:00Z", "change", logged("desk", "low", 4, "printer")),
+                Entry("2026-03-25T10:00:00Z", "transition", json!({"state": "in_progress", "assignee": "lead@example.com"})),
+                Entry("2026-03-25T11:00:00Z", "transition", json!({"state": "on_hold", "hold_reason": "awaiting_problem"})),
+                Entry("2026-04-01T10:00:00Z", "system_move", json!({"state": "resolved", "hold_reason": null, "resolution_code": "solved_by_problem"})),
+            ],
+        )
+        .await;
+    // I4: logged 20 March 10:00Z in network and never touched: the backlog at the end of
+    // both periods; 16 days old at the end (11–30). Open the whole period, 14 days less the
+    // hour the clocks lost = 335 h at impact medium: 3,350 caller-hours (61 h, 610, in the
+    // period before).
+    let i4 = f
+        .incident(
+            "Old open one",
+            agent,
+            json!({"state": "new", "impact": "medium", "priority": 3, "group": "network"}),
+            None,
+            None,
+            (None, None),
+            &[Entry(
+                "2026-03-20T10:00:00Z",
+                "change",
+                logged("network", "medium", 3, "misc"),
+            )],
+        )
+        .await;
+    // I5: canceled after its response target fell due unmet: in response SLA compliance as
+    // breached, nowhere else.
+    f.incident(
+        "Logged twice (canceled)",
+        agent,
+        json!({"state": "canceled", "impact": "medium", "priority": 3, "group": "desk"}),
+        Some(policy),
+        Some("2026-03-26T10:30:00Z"),
+        (Some("2026-03-26T10:15:00Z"), None),
+        &[
+            Entry(
+                "2026-03-26T10:00:00Z",
+                "change",
+                logged("desk", "medium", 3, "misc"),
+            ),
+            Entry(
+                "2026-03-26T11:00:00Z",
+                "transition",
+                json!({"state": "canceled"}),
+            ),
+        ],
+    )
+    .await;
+    // I6: logged by the caller on 31 March: MTTA 20 min, MTTR 1 h (Tuesday 10:00–11:00 in
+    // Berlin, inside office hours: both clocks). Not a first contact of the desk: left out of
+    // FCR. 1 h at medium: 10 caller-hours.
+    let i6 = f
+        .incident(
+            "Mail from the portal (logged by the caller)",
+            anna,
+            json!({"state": "resolved", "impact": "medium", "priority": 3, "group": "desk"}),
+            Some(policy),
+            Some("2026-03-31T08:20:00Z"),
+            (None, None),
+            &[
+                Entry(
+                    "2026-03-31T08:00:00Z",
+                    "change",
+                    logged("desk", "medium", 3, "mail"),
+                ),
+                Entry(
+                    "2026-03-31T08:30:00Z",
+                    "transition",
+                    json!({"state": "in_progress", "assignee": "lead@example.com"}),
+                ),
+                Entry(
+                    "2026-03-31T09:00:00Z",
+                    "transition",
+                    json!({"state": "resolved", "resolution_code": "workaround"}),
+                ),
+            ],
+        )
+        .await;
+
+    leitstand::service::insight::facts::rebuild(&app.db, &|_| {})
+        .await
+        .unwrap();
+    let period = "from=2026-03-23&to=2026-04-05";
+    let res = app
+        .get(&owner, &format!("/api/v1/insight/figures?{period}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let dashboard: Value = res.json().await.unwrap();
+    assert_eq!(dashboard["time_zone"], "Europe/Berlin");
+    assert_eq!(
+        dashboard["previous"],
+        json!({"from": "2026-03-09", "to": "2026-03-22"})
+    );
+    assert_eq!(dashboard["groups"], Value::Null, "a process owner sees all");
+    let figure = |kpi: &str| -> Value {
+        dashboard["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kpi"] == kpi)
+            .unwrap_or_else(|| panic!("{kpi} in {dashboard}"))
+            .clone()
+    };
+    let stats = |f: &Value, clock: &str| {
+        (
+            f[clock]["median"].as_i64(),
+            f[clock]["p90"].as_i64(),
+            f[clock]["mean"].as_f64(),
+        )
+    };
+
+    // MTTA: I1 1,200 s, I2 1,800 s, I6 1,200 s (I5 canceled). Nearest rank: median the 2nd of
+    // 3, p90 the 3rd.
+    let response = figure("mtta");
+    assert_eq!(response["count"], 3);
+    assert_eq!(
+        stats(&response, "calendar"),
+        (Some(1200), Some(1800), Some(1400.0))
+    );
+    assert_eq!(
+        stats(&response, "business"),
+        (Some(1200), Some(1800), Some(1400.0))
+    );
+    // MTTR: five resolutions. Calendar 3,600, 14,400, 108,000, 237,600, 608,400; business
+    // 3,600, 5,400, 14,400, 21,600, 608,400.
+    let mttr = figure("mttr");
+    assert_eq!(mttr["count"], 5);
+    assert_eq!(
+        stats(&mttr, "calendar"),
+        (Some(108_000), Some(608_400), Some(194_400.0))
+    );
+    assert_eq!(
+        stats(&mttr, "business"),
+        (Some(14_400), Some(608_400), Some(130_680.0))
+    );
+    assert_eq!(mttr["value"], 4.0, "the business median in hours");
+    // Response SLA: I1 met, I2 breached, I5 breached (canceled after its due time).
+    let sla = figure("sla_response");
+    assert_eq!(
+        (sla["count"].as_i64(), sla["met"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert!((sla["value"].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    // Resolution SLA: I1 and I2 (first resolution) met.
+    let sla = figure("sla_resolution");
+    assert_eq!(
+        (sla["count"].as_i64(), sla["met"].as_i64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(sla["value"], 100.0);
+    // Backlog at 5 April 24:00 in Berlin: I4, 16 days old; the same at the end of the period
+    // before: no change.
+    let backlog = figure("backlog");
+    assert_eq!(backlog["value"], 1.0);
+    assert_eq!(backlog["ages"], json!([0, 0, 0, 1, 0]));
+    assert_eq!(backlog["previous"], 1.0);
+    assert_eq!(backlog["change"], 0.0);
+    // FCR: I1 and I3 of I1, I2 (twice), I3; I6 logged by the caller is left out.
+    let fcr = figure("fcr");
+    assert_eq!(
+        (fcr["count"].as_i64(), fcr["met"].as_i64()),
+        (Some(4), Some(2))
+    );
+    assert_eq!(fcr["value"], 50.0);
+    assert_eq!(fcr["provisional"], 0);
+    // Reopened within 7 days: I2's first resolution, of five.
+    let reopen = figure("reopen_7d");
+    assert_eq!(
+        (reopen["count"].as_i64(), reopen["met"].as_i64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(reopen["value"], 20.0);
+    // Reassignments: 0, 2, 2, 0, 0.
+    let reassignments = figure("reassignments");
+    assert_eq!(reassignments["value"], 0.8);
+    assert_eq!(reassignments["calendar"]["total"], 4);
+    // Ping-pong: both of I2's resolutions had a return.
+    let ping = figure("ping_pong");
+    assert_eq!(
+        (ping["count"].as_i64(), ping["met"].as_i64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(ping["value"], 40.0);
+    // Caller hours lost: 660 + 600 + 169 + 3,350 + 10 = 4,789; unweighted 66 + 6 + 169 + 335
+    // + 1 = 577 h. The period before: I4's 61 h, 610.
+    let lost = figure("caller_hours_lost");
+    assert_eq!(lost["count"], 5);
+    assert_eq!(lost["value"], 4789.0);
+    assert_eq!(lost["calendar"]["total"], 577 * H);
+    assert_eq!(lost["previous"], 610.0);
+
+    // Every figure's list holds exactly what it counts.
+    for f in dashboard["figures"].as_array().unwrap() {
+        let kpi = f["kpi"].as_str().unwrap();
+        let res = app
+            .get(
+                &owner,
+                &format!("/api/v1/insight/figures/{kpi}/incidents?{period}&limit=2"),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{kpi}");
+        let mut page: Value = res.json().await.unwrap();
+        let mut rows = Vec::new();
+        loop {
+            rows.extend(page["items"].as_array().unwrap().clone());
+            let Some(cursor) = page["next_cursor"].as_str() else {
+                break;
+            };
+            page = app
+                .get(
+                    &owner,
+                    &format!(
+                        "/api/v1/insight/figures/{kpi}/incidents?{period}&limit=2&cursor={cursor}"
+                    ),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            i64::try_from(rows.len()).unwrap(),
+            f["count"].as_i64().unwrap(),
+            "{kpi}"
+        );
+        if kpi == "mttr" {
+            let numbers: Vec<&str> = rows.iter().map(|r| r["number"].as_str().unwrap()).collect();
+            assert_eq!(
+                numbers,
+                [&i2, &i2, &i1, &i6, &i3],
+                "in the order they count"
+            );
+        }
+    }
+    let csv = app
+        .api
+        .get(app.url(&format!(
+            "/api/v1/insight/figures/backlog/incidents?{period}"
+        )))
+        .bearer_auth(&owner)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("number,title,at,"), "{csv}");
+    assert!(
+        csv.contains(&format!("{i4},Old open one,2026-03-20T10:00:00Z")),
+        "{csv}"
+    );
+
+    // Filters: the desk's own figures leave out I4 (network).
+    let desk: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/figures?{period}&group=desk"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let backlog = desk["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kpi"] == "backlog")
+        .unwrap()
+        .clone();
+    assert_eq!(backlog["count"], 0);
+
+    // Agents see their own groups' figures only; another group is forbidden.
+    let mine: Value = app
+        .get(&netops, &format!("/api/v1/insight/figures?{period}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["groups"], json!(["network"]));
+    let count = |d: &Value, kpi: &str| {
+        d["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kpi"] == kpi)
+            .unwrap()["count"]
+            .clone()
+    };
+    assert_eq!(count(&mine, "mttr"), 0);
+    assert_eq!(count(&mine, "backlog"), 1);
+    let res = app
+        .get(
+            &netops,
+            &format!("/api/v1/insight/figures?{period}&group=desk"),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .get(&lead, &format!("/api/v1/insight/figures?{period}"))
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Bad choices are named.
+    for (query, status, field) in [
+        ("from=2026-02-30", 400, "from"),
+        ("from=2026-04-05&to=2026-03-23", 400, "to"),
+        ("from=2020-01-01&to=2026-01-01", 400, "from"),
+        ("priority=9", 400, "priority"),
+        ("group=nope", 422, "group"),
+        ("service=nope", 422, "service"),
+        ("department=nope", 422, "department"),
+    ] {
+        let res = app
+            .get(&owner, &format!("/api/v1/insight/figures?{query}"))
+            .await;
+        let body = crate::support::problem(res, status).await;
+        assert_eq!(crate::support::fields(&body), vec![field], "{query}");
+    }
+    let res = app
+        .get(&owner, "/api/v1/insight/figures/nope/incidents")
+        .await;
+    assert_eq!(res.status(), 404);
+    let caller = app.user_with_token("carl@example.com", "caller").await;
+    assert_eq!(
+        app.get(&caller, "/api/v1/insight/figures").await.status(),
+        403
+    );
+}
