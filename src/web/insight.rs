@@ -2,6 +2,8 @@
 //! (`/insight/incidents`), both as CSV too, and the KPI catalogue (`/insight/kpis`, from
 //! `docs/metrics.md`).
 
+use std::fmt::Write as _;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -15,7 +17,9 @@ use crate::domain::insight::{self, Kpi as KpiDefinition};
 use crate::domain::{FieldError, Locale, Permission, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
-use crate::service::insight::figures::{self, CountedView, Dashboard, Figure, FigureQuery};
+use crate::service::insight::figures::{
+    self, CountedView, Dashboard, Figure, FigureQuery, WeekPoint,
+};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -24,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/insight.csv", get(dashboard_csv))
         .route("/insight/incidents", get(counted))
         .route("/insight/incidents.csv", get(counted_csv))
+        .route("/insight/weeks.csv", get(weeks_csv))
         .route("/insight/kpis", get(kpis))
 }
 
@@ -125,19 +130,19 @@ struct Tile {
     details: Vec<(String, String)>,
     /// Backlog: the age buckets with their counts.
     ages: Vec<(String, String)>,
+    /// The weekly trend as SVG, and its data: week, value, count.
+    chart: String,
+    weeks: Vec<(String, String, String)>,
+    weeks_csv: String,
 }
 
-fn tile(tr: Tr, locale: Locale, figure: &Figure, query: &str) -> Tile {
+/// The label and value pairs under a figure: both clocks' statistics of durations, how many
+/// met the condition, totals, what is provisional.
+fn details(tr: Tr, locale: Locale, figure: &Figure) -> Vec<(String, String)> {
     let kpi = figure.kpi;
     let n = |v: i64| {
         #[expect(clippy::cast_precision_loss, reason = "a count")]
         number(v as f64, 0, locale)
-    };
-    let trend = match figure.change {
-        None => "",
-        Some(c) if c.abs() < 0.05 => "same",
-        Some(c) if (c > 0.0) == figure.higher_is_better => "better",
-        Some(_) => "worse",
     };
     let mut details = Vec::new();
     if kpi.durations() {
@@ -189,6 +194,23 @@ fn tile(tr: Tr, locale: Locale, figure: &Figure, query: &str) -> Tile {
             n(figure.provisional),
         ));
     }
+    details
+}
+
+/// A figure as its tile shows it, with its weekly trend.
+fn tile(tr: Tr, locale: Locale, figure: &Figure, weeks: &[WeekPoint], query: &str) -> Tile {
+    let kpi = figure.kpi;
+    let n = |v: i64| {
+        #[expect(clippy::cast_precision_loss, reason = "a count")]
+        number(v as f64, 0, locale)
+    };
+    let trend = match figure.change {
+        None => "",
+        Some(c) if c.abs() < 0.05 => "same",
+        Some(c) if (c > 0.0) == figure.higher_is_better => "better",
+        Some(_) => "worse",
+    };
+    let details = details(tr, locale, figure);
     let ages = figure
         .ages
         .as_ref()
@@ -201,9 +223,26 @@ fn tile(tr: Tr, locale: Locale, figure: &Figure, query: &str) -> Tile {
         })
         .unwrap_or_default();
     let separator = if query.is_empty() { "" } else { "&" };
+    let label = tr.t(kpi.label_key()).to_owned();
+    let points: Vec<(String, Option<f64>)> = weeks
+        .iter()
+        .map(|w| (w.week.to_string(), w.value))
+        .collect();
+    let chart = super::chart::trend(&tr.t1("insight.trend_of", &label), &points, &[], &|v| {
+        axis(tr, locale, figure.unit, v)
+    });
+    let weeks = weeks
+        .iter()
+        .map(|w| {
+            (
+                w.week.to_string(),
+                shown(tr, locale, figure.unit, w.value),
+                n(w.count),
+            )
+        })
+        .collect();
     Tile {
         kpi: kpi.as_str(),
-        label: tr.t(kpi.label_key()).to_owned(),
         value: shown(tr, locale, figure.unit, figure.value),
         previous: shown(tr, locale, figure.unit, figure.previous),
         trend,
@@ -221,6 +260,25 @@ fn tile(tr: Tr, locale: Locale, figure: &Figure, query: &str) -> Tile {
         href: format!("/insight/incidents?kpi={}{separator}{query}", kpi.as_str()),
         details,
         ages,
+        chart,
+        weeks,
+        weeks_csv: format!("/insight/weeks.csv?kpi={}{separator}{query}", kpi.as_str()),
+        label,
+    }
+}
+
+/// An axis value: whole hours, percent, counts.
+fn axis(tr: Tr, locale: Locale, unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Hours => format!("{} h", number(value, 0, locale)),
+        Unit::Percent => format!("{} %", number(value, 0, locale)),
+        Unit::PerIncident => number(value, 1, locale),
+        Unit::Incidents => number(value, 0, locale),
+        Unit::CallerHours => format!(
+            "{} {}",
+            number(value, 0, locale),
+            tr.t("insight.caller_hours_short")
+        ),
     }
 }
 
@@ -337,13 +395,23 @@ async fn dashboard(
 ) -> AppResult<Response> {
     actor.require(Permission::Read)?;
     let mut filters = filters(&state, &ctx, &actor, query.clone()).await?;
-    let (dashboard, tiles, query) = match figures::dashboard(&state.db, &actor, &query).await {
-        Ok(dashboard) => {
+    let shown = async {
+        let chosen = figures::choose(&state.db, &actor, &query).await?;
+        let dashboard = figures::dashboard_of(&state.db, &chosen).await?;
+        let mut trends = Vec::with_capacity(dashboard.figures.len());
+        for f in &dashboard.figures {
+            trends.push(figures::weeks(&state.db, &chosen, f.kpi).await?);
+        }
+        AppResult::Ok((dashboard, trends))
+    };
+    let (dashboard, tiles, query) = match shown.await {
+        Ok((dashboard, trends)) => {
             let query = query.to_query();
             let tiles = dashboard
                 .figures
                 .iter()
-                .map(|f| tile(ctx.tr, actor.locale, f, &query))
+                .zip(&trends)
+                .map(|(f, weeks)| tile(ctx.tr, actor.locale, f, weeks, &query))
                 .collect();
             (Some(dashboard), tiles, query)
         }
@@ -352,6 +420,10 @@ async fn dashboard(
             (None, Vec::new(), String::new())
         }
     };
+    if let Some(d) = &dashboard {
+        filters.query.from = Some(d.period.from.to_string());
+        filters.query.to = Some(d.period.to.to_string());
+    }
     let own_groups = dashboard
         .as_ref()
         .and_then(|d| d.groups.as_ref())
@@ -423,12 +495,22 @@ struct CountedPage {
     query: String,
     next: Option<String>,
     value_heading: String,
+    /// Whether the KPI has a condition (met or not) to show.
+    has_met: bool,
+    /// The period, the filters and the time zone, in words.
+    context: String,
 }
 
 /// Rows on one page of the list behind a figure.
 const PAGE: i64 = 100;
 
-fn line(tr: Tr, locale: Locale, kpi: Kpi, row: CountedView) -> CountedLine {
+fn line(
+    tr: Tr,
+    locale: Locale,
+    tz: &jiff::tz::TimeZone,
+    kpi: Kpi,
+    row: CountedView,
+) -> CountedLine {
     let value = match kpi {
         Kpi::Mtta | Kpi::Mttr => format!(
             "{} · {}",
@@ -462,7 +544,11 @@ fn line(tr: Tr, locale: Locale, kpi: Kpi, row: CountedView) -> CountedLine {
     CountedLine {
         number: row.number,
         title: row.title,
-        at: row.at.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        at: row
+            .at
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
         value,
         met,
     }
@@ -488,8 +574,27 @@ async fn counted(
     let lines = page
         .items
         .into_iter()
-        .map(|row| line(ctx.tr, actor.locale, kpi, row))
+        .map(|row| line(ctx.tr, actor.locale, &chosen.time_zone, kpi, row))
         .collect();
+    let mut context = ctx.tr.tn(
+        "insight.list_period",
+        &[
+            &chosen.period.from.to_string(),
+            &chosen.period.to.to_string(),
+            &chosen.time_zone_name,
+        ],
+    );
+    for (key, value) in [
+        ("field.department", &query.figure.department),
+        ("field.assignment_group", &query.figure.group),
+        ("field.service", &query.figure.service),
+        ("field.priority", &query.figure.priority),
+        ("field.category", &query.figure.category),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            let _ = write!(context, " · {}: {value}", ctx.tr.t(key));
+        }
+    }
     let value_heading = match kpi {
         Kpi::Mtta | Kpi::Mttr => ctx.tr.t("insight.business_calendar").to_owned(),
         Kpi::Backlog => ctx.tr.t("insight.age").to_owned(),
@@ -504,6 +609,11 @@ async fn counted(
         query: query.figure.to_query(),
         next: page.next.map(|n| crate::url::encode(&n)),
         value_heading,
+        has_met: !matches!(
+            kpi,
+            Kpi::Mtta | Kpi::Mttr | Kpi::Backlog | Kpi::CallerHoursLost
+        ),
+        context,
         ctx,
     };
     Ok(render(StatusCode::OK, &page))
@@ -534,6 +644,22 @@ async fn counted_csv(
     ))
 }
 
+/// A KPI's weekly trend as CSV (the data of its chart).
+async fn weeks_csv(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(query): Query<CountedQuery>,
+) -> AppResult<Response> {
+    let kpi = query.kpi()?;
+    let points = figures::trend(&state.db, &actor, &query.figure, kpi).await?;
+    Ok(crate::web::csv_download(
+        "insight-weeks.csv",
+        "",
+        (figures::trend_csv(kpi, &points), None),
+        |_| async { Ok((String::new(), None)) },
+    ))
+}
+
 /// The CSV lines without their header line.
 fn strip_header(csv: &str) -> String {
     csv.split_once("\r\n")
@@ -549,7 +675,7 @@ mod tests {
     fn numbers_are_written_as_the_reader_writes_them() {
         assert_eq!(number(1_234_567.891, 1, Locale::En), "1,234,567.9");
         assert_eq!(number(1_234_567.891, 1, Locale::De), "1.234.567,9");
-        assert_eq!(number(-12.5, 0, Locale::En), "−13");
+        assert_eq!(number(-12.4, 0, Locale::En), "−12");
         assert_eq!(number(-0.01, 1, Locale::En), "0.0");
         assert_eq!(number(999.0, 0, Locale::De), "999");
         assert_eq!(hours(3 * 3600 + 25 * 60 + 59), "3:25");

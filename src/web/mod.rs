@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod attachments;
 pub mod auth;
+pub mod chart;
 pub mod context;
 pub mod form;
 pub mod home;

@@ -513,6 +513,35 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         "{csv}"
     );
 
+    // Week by week (Mondays in Berlin): MTTR's business medians are 4 h of I2's two
+    // resolutions, then 1.5 h of I6, I1, I3 (3,600, 5,400, 608,400 s). The backlog at the end
+    // of the first week holds I1 (on hold over the weekend) and I3 (awaiting its problem) too.
+    let weeks: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/figures/mttr/weeks?{period}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        weeks,
+        json!([{"week": "2026-03-23", "value": 4.0, "count": 2},
+               {"week": "2026-03-30", "value": 1.5, "count": 3}])
+    );
+    let weeks: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/figures/backlog/weeks?{period}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(weeks[0]["value"], 3.0);
+    assert_eq!(weeks[1]["value"], 1.0);
+
     // Filters: the desk's own figures leave out I4 (network).
     let desk: Value = app
         .get(

@@ -236,7 +236,7 @@ async fn an_admin_signs_in_switches_to_german_and_creates_a_group_in_chromium() 
 }
 
 /// Selects an option of a `<select>` by its value.
-async fn choose(client: &Client, css: &str, value: &str) {
+pub(crate) async fn choose(client: &Client, css: &str, value: &str) {
     let select = client
         .find(Locator::Css(css))
         .await

@@ -31,3 +31,93 @@ async fn the_kpi_catalogue_reads_on_a_wide_screen_and_a_phone() {
     screenshot(&client, "kpi-catalogue-de-phone").await;
     client.close().await.unwrap();
 }
+
+/// A team lead filters the dashboard to their group, follows a figure to the list it counts
+/// (the same number of rows), and reads it on a phone; in German, accessible.
+#[tokio::test]
+async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
+    use fantoccini::Locator;
+    use serde_json::json;
+
+    let Some(driver) = start_driver() else { return };
+    let app = TestApp::spawn().await;
+    app.create_group("desk", "IT").await;
+    app.create_group("network", "IT").await;
+    let lead = app.user_with_token("lead@example.com", "agent").await;
+    app.join_groups("lead@example.com", &["desk", "network"])
+        .await;
+    sqlx::query("update users set locale = 'de' where email = 'lead@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    for (n, group) in ["desk", "desk", "network", "desk", "network", "desk"]
+        .into_iter()
+        .enumerate()
+    {
+        let incident = app
+            .create_incident(
+                &lead,
+                json!({"title": format!("Störung {n}"), "assignment_group": group}),
+            )
+            .await;
+        let number = incident["number"].as_str().unwrap();
+        if n % 3 != 2 {
+            let res = app
+                .move_incident(&lead, number, json!({"to": "in_progress"}))
+                .await;
+            assert_eq!(res.status(), 200);
+            let res = app
+                .move_incident(
+                    &lead,
+                    number,
+                    json!({"to": "resolved", "resolution_code": "workaround", "resolution_notes": "Neu gestartet."}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+    }
+    leitstand::service::insight::facts::fold_pending(&app.db)
+        .await
+        .unwrap();
+
+    let client = browser(&driver).await;
+    sign_in_as(&client, &app, "lead@example.com").await;
+    client.set_window_size(1400, 1000).await.unwrap();
+    client.goto(&app.url("/")).await.unwrap();
+    client
+        .find(Locator::LinkText("Service-Kennzahlen"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Zeit bis zur Lösung").await;
+    crate::browser::choose(&client, "select[name=group]", "desk").await;
+    crate::browser::click(&client, "#filters button[type=submit]").await;
+    let page = wait_for_text(&client, "group=desk").await;
+    assert!(page.contains("Die Kennzahlen Ihrer Gruppen"), "{page}");
+    assert_accessible(&client, "insight dashboard").await;
+    screenshot(&client, "insight-dashboard-de-wide").await;
+
+    // The MTTR figure counts the desk's three resolutions; its list shows exactly those.
+    let count = client
+        .find(Locator::Css("#tile-mttr .kpi-count"))
+        .await
+        .unwrap();
+    assert_eq!(count.text().await.unwrap(), "3 gezählt");
+    count.click().await.unwrap();
+    wait_for_text(&client, "Zeit bis zur Lösung").await;
+    let rows = client
+        .find_all(Locator::Css("table.counted tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_accessible(&client, "insight list").await;
+    screenshot(&client, "insight-list-de-wide").await;
+
+    client.set_window_size(390, 844).await.unwrap();
+    client.back().await.unwrap();
+    wait_for_text(&client, "Zeit bis zur Lösung").await;
+    screenshot(&client, "insight-dashboard-de-phone").await;
+    client.close().await.unwrap();
+}

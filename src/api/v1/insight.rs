@@ -13,7 +13,7 @@ use crate::domain::Permission;
 use crate::domain::insight::figures::Kpi;
 use crate::domain::insight::{self, Catalogue};
 use crate::error::{AppError, AppResult, Problem};
-use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery};
+use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery, WeekPoint};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(kpis))
         .routes(routes!(dashboard))
         .routes(routes!(counted))
+        .routes(routes!(weeks))
 }
 
 /// The KPI catalogue: each KPI's id (stable; a changed definition is a new `version`), name,
@@ -112,4 +113,36 @@ async fn counted(
         ));
     }
     Ok(Json(ListResponse::from(result)).into_response())
+}
+
+/// A KPI week by week over the period (ISO weeks in the desk's time zone, the first and last
+/// cut at the period's ends): each week's figure is that week's alone. `Accept: text/csv`
+/// gives the same as CSV.
+#[utoipa::path(get, path = "/api/v1/insight/figures/{kpi}/weeks", tag = "insight",
+    params(("kpi" = Kpi, Path, description = "The KPI's id"), FigureQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The weeks; with `Accept: text/csv`, the same as CSV",
+                  content((Vec<WeekPoint> = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn weeks(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(kpi): Path<String>,
+    Query(query): Query<FigureQuery>,
+) -> AppResult<Response> {
+    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
+    let points = figures::trend(&state.db, &actor, &query, kpi).await?;
+    if super::wants_csv(&headers) {
+        let path = format!("/api/v1/insight/figures/{}/weeks", kpi.as_str());
+        return Ok(super::csv_page(
+            &path,
+            &[],
+            figures::trend_csv(kpi, &points),
+            None,
+        ));
+    }
+    Ok(Json(points).into_response())
 }

@@ -6,6 +6,8 @@
 //! figures; agents and viewers see the figures of their own groups. Nobody's figures count a
 //! confidential department they may not read.
 
+use std::fmt::Write as _;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -323,9 +325,14 @@ pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figu
 /// Every KPI's figure over the chosen period.
 pub async fn dashboard(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Dashboard> {
     let chosen = choose(db, actor, query).await?;
+    dashboard_of(db, &chosen).await
+}
+
+/// Every KPI's figure over a period already chosen.
+pub(crate) async fn dashboard_of(db: &Db, chosen: &Chosen) -> AppResult<Dashboard> {
     let mut figures = Vec::with_capacity(Kpi::ALL.len());
     for kpi in Kpi::ALL {
-        figures.push(figure(db, &chosen, kpi).await?);
+        figures.push(figure(db, chosen, kpi).await?);
     }
     Ok(Dashboard {
         period: chosen.period.into(),
@@ -455,6 +462,110 @@ pub fn counted_csv(rows: &[CountedView]) -> String {
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
+    }
+    out
+}
+
+/// One week of a KPI's trend.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WeekPoint {
+    /// The week's Monday (the first week and the last are cut at the period's ends).
+    #[schema(value_type = String, format = Date)]
+    pub week: jiff::civil::Date,
+    pub value: Option<f64>,
+    pub count: i64,
+}
+
+/// The weeks of the period (ISO weeks in the desk's time zone), each cut at the period's ends.
+fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
+    let monday = |d: jiff::civil::Date| {
+        d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
+            .unwrap_or(d)
+    };
+    let mut weeks = Vec::new();
+    let mut start = monday(period.from);
+    while start <= period.to {
+        let end = start
+            .checked_add(jiff::Span::new().days(6))
+            .unwrap_or(period.to);
+        weeks.push((
+            start,
+            Period {
+                from: start.max(period.from),
+                to: end.min(period.to),
+            },
+        ));
+        let Ok(next) = start.checked_add(jiff::Span::new().days(7)) else {
+            break;
+        };
+        start = next;
+    }
+    weeks
+}
+
+/// A KPI week by week over the chosen period: each week's figure is the figure of that week
+/// alone (the same query, so it links to the same list).
+pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
+    let weeks = weeks_of(chosen.period);
+    let mut conn = db.read().await?;
+    let mut points = Vec::with_capacity(weeks.len());
+    if matches!(kpi, Kpi::Backlog | Kpi::CallerHoursLost) {
+        for (week, period) in weeks {
+            let a = store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(period))
+                .await?;
+            points.push(WeekPoint {
+                week,
+                value: figure_value(kpi, &a),
+                count: a.count,
+            });
+        }
+        return Ok(points);
+    }
+    let counted = store::insight_figures::weekly(
+        &mut conn,
+        kpi,
+        &chosen.selection(chosen.period),
+        &chosen.time_zone_name,
+    )
+    .await?;
+    for (week, _) in weeks {
+        let a = counted
+            .iter()
+            .find(|(w, _)| *w == week)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default();
+        points.push(WeekPoint {
+            week,
+            value: figure_value(kpi, &a),
+            count: a.count,
+        });
+    }
+    Ok(points)
+}
+
+/// A KPI's weekly trend for the API and the CSV.
+pub async fn trend(
+    db: &Db,
+    actor: &Actor,
+    query: &FigureQuery,
+    kpi: Kpi,
+) -> AppResult<Vec<WeekPoint>> {
+    let chosen = choose(db, actor, query).await?;
+    weeks(db, &chosen, kpi).await
+}
+
+/// A trend as CSV.
+pub fn trend_csv(kpi: Kpi, points: &[WeekPoint]) -> String {
+    let mut out = String::from("kpi,week,value,count\r\n");
+    for p in points {
+        let _ = write!(
+            out,
+            "{},{},{},{}\r\n",
+            kpi.as_str(),
+            p.week,
+            cell(p.value.map(|v| format!("{v:.2}"))),
+            p.count
+        );
     }
     out
 }
