@@ -16,7 +16,7 @@ mod progress;
 mod reference;
 mod request_history;
 mod requests;
-mod rng;
+use crate::domain::rng;
 
 use std::time::Instant;
 

@@ -66,6 +66,7 @@ pub mod journal;
 pub mod mail;
 pub mod problem;
 pub mod request;
+pub mod rng;
 pub mod role;
 pub mod sla;
 pub mod sla_clock;

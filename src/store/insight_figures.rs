@@ -131,10 +131,11 @@ fn counted(kpi: Kpi) -> String {
     format!("{body} and {FILTERS}")
 }
 
-fn bind<'q>(
-    query: sqlx::query::QueryAs<'q, sqlx::Postgres, Aggregate, sqlx::postgres::PgArguments>,
+/// Binds a selection to $1 … $10 of a query over `counted`.
+fn bind<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
     s: &'q Selection,
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, Aggregate, sqlx::postgres::PgArguments> {
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
     query
         .bind(jiff_sqlx::Timestamp::from(s.from))
         .bind(jiff_sqlx::Timestamp::from(s.to))
@@ -205,17 +206,7 @@ pub async fn weekly(
          from ({}) c group by 1 order by 1",
         counted(kpi)
     );
-    let rows: Vec<WeekRow> = sqlx::query_as(&sql)
-        .bind(jiff_sqlx::Timestamp::from(s.from))
-        .bind(jiff_sqlx::Timestamp::from(s.to))
-        .bind(jiff_sqlx::Timestamp::from(s.now))
-        .bind(s.department)
-        .bind(s.group)
-        .bind(s.service)
-        .bind(s.priority)
-        .bind(s.category.as_deref())
-        .bind(s.groups.as_deref())
-        .bind(&s.hidden)
+    let rows: Vec<WeekRow> = bind(sqlx::query_as(&sql), s)
         .bind(tz)
         .fetch_all(conn)
         .await?;
@@ -261,20 +252,29 @@ pub async fn counted_rows(
          order by c.at, c.incident_id limit $13",
         counted(kpi)
     );
-    sqlx::query_as(&sql)
-        .bind(jiff_sqlx::Timestamp::from(s.from))
-        .bind(jiff_sqlx::Timestamp::from(s.to))
-        .bind(jiff_sqlx::Timestamp::from(s.now))
-        .bind(s.department)
-        .bind(s.group)
-        .bind(s.service)
-        .bind(s.priority)
-        .bind(s.category.as_deref())
-        .bind(s.groups.as_deref())
-        .bind(&s.hidden)
+    bind(sqlx::query_as(&sql), s)
         .bind(after.map(|(at, _)| jiff_sqlx::Timestamp::from(at)))
         .bind(after.map(|(_, id)| id))
         .bind(limit + 1)
         .fetch_all(conn)
         .await
+}
+
+/// The value each counted row contributes to a before/after comparison: hours (business) of
+/// a duration, 100 or 0 for a condition met or not, the count of reassignments. Not for the
+/// backlog and caller hours lost, which are compared week by week.
+pub async fn values(conn: &mut PgConnection, kpi: Kpi, s: &Selection) -> sqlx::Result<Vec<f64>> {
+    let value = match kpi {
+        Kpi::Mtta | Kpi::Mttr => "c.business::float8 / 3600",
+        Kpi::Reassignments | Kpi::Backlog | Kpi::CallerHoursLost => "c.calendar::float8",
+        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d | Kpi::PingPong => {
+            "case when c.met then 100.0::float8 else 0.0::float8 end"
+        }
+    };
+    let sql = format!(
+        "select v from (select {value} as v from ({}) c) values where v is not null",
+        counted(kpi)
+    );
+    let rows: Vec<(f64,)> = bind(sqlx::query_as(&sql), s).fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
 }

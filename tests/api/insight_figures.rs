@@ -618,3 +618,186 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         403
     );
 }
+
+/// A process change on Monday 30 March 2026: twelve resolutions in the week before took
+/// 9 to 11 hours, twelve in the week after 1 to 3. Its page says better, with an interval
+/// that leaves out no change; the charts' markers and the rules of who records them hold.
+#[tokio::test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: record, compare, refuse, delete"
+)]
+async fn a_process_change_is_recorded_and_its_before_after_verdict_is_better() {
+    let app = TestApp::spawn().await;
+    app.create_group("desk", "IT").await;
+    let agent_token = app.user_with_token("lead@example.com", "agent").await;
+    app.join_groups("lead@example.com", &["desk"]).await;
+    let owner = app
+        .user_with_token("owner@example.com", "problem_manager")
+        .await;
+    let agent = Fixture::user(&app, "lead@example.com").await;
+    let f = Fixture { app: &app, agent };
+    for (day, hours) in [(23, 9), (24, 10), (25, 11), (26, 10)]
+        .into_iter()
+        .chain([(30, 1), (31, 2)])
+        .chain([(1, 3), (2, 2)])
+    {
+        let month = if day >= 23 { 3 } else { 4 };
+        for n in 0..3 {
+            let opened = format!("2026-{month:02}-{day:02}T0{}:00:00Z", 6 + n);
+            let resolved = later(&opened, hours);
+            f.incident(
+                "Mail delays",
+                agent,
+                json!({"state": "resolved", "impact": "medium", "priority": 3, "group": "desk"}),
+                None,
+                None,
+                (None, None),
+                &[
+                    Entry(
+                        leak(opened.clone()),
+                        "change",
+                        logged("desk", "medium", 3, "mail"),
+                    ),
+                    Entry(
+                        leak(resolved),
+                        "transition",
+                        json!({"state": "resolved", "resolution_code": "workaround"}),
+                    ),
+                ],
+            )
+            .await;
+        }
+    }
+    leitstand::service::insight::facts::rebuild(&app.db, &|_| {})
+        .await
+        .unwrap();
+
+    // Only process owners record changes, and every refused field is named.
+    let body = json!({"effective_on": "2026-03-30", "title": "Mail triage by the desk",
+                      "kpi": "mttr", "expected": "down", "weeks": 1, "group": "desk"});
+    let res = app
+        .post(&agent_token, "/api/v1/insight/markers", body.clone())
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .post(
+            &owner,
+            "/api/v1/insight/markers",
+            json!({"title": " ", "kpi": "speed", "expected": "sideways", "weeks": 30, "group": "ghosts"}),
+        )
+        .await;
+    let mut named = crate::support::fields(&crate::support::problem(res, 422).await);
+    named.sort_unstable();
+    assert_eq!(
+        named,
+        ["effective_on", "expected", "group", "kpi", "title", "weeks"]
+    );
+    let res = app.post(&owner, "/api/v1/insight/markers", body).await;
+    assert_eq!(res.status(), 201);
+    let marker: Value = res.json().await.unwrap();
+    let id = marker["id"].as_str().unwrap();
+    assert_eq!(marker["group"], "desk");
+    assert_eq!(marker["created_by"], "owner@example.com");
+
+    // The week before: 9, 10, 11, 10 hours (three each); after: 1, 2, 3, 2.
+    let res = app
+        .get(&owner, &format!("/api/v1/insight/markers/{id}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let read: Value = res.json().await.unwrap();
+    let c = &read["comparison"];
+    assert_eq!(
+        read["before"],
+        json!({"from": "2026-03-23", "to": "2026-03-29"})
+    );
+    assert_eq!(
+        read["after"],
+        json!({"from": "2026-03-30", "to": "2026-04-05"})
+    );
+    assert_eq!(
+        (c["before"]["count"].as_i64(), c["after"]["count"].as_i64()),
+        (Some(12), Some(12))
+    );
+    assert_eq!(c["before"]["median"], 10.0);
+    assert_eq!(c["after"]["median"], 2.0);
+    assert_eq!(c["difference"], -8.0);
+    assert!(c["high"].as_f64().unwrap() < 0.0, "{c}");
+    assert_eq!(c["verdict"], "better");
+    // The agent reads it too, counted in their groups (the desk).
+    let res = app
+        .get(&agent_token, &format!("/api/v1/insight/markers/{id}"))
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // The chart of MTTR marks it; the list shows it.
+    let listed: Value = app
+        .get(&owner, "/api/v1/insight/markers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], id);
+    let browser = app.browser();
+    app.create_user("pm@example.com", "problem_manager", "en")
+        .await;
+    app.sign_in(&browser, "pm@example.com").await;
+    let page = app
+        .page(&browser, "/insight?from=2026-03-16&to=2026-04-05")
+        .await;
+    assert!(page.contains("Mail triage by the desk"), "{page}");
+    assert_eq!(
+        page.matches("class=\"marker\"").count(),
+        1,
+        "on MTTR's chart only"
+    );
+    let page = app.page(&browser, &format!("/insight/markers/{id}")).await;
+    assert!(
+        page.contains("Better: the KPI moved the good way"),
+        "{page}"
+    );
+
+    // Too few: a change whose weeks hold nothing.
+    let res = app
+        .post(
+            &owner,
+            "/api/v1/insight/markers",
+            json!({"effective_on": "2026-01-05", "title": "Earlier", "kpi": "fcr", "expected": "up"}),
+        )
+        .await;
+    let early: Value = res.json().await.unwrap();
+    let read: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/markers/{}", early["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["comparison"]["verdict"], "too_few");
+
+    let res = app
+        .delete(&agent_token, &format!("/api/v1/insight/markers/{id}"))
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .delete(&owner, &format!("/api/v1/insight/markers/{id}"))
+        .await;
+    assert_eq!(res.status(), 204);
+    let res = app
+        .get(&owner, &format!("/api/v1/insight/markers/{id}"))
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+/// A `&'static str` for a fixture's moment made at run time.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// The moment `hours` after `text`, as text.
+fn later(text: &str, hours: i64) -> String {
+    let at: jiff::Timestamp = text.parse().unwrap();
+    (at + jiff::SignedDuration::from_hours(hours)).to_string()
+}

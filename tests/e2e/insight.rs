@@ -32,8 +32,10 @@ async fn the_kpi_catalogue_reads_on_a_wide_screen_and_a_phone() {
     client.close().await.unwrap();
 }
 
-/// A team lead filters the dashboard to their group, follows a figure to the list it counts
-/// (the same number of rows), and reads it on a phone; in German, accessible.
+/// A team lead (a problem manager, the desk's process owner) filters the dashboard to their
+/// group, follows a figure to the list it counts (the same number of rows), records a process
+/// change and reads its before/after verdict, and reads the dashboard on a phone; in German,
+/// accessible.
 #[tokio::test]
 async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     use fantoccini::Locator;
@@ -43,7 +45,9 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     let app = TestApp::spawn().await;
     app.create_group("desk", "IT").await;
     app.create_group("network", "IT").await;
-    let lead = app.user_with_token("lead@example.com", "agent").await;
+    let lead = app
+        .user_with_token("lead@example.com", "problem_manager")
+        .await;
     app.join_groups("lead@example.com", &["desk", "network"])
         .await;
     sqlx::query("update users set locale = 'de' where email = 'lead@example.com'")
@@ -94,8 +98,7 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     wait_for_text(&client, "Zeit bis zur Lösung").await;
     crate::browser::choose(&client, "select[name=group]", "desk").await;
     crate::browser::click(&client, "#filters button[type=submit]").await;
-    let page = wait_for_text(&client, "group=desk").await;
-    assert!(page.contains("Die Kennzahlen Ihrer Gruppen"), "{page}");
+    wait_for_text(&client, "group=desk").await;
     assert_accessible(&client, "insight dashboard").await;
     screenshot(&client, "insight-dashboard-de-wide").await;
 
@@ -115,9 +118,48 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     assert_accessible(&client, "insight list").await;
     screenshot(&client, "insight-list-de-wide").await;
 
-    client.set_window_size(390, 844).await.unwrap();
+    // A process change, recorded in the form, with its verdict.
     client.back().await.unwrap();
-    wait_for_text(&client, "Zeit bis zur Lösung").await;
+    wait_for_text(&client, "Prozessänderungen in diesem Zeitraum").await;
+    client
+        .find(Locator::LinkText("Prozessänderung erfassen"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Wirksam ab").await;
+    client
+        .execute(
+            "document.getElementById('effective_on').value = new Date().toISOString().slice(0, 10)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    crate::browser::fill(&client, "title", "Triage durch den Desk").await;
+    crate::browser::choose(&client, "#kpi", "mttr").await;
+    crate::browser::choose(&client, "#group", "desk").await;
+    assert_accessible(&client, "new process change").await;
+    crate::browser::click(
+        &client,
+        "form[action='/insight/markers/new'] button[type=submit]",
+    )
+    .await;
+    let page = wait_for_text(&client, "id=\"verdict\"").await;
+    assert!(
+        page.contains("Noch kein Beleg: zu wenige Incidents"),
+        "{page}"
+    );
+    assert_accessible(&client, "process change").await;
+    screenshot(&client, "insight-marker-de-wide").await;
+
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&app.url("/insight")).await.unwrap();
+    let page = wait_for_text(&client, "Zeit bis zur Lösung").await;
+    assert!(
+        page.contains("Triage durch den Desk"),
+        "the change is listed"
+    );
     screenshot(&client, "insight-dashboard-de-phone").await;
     client.close().await.unwrap();
 }

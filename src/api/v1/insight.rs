@@ -7,13 +7,15 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::api::extract::ApiActor;
+use super::created;
+use crate::api::extract::{ApiActor, ApiJson};
 use crate::api::pagination::{ListResponse, PageParams};
 use crate::domain::Permission;
 use crate::domain::insight::figures::Kpi;
 use crate::domain::insight::{self, Catalogue};
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery, WeekPoint};
+use crate::service::insight::markers::{self, MarkerInput, MarkerView};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -22,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
         .routes(routes!(counted))
         .routes(routes!(weeks))
+        .routes(routes!(list_markers, create_marker))
+        .routes(routes!(get_marker, delete_marker))
 }
 
 /// The KPI catalogue: each KPI's id (stable; a changed definition is a new `version`), name,
@@ -145,4 +149,69 @@ async fn weeks(
         ));
     }
     Ok(Json(points).into_response())
+}
+
+/// The PDCA markers: process changes recorded by process owners, newest first.
+#[utoipa::path(get, path = "/api/v1/insight/markers", tag = "insight",
+    params(PageParams), security(("bearer" = [])),
+    responses((status = 200, body = ListResponse<MarkerView>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn list_markers(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(paging): Query<PageParams>,
+) -> AppResult<Json<ListResponse<MarkerView>>> {
+    let page = paging.parse()?;
+    let result = markers::list(&state.db, &actor, page.after.as_deref(), page.limit).await?;
+    Ok(Json(ListResponse::from(result)))
+}
+
+/// Records a process change (problem managers and admins): the day it took effect, what it
+/// is, where it applies, and the KPI it should move which way. The trend charts draw it;
+/// `GET /api/v1/insight/markers/{id}` compares the weeks before with the weeks after.
+#[utoipa::path(post, path = "/api/v1/insight/markers", tag = "insight", request_body = MarkerInput,
+    security(("bearer" = [])),
+    responses((status = 201, body = MarkerView), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn create_marker(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(input): ApiJson<MarkerInput>,
+) -> AppResult<Response> {
+    let marker = markers::create(&state.db, &actor, input).await?;
+    Ok(created(
+        &format!("/api/v1/insight/markers/{}", marker.id),
+        marker,
+    ))
+}
+
+/// A marker with its before/after comparison: the KPI's values in the `weeks` before the day
+/// it took effect and the weeks after (up to today), counted in the reader's scope; their
+/// counts, median, p90 and mean, the difference of the median (durations) or the mean (the
+/// rest) with a 95 % bootstrap interval, and the verdict: `better`, `worse`,
+/// `no_evidence_yet` (the interval includes no change) or `too_few` (under 10 values a side).
+#[utoipa::path(get, path = "/api/v1/insight/markers/{id}", tag = "insight",
+    params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = MarkerView), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_marker(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<Json<MarkerView>> {
+    Ok(Json(markers::get(&state.db, &actor, id).await?))
+}
+
+/// Deletes a marker (problem managers and admins).
+#[utoipa::path(delete, path = "/api/v1/insight/markers/{id}", tag = "insight",
+    params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "deleted"), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn delete_marker(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<uuid::Uuid>,
+) -> AppResult<axum::http::StatusCode> {
+    markers::delete(&state.db, &actor, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
-//! A small seeded random number generator (`SplitMix64`), so that a seed gives the same demo
-//! data on every machine and with every version of the dependencies.
+//! A small seeded random number generator (`SplitMix64`): the same seed gives the same
+//! numbers on every machine and with every version of the dependencies (the demo data, the
+//! bootstrap of a before/after verdict).
 
 pub struct Rng(u64);
 
