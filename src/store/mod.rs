@@ -17,6 +17,7 @@ pub mod incident_list;
 pub mod incidents;
 pub mod insight;
 pub mod insight_figures;
+pub mod insight_flow;
 pub mod insight_markers;
 pub mod journal;
 pub mod login_failures;

@@ -134,6 +134,124 @@ pub fn trend(
     svg
 }
 
+/// Horizontal bars, one per item (label, value, the value as written), longest first as
+/// given: the paths incidents took, say.
+pub fn bars(title: &str, items: &[(String, f64, String)]) -> String {
+    const ROW: f64 = 22.0;
+    const LABEL: f64 = 0.0;
+    const BAR_LEFT: f64 = 4.0;
+    #[expect(clippy::cast_precision_loss, reason = "a few rows")]
+    let height = ROW * items.len().max(1) as f64 * 2.0;
+    let max = items
+        .iter()
+        .map(|(_, v, _)| *v)
+        .fold(0.0, f64::max)
+        .max(f64::EPSILON);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"chart bars\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"{t}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
+        t = escape(title)
+    );
+    for (i, (label, value, text)) in items.iter().enumerate() {
+        #[expect(clippy::cast_precision_loss, reason = "a few rows")]
+        let top = i as f64 * ROW * 2.0;
+        let width = ((WIDTH - BAR_LEFT - 60.0) * value / max).max(1.0);
+        let _ = write!(
+            svg,
+            "<text class=\"label\" x=\"{LABEL}\" y=\"{ly:.1}\">{label}</text>\
+             <rect class=\"bar\" x=\"{BAR_LEFT}\" y=\"{by:.1}\" width=\"{width:.1}\" height=\"{bh:.1}\"/>\
+             <text class=\"tick\" x=\"{tx:.1}\" y=\"{ty:.1}\">{text}</text>",
+            ly = top + 12.0,
+            by = top + 16.0,
+            bh = ROW - 8.0,
+            tx = BAR_LEFT + width + 4.0,
+            ty = top + 27.0,
+            label = escape(label),
+            text = escape(text),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// One bar of a swimlane: where it begins and ends as shares of the time axis (0 to 1), its
+/// class, and its words (a tooltip).
+pub struct LaneBar {
+    pub from: f64,
+    pub to: f64,
+    pub class: &'static str,
+    pub words: String,
+}
+
+/// A swimlane timeline: a lane per label with its bars, and a row of marks above them (the
+/// contacts with the caller), each at a share of the axis with its class and words.
+pub fn swimlane(
+    title: &str,
+    lanes: &[(String, Vec<LaneBar>)],
+    marks: &[(f64, &'static str, String)],
+    ends: (&str, &str),
+) -> String {
+    const LANE: f64 = 26.0;
+    const LABELS: f64 = 110.0;
+    const W: f64 = 640.0;
+    let plot = W - LABELS - 8.0;
+    #[expect(clippy::cast_precision_loss, reason = "a few lanes")]
+    let height = 24.0 + LANE * lanes.len() as f64 + 18.0;
+    let x = |share: f64| LABELS + plot * share.clamp(0.0, 1.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"chart swimlane\" viewBox=\"0 0 {W} {height}\" role=\"img\" aria-label=\"{t}\" \
+         xmlns=\"http://www.w3.org/2000/svg\"><title>{t}</title>",
+        t = escape(title)
+    );
+    for (share, class, words) in marks {
+        let _ = write!(
+            svg,
+            "<circle class=\"contact {class}\" cx=\"{:.1}\" cy=\"12\" r=\"4\"><title>{}</title></circle>",
+            x(*share),
+            escape(words)
+        );
+    }
+    for (i, (label, bars)) in lanes.iter().enumerate() {
+        #[expect(clippy::cast_precision_loss, reason = "a few lanes")]
+        let top = 24.0 + LANE * i as f64;
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{LABELS}\" y1=\"{b:.1}\" x2=\"{r:.1}\" y2=\"{b:.1}\"/>\
+             <text class=\"label\" x=\"0\" y=\"{ty:.1}\">{}</text>",
+            escape(label),
+            b = top + LANE - 1.0,
+            r = W - 8.0,
+            ty = top + LANE / 2.0 + 4.0,
+        );
+        for bar in bars {
+            let (x1, x2) = (x(bar.from), x(bar.to));
+            let _ = write!(
+                svg,
+                "<rect class=\"stretch {}\" x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}</title></rect>",
+                bar.class,
+                top + 4.0,
+                (x2 - x1).max(1.5),
+                LANE - 10.0,
+                escape(&bar.words)
+            );
+        }
+    }
+    let base = height - 4.0;
+    let _ = write!(
+        svg,
+        "<text class=\"tick\" x=\"{LABELS}\" y=\"{base}\">{}</text>\
+         <text class=\"tick\" x=\"{:.1}\" y=\"{base}\" text-anchor=\"end\">{}</text></svg>",
+        escape(ends.0),
+        W - 8.0,
+        escape(ends.1)
+    );
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -542,6 +542,103 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     assert_eq!(weeks[0]["value"], 3.0);
     assert_eq!(weeks[1]["value"], 1.0);
 
+    // The value stream. Handoffs: I2's desk → network (network never worked it: no wait
+    // known) and network → desk, a return, worked an hour later.
+    let flow: Value = app
+        .get(&owner, &format!("/api/v1/insight/flow?{period}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        flow["handoffs"],
+        json!([{"from": "desk", "to": "network", "handoffs": 1, "returns": 0, "median_wait": null},
+               {"from": "network", "to": "desk", "handoffs": 1, "returns": 1, "median_wait": 3600}])
+    );
+    // Where the desk's time went (seconds in the period; I5 canceled is left out): work
+    // I1 1,200 + 3,600, I2 3,600 + 7,200, I3 3,600, I6 1,800; queue I1 600, I2 3,600 + 3,600,
+    // I3 3,600, I6 1,800; I1's weekend on hold for the caller 64.5 h; I3 awaiting its problem
+    // 167 h. The network group: I2's hour and I4's 335 h in the queue.
+    let desk = &flow["groups"][0];
+    assert_eq!(desk["group"], "desk");
+    assert_eq!(
+        (desk["work"].as_i64(), desk["queue"].as_i64()),
+        (Some(21_000), Some(13_200))
+    );
+    assert_eq!(desk["awaiting_caller"], 232_200);
+    assert_eq!(desk["awaiting_problem"], 601_200);
+    let efficiency = desk["flow_efficiency"].as_f64().unwrap();
+    assert!(
+        (efficiency - 21_000.0 / 867_600.0 * 100.0).abs() < 1e-9,
+        "{efficiency}"
+    );
+    let network = &flow["groups"][1];
+    assert_eq!(network["group"], "network");
+    assert_eq!(network["queue"], 3600 + 335 * H);
+    assert_eq!(network["flow_efficiency"], 0.0);
+    // Paths of the four incidents first resolved in the period: the desk alone (I1, I3, I6;
+    // median 237,600 s) and desk → network → desk (I2, 4 h).
+    assert_eq!(flow["resolved"], 4);
+    assert_eq!(
+        flow["variants"],
+        json!([{"path": ["desk"], "incidents": 3, "share": 75.0, "median": 237_600},
+               {"path": ["desk", "network", "desk"], "incidents": 1, "share": 25.0, "median": 14_400}])
+    );
+    let csv = app
+        .api
+        .get(app.url(&format!("/api/v1/insight/flow?{period}&table=variants")))
+        .bearer_auth(&owner)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("desk > network > desk,1,25.0,14400"), "{csv}");
+    let res = app.get(&owner, "/api/v1/insight/flow?table=nope").await;
+    assert_eq!(
+        crate::support::fields(&crate::support::problem(res, 400).await),
+        vec!["table"]
+    );
+
+    // I2's journey: two lanes, the desk's four stretches before and after the network's hour.
+    let journey: Value = app
+        .get(&owner, &format!("/api/v1/insight/journeys/{i2}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lanes = journey["lanes"].as_array().unwrap();
+    assert_eq!(lanes.len(), 2);
+    assert_eq!(lanes[0]["group"], "desk");
+    assert!(lanes[0]["department"].is_string(), "{journey}");
+    let kinds: Vec<&str> = lanes[0]["bars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["queue", "queue", "work", "resolved", "work", "resolved"]
+    );
+    assert_eq!(lanes[1]["bars"][0]["from"], "2026-03-24T09:00:00Z");
+    assert_eq!(lanes[1]["bars"][0]["to"], "2026-03-24T10:00:00Z");
+    let browser = app.browser();
+    app.sign_in(&browser, "owner@example.com").await;
+    let page = app
+        .page(&browser, &format!("/incidents/{i2}/journey"))
+        .await;
+    assert!(page.contains("<svg class=\"chart swimlane\""), "{page}");
+    let res = app
+        .get(
+            &caller_token(&app).await,
+            &format!("/api/v1/insight/journeys/{i2}"),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
     // Filters: the desk's own figures leave out I4 (network).
     let desk: Value = app
         .get(
@@ -595,8 +692,8 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     // Bad choices are named.
     for (query, status, field) in [
         ("from=2026-02-30", 400, "from"),
-        ("from=2026-04-05&to=2026-03-23", 400, "to"),
-        ("from=2020-01-01&to=2026-01-01", 400, "from"),
+        ("from=2026-04-05&to=2026-03-23", 422, "to"),
+        ("from=2020-01-01&to=2026-01-01", 422, "from"),
         ("priority=9", 400, "priority"),
         ("group=nope", 422, "group"),
         ("service=nope", 422, "service"),
@@ -800,4 +897,9 @@ fn leak(text: String) -> &'static str {
 fn later(text: &str, hours: i64) -> String {
     let at: jiff::Timestamp = text.parse().unwrap();
     (at + jiff::SignedDuration::from_hours(hours)).to_string()
+}
+
+/// A caller with a token.
+async fn caller_token(app: &TestApp) -> String {
+    app.user_with_token("someone@example.com", "caller").await
 }

@@ -118,8 +118,25 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     assert_accessible(&client, "insight list").await;
     screenshot(&client, "insight-list-de-wide").await;
 
+    // The value stream of the desk, and one incident's journey.
+    client
+        .goto(&app.url("/insight/flow?group=desk"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "Wohin die Zeit geht").await;
+    assert_accessible(&client, "value stream").await;
+    screenshot(&client, "insight-flow-de-wide").await;
+    client
+        .goto(&app.url("/incidents/INC0000001/journey"))
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "Weg von INC0000001").await;
+    assert!(page.contains("chart swimlane"), "{page}");
+    assert_accessible(&client, "journey").await;
+    screenshot(&client, "insight-journey-de-wide").await;
+
     // A process change, recorded in the form, with its verdict.
-    client.back().await.unwrap();
+    client.goto(&app.url("/insight?group=desk")).await.unwrap();
     wait_for_text(&client, "Prozessänderungen in diesem Zeitraum").await;
     client
         .find(Locator::LinkText("Prozessänderung erfassen"))

@@ -15,6 +15,7 @@ use crate::domain::insight::figures::Kpi;
 use crate::domain::insight::{self, Catalogue};
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery, WeekPoint};
+use crate::service::insight::flow as figures_flow;
 use crate::service::insight::markers::{self, MarkerInput, MarkerView};
 use crate::state::AppState;
 
@@ -24,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
         .routes(routes!(counted))
         .routes(routes!(weeks))
+        .routes(routes!(flow))
+        .routes(routes!(journey))
         .routes(routes!(list_markers, create_marker))
         .routes(routes!(get_marker, delete_marker))
 }
@@ -71,7 +74,7 @@ async fn dashboard(
 /// in the order they count (the moment, then the incident), keyset-paginated.
 /// `Accept: text/csv` gives the same rows as CSV.
 #[utoipa::path(get, path = "/api/v1/insight/figures/{kpi}/incidents", tag = "insight",
-    params(("kpi" = Kpi, Path, description = "The KPI's id"), FigureQuery, PageParams),
+    params(("kpi" = crate::domain::insight::figures::KpiId, Path, description = "The KPI's id"), FigureQuery, PageParams),
     security(("bearer" = [])),
     responses((status = 200, description = "The page; with `Accept: text/csv`, the same rows as CSV",
                   content((ListResponse<CountedView> = "application/json"), (String = "text/csv"))),
@@ -123,7 +126,7 @@ async fn counted(
 /// cut at the period's ends): each week's figure is that week's alone. `Accept: text/csv`
 /// gives the same as CSV.
 #[utoipa::path(get, path = "/api/v1/insight/figures/{kpi}/weeks", tag = "insight",
-    params(("kpi" = Kpi, Path, description = "The KPI's id"), FigureQuery),
+    params(("kpi" = crate::domain::insight::figures::KpiId, Path, description = "The KPI's id"), FigureQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The weeks; with `Accept: text/csv`, the same as CSV",
                   content((Vec<WeekPoint> = "application/json"), (String = "text/csv"))),
@@ -214,4 +217,65 @@ async fn delete_marker(
 ) -> AppResult<axum::http::StatusCode> {
     markers::delete(&state.db, &actor, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FlowParams {
+    /// With `Accept: text/csv`: which table, `handoffs` (default), `groups` or `variants`.
+    #[param(pattern = "^(handoffs|groups|variants)$")]
+    table: Option<String>,
+}
+
+/// The value stream over the period: the handoff matrix (group to group, with returns and
+/// the median wait until the receiving group worked on it), where each group's time went
+/// (work, queue, on hold by reason, resolved) with its flow efficiency, and the ten most
+/// frequent paths of the incidents first resolved in the period. Same choices and scope as
+/// the figures. `Accept: text/csv` gives one table (`table`).
+#[utoipa::path(get, path = "/api/v1/insight/flow", tag = "insight",
+    params(FigureQuery, FlowParams), security(("bearer" = [])),
+    responses((status = 200, description = "The flow; with `Accept: text/csv`, one table",
+                  content((figures_flow::Flow = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn flow(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Query(query): Query<FigureQuery>,
+    Query(params): Query<FlowParams>,
+) -> AppResult<Response> {
+    let table = match params.table.as_deref() {
+        None | Some("") => figures_flow::Table::Handoffs,
+        Some(t) => figures_flow::Table::parse(t).ok_or_else(|| {
+            AppError::InvalidParameter(crate::domain::FieldError::new("table", "error.table"))
+        })?,
+    };
+    let flow = figures_flow::flow(&state.db, &actor, &query).await?;
+    if super::wants_csv(&headers) {
+        return Ok(super::csv_page(
+            "/api/v1/insight/flow",
+            &[],
+            figures_flow::flow_csv(&flow, table),
+            None,
+        ));
+    }
+    Ok(Json(flow).into_response())
+}
+
+/// An incident's journey: one lane per group it passed through (with its department), each
+/// stretch of work, queue, hold (by reason) and resolution, and every public comment (the
+/// caller's and the desk's). For staff who may read the incident; `404` otherwise.
+#[utoipa::path(get, path = "/api/v1/insight/journeys/{number}", tag = "insight",
+    params(("number" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = crate::service::insight::journey::Journey), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn journey(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(number): Path<String>,
+) -> AppResult<Json<crate::service::insight::journey::Journey>> {
+    Ok(Json(
+        crate::service::insight::journey::incident(&state.db, &actor, &number).await?,
+    ))
 }

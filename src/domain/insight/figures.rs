@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 
 text_enum! {
     /// The KPIs of `docs/metrics.md` the dashboard shows as figures.
-    pub enum Kpi (error = "error.kpi", label = "kpi") {
+    pub enum KpiId (error = "error.kpi", label = "kpi") {
         Mtta = "mtta",
         Mttr = "mttr",
         SlaResponse = "sla_response",
@@ -21,6 +21,10 @@ text_enum! {
         CallerHoursLost = "caller_hours_lost",
     }
 }
+
+/// A KPI with a figure, by its id (`KpiId` in the API document, beside the catalogue's `Kpi`,
+/// its definition).
+pub type Kpi = KpiId;
 
 /// What a figure is measured in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -25,8 +25,10 @@ use crate::store::{self, insight_figures::Selection, reference::Reference};
 #[into_params(parameter_in = Query)]
 pub struct FigureQuery {
     /// First day of the period (desk time zone); default: 27 days before `to`.
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
-    /// Last day of the period, included; default: today.
+    /// Last day of the period, included; default: today. At most 731 days after `from`.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// A department's key.
     pub department: Option<String>,
@@ -35,6 +37,7 @@ pub struct FigureQuery {
     /// A service's key.
     pub service: Option<String>,
     /// 1 to 5.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 5)]
     pub priority: Option<String>,
     pub category: Option<String>,
 }
@@ -73,7 +76,7 @@ pub struct Stats {
 /// One KPI's figure over the period.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Figure {
-    pub kpi: Kpi,
+    pub kpi: crate::domain::insight::figures::KpiId,
     pub unit: Unit,
     /// The figure: the median in business hours for durations, a percentage, a count, the
     /// mean reassignments per resolution, caller-hours; `null` when nothing was counted.
@@ -149,6 +152,11 @@ impl Chosen {
     }
 }
 
+/// The name of the desk's time zone (see `desk_time_zone`).
+pub fn desk_time_zone_name(reference: &Reference) -> String {
+    desk_time_zone(reference).1
+}
+
 /// The desk's time zone: the default service level's calendar's, else UTC.
 fn desk_time_zone(reference: &Reference) -> (jiff::tz::TimeZone, String) {
     reference
@@ -177,11 +185,15 @@ pub(crate) async fn choose(db: &Db, actor: &Actor, query: &FigureQuery) -> AppRe
     let (time_zone, time_zone_name) = desk_time_zone(&reference);
     let now = jiff::Timestamp::now();
     let today = now.to_zoned(time_zone.clone()).date();
+    // A malformed date is 400; a period that ends before it begins or is too long is well
+    // formed but refused (422).
     let period = Period::parse(query.from.as_deref(), query.to.as_deref(), today).map_err(|e| {
-        AppError::InvalidParameter(e.first().map_or_else(
-            || FieldError::new("from", "error.date"),
-            |(f, k)| FieldError::new(*f, k),
-        ))
+        let (field, key) = e.first().copied().unwrap_or(("from", "error.date"));
+        if key == "error.date" {
+            AppError::InvalidParameter(FieldError::new(field, key))
+        } else {
+            AppError::field(field, key)
+        }
     })?;
     let priority = match text(query.priority.as_ref()) {
         None => None,

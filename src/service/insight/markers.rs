@@ -43,7 +43,7 @@ pub struct MarkerView {
     pub effective_on: jiff::civil::Date,
     pub title: String,
     pub description: String,
-    pub kpi: Kpi,
+    pub kpi: crate::domain::insight::figures::KpiId,
     pub expected: String,
     pub weeks: i16,
     pub department: Option<String>,

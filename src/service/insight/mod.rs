@@ -3,4 +3,6 @@
 
 pub mod facts;
 pub mod figures;
+pub mod flow;
+pub mod journey;
 pub mod markers;

@@ -1,0 +1,212 @@
+//! The value stream, counted from the facts (migration 42): handoffs between groups, the time
+//! each group's incidents spent working and waiting, and the paths incidents took through the
+//! groups. Filters and scope as for the figures (`insight_figures::Selection`).
+
+use sqlx::PgConnection;
+
+use super::insight_figures::Selection;
+
+/// The filters on a handoff: its place right after (`x`), but a group (and an agent's own
+/// groups) on either end: $4 … $10.
+const HANDOFF_FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
+     and ($5::uuid is null or h.from_group_id = $5 or h.to_group_id = $5) \
+     and ($6::uuid is null or x.service_id = $6) \
+     and ($7::smallint is null or x.priority = $7) \
+     and ($8::text is null or x.category = $8) \
+     and ($9::uuid[] is null or h.from_group_id = any($9) or h.to_group_id = any($9)) \
+     and (x.department_id is null or not x.department_id = any($10))";
+
+/// The filters on a span (`x`), as for the figures.
+const SPAN_FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
+     and ($5::uuid is null or x.group_id = $5) \
+     and ($6::uuid is null or x.service_id = $6) \
+     and ($7::smallint is null or x.priority = $7) \
+     and ($8::text is null or x.category = $8) \
+     and ($9::uuid[] is null or x.group_id = any($9)) \
+     and (x.department_id is null or not x.department_id = any($10))";
+
+fn bind<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    s: &'q Selection,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(jiff_sqlx::Timestamp::from(s.from))
+        .bind(jiff_sqlx::Timestamp::from(s.to))
+        .bind(jiff_sqlx::Timestamp::from(s.now))
+        .bind(s.department)
+        .bind(s.group)
+        .bind(s.service)
+        .bind(s.priority)
+        .bind(s.category.as_deref())
+        .bind(s.groups.as_deref())
+        .bind(&s.hidden)
+}
+
+/// One cell of the handoff matrix.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HandoffCell {
+    pub from_group: String,
+    pub to_group: String,
+    pub handoffs: i64,
+    /// Handoffs back to a group the incident had left before (ping-pong).
+    pub returns: i64,
+    /// Median calendar seconds until the receiving group worked on it.
+    pub median_wait: Option<i64>,
+}
+
+/// Handoffs in the period, group × group (canceled incidents left out).
+pub async fn handoffs(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Vec<HandoffCell>> {
+    let sql = format!(
+        "select fg.key as from_group, tg.key as to_group, count(*) as handoffs, \
+                count(*) filter (where h.returned) as returns, \
+                percentile_disc(0.5) within group (order by h.wait_secs) as median_wait \
+         from insight_handoffs h \
+         join insight_incidents f on f.incident_id = h.incident_id and f.canceled_at is null \
+         join insight_spans x on x.incident_id = h.incident_id and x.started_at <= h.at \
+              and (x.ended_at > h.at or x.ended_at is null) \
+         join groups fg on fg.id = h.from_group_id \
+         join groups tg on tg.id = h.to_group_id \
+         where h.at >= $1 and h.at < least($2, $3) and {HANDOFF_FILTERS} \
+         group by fg.key, tg.key order by fg.key, tg.key"
+    );
+    bind(sqlx::query_as(&sql), s).fetch_all(conn).await
+}
+
+/// Time one group's incidents spent in one state (and hold reason, and with a person assigned
+/// or not) within the period, calendar seconds, spans cut at the period's ends.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GroupTime {
+    /// The group's key; `None`: no group.
+    pub group_key: Option<String>,
+    pub state: String,
+    pub hold_reason: Option<String>,
+    pub assigned: bool,
+    pub seconds: i64,
+    pub incidents: i64,
+}
+
+pub async fn group_times(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Vec<GroupTime>> {
+    let sql = format!(
+        "select g.key as group_key, x.state, x.hold_reason, x.assigned, \
+                sum(o.secs)::bigint as seconds, count(distinct x.incident_id) as incidents \
+         from insight_spans x \
+         join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
+         left join groups g on g.id = x.group_id \
+         cross join lateral (select extract(epoch from \
+                least(coalesce(x.ended_at, $3), $2, $3) - greatest(x.started_at, $1)) as secs) o \
+         where x.state in ('new', 'in_progress', 'on_hold', 'resolved') \
+           and x.started_at < least($2, $3) and (x.ended_at > $1 or x.ended_at is null) \
+           and o.secs > 0 and {SPAN_FILTERS} \
+         group by g.key, x.state, x.hold_reason, x.assigned \
+         order by g.key nulls last, x.state, x.hold_reason nulls first, x.assigned"
+    );
+    bind(sqlx::query_as(&sql), s).fetch_all(conn).await
+}
+
+/// A path incidents took through the groups (the groups they were open in, in order, a
+/// group repeated only after another), with how many took it and their median time to the
+/// first resolution.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Variant {
+    pub path: Vec<String>,
+    pub incidents: i64,
+    pub median_secs: Option<i64>,
+}
+
+/// The `limit` most frequent paths of the incidents first resolved in the period (their
+/// place at that resolution filtered), and how many incidents there were in all.
+pub async fn variants(
+    conn: &mut PgConnection,
+    s: &Selection,
+    limit: i64,
+) -> sqlx::Result<(Vec<Variant>, i64)> {
+    let filters = SPAN_FILTERS;
+    let sql = format!(
+        "with resolved as ( \
+             select x.incident_id, x.resolved_at, x.calendar_secs from insight_resolutions x \
+             join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
+             where x.seq = 0 and x.resolved_at >= $1 and x.resolved_at < least($2, $3) and {filters}), \
+         steps as ( \
+             select sp.incident_id, sp.seq, coalesce(g.key, '–') as step, \
+                    lag(coalesce(g.key, '–')) over (partition by sp.incident_id order by sp.seq) as before \
+             from insight_spans sp join resolved r on r.incident_id = sp.incident_id \
+             left join groups g on g.id = sp.group_id \
+             where sp.state in ('new', 'in_progress', 'on_hold') and sp.started_at < r.resolved_at), \
+         paths as ( \
+             select s.incident_id, array_agg(s.step order by s.seq) as path \
+             from steps s where s.before is null or s.before <> s.step group by s.incident_id) \
+         select p.path, count(*) as incidents, \
+                percentile_disc(0.5) within group (order by r.calendar_secs) as median_secs, \
+                sum(count(*)) over ()::bigint as total \
+         from paths p join resolved r on r.incident_id = p.incident_id \
+         group by p.path order by count(*) desc, p.path limit $11"
+    );
+    let rows: Vec<VariantRow> = bind(sqlx::query_as(&sql), s)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    let total = rows.first().map_or(0, |r| r.total);
+    Ok((
+        rows.into_iter()
+            .map(|r| Variant {
+                path: r.path,
+                incidents: r.incidents,
+                median_secs: r.median_secs,
+            })
+            .collect(),
+        total,
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct VariantRow {
+    path: Vec<String>,
+    incidents: i64,
+    median_secs: Option<i64>,
+    total: i64,
+}
+
+/// One stretch of an incident's life, for its journey.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JourneySpan {
+    pub started_at: jiff_sqlx::Timestamp,
+    pub ended_at: Option<jiff_sqlx::Timestamp>,
+    pub group_key: Option<String>,
+    pub department: Option<String>,
+    pub state: String,
+    pub hold_reason: Option<String>,
+    pub assigned: bool,
+}
+
+/// The spans of the incident with this id, oldest first.
+pub async fn journey(
+    conn: &mut PgConnection,
+    incident: uuid::Uuid,
+) -> sqlx::Result<Vec<JourneySpan>> {
+    sqlx::query_as(
+        "select x.started_at, x.ended_at, g.key as group_key, d.key as department, x.state, \
+                x.hold_reason, x.assigned \
+         from insight_spans x left join groups g on g.id = x.group_id \
+         left join departments d on d.id = x.department_id \
+         where x.incident_id = $1 order by x.seq",
+    )
+    .bind(incident)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every public comment on the incident: when, and whether the caller wrote it (else the
+/// desk answered): the contacts with the caller.
+pub async fn contacts(
+    conn: &mut PgConnection,
+    incident: uuid::Uuid,
+) -> sqlx::Result<Vec<(jiff_sqlx::Timestamp, bool)>> {
+    sqlx::query_as(
+        "select j.at, coalesce(j.author_id = i.caller_id, false) \
+         from journal_entries j join incidents i on i.id = j.incident_id \
+         where j.incident_id = $1 and j.kind = 'comment' order by j.at, j.id",
+    )
+    .bind(incident)
+    .fetch_all(conn)
+    .await
+}
