@@ -692,6 +692,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     // Bad choices are named.
     for (query, status, field) in [
         ("from=2026-02-30", 400, "from"),
+        ("to=", 400, "to"),
         ("from=2026-04-05&to=2026-03-23", 422, "to"),
         ("from=2020-01-01&to=2026-01-01", 422, "from"),
         ("priority=9", 400, "priority"),

@@ -58,6 +58,7 @@ async fn dashboard(
     headers: HeaderMap,
     Query(query): Query<FigureQuery>,
 ) -> AppResult<Response> {
+    query.refuse_empty()?;
     let dashboard = figures::dashboard(&state.db, &actor, &query).await?;
     if super::wants_csv(&headers) {
         return Ok(super::csv_page(
@@ -90,6 +91,7 @@ async fn counted(
     Query(paging): Query<PageParams>,
 ) -> AppResult<Response> {
     let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
+    query.refuse_empty()?;
     let page = paging.parse()?;
     let result = figures::counted(
         &state.db,
@@ -141,6 +143,7 @@ async fn weeks(
     Query(query): Query<FigureQuery>,
 ) -> AppResult<Response> {
     let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
+    query.refuse_empty()?;
     let points = figures::trend(&state.db, &actor, &query, kpi).await?;
     if super::wants_csv(&headers) {
         let path = format!("/api/v1/insight/figures/{}/weeks", kpi.as_str());
@@ -245,8 +248,9 @@ async fn flow(
     Query(query): Query<FigureQuery>,
     Query(params): Query<FlowParams>,
 ) -> AppResult<Response> {
+    query.refuse_empty()?;
     let table = match params.table.as_deref() {
-        None | Some("") => figures_flow::Table::Handoffs,
+        None => figures_flow::Table::Handoffs,
         Some(t) => figures_flow::Table::parse(t).ok_or_else(|| {
             AppError::InvalidParameter(crate::domain::FieldError::new("table", "error.table"))
         })?,

@@ -43,6 +43,26 @@ pub struct FigureQuery {
 }
 
 impl FigureQuery {
+    /// The API's check: a date or priority sent empty is malformed (`400` naming it), as the
+    /// document says; the pages' forms send empty fields for "any" and skip this.
+    pub fn refuse_empty(&self) -> AppResult<()> {
+        for (name, value) in [
+            ("from", &self.from),
+            ("to", &self.to),
+            ("priority", &self.priority),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                let key = if name == "priority" {
+                    "error.priority"
+                } else {
+                    "error.date"
+                };
+                return Err(AppError::InvalidParameter(FieldError::new(name, key)));
+            }
+        }
+        Ok(())
+    }
+
     /// The query string that selects the same figures (for links and CSV).
     pub fn to_query(&self) -> String {
         [
