@@ -27,7 +27,7 @@ pub struct Selection {
 }
 
 /// The filters and the scope, on the place (`x`) the KPI judges by: $4 … $10.
-const FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
+pub(super) const FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
      and ($5::uuid is null or x.group_id = $5) \
      and ($6::uuid is null or x.service_id = $6) \
      and ($7::smallint is null or x.priority = $7) \
@@ -132,7 +132,7 @@ fn counted(kpi: Kpi) -> String {
 }
 
 /// Binds a selection to $1 … $10 of a query over `counted`.
-fn bind<'q, O>(
+pub(super) fn bind<'q, O>(
     query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
     s: &'q Selection,
 ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {

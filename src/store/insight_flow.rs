@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use super::insight_figures::Selection;
+use super::insight_figures::{FILTERS as SPAN_FILTERS, Selection, bind};
 
 /// The filters on a handoff: its place right after (`x`), but a group (and an agent's own
 /// groups) on either end: $4 … $10.
@@ -15,32 +15,6 @@ const HANDOFF_FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
      and ($8::text is null or x.category = $8) \
      and ($9::uuid[] is null or h.from_group_id = any($9) or h.to_group_id = any($9)) \
      and (x.department_id is null or not x.department_id = any($10))";
-
-/// The filters on a span (`x`), as for the figures.
-const SPAN_FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
-     and ($5::uuid is null or x.group_id = $5) \
-     and ($6::uuid is null or x.service_id = $6) \
-     and ($7::smallint is null or x.priority = $7) \
-     and ($8::text is null or x.category = $8) \
-     and ($9::uuid[] is null or x.group_id = any($9)) \
-     and (x.department_id is null or not x.department_id = any($10))";
-
-fn bind<'q, O>(
-    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
-    s: &'q Selection,
-) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
-    query
-        .bind(jiff_sqlx::Timestamp::from(s.from))
-        .bind(jiff_sqlx::Timestamp::from(s.to))
-        .bind(jiff_sqlx::Timestamp::from(s.now))
-        .bind(s.department)
-        .bind(s.group)
-        .bind(s.service)
-        .bind(s.priority)
-        .bind(s.category.as_deref())
-        .bind(s.groups.as_deref())
-        .bind(&s.hidden)
-}
 
 /// One cell of the handoff matrix.
 #[derive(Debug, Clone, sqlx::FromRow)]
