@@ -13,6 +13,12 @@ pub fn csv_cell(value: &str) -> String {
     }
 }
 
+/// A cell of a value that may be missing (an empty cell), for numbers and dates, which need
+/// no quoting.
+pub fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

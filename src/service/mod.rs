@@ -92,7 +92,13 @@ pub fn check_version<V: serde::Serialize>(
 
 /// The cursor of a list newest change first: the row's `(updated_at, id)`.
 pub fn updated_cursor(updated_at: jiff::Timestamp, id: uuid::Uuid) -> String {
-    format!("u:{}:{id}", updated_at.as_microsecond())
+    time_cursor("u", updated_at, id)
+}
+
+/// The cursor `{prefix}:{microseconds}:{id}` of a list ordered by a time and an id, read by
+/// [`decode_time_cursor`].
+pub fn time_cursor(prefix: &str, at: jiff::Timestamp, id: impl std::fmt::Display) -> String {
+    format!("{prefix}:{}:{id}", at.as_microsecond())
 }
 
 /// Reads a cursor [`updated_cursor`] made; `None` for anything else.

@@ -217,7 +217,7 @@ pub async fn with_me(
     Ok(Page::from_rows(
         rows,
         page.limit,
-        |r| format!("s:{}:{}", r.shared_at.as_microsecond(), r.id),
+        |r| crate::service::time_cursor("s", r.shared_at, r.id),
         SharedView::from,
     ))
 }

@@ -236,9 +236,7 @@ async fn department(
     let reference = super::reference::data(db).await?;
     let scope = super::scope::ReadScope::of(actor, &reference);
     let found = reference
-        .departments
-        .iter()
-        .find(|d| d.key == key)
+        .department_by_key(key)
         .filter(|d| !scope.hidden.contains(&d.id));
     if found.is_none() {
         invalid.add("department", "error.unknown_department");

@@ -34,6 +34,14 @@ impl Reference {
         self.groups.iter().find(|g| g.key == key)
     }
 
+    pub fn service(&self, key: &str) -> Option<&ServiceRow> {
+        self.services.iter().find(|s| s.key == key)
+    }
+
+    pub fn department_by_key(&self, key: &str) -> Option<&DepartmentRow> {
+        self.departments.iter().find(|d| d.key == key)
+    }
+
     fn group_by_id(&self, id: Uuid) -> Option<&GroupRow> {
         self.groups.iter().find(|g| g.id == id)
     }

@@ -47,6 +47,13 @@ pub fn router() -> Router<AppState> {
 /// A CSV download streamed page by page: `first` is the first page's lines and the key to
 /// continue after; `next` reads the page after a key. Memory stays flat at any size. A failure
 /// after the first page ends the download early (the connection is closed).
+/// A CSV made in one piece, as a download.
+pub fn csv_file(filename: &'static str, csv: String) -> Response {
+    csv_download(filename, "", (csv, None), |_| async {
+        Ok((String::new(), None))
+    })
+}
+
 pub fn csv_download<F, Fut>(
     filename: &'static str,
     header: &'static str,

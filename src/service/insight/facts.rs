@@ -33,13 +33,7 @@ fn step_of(entry: &Value, reference: &Reference) -> Option<Step> {
     let at = entry.get(1)?.as_str()?.parse::<jiff::Timestamp>().ok();
     let changes = entry.get(2)?;
     let group = |key: &str| reference.group(key).map(|g| g.id);
-    let service = |key: &str| {
-        reference
-            .services
-            .iter()
-            .find(|s| s.key == key)
-            .map(|s| s.id)
-    };
+    let service = |key: &str| reference.service(key).map(|s| s.id);
     Some(Step {
         journal_id: id,
         at,
@@ -125,6 +119,22 @@ pub async fn refold(conn: &mut PgConnection, ids: &[Uuid], reference: &Reference
     Ok(())
 }
 
+/// Folds the next batch of incidents in id order after `after` (the walk of a rebuild or a
+/// check); returns the last id and how many, `None` when none are left.
+async fn refold_batch(
+    conn: &mut PgConnection,
+    after: Option<Uuid>,
+    reference: &Reference,
+) -> AppResult<Option<(Uuid, u64)>> {
+    let ids = store::insight::incident_ids_after(conn, after, i64::try_from(BATCH).unwrap_or(1000))
+        .await?;
+    let Some(last) = ids.last().copied() else {
+        return Ok(None);
+    };
+    refold(conn, &ids, reference).await?;
+    Ok(Some((last, u64::try_from(ids.len()).unwrap_or(0))))
+}
+
 /// Takes in the events not yet folded, a batch per transaction, while there are any. Only
 /// one process folds at a time (the others find the lock taken and return 0). Returns the
 /// incidents folded.
@@ -186,18 +196,10 @@ async fn rebuild_locked(db: &PgPool, advance: &(dyn Fn(u64) + Sync)) -> AppResul
     let mut incidents = 0u64;
     loop {
         let mut tx = db.begin().await?;
-        let ids = store::insight::incident_ids_after(
-            &mut tx,
-            after,
-            i64::try_from(BATCH).unwrap_or(1000),
-        )
-        .await?;
-        let Some(last) = ids.last().copied() else {
+        let Some((last, n)) = refold_batch(&mut tx, after, &reference).await? else {
             break;
         };
-        refold(&mut tx, &ids, &reference).await?;
         tx.commit().await?;
-        let n = u64::try_from(ids.len()).unwrap_or(0);
         incidents += n;
         advance(n);
         after = Some(last);
@@ -287,19 +289,9 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
     let reference = store::reference::load(&mut tx).await?;
     let mut after = None;
     let mut incidents = 0u64;
-    loop {
-        let ids = store::insight::incident_ids_after(
-            &mut tx,
-            after,
-            i64::try_from(BATCH).unwrap_or(1000),
-        )
-        .await?;
-        let Some(last) = ids.last().copied() else {
-            break;
-        };
-        // Unqualified names find the temporary tables first.
-        refold(&mut tx, &ids, &reference).await?;
-        incidents += u64::try_from(ids.len()).unwrap_or(0);
+    // Unqualified names find the temporary tables first.
+    while let Some((last, n)) = refold_batch(&mut tx, after, &reference).await? {
+        incidents += n;
         after = Some(last);
     }
     let mut tables = Vec::new();

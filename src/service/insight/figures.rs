@@ -16,6 +16,7 @@ use crate::domain::insight::figures::{Kpi, Period, Unit, change};
 use crate::domain::{FieldError, Permission, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::Actor;
+use crate::service::csv::optional;
 use crate::service::fields::unknown_reference;
 use crate::store::{self, insight_figures::Selection, reference::Reference};
 
@@ -230,9 +231,7 @@ pub(crate) async fn choose(db: &Db, actor: &Actor, query: &FigureQuery) -> AppRe
         None => None,
         Some(key) => Some(
             reference
-                .departments
-                .iter()
-                .find(|d| d.key == key)
+                .department_by_key(key)
                 .map(|d| d.id)
                 .ok_or_else(|| unknown_reference("department", "error.unknown_department"))?,
         ),
@@ -249,9 +248,7 @@ pub(crate) async fn choose(db: &Db, actor: &Actor, query: &FigureQuery) -> AppRe
         None => None,
         Some(key) => Some(
             reference
-                .services
-                .iter()
-                .find(|s| s.key == key)
+                .service(key)
                 .map(|s| s.id)
                 .ok_or_else(|| unknown_reference("service", "error.unknown_service"))?,
         ),
@@ -403,14 +400,12 @@ pub async fn counted(
     limit: i64,
 ) -> AppResult<crate::service::Page<CountedView>> {
     let chosen = choose(db, actor, query).await?;
-    let after = match after {
-        None => None,
-        Some(key) => Some(
-            key.split_once('|')
-                .and_then(|(at, id)| Some((at.parse().ok()?, id.parse().ok()?)))
-                .ok_or_else(|| AppError::field("cursor", "error.cursor"))?,
-        ),
-    };
+    let after = after
+        .map(|key| {
+            crate::service::decode_time_cursor(key, "i")
+                .ok_or_else(|| AppError::field("cursor", "error.cursor"))
+        })
+        .transpose()?;
     let mut conn = db.read().await?;
     let rows = store::insight_figures::counted_rows(
         &mut conn,
@@ -423,7 +418,7 @@ pub async fn counted(
     Ok(crate::service::Page::from_rows(
         rows,
         limit,
-        |r| format!("{}|{}", r.at.to_jiff(), r.incident_id),
+        |r| crate::service::time_cursor("i", r.at.to_jiff(), r.incident_id),
         |r| CountedView {
             number: r.number,
             title: r.title,
@@ -434,10 +429,6 @@ pub async fn counted(
             provisional: r.provisional,
         },
     ))
-}
-
-fn cell<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// The figures as CSV: one line per KPI, both clocks' statistics in seconds.
@@ -457,20 +448,20 @@ pub fn figures_csv(dashboard: &Dashboard) -> String {
                 .unwrap_or_default(),
             dashboard.period.from.to_string(),
             dashboard.period.to.to_string(),
-            cell(round(f.value)),
-            cell(round(f.previous)),
-            cell(round(f.change)),
+            optional(round(f.value)),
+            optional(round(f.previous)),
+            optional(round(f.change)),
             f.count.to_string(),
             f.met.to_string(),
             f.provisional.to_string(),
-            cell(f.calendar.median),
-            cell(f.calendar.p90),
-            cell(round(f.calendar.mean)),
-            cell(f.calendar.total),
-            cell(f.business.median),
-            cell(f.business.p90),
-            cell(round(f.business.mean)),
-            cell(f.business.total),
+            optional(f.calendar.median),
+            optional(f.calendar.p90),
+            optional(round(f.calendar.mean)),
+            optional(f.calendar.total),
+            optional(f.business.median),
+            optional(f.business.p90),
+            optional(round(f.business.mean)),
+            optional(f.business.total),
         ];
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
@@ -487,9 +478,9 @@ pub fn counted_csv(rows: &[CountedView]) -> String {
             csv_cell(&r.number),
             csv_cell(&r.title),
             r.at.to_string(),
-            cell(r.calendar),
-            cell(r.business),
-            cell(r.met),
+            optional(r.calendar),
+            optional(r.business),
+            optional(r.met),
             r.provisional.to_string(),
         ];
         out.push_str(&cells.join(","));
@@ -595,7 +586,7 @@ pub fn trend_csv(kpi: Kpi, points: &[WeekPoint]) -> String {
             "{},{},{},{}\r\n",
             kpi.as_str(),
             p.week,
-            cell(p.value.map(|v| format!("{v:.2}"))),
+            optional(p.value.map(|v| format!("{v:.2}"))),
             p.count
         );
     }

@@ -11,6 +11,7 @@ use super::figures::{FigureQuery, PeriodView, choose};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::service::Actor;
+use crate::service::csv::optional;
 use crate::store;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -164,10 +165,6 @@ impl Table {
     }
 }
 
-fn cell<T: ToString>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
-}
-
 /// One of the flow's tables as CSV.
 pub fn flow_csv(flow: &Flow, table: Table) -> String {
     use crate::service::csv::csv_cell;
@@ -183,7 +180,7 @@ pub fn flow_csv(flow: &Flow, table: Table) -> String {
                     csv_cell(&h.to),
                     h.handoffs,
                     h.returns,
-                    cell(h.median_wait)
+                    optional(h.median_wait)
                 );
             }
         }
@@ -203,7 +200,7 @@ pub fn flow_csv(flow: &Flow, table: Table) -> String {
                     g.awaiting_change,
                     g.awaiting_problem,
                     g.resolved,
-                    cell(g.flow_efficiency.map(|e| format!("{e:.1}")))
+                    optional(g.flow_efficiency.map(|e| format!("{e:.1}")))
                 );
             }
         }
@@ -216,7 +213,7 @@ pub fn flow_csv(flow: &Flow, table: Table) -> String {
                     csv_cell(&v.path.join(" > ")),
                     v.incidents,
                     v.share,
-                    cell(v.median)
+                    optional(v.median)
                 );
             }
         }

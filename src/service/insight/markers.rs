@@ -155,19 +155,13 @@ pub async fn create(db: &Db, actor: &Actor, input: MarkerInput) -> AppResult<Mar
         &mut invalid,
         "department",
         input.department.as_deref(),
-        |k| {
-            reference
-                .departments
-                .iter()
-                .find(|d| d.key == k)
-                .map(|d| d.id)
-        },
+        |k| reference.department_by_key(k).map(|d| d.id),
     );
     let group = key_of(&mut invalid, "group", input.group.as_deref(), |k| {
         reference.group(k).map(|g| g.id)
     });
     let service = key_of(&mut invalid, "service", input.service.as_deref(), |k| {
-        reference.services.iter().find(|s| s.key == k).map(|s| s.id)
+        reference.service(k).map(|s| s.id)
     });
     let (Some(effective_on), Some(title), Some(kpi), Some(expected), Some(weeks)) =
         (effective_on, title, kpi, expected, weeks)

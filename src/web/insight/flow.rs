@@ -165,10 +165,8 @@ pub(super) async fn flow_csv(
     let table = figures_flow::Table::parse(query.table.as_deref().unwrap_or("handoffs"))
         .ok_or_else(|| AppError::InvalidParameter(FieldError::new("table", "error.table")))?;
     let flow = figures_flow::flow(&state.db, &actor, &query.figure).await?;
-    Ok(crate::web::csv_download(
+    Ok(crate::web::csv_file(
         "insight-flow.csv",
-        "",
-        (figures_flow::flow_csv(&flow, table), None),
-        |_| async { Ok((String::new(), None)) },
+        figures_flow::flow_csv(&flow, table),
     ))
 }

@@ -500,11 +500,9 @@ async fn dashboard_csv(
     Query(query): Query<FigureQuery>,
 ) -> AppResult<Response> {
     let dashboard = figures::dashboard(&state.db, &actor, &query).await?;
-    Ok(crate::web::csv_download(
+    Ok(crate::web::csv_file(
         "insight.csv",
-        "",
-        (figures::figures_csv(&dashboard), None),
-        |_| async { Ok((String::new(), None)) },
+        figures::figures_csv(&dashboard),
     ))
 }
 
@@ -700,11 +698,9 @@ async fn weeks_csv(
 ) -> AppResult<Response> {
     let kpi = query.kpi()?;
     let points = figures::trend(&state.db, &actor, &query.figure, kpi).await?;
-    Ok(crate::web::csv_download(
+    Ok(crate::web::csv_file(
         "insight-weeks.csv",
-        "",
-        (figures::trend_csv(kpi, &points), None),
-        |_| async { Ok((String::new(), None)) },
+        figures::trend_csv(kpi, &points),
     ))
 }
 

@@ -163,9 +163,7 @@ async fn home(
     let reference = crate::service::reference::data(&state.db).await?;
     let department_name = |key: &str| {
         reference
-            .departments
-            .iter()
-            .find(|d| d.key == key)
+            .department_by_key(key)
             .map_or_else(|| key.to_owned(), |d| d.name.clone())
     };
     let mut shelves: Vec<Shelf> = Vec::new();
