@@ -21,6 +21,7 @@ use crate::domain::rng;
 use std::time::Instant;
 
 use anyhow::Context;
+use uuid::Uuid;
 use sqlx::{PgConnection, PgPool};
 
 use copy::CopyBuffer;
@@ -76,10 +77,15 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
     refuse_foreign_data(&mut tx, options.force).await?;
 
     let anchor = options.until.as_second() / 3600 * 3600;
-    let days =
-        i64::try_from((options.incidents / 1_400).max(options.requests.unwrap_or_default() / 280))
-            .unwrap_or(730)
-            .clamp(30, 730);
+    // Eighteen months of history, enough to measure and to compare before and after the
+    // process changes; a small demo (tests) keeps a dense month.
+    let days = if options.incidents >= HISTORY_FROM_INCIDENTS {
+        HISTORY_DAYS
+    } else {
+        i64::try_from(options.requests.unwrap_or_default() / 280)
+            .unwrap_or(HISTORY_DAYS)
+            .clamp(30, HISTORY_DAYS)
+    };
     let mut world = reference_data(&mut tx, options.seed, anchor, anchor - days * 86_400).await?;
     let users: i64 = sqlx::query_scalar("select count(*) from users where email like $1")
         .bind(format!("%@{DOMAIN}"))
@@ -191,6 +197,7 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
         }
         progress.finish();
     }
+    record_process_changes(&mut tx, &world).await?;
     sqlx::query("select setval('incident_number_seq', $1), setval('problem_number_seq', $2)")
         .bind(i64::try_from(incident_base + options.incidents).unwrap_or(i64::MAX) - 1)
         .bind(i64::try_from(problem_base + problem_count).unwrap_or(i64::MAX) - 1)
@@ -217,6 +224,61 @@ pub async fn run(db: &PgPool, options: &Options) -> anyhow::Result<Summary> {
         users: u64::try_from(users).unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Days of history of a demo of at least `HISTORY_FROM_INCIDENTS` incidents: 18 months.
+const HISTORY_DAYS: i64 = 548;
+const HISTORY_FROM_INCIDENTS: u64 = 10_000;
+
+/// Records the history's process changes (`life::ProcessChanges`) as the PDCA markers a
+/// process owner would have written, by the demo administrator; those before the history
+/// began are left out.
+async fn record_process_changes(conn: &mut PgConnection, world: &World) -> anyhow::Result<()> {
+    let changes = world.changes;
+    let markers = [
+        (
+            changes.triage_from,
+            "Triage-Checkliste am Service Desk",
+            "Der Service Desk prüft vor jeder Weitergabe Dienst, Kategorie und Zuständigkeit \
+             anhand einer Checkliste. / The service desk checks service, category and the \
+             responsible group against a checklist before handing an incident on.",
+            "ping_pong",
+            Some("it"),
+        ),
+        (
+            changes.fast_response_from,
+            "Erstantwort innerhalb von 30 Minuten",
+            "Jede neue Störung bekommt eine erste Antwort, bevor sie bearbeitet wird. / Every \
+             new incident gets a first answer before it is worked on.",
+            "mtta",
+            None,
+        ),
+    ];
+    for (from, title, description, kpi, department) in markers {
+        if from < world.start {
+            continue;
+        }
+        let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
+        let day = life::ts(from).to_zoned(tz).date();
+        sqlx::query(
+            "insert into insight_markers (id, effective_on, title, description, kpi, expected, \
+                    weeks, department_id, created_by_id, created_at) \
+             select $1, $2, $3, $4, $5, 'down', 6, \
+                    (select d.id from departments d where d.key = $8), u.id, $6 \
+             from users u where u.email = $7",
+        )
+        .bind(Uuid::now_v7())
+        .bind(jiff_sqlx::Date::from(day))
+        .bind(title)
+        .bind(description)
+        .bind(kpi)
+        .bind(jiff_sqlx::Timestamp::from(life::ts(from)))
+        .bind(ADMIN)
+        .bind(department)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 struct Batch {

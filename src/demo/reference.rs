@@ -213,6 +213,7 @@ pub(super) async fn reference_data(
         policy_by_service: HashMap::new(),
         policy_by_group: HashMap::new(),
         default_policy: None,
+        changes: super::life::ProcessChanges::before(anchor),
     })
 }
 

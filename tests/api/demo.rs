@@ -546,3 +546,60 @@ async fn the_request_history_is_copied_in_with_the_journal_the_service_would_wri
         "{mine}"
     );
 }
+
+/// A demo of 10,000 incidents or more spans 18 months, with two dated process changes whose
+/// effect the figures show, recorded as PDCA markers: the triage checklist cuts ping-pong,
+/// the quick first answer cuts MTTA, and both verdicts say so.
+#[tokio::test]
+async fn the_demo_history_spans_18_months_and_its_process_changes_show_in_the_verdicts() {
+    let db = fresh_pool().await;
+    run(&db, &options(10_000, 3)).await.unwrap();
+    let days = scalar(
+        &db,
+        "select extract(day from timestamptz '2026-11-23T15:00:00Z' - min(opened_at))::bigint from incidents",
+    )
+    .await;
+    assert!((545..=548).contains(&days), "{days} days of history");
+    leitstand::service::insight::facts::rebuild(&db, &|_| {})
+        .await
+        .unwrap();
+    let address = serve(AppState::new(db.clone(), Settings::default())).await;
+    let api = crate::support::app::client();
+    let token: Value = api
+        .post(format!("http://{address}/api/v1/tokens"))
+        .json(&json!({"email": ADMIN, "password": PASSWORD, "name": "demo test"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["secret"].as_str().expect("a token").to_owned();
+    let get = |path: String| {
+        let (api, token) = (api.clone(), token.clone());
+        async move {
+            let res = api
+                .get(format!("http://{address}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let markers = get("/api/v1/insight/markers".to_owned()).await;
+    let markers = markers["items"].as_array().unwrap().clone();
+    let kpis: Vec<&str> = markers.iter().map(|m| m["kpi"].as_str().unwrap()).collect();
+    assert_eq!(kpis, ["mtta", "ping_pong"], "newest first");
+    for marker in &markers {
+        let id = marker["id"].as_str().unwrap();
+        let read = get(format!("/api/v1/insight/markers/{id}")).await;
+        assert_eq!(marker["department"], if marker["kpi"] == "ping_pong" { json!("it") } else { Value::Null });
+        assert_eq!(
+            read["comparison"]["verdict"], "better",
+            "{}: {read}",
+            marker["title"]
+        );
+    }
+}

@@ -74,6 +74,44 @@ pub struct World {
     pub policy_by_service: HashMap<usize, usize>,
     pub policy_by_group: HashMap<usize, usize>,
     pub default_policy: Option<usize>,
+    /// The dated process changes the history shows (see [`ProcessChanges`]).
+    pub changes: ProcessChanges,
+}
+
+/// Two changes to the way the desk works, each from a Monday (midnight, Berlin) of the
+/// history, whose effect the insight figures show and the demo records as PDCA markers.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessChanges {
+    /// A triage checklist at the service desk: from then on far fewer incidents are handed
+    /// to the wrong group, so fewer bounce back to the desk (ping-pong).
+    pub triage_from: i64,
+    /// Callers get a first answer quickly: the first response comes much sooner (MTTA).
+    pub fast_response_from: i64,
+}
+
+impl ProcessChanges {
+    /// Weeks before the end of the history that each change took effect.
+    pub const TRIAGE_WEEKS_AGO: i64 = 30;
+    pub const FAST_RESPONSE_WEEKS_AGO: i64 = 12;
+
+    /// The changes for a history ending at `anchor`: each on the Monday (Berlin) of the week
+    /// that many weeks back.
+    pub fn before(anchor: i64) -> Self {
+        let monday = |weeks: i64| -> i64 {
+            let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
+            let day = ts(anchor - weeks * 7 * 86_400).to_zoned(tz.clone()).date();
+            let monday = day
+                .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+                .unwrap_or(day);
+            monday
+                .to_zoned(tz)
+                .map_or(anchor, |z| z.timestamp().as_second())
+        };
+        ProcessChanges {
+            triage_from: monday(Self::TRIAGE_WEEKS_AGO),
+            fast_response_from: monday(Self::FAST_RESPONSE_WEEKS_AGO),
+        }
+    }
 }
 
 impl World {

@@ -61,7 +61,13 @@ pub(super) fn plan(
             route_from_the_desk(world, opening, &mut p);
         }
         let agent = world.member(p.rng, opening.final_group);
-        p.wait([3.0, 8.0, 20.0, 60.0, 120.0][opening.prio()] * MINUTE, 1.0);
+        // Since the desk promised callers a quick first answer, it comes far sooner.
+        let pace = if opening.opened >= world.changes.fast_response_from {
+            0.35
+        } else {
+            1.0
+        };
+        p.wait(pace * [3.0, 8.0, 20.0, 60.0, 120.0][opening.prio()] * MINUTE, 1.0);
         p.push(Step::Start { by: agent });
         talk(&mut p, agent);
         let problem = index
@@ -82,11 +88,17 @@ pub(super) fn plan(
 }
 
 /// Logged by the service desk for another IT group: handed on, now and then first to the
-/// wrong group.
+/// wrong group, which half the time sends it back to the desk (ping-pong). Since the desk's
+/// triage checklist, that happens far less often.
 fn route_from_the_desk(world: &World, opening: &Opening, p: &mut Planner) {
     let mut handler = opening.opened_by;
     p.wait(15.0 * MINUTE, 0.8);
-    if p.chance(0.1) {
+    let misrouted = if opening.opened >= world.changes.triage_from {
+        0.04
+    } else {
+        0.2
+    };
+    if p.chance(misrouted) {
         let wrong = world
             .groups
             .iter()
@@ -100,6 +112,12 @@ fn route_from_the_desk(world: &World, opening: &Opening, p: &mut Planner) {
             p.push(step);
             handler = world.member(p.rng, to);
             p.wait(3.0 * HOUR, 1.0);
+            if p.chance(0.5) {
+                let step = hand_over(p.rng, p.german, world.desk, handler);
+                p.push(step);
+                handler = world.member(p.rng, world.desk);
+                p.wait(30.0 * MINUTE, 1.0);
+            }
         }
     }
     let step = hand_over(p.rng, p.german, opening.final_group, handler);
