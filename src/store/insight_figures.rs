@@ -3,10 +3,12 @@
 //! list behind it are both read from that query, so a list always holds exactly the rows its
 //! figure counts.
 
+use std::fmt::Write as _;
+
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::insight::figures::Kpi;
+use crate::domain::insight::figures::{Dimension, Kpi};
 
 /// What the figures are counted over: the period `[from, to)`, the filters (each `None`:
 /// any), and the reader's scope.
@@ -48,6 +50,12 @@ fn span_at(column: &str) -> String {
 /// a count), whether it met the KPI's condition, and whether that may still change.
 /// Parameters: $1 from, $2 to, $3 now, then `FILTERS`.
 fn counted(kpi: Kpi) -> String {
+    counted_by(kpi, &[])
+}
+
+/// `counted`, each row also with the place it counted at in `dimensions`, as `d0`, `d1`, …
+/// (caller hours lost: one row per incident and place).
+fn counted_by(kpi: Kpi, dimensions: &[Dimension]) -> String {
     const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
     const RESOLUTIONS: &str = "from insight_resolutions x \
          join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
@@ -55,16 +63,23 @@ fn counted(kpi: Kpi) -> String {
     const REOPENED_IN_7_DAYS: &str =
         "x.reopened_at is not null and x.reopened_at <= x.resolved_at + interval '7 days'";
     const MAY_REOPEN: &str = "x.reopened_at is null and x.resolved_at > $3 - interval '7 days'";
+    let mut columns = String::new();
+    let mut grouped = String::new();
+    for (i, d) in dimensions.iter().enumerate() {
+        let _ = write!(columns, "{} as d{i}, ", d.column());
+        let _ = write!(grouped, ", {}", d.column());
+    }
+    let select = format!("select {columns}");
     let body = match kpi {
         Kpi::Mtta => format!(
-            "select f.incident_id, f.responded_at as at, f.response_secs as calendar, \
+            "{select}f.incident_id, f.responded_at as at, f.response_secs as calendar, \
                     f.response_business as business, null::boolean as met, false as provisional \
              from insight_incidents f {} \
              where f.responded_at >= $1 and f.responded_at < $2 and f.canceled_at is null",
             span_at("responded_at")
         ),
         Kpi::Mttr => format!(
-            "select x.incident_id, x.resolved_at as at, x.calendar_secs as calendar, \
+            "{select}x.incident_id, x.resolved_at as at, x.calendar_secs as calendar, \
                     x.business_secs as business, null::boolean as met, false as provisional \
              {RESOLUTIONS}"
         ),
@@ -75,7 +90,7 @@ fn counted(kpi: Kpi) -> String {
                 ("resolution_due", "first_resolved_at")
             };
             format!(
-                "select f.incident_id, f.{due} as at, null::bigint as calendar, null::bigint as business, \
+                "{select}f.incident_id, f.{due} as at, null::bigint as calendar, null::bigint as business, \
                         coalesce(f.{done} <= f.{due}, false) as met, false as provisional \
                  from insight_incidents f {} \
                  where f.{due} >= $1 and f.{due} < least($2, $3) \
@@ -84,27 +99,27 @@ fn counted(kpi: Kpi) -> String {
             )
         }
         Kpi::Fcr => format!(
-            "select x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
+            "{select}x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
                     x.first_contact and not ({REOPENED_IN_7_DAYS}) as met, {MAY_REOPEN} as provisional \
              {RESOLUTIONS} and x.first_contact is not null"
         ),
         Kpi::Reopen7d => format!(
-            "select x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
+            "{select}x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
                     {REOPENED_IN_7_DAYS} as met, {MAY_REOPEN} as provisional \
              {RESOLUTIONS}"
         ),
         Kpi::Reassignments => format!(
-            "select x.incident_id, x.resolved_at as at, x.reassignments::bigint as calendar, \
+            "{select}x.incident_id, x.resolved_at as at, x.reassignments::bigint as calendar, \
                     null::bigint as business, x.reassignments > 0 as met, false as provisional \
              {RESOLUTIONS}"
         ),
         Kpi::PingPong => format!(
-            "select x.incident_id, x.resolved_at as at, x.ping_pongs::bigint as calendar, \
+            "{select}x.incident_id, x.resolved_at as at, x.ping_pongs::bigint as calendar, \
                     null::bigint as business, x.ping_pongs > 0 as met, false as provisional \
              {RESOLUTIONS}"
         ),
         Kpi::Backlog => format!(
-            "select f.incident_id, f.opened_at as at, \
+            "{select}f.incident_id, f.opened_at as at, \
                     extract(epoch from least($2, $3) - f.opened_at)::bigint as calendar, \
                     null::bigint as business, null::boolean as met, false as provisional \
              from insight_spans x join insight_incidents f on f.incident_id = x.incident_id \
@@ -114,7 +129,7 @@ fn counted(kpi: Kpi) -> String {
         // Per incident: its open time within the period, unweighted and weighted by impact.
         Kpi::CallerHoursLost => {
             return format!(
-                "select x.incident_id, min(greatest(x.started_at, $1)) as at, \
+                "{select}x.incident_id, min(greatest(x.started_at, $1)) as at, \
                         sum(o.secs)::bigint as calendar, \
                         sum(o.secs * case x.impact when 'high' then 100 when 'medium' then 10 else 1 end)::bigint as business, \
                         null::boolean as met, false as provisional \
@@ -124,7 +139,7 @@ fn counted(kpi: Kpi) -> String {
                         least(coalesce(x.ended_at, $3), $2, $3) - greatest(x.started_at, $1)) as secs) o \
                  where {OPEN} and x.started_at < least($2, $3) and (x.ended_at > $1 or x.ended_at is null) \
                    and o.secs > 0 and {FILTERS} \
-                 group by x.incident_id"
+                 group by x.incident_id{grouped}"
             );
         }
     };
@@ -221,6 +236,42 @@ struct WeekRow {
     week: jiff_sqlx::Date,
     #[sqlx(flatten)]
     aggregate: Aggregate,
+}
+
+/// One part of a breakdown: the first dimension's value, the second's (`None` on the
+/// first level's own rows and where the place had none), and its rows summed up.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Part {
+    pub first: Option<String>,
+    pub second: Option<String>,
+    /// Whether this is a second-level row.
+    pub inner: bool,
+    #[sqlx(flatten)]
+    pub aggregate: Aggregate,
+}
+
+/// A KPI's rows summed up by the place they counted at: by `first`, and within each of its
+/// values by `then` when given (both levels in one query).
+pub async fn breakdown(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    s: &Selection,
+    first: Dimension,
+    then: Option<Dimension>,
+) -> sqlx::Result<Vec<Part>> {
+    let (dimensions, sets, second) = match then {
+        Some(then) => (
+            vec![first, then],
+            "grouping sets ((c.d0), (c.d0, c.d1))",
+            "c.d1 as second, grouping(c.d1) = 0 as inner",
+        ),
+        None => (vec![first], "c.d0", "null::text as second, false as inner"),
+    };
+    let sql = format!(
+        "select c.d0 as first, {second}, {AGGREGATE} from ({}) c group by {sets}",
+        counted_by(kpi, &dimensions)
+    );
+    bind(sqlx::query_as(&sql), s).fetch_all(conn).await
 }
 
 /// One row a figure counts, with the incident it is about.

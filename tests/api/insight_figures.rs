@@ -639,6 +639,119 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .await;
     assert_eq!(res.status(), 403);
 
+    // Breakdowns: MTTR by priority, then group. P2: I2's two resolutions; P3: I1 and I6; P4:
+    // I3; all in the desk. Each part's count is the length of the list its filters select.
+    let breakdown: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/figures/mttr/breakdown?{period}&by=priority&then=group"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let parts: Vec<(String, i64, Vec<(String, i64)>)> = breakdown["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["place"]["key"].as_str().unwrap().to_owned(),
+                p["count"].as_i64().unwrap(),
+                p["parts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|q| {
+                        (
+                            q["place"]["label"].as_str().unwrap().to_owned(),
+                            q["count"].as_i64().unwrap(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let desk = |n: i64| vec![("desk".to_owned(), n)];
+    assert_eq!(
+        parts,
+        vec![
+            ("2".to_owned(), 2, desk(2)),
+            ("3".to_owned(), 2, desk(2)),
+            ("4".to_owned(), 1, desk(1))
+        ],
+        "{breakdown}"
+    );
+    for (priority, count) in [("2", 2), ("3", 2), ("4", 1)] {
+        let list: Value = app
+            .get(
+                &owner,
+                &format!("/api/v1/insight/figures/mttr/incidents?{period}&priority={priority}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"].as_array().unwrap().len(), count, "P{priority}");
+    }
+    let csv = app
+        .api
+        .get(app.url(&format!(
+            "/api/v1/insight/figures/mttr/breakdown?{period}&by=priority&then=group"
+        )))
+        .bearer_auth(&owner)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("kpi,priority,group,value,count,met\r\nmttr,2,,"), "{csv}");
+    // The network's agent: caller hours lost in their group only, I2's hour there and I4.
+    let theirs: Value = app
+        .get(
+            &netops,
+            &format!("/api/v1/insight/figures/caller_hours_lost/breakdown?{period}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["by"], "group");
+    assert_eq!(theirs["parts"].as_array().unwrap().len(), 1, "{theirs}");
+    assert_eq!(theirs["parts"][0]["place"]["key"], "network");
+    assert_eq!(theirs["parts"][0]["count"], 2);
+    for (query, status, field) in [
+        ("by=nope", 400, "by"),
+        ("by=group&then=group", 422, "then"),
+    ] {
+        let res = app
+            .get(
+                &owner,
+                &format!("/api/v1/insight/figures/mttr/breakdown?{period}&{query}"),
+            )
+            .await;
+        assert_eq!(
+            crate::support::fields(&crate::support::problem(res, status).await),
+            vec![field],
+            "{query}"
+        );
+    }
+    let page = app
+        .page(
+            &browser,
+            &format!("/insight/breakdown?kpi=mttr&by=priority&then=group&{period}"),
+        )
+        .await;
+    assert!(
+        page.contains(&format!(
+            "href=\"/insight/incidents?kpi=mttr&#38;{}&#38;group=desk&#38;priority=3\"",
+            period.replace('&', "&#38;")
+        )),
+        "{page}"
+    );
+
     // Filters: the desk's own figures leave out I4 (network).
     let desk: Value = app
         .get(

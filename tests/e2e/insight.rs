@@ -134,6 +134,15 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     assert!(page.contains("chart swimlane"), "{page}");
     assert_accessible(&client, "journey").await;
     screenshot(&client, "insight-journey-de-wide").await;
+    // The resolution time broken down by priority, then group.
+    client
+        .goto(&app.url("/insight/breakdown?kpi=mttr&by=priority&then=group"))
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "Aufschlüsselung: ").await;
+    assert!(page.contains("chart bars"), "{page}");
+    assert_accessible(&client, "breakdown").await;
+    screenshot(&client, "insight-breakdown-de-wide").await;
 
     // A process change, recorded in the form, with its verdict.
     client.goto(&app.url("/insight?group=desk")).await.unwrap();

@@ -15,6 +15,7 @@ use crate::domain::insight::figures::Kpi;
 use crate::domain::insight::{self, Catalogue};
 use crate::error::{AppError, AppResult, Problem};
 use crate::service::insight::figures::{self, CountedView, Dashboard, FigureQuery, WeekPoint};
+use crate::service::insight::breakdown::{self as breakdowns, Breakdown, BreakdownQuery};
 use crate::service::insight::flow as figures_flow;
 use crate::service::insight::markers::{self, MarkerInput, MarkerView};
 use crate::state::AppState;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard))
         .routes(routes!(counted))
         .routes(routes!(weeks))
+        .routes(routes!(breakdown))
         .routes(routes!(flow))
         .routes(routes!(journey))
         .routes(routes!(list_markers, create_marker))
@@ -155,6 +157,41 @@ async fn weeks(
         ));
     }
     Ok(Json(points).into_response())
+}
+
+/// A KPI over the period broken down by where its rows counted (`by`: department, group,
+/// service, priority or category; default group), and within each part by `then` when given.
+/// Each part's figure is that of its rows alone; its list is the figure's list with the part's
+/// place added to the filters. Most rows first. `Accept: text/csv` gives one line per part.
+#[utoipa::path(get, path = "/api/v1/insight/figures/{kpi}/breakdown", tag = "insight",
+    params(("kpi" = crate::domain::insight::figures::KpiId, Path, description = "The KPI's id"), FigureQuery, BreakdownQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The breakdown; with `Accept: text/csv`, one line per part",
+                  content((Breakdown = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn breakdown(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Path(kpi): Path<String>,
+    Query(query): Query<FigureQuery>,
+    Query(levels): Query<BreakdownQuery>,
+) -> AppResult<Response> {
+    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
+    query.refuse_empty()?;
+    let result = breakdowns::breakdown(&state.db, &actor, &query, kpi, &levels).await?;
+    if super::wants_csv(&headers) {
+        let path = format!("/api/v1/insight/figures/{}/breakdown", kpi.as_str());
+        return Ok(super::csv_page(
+            &path,
+            &[],
+            breakdowns::breakdown_csv(&result),
+            None,
+        ));
+    }
+    Ok(Json(result).into_response())
 }
 
 /// The PDCA markers: process changes recorded by process owners, newest first.

@@ -26,6 +26,30 @@ text_enum! {
 /// its definition).
 pub type Kpi = KpiId;
 
+text_enum! {
+    /// What a figure can be broken down by: the place an incident was at the moment counted.
+    pub enum Dimension (error = "error.dimension", label = "insight.by") {
+        Department = "department",
+        Group = "group",
+        Service = "service",
+        Priority = "priority",
+        Category = "category",
+    }
+}
+
+impl Dimension {
+    /// Its value in the facts' span `x`, as text.
+    pub fn column(self) -> &'static str {
+        match self {
+            Dimension::Department => "x.department_id::text",
+            Dimension::Group => "x.group_id::text",
+            Dimension::Service => "x.service_id::text",
+            Dimension::Priority => "x.priority::text",
+            Dimension::Category => "x.category",
+        }
+    }
+}
+
 /// What a figure is measured in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

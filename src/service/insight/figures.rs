@@ -292,7 +292,7 @@ pub(crate) async fn choose(db: &Db, actor: &Actor, query: &FigureQuery) -> AppRe
     })
 }
 
-fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> Option<f64> {
+pub(crate) fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> Option<f64> {
     #[expect(
         clippy::cast_precision_loss,
         reason = "counts and seconds far below 2^52"

@@ -2,6 +2,7 @@
 //! (`/insight/incidents`), both as CSV too, and the KPI catalogue (`/insight/kpis`, from
 //! `docs/metrics.md`).
 
+mod breakdown;
 mod flow;
 mod journey;
 mod marker_pages;
@@ -36,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/insight/weeks.csv", get(weeks_csv))
         .route("/insight/kpis", get(kpis))
         .route("/insight/flow", get(flow::flow))
+        .route("/insight/breakdown", get(breakdown::breakdown))
+        .route("/insight/breakdown.csv", get(breakdown::breakdown_csv))
         .route("/incidents/{number}/journey", get(journey::journey))
         .route("/insight/flow.csv", get(flow::flow_csv))
         .route(
@@ -151,6 +154,8 @@ struct Tile {
     chart: String,
     weeks: Vec<(String, String, String)>,
     weeks_csv: String,
+    /// The figure broken down by group (and service).
+    breakdown: String,
 }
 
 /// The label and value pairs under a figure: both clocks' statistics of durations, how many
@@ -301,6 +306,7 @@ fn tile(
         chart,
         weeks,
         weeks_csv: format!("/insight/weeks.csv?kpi={}{separator}{query}", kpi.as_str()),
+        breakdown: format!("/insight/breakdown?kpi={}{separator}{query}", kpi.as_str()),
         label,
     }
 }
@@ -327,6 +333,13 @@ struct Option_ {
     selected: bool,
 }
 
+/// A view's own `<select>` in the filter form: its name, label and choices.
+struct Choice {
+    name: &'static str,
+    label: String,
+    options: Vec<Option_>,
+}
+
 /// What the filter form offers and holds.
 struct Filters {
     query: FigureQuery,
@@ -334,6 +347,8 @@ struct Filters {
     groups: Vec<Option_>,
     services: Vec<Option_>,
     priorities: Vec<Option_>,
+    /// The view's own choices (a breakdown's KPI and levels), after the shared ones.
+    extra: Vec<Choice>,
     /// The field a refused choice was in, and the message.
     error: Option<(String, String)>,
 }
@@ -397,6 +412,7 @@ async fn filters(
         groups,
         services,
         priorities,
+        extra: Vec::new(),
         error: None,
     })
 }
