@@ -21,8 +21,8 @@ use crate::domain::rng;
 use std::time::Instant;
 
 use anyhow::Context;
-use uuid::Uuid;
 use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 use copy::CopyBuffer;
 use life::{ProblemIndex, World};

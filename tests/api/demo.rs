@@ -595,7 +595,14 @@ async fn the_demo_history_spans_18_months_and_its_process_changes_show_in_the_ve
     for marker in &markers {
         let id = marker["id"].as_str().unwrap();
         let read = get(format!("/api/v1/insight/markers/{id}")).await;
-        assert_eq!(marker["department"], if marker["kpi"] == "ping_pong" { json!("it") } else { Value::Null });
+        assert_eq!(
+            marker["department"],
+            if marker["kpi"] == "ping_pong" {
+                json!("it")
+            } else {
+                Value::Null
+            }
+        );
         assert_eq!(
             read["comparison"]["verdict"], "better",
             "{}: {read}",

@@ -692,7 +692,11 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
             .json()
             .await
             .unwrap();
-        assert_eq!(list["items"].as_array().unwrap().len(), count, "P{priority}");
+        assert_eq!(
+            list["items"].as_array().unwrap().len(),
+            count,
+            "P{priority}"
+        );
     }
     let csv = app
         .api
@@ -707,7 +711,10 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .text()
         .await
         .unwrap();
-    assert!(csv.starts_with("kpi,priority,group,value,count,met\r\nmttr,2,,"), "{csv}");
+    assert!(
+        csv.starts_with("kpi,priority,group,value,count,met\r\nmttr,2,,"),
+        "{csv}"
+    );
     // The network's agent: caller hours lost in their group only, I2's hour there and I4.
     let theirs: Value = app
         .get(
@@ -722,10 +729,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     assert_eq!(theirs["parts"].as_array().unwrap().len(), 1, "{theirs}");
     assert_eq!(theirs["parts"][0]["place"]["key"], "network");
     assert_eq!(theirs["parts"][0]["count"], 2);
-    for (query, status, field) in [
-        ("by=nope", 400, "by"),
-        ("by=group&then=group", 422, "then"),
-    ] {
+    for (query, status, field) in [("by=nope", 400, "by"), ("by=group&then=group", 422, "then")] {
         let res = app
             .get(
                 &owner,

@@ -101,7 +101,9 @@ impl ProcessChanges {
             let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
             let day = ts(anchor - weeks * 7 * 86_400).to_zoned(tz.clone()).date();
             let monday = day
-                .checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+                .checked_sub(
+                    jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())),
+                )
                 .unwrap_or(day);
             monday
                 .to_zoned(tz)

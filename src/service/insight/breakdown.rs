@@ -134,15 +134,16 @@ pub async fn breakdown(
         then,
     )
     .await?;
-    let part = |dimension: Dimension, value: Option<&str>, a: &store::insight_figures::Aggregate| {
-        BreakdownPart {
-            place: place(&reference, dimension, value),
-            value: figure_value(kpi, a),
-            count: a.count,
-            met: a.met,
-            parts: Vec::new(),
-        }
-    };
+    let part =
+        |dimension: Dimension, value: Option<&str>, a: &store::insight_figures::Aggregate| {
+            BreakdownPart {
+                place: place(&reference, dimension, value),
+                value: figure_value(kpi, a),
+                count: a.count,
+                met: a.met,
+                parts: Vec::new(),
+            }
+        };
     let (outer, inner): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| !r.inner);
     let mut parts: Vec<BreakdownPart> = outer
         .iter()
@@ -154,12 +155,20 @@ pub async fn breakdown(
                     .filter(|i| i.first == r.first)
                     .map(|i| part(then, i.second.as_deref(), &i.aggregate))
                     .collect();
-                p.parts.sort_by(|a, b| b.count.cmp(&a.count).then(a.place.label.cmp(&b.place.label)));
+                p.parts.sort_by(|a, b| {
+                    b.count
+                        .cmp(&a.count)
+                        .then(a.place.label.cmp(&b.place.label))
+                });
             }
             p
         })
         .collect();
-    parts.sort_by(|a, b| b.count.cmp(&a.count).then(a.place.label.cmp(&b.place.label)));
+    parts.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.place.label.cmp(&b.place.label))
+    });
     Ok(Breakdown {
         kpi,
         by,

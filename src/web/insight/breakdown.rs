@@ -134,7 +134,9 @@ pub(super) async fn breakdown(
     let mut filters = filters(&state, &ctx, &actor, params.figure.clone()).await?;
     let levels = params.levels.levels();
     let kpi = params.kpi();
-    let (by, then) = levels.as_ref().map_or((None, None), |(b, t)| (Some(*b), *t));
+    let (by, then) = levels
+        .as_ref()
+        .map_or((None, None), |(b, t)| (Some(*b), *t));
     filters.extra = choices(tr, *kpi.as_ref().unwrap_or(&Kpi::Mttr), by, then);
     let result = match kpi {
         Ok(kpi) => {

@@ -67,7 +67,10 @@ pub(super) fn plan(
         } else {
             1.0
         };
-        p.wait(pace * [3.0, 8.0, 20.0, 60.0, 120.0][opening.prio()] * MINUTE, 1.0);
+        p.wait(
+            pace * [3.0, 8.0, 20.0, 60.0, 120.0][opening.prio()] * MINUTE,
+            1.0,
+        );
         p.push(Step::Start { by: agent });
         talk(&mut p, agent);
         let problem = index
