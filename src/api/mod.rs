@@ -40,6 +40,7 @@ use crate::state::AppState;
         (name = "mail", description = "Inbound e-mail: mailboxes, messages from relays, the ones not read through (admins)"),
         (name = "webhooks", description = "Endpoints told of every event, signed as Standard Webhooks (admins)"),
         (name = "insight", description = "Service insight: the KPI catalogue (docs/metrics.md) the figures follow"),
+        (name = "improvements", description = "The improvement register: ideas to improve the way the desk works, triaged by process owners"),
     )
 )]
 struct ApiDoc;

@@ -60,6 +60,7 @@ pub mod approval;
 pub mod attachment;
 pub mod clustering;
 pub mod form;
+pub mod improvement;
 pub mod incident;
 pub mod insight;
 pub mod journal;

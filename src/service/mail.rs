@@ -314,7 +314,7 @@ async fn record_number(
         Subject::Problem(id) => store::problems::find_by_id(conn, id)
             .await?
             .map(|p| p.number),
-        Subject::Task(_) => None,
+        Subject::Task(_) | Subject::Improvement(_) => None,
     })
 }
 
@@ -564,7 +564,7 @@ async fn add_to(
         }
         Subject::Request(_) => Attachable::Request,
         Subject::Problem(_) => Attachable::Problem,
-        Subject::Task(_) => return Err(AppError::NotFound),
+        Subject::Task(_) | Subject::Improvement(_) => return Err(AppError::NotFound),
     };
     // The record kind's own comment rules, as for a comment with files from the pages.
     let created =

@@ -11,6 +11,7 @@ pub mod departments;
 pub mod fields;
 pub mod idempotency;
 pub mod imap;
+pub mod improvements;
 pub mod incidents;
 pub mod insight;
 pub mod journal;

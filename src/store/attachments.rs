@@ -222,7 +222,7 @@ fn subject_columns(subject: Subject) -> [Option<Uuid>; 3] {
         Subject::Incident(id) => [Some(id), None, None],
         Subject::Problem(id) => [None, Some(id), None],
         Subject::Request(id) => [None, None, Some(id)],
-        Subject::Task(_) => [None, None, None],
+        Subject::Task(_) | Subject::Improvement(_) => [None, None, None],
     }
 }
 
@@ -232,7 +232,7 @@ pub async fn record_total(conn: &mut PgConnection, subject: Subject) -> sqlx::Re
         Subject::Incident(id) => ("incident_id", id),
         Subject::Problem(id) => ("problem_id", id),
         Subject::Request(id) => ("request_id", id),
-        Subject::Task(_) => return Ok(0),
+        Subject::Task(_) | Subject::Improvement(_) => return Ok(0),
     };
     sqlx::query_scalar(&format!(
         "select coalesce(sum(size), 0)::bigint from attachments where {column} = $1 and removed_at is null"

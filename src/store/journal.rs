@@ -55,6 +55,8 @@ pub enum Subject {
     Request(Uuid),
     /// A task of a request.
     Task(Uuid),
+    /// An idea of the improvement register.
+    Improvement(Uuid),
 }
 
 impl Subject {
@@ -65,17 +67,19 @@ impl Subject {
             Subject::Problem(id) => ("problem_id", id),
             Subject::Request(id) => ("request_id", id),
             Subject::Task(id) => ("task_id", id),
+            Subject::Improvement(id) => ("improvement_id", id),
         }
     }
 
-    /// The entry's `incident_id`, `problem_id`, `request_id` and `task_id` columns: exactly
-    /// one is set (the table checks it).
-    fn columns(self) -> [Option<Uuid>; 4] {
+    /// The entry's `incident_id`, `problem_id`, `request_id`, `task_id` and `improvement_id`
+    /// columns: exactly one is set (the table checks it).
+    fn columns(self) -> [Option<Uuid>; 5] {
         match self {
-            Subject::Incident(id) => [Some(id), None, None, None],
-            Subject::Problem(id) => [None, Some(id), None, None],
-            Subject::Request(id) => [None, None, Some(id), None],
-            Subject::Task(id) => [None, None, None, Some(id)],
+            Subject::Incident(id) => [Some(id), None, None, None, None],
+            Subject::Problem(id) => [None, Some(id), None, None, None],
+            Subject::Request(id) => [None, None, Some(id), None, None],
+            Subject::Task(id) => [None, None, None, Some(id), None],
+            Subject::Improvement(id) => [None, None, None, None, Some(id)],
         }
     }
 }
@@ -87,7 +91,7 @@ impl Subject {
         match self {
             Subject::Incident(id) => (Some(id), None),
             Subject::Request(id) => (None, Some(id)),
-            Subject::Problem(_) | Subject::Task(_) => (None, None),
+            Subject::Problem(_) | Subject::Task(_) | Subject::Improvement(_) => (None, None),
         }
     }
 }
@@ -102,7 +106,7 @@ pub struct NewEntry<'a> {
 
 /// The outbox's copy of the entries just inserted (`j`): an event for each entry an
 /// integration may read, in the same statement, so there is never one without the other.
-/// Work notes, system notes and the entries of tasks are none; a `change` that logged the
+/// Work notes, system notes and the entries of tasks and improvement ideas are none; a `change` that logged the
 /// record (`SystemNote::Created`, or a problem created from an incident or a cluster) is
 /// `created`.
 const EVENTS_OF_NEW_ENTRIES: &str = "events_written as (insert into events (kind, incident_id, problem_id, request_id, journal_id) \
@@ -110,7 +114,7 @@ const EVENTS_OF_NEW_ENTRIES: &str = "events_written as (insert into events (kind
                         when 'link' then 'linked' \
                         else case when j.body = 'created' or j.body like 'created from %' then 'created' else 'changed' end end, \
             j.incident_id, j.problem_id, j.request_id, j.id \
-     from j where j.task_id is null and j.kind in ('comment', 'change', 'transition', 'link'))";
+     from j where j.task_id is null and j.improvement_id is null and j.kind in ('comment', 'change', 'transition', 'link'))";
 
 /// The files entry `j` carries, as JSON (`service::attachments::AttachmentView`).
 pub const ATTACHMENTS_OF_J: &str = "(select jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename, \
@@ -123,12 +127,12 @@ const SELECT: &str =
     "select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes";
 
 pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Result<EntryRow> {
-    let [incident, problem, request, task] = entry.subject.columns();
+    let [incident, problem, request, task, improvement] = entry.subject.columns();
     // One round trip: the insert and the author's name and e-mail come back together.
     sqlx::query_as(&format!(
         "with j as (insert into journal_entries \
-                    (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
-                    values ($1, $2, $3, $4, $5, $6, $7, $8) returning *), \
+                    (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, improvement_id) \
+                    values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *), \
          {EVENTS_OF_NEW_ENTRIES} \
          select j.id, j.at, u.email as author, u.name as author_name, j.kind, j.body, j.changes \
          from j left join users u on u.id = j.author_id"
@@ -141,6 +145,7 @@ pub async fn append(conn: &mut PgConnection, entry: NewEntry<'_>) -> sqlx::Resul
     .bind(entry.kind.as_str())
     .bind(entry.body)
     .bind(entry.changes)
+    .bind(improvement)
     .fetch_one(conn)
     .await
 }
@@ -151,10 +156,10 @@ pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sq
         entries.iter().map(|e| e.subject.columns()[n]).collect()
     };
     sqlx::query(&format!(
-        "with j as (insert into journal_entries (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes) \
-         select e.incident_id, e.problem_id, e.request_id, e.task_id, e.author_id, e.kind, e.body, e.changes \
-         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[]) \
-         with ordinality as e(incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, n) order by n \
+        "with j as (insert into journal_entries (incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, improvement_id) \
+         select e.incident_id, e.problem_id, e.request_id, e.task_id, e.author_id, e.kind, e.body, e.changes, e.improvement_id \
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[], $9::uuid[]) \
+         with ordinality as e(incident_id, problem_id, request_id, task_id, author_id, kind, body, changes, improvement_id, n) order by n \
          returning *), \
          {EVENTS_OF_NEW_ENTRIES} \
          select count(*) from j"
@@ -167,6 +172,7 @@ pub async fn append_all(conn: &mut PgConnection, entries: &[NewEntry<'_>]) -> sq
     .bind(entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.body).collect::<Vec<_>>())
     .bind(entries.iter().map(|e| e.changes.clone()).collect::<Vec<_>>())
+    .bind(column(4))
     .execute(conn)
     .await?;
     Ok(())

@@ -398,7 +398,7 @@ fn columns(subject: Option<Subject>) -> (Option<Uuid>, Option<Uuid>, Option<Uuid
         Some(Subject::Incident(id)) => (Some(id), None, None),
         Some(Subject::Problem(id)) => (None, Some(id), None),
         Some(Subject::Request(id)) => (None, None, Some(id)),
-        Some(Subject::Task(_)) | None => (None, None, None),
+        Some(Subject::Task(_) | Subject::Improvement(_)) | None => (None, None, None),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod departments;
 pub mod events;
 pub mod groups;
 pub mod idempotency;
+pub mod improvements;
 pub mod incident_list;
 pub mod incidents;
 pub mod insight;

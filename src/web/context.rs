@@ -73,14 +73,21 @@ impl Ctx {
         crate::domain::attachment::human_size(self.file_limit)
     }
 
-    /// Staff who read every record (not a caller), for the navigation.
     /// The versioned URL of a file in `static/` (`web::asset_url`).
     pub fn static_url(&self, file: &str) -> String {
         super::asset_url(file)
     }
 
+    /// Staff who read every record (not a caller), for the navigation.
     pub fn reads_all(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.can(Permission::Read))
+    }
+
+    /// Staff who read internal content (agents and up): the desk's own pages.
+    pub fn reads_internal(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.can(Permission::ReadInternal))
     }
 
     pub fn is_admin(&self) -> bool {

@@ -8,6 +8,7 @@ pub mod chart;
 pub mod context;
 pub mod form;
 pub mod home;
+pub mod improvements;
 pub mod incidents;
 pub mod insight;
 pub mod portal;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(incidents::router())
         .merge(insight::router())
+        .merge(improvements::router())
         .merge(problems::router())
         .merge(portal::router())
         .merge(requests::router())

@@ -650,7 +650,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .json()
         .await
         .unwrap();
-    let parts: Vec<(String, i64, Vec<(String, i64)>)> = breakdown["parts"]
+    let parts: Vec<BreakdownPart> = breakdown["parts"]
         .as_array()
         .unwrap()
         .iter()
@@ -683,7 +683,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         "{breakdown}"
     );
     for (priority, count) in [("2", 2), ("3", 2), ("4", 1)] {
-        let list: Value = app
+        let rows: Value = app
             .get(
                 &owner,
                 &format!("/api/v1/insight/figures/mttr/incidents?{period}&priority={priority}"),
@@ -693,7 +693,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
             .await
             .unwrap();
         assert_eq!(
-            list["items"].as_array().unwrap().len(),
+            rows["items"].as_array().unwrap().len(),
             count,
             "P{priority}"
         );
@@ -1007,6 +1007,9 @@ async fn a_process_change_is_recorded_and_its_before_after_verdict_is_better() {
 }
 
 /// A `&'static str` for a fixture's moment made at run time.
+/// A part of a breakdown as the test reads it: key, count, and its parts' labels and counts.
+type BreakdownPart = (String, i64, Vec<(String, i64)>);
+
 fn leak(text: String) -> &'static str {
     Box::leak(text.into_boxed_str())
 }

@@ -20,6 +20,7 @@ mod departments;
 mod feedback;
 mod frame;
 mod imap;
+mod improvements;
 mod incident_pages;
 mod incidents;
 mod insight;

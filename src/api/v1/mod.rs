@@ -1,6 +1,7 @@
 //! `/api/v1`: each module builds its own router with full paths; they are merged here.
 
 pub mod attachments;
+pub mod improvements;
 pub mod incidents;
 pub mod insight;
 pub mod mail;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(attachments::router())
         .merge(insight::router())
+        .merge(improvements::router())
         .merge(problems::router())
         .merge(requests::router())
         .merge(ratings::router())

@@ -33,6 +33,9 @@ pub struct MarkerInput {
     pub department: Option<String>,
     pub group: Option<String>,
     pub service: Option<String>,
+    /// The done idea of the improvement register this change carries out (its number); the
+    /// idea then links to the marker.
+    pub improvement: Option<String>,
 }
 
 /// A marker, and when read one by one, its before/after comparison.
@@ -171,9 +174,9 @@ pub async fn create(db: &Db, actor: &Actor, input: MarkerInput) -> AppResult<Mar
     if !invalid.is_empty() {
         return Err(AppError::Validation(invalid.0));
     }
-    let mut conn = db.pool().acquire().await?;
+    let mut tx = db.begin().await?;
     let row = store::insight_markers::insert(
-        &mut conn,
+        &mut tx,
         &store::insight_markers::NewMarker {
             effective_on,
             title: &title,
@@ -188,6 +191,16 @@ pub async fn create(db: &Db, actor: &Actor, input: MarkerInput) -> AppResult<Mar
         },
     )
     .await?;
+    if let Some(number) = input
+        .improvement
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        let hidden = reference.hidden_departments(&actor.groups);
+        crate::service::improvements::became_marker(&mut tx, actor, &hidden, number, row.id)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(row.into())
 }
 

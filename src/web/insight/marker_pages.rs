@@ -59,15 +59,30 @@ async fn marker_form(
     Ok(render(status, &page))
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct FromIdea {
+    improvement: Option<String>,
+}
+
 /// The form to record a process change (problem managers and admins).
+///
+/// From a done idea of the improvement register (`?improvement=IMP…`): its title and
+/// description filled in, and the marker linked to it.
 pub(super) async fn new_marker(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
+    axum::extract::Query(from): axum::extract::Query<FromIdea>,
 ) -> AppResult<Response> {
     actor.require(Permission::ManageProblems)?;
     let mut form = FormState::default();
     form.set("weeks", "6");
     form.set("expected", "down");
+    if let Some(number) = from.improvement.as_deref().filter(|n| !n.trim().is_empty()) {
+        let idea = crate::service::improvements::get(&state.db, &actor, number).await?;
+        form.set("improvement", &idea.number);
+        form.set("title", &idea.title);
+        form.set("description", &idea.description);
+    }
     marker_form(&state, ctx, form, StatusCode::OK).await
 }
 
@@ -92,6 +107,7 @@ pub(super) async fn create_marker(
         department: text("department"),
         group: text("group"),
         service: text("service"),
+        improvement: text("improvement"),
     };
     match markers::create(&state.db, &actor, input).await {
         Ok(marker) => Ok(crate::web::see_other(&format!(

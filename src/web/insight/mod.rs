@@ -109,6 +109,11 @@ pub(crate) fn number(value: f64, decimals: usize, locale: Locale) -> String {
     }
 }
 
+/// Days as the reader writes them, whole (an age); `–` for none.
+pub(crate) fn whole_days(days: Option<f64>, locale: Locale) -> String {
+    days.map_or_else(|| "–".to_owned(), |d| number(d.floor(), 0, locale))
+}
+
 /// Seconds as `h:mm`.
 pub(crate) fn hours(seconds: i64) -> String {
     let minutes = seconds.max(0) / 60;
@@ -443,8 +448,16 @@ struct DashboardPage {
     /// The process changes that took effect in the period.
     marks: Vec<MarkerView>,
     may_record: bool,
+    /// The improvement register's ideas per state, with their ages.
+    ideas: Vec<crate::service::improvements::StateCount>,
     /// Where the filter form goes.
     action: &'static str,
+}
+
+impl DashboardPage {
+    fn days(&self, days: impl std::borrow::Borrow<Option<f64>>) -> String {
+        whole_days(*days.borrow(), self.ctx.tr.locale)
+    }
 }
 
 async fn dashboard(
@@ -505,6 +518,7 @@ async fn dashboard(
             own_groups,
             marks,
             may_record: markers::may_record(&actor),
+            ideas: crate::service::improvements::counts(&state.db, &actor).await?,
             action: "/insight",
         },
     ))
