@@ -179,6 +179,52 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     assert_accessible(&client, "process change").await;
     screenshot(&client, "insight-marker-de-wide").await;
 
+    // An idea from an incident, declined with a reason (refused first without one).
+    client
+        .goto(&app.url("/incidents/INC0000001"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Verbesserung vorschlagen"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "Zu INC0000001").await;
+    crate::browser::fill(
+        &client,
+        "title",
+        "Das Formular fragt zweimal nach dem Standort",
+    )
+    .await;
+    crate::browser::fill(&client, "description", "Standort aus dem Konto übernehmen.").await;
+    assert_accessible(&client, "new idea").await;
+    screenshot(&client, "improvement-new-de-wide").await;
+    crate::browser::click(&client, "form[action='/improvements'] button[type=submit]").await;
+    wait_for_text(&client, "steht im Verbesserungsregister").await;
+    crate::browser::choose(&client, "#state-to", "declined").await;
+    crate::browser::click(&client, "#move button[type=submit]").await;
+    let page = wait_for_text(&client, "Bitte begründen").await;
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    assert_accessible(&client, "idea refused").await;
+    crate::browser::choose(&client, "#state-to", "declined").await;
+    crate::browser::fill(
+        &client,
+        "reason",
+        "Kommt mit dem Verzeichnisabgleich im nächsten Quartal.",
+    )
+    .await;
+    crate::browser::click(&client, "#move button[type=submit]").await;
+    let page = wait_for_text(&client, "Abgelehnt, weil:").await;
+    assert!(page.contains("Verzeichnisabgleich"), "{page}");
+    assert_accessible(&client, "idea").await;
+    screenshot(&client, "improvement-de-wide").await;
+    client.goto(&app.url("/improvements")).await.unwrap();
+    wait_for_text(&client, "Vorschläge nach Stand und Alter").await;
+    assert_accessible(&client, "improvement register").await;
+    screenshot(&client, "improvements-de-wide").await;
+
     client.set_window_size(390, 844).await.unwrap();
     client.goto(&app.url("/insight")).await.unwrap();
     let page = wait_for_text(&client, "Zeit bis zur Lösung").await;

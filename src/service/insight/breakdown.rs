@@ -79,6 +79,9 @@ pub struct BreakdownPart {
 /// A figure broken down, most rows first.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Breakdown {
+    pub period: super::figures::PeriodView,
+    /// The desk's time zone, whose midnight the period's days begin at.
+    pub time_zone: String,
     pub kpi: crate::domain::insight::figures::KpiId,
     pub by: Dimension,
     pub then: Option<Dimension>,
@@ -170,6 +173,8 @@ pub async fn breakdown(
             .then(a.place.label.cmp(&b.place.label))
     });
     Ok(Breakdown {
+        period: chosen.period.into(),
+        time_zone: chosen.time_zone_name.clone(),
         kpi,
         by,
         then,

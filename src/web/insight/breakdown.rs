@@ -151,6 +151,8 @@ pub(super) async fn breakdown(
     let mut chart = String::new();
     let status = match result {
         Ok(b) => {
+            filters.query.from = Some(b.period.from.to_string());
+            filters.query.to = Some(b.period.to.to_string());
             let place_label = |d: Dimension, p: &BreakdownPart| match (&p.place.label, d) {
                 (None, _) => tr.t("insight.none").to_owned(),
                 (Some(l), Dimension::Priority) => tr.t1("insight.priority_n", l),
