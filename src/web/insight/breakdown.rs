@@ -124,6 +124,68 @@ fn narrowed(query: &FigureQuery, places: &[(Dimension, Option<&str>)]) -> Option
     Some(query.to_query())
 }
 
+/// The breakdown's table lines (each linked to its rows) and its bars.
+fn shown_parts(
+    tr: Tr,
+    locale: crate::domain::Locale,
+    kpi: Kpi,
+    b: &breakdowns::Breakdown,
+    query: &FigureQuery,
+) -> (Vec<Line>, String) {
+    let mut lines = Vec::new();
+    let place_label = |d: Dimension, p: &BreakdownPart| match (&p.place.label, d) {
+        (None, _) => tr.t("insight.none").to_owned(),
+        (Some(l), Dimension::Priority) => tr.t1("insight.priority_n", l),
+        (Some(l), _) => l.clone(),
+    };
+    let line = |inner: bool, label: String, p: &BreakdownPart, href: Option<String>| Line {
+        inner,
+        label,
+        value: shown(tr, locale, kpi.unit(), p.value),
+        count: p.count,
+        met: p.met,
+        href: href.map(|q| {
+            let sep = if q.is_empty() { "" } else { "&" };
+            format!("/insight/incidents?kpi={}{sep}{q}", kpi.as_str())
+        }),
+    };
+    let items: Vec<(String, f64, String)> = b
+        .parts
+        .iter()
+        .take(15)
+        .filter_map(|p| {
+            Some((
+                place_label(b.by, p),
+                p.value?,
+                shown(tr, locale, kpi.unit(), p.value),
+            ))
+        })
+        .collect();
+    let chart = crate::web::chart::bars(
+        &tr.t1("insight.breakdown_title", tr.t(kpi.label_key())),
+        &items,
+    );
+    for p in &b.parts {
+        let first = (b.by, p.place.key.as_deref());
+        lines.push(line(
+            false,
+            place_label(b.by, p),
+            p,
+            narrowed(query, &[first]),
+        ));
+        for inner in &p.parts {
+            let then = b.then.unwrap_or(b.by);
+            lines.push(line(
+                true,
+                place_label(then, inner),
+                inner,
+                narrowed(query, &[first, (then, inner.place.key.as_deref())]),
+            ));
+        }
+    }
+    (lines, chart)
+}
+
 pub(super) async fn breakdown(
     State(state): State<AppState>,
     SignedIn { ctx, actor }: SignedIn,
@@ -147,59 +209,12 @@ pub(super) async fn breakdown(
     let kpi = params.kpi().unwrap_or(Kpi::Mttr);
     let label = tr.t(kpi.label_key()).to_owned();
     let query = params.figure.to_query();
-    let mut lines = Vec::new();
-    let mut chart = String::new();
+    let (mut lines, mut chart) = (Vec::new(), String::new());
     let status = match result {
         Ok(b) => {
             filters.query.from = Some(b.period.from.to_string());
             filters.query.to = Some(b.period.to.to_string());
-            let place_label = |d: Dimension, p: &BreakdownPart| match (&p.place.label, d) {
-                (None, _) => tr.t("insight.none").to_owned(),
-                (Some(l), Dimension::Priority) => tr.t1("insight.priority_n", l),
-                (Some(l), _) => l.clone(),
-            };
-            let line = |inner: bool, label: String, p: &BreakdownPart, href: Option<String>| Line {
-                inner,
-                label,
-                value: shown(tr, actor.locale, kpi.unit(), p.value),
-                count: p.count,
-                met: p.met,
-                href: href.map(|q| {
-                    let sep = if q.is_empty() { "" } else { "&" };
-                    format!("/insight/incidents?kpi={}{sep}{q}", kpi.as_str())
-                }),
-            };
-            let items: Vec<(String, f64, String)> = b
-                .parts
-                .iter()
-                .take(15)
-                .filter_map(|p| {
-                    Some((
-                        place_label(b.by, p),
-                        p.value?,
-                        shown(tr, actor.locale, kpi.unit(), p.value),
-                    ))
-                })
-                .collect();
-            chart = crate::web::chart::bars(&tr.t1("insight.breakdown_title", &label), &items);
-            for p in &b.parts {
-                let first = (b.by, p.place.key.as_deref());
-                lines.push(line(
-                    false,
-                    place_label(b.by, p),
-                    p,
-                    narrowed(&params.figure, &[first]),
-                ));
-                for inner in &p.parts {
-                    let then = b.then.unwrap_or(b.by);
-                    lines.push(line(
-                        true,
-                        place_label(then, inner),
-                        inner,
-                        narrowed(&params.figure, &[first, (then, inner.place.key.as_deref())]),
-                    ));
-                }
-            }
+            (lines, chart) = shown_parts(tr, actor.locale, kpi, &b, &params.figure);
             StatusCode::OK
         }
         Err(error) => {
