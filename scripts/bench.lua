@@ -9,6 +9,8 @@ local caller_token = os.getenv("BENCH_CALLER_TOKEN")
 local incidents = tonumber(os.getenv("BENCH_INCIDENTS") or "1000")
 local group = os.getenv("BENCH_GROUP") or "service-desk"
 local service = os.getenv("BENCH_SERVICE") or ""
+-- "page" and "api": one fixed path (BENCH_PATH), as the signed-in user or with the token.
+local path = os.getenv("BENCH_PATH") or "/"
 local words = {
   "Drucker", "VPN", "Passwort", "Outlook", "Laptop", "printer", "password", "SAP",
   "Teams", "Heizung", "Zugang", "access", "Netzwerk", "slow", "Fehlermeldung", "mailbox",
@@ -28,7 +30,7 @@ end
 unexpected = 0
 hidden = 0
 response = function(status, headers, body)
-  if status == 404 and (kind == "get" or kind == "suggestions") then
+  if status == 404 and (kind == "get" or kind == "suggestions" or kind == "journey") then
     hidden = hidden + 1
   elseif status >= 300 then
     unexpected = unexpected + 1
@@ -74,6 +76,12 @@ request = function()
       '"values":{"model":"Standard 14\\"","dock":true}}', id, counter)
     return wrk.format("POST", "/api/v1/requests",
       { ["Authorization"] = "Bearer " .. (caller_token or ""), ["Content-Type"] = "application/json" }, body)
+  elseif kind == "page" then
+    return wrk.format("GET", path, { ["Cookie"] = cookie })
+  elseif kind == "api" then
+    return wrk.format("GET", path, headers)
+  elseif kind == "journey" then
+    return wrk.format("GET", "/api/v1/insight/journeys/" .. number(), headers)
   elseif kind == "known_errors" then
     return wrk.format("GET", "/api/v1/known-errors?q=" .. words[math.random(#words)], headers)
   end

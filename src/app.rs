@@ -310,7 +310,12 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
     ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(kept_db.clone()));
-    let insight = tokio::spawn(crate::worker::insight::run(db.clone()));
+    let insight = args.insight_fold.then(|| {
+        tokio::spawn(crate::worker::insight::run(db.clone()))
+    });
+    if !args.insight_fold {
+        tracing::info!("LEITSTAND_INSIGHT_FOLD=false: this process leaves the insight facts to others");
+    }
     let virus_scan = kept_db.storage().scanner.clone().map(|scanner| {
         tracing::info!(clamd = %scanner.clamd, fail_closed = scanner.fail_closed, "files are scanned for viruses");
         tokio::spawn(crate::worker::virus_scan::run(kept_db.clone(), scanner))
@@ -326,7 +331,9 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     housekeeping.abort();
-    insight.abort();
+    if let Some(insight) = insight {
+        insight.abort();
+    }
     if let Some(virus_scan) = virus_scan {
         virus_scan.abort();
     }

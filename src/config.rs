@@ -185,6 +185,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_AUTO_CLOSE_DAYS", default_value_t = 5)]
     pub auto_close_days: u32,
 
+    /// Whether this process keeps service insight's facts current, folding each incident as
+    /// its events arrive (one process folds at a time). `false` leaves it to the other `serve`
+    /// processes; with none folding, the figures lag until `leitstand insight rebuild`.
+    #[arg(long, env = "LEITSTAND_INSIGHT_FOLD", default_value_t = true, action = clap::ArgAction::Set)]
+    pub insight_fold: bool,
+
     /// Private, loopback or link-local addresses webhook deliveries may reach after all, as
     /// addresses or networks (`10.1.0.0/16,127.0.0.1`). Public addresses need no entry; cloud
     /// metadata addresses (169.254.169.254) are refused unless named here.
