@@ -310,11 +310,13 @@ pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
         crate::worker::imap::tls_config(args.imap_ca.as_deref())?,
     ));
     let housekeeping = tokio::spawn(crate::worker::housekeeping::run(kept_db.clone()));
-    let insight = args.insight_fold.then(|| {
-        tokio::spawn(crate::worker::insight::run(db.clone()))
-    });
+    let insight = args
+        .insight_fold
+        .then(|| tokio::spawn(crate::worker::insight::run(db.clone())));
     if !args.insight_fold {
-        tracing::info!("LEITSTAND_INSIGHT_FOLD=false: this process leaves the insight facts to others");
+        tracing::info!(
+            "LEITSTAND_INSIGHT_FOLD=false: this process leaves the insight facts to others"
+        );
     }
     let virus_scan = kept_db.storage().scanner.clone().map(|scanner| {
         tracing::info!(clamd = %scanner.clamd, fail_closed = scanner.fail_closed, "files are scanned for viruses");

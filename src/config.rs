@@ -150,6 +150,10 @@ pub struct DemoArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each is a switch of its own, a flag and an environment variable"
+)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "LEITSTAND_BIND", default_value = "127.0.0.1:8080")]
