@@ -103,6 +103,13 @@ fn counted_by(kpi: Kpi, dimensions: &[Dimension]) -> String {
                     x.first_contact and not ({REOPENED_IN_7_DAYS}) as met, {MAY_REOPEN} as provisional \
              {RESOLUTIONS} and x.first_contact is not null"
         ),
+        // Incidents the caller logged themselves (portal, e-mail): resolved without any
+        // reassignment.
+        Kpi::FcrSelfService => format!(
+            "{select}x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
+                    x.reassignments = 0 as met, false as provisional \
+             {RESOLUTIONS} and x.first_contact is null"
+        ),
         Kpi::Reopen7d => format!(
             "{select}x.incident_id, x.resolved_at as at, null::bigint as calendar, null::bigint as business, \
                     {REOPENED_IN_7_DAYS} as met, {MAY_REOPEN} as provisional \
@@ -318,9 +325,12 @@ pub async fn values(conn: &mut PgConnection, kpi: Kpi, s: &Selection) -> sqlx::R
     let value = match kpi {
         Kpi::Mtta | Kpi::Mttr => "c.business::float8 / 3600",
         Kpi::Reassignments | Kpi::Backlog | Kpi::CallerHoursLost => "c.calendar::float8",
-        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d | Kpi::PingPong => {
-            "case when c.met then 100.0::float8 else 0.0::float8 end"
-        }
+        Kpi::SlaResponse
+        | Kpi::SlaResolution
+        | Kpi::Fcr
+        | Kpi::FcrSelfService
+        | Kpi::Reopen7d
+        | Kpi::PingPong => "case when c.met then 100.0::float8 else 0.0::float8 end",
     };
     let sql = format!(
         "select v from (select {value} as v from ({}) c) values where v is not null",

@@ -17,7 +17,7 @@ async fn the_kpi_catalogue_is_served_to_staff_as_docs_metrics_md_defines_it() {
     let catalogue: Value = res.json().await.unwrap();
     assert_eq!(catalogue["version"], 1);
     let kpis = catalogue["kpis"].as_array().unwrap();
-    assert_eq!(kpis.len(), 12);
+    assert_eq!(kpis.len(), 13);
     let mttr = kpis.iter().find(|k| k["id"] == "mttr").unwrap();
     assert_eq!(mttr["name"], "time to resolve");
     assert!(
@@ -210,5 +210,239 @@ async fn the_worker_folds_each_change_into_facts_that_a_rebuild_and_the_check_ag
     assert!(
         facts::rebuild_if_never(&app.db).await.unwrap().is_none(),
         "built once already"
+    );
+}
+
+/// A caller's journey: their incidents of the period on one timeline, each with its lanes and
+/// contacts; a confidential case only for its department; agents and up; as a page too.
+#[tokio::test]
+async fn a_callers_journey_shows_their_incidents_the_reader_may_read() {
+    let app = TestApp::spawn().await;
+    app.create_group("desk", "IT").await;
+    app.create_group("people-ops", "HR").await;
+    let res = app
+        .patch(
+            &app.admin_token,
+            "/api/v1/departments/hr",
+            serde_json::json!({"confidential": true}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    app.join_groups("agent@example.com", &["desk"]).await;
+    let hr = app.user_with_token("hr@example.com", "agent").await;
+    app.join_groups("hr@example.com", &["people-ops"]).await;
+    let viewer = app.user_with_token("viewer@example.com", "viewer").await;
+    app.create_user("anna@example.com", "caller", "de").await;
+    let mut numbers = Vec::new();
+    for (token, title, group) in [
+        (&agent, "VPN drops", "desk"),
+        (&agent, "Printer jams", "desk"),
+        (&hr, "Payslip wrong", "people-ops"),
+    ] {
+        let created = app
+            .create_incident(
+                token,
+                serde_json::json!({"title": title, "caller": "anna@example.com", "assignment_group": group}),
+            )
+            .await;
+        numbers.push(created["number"].as_str().unwrap().to_owned());
+    }
+    let res = app
+        .post(
+            &agent,
+            &format!("/api/v1/incidents/{}/comments", numbers[0]),
+            serde_json::json!({"body": "Which VPN client version?"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    leitstand::service::insight::facts::rebuild(&app.db, &|_| {})
+        .await
+        .unwrap();
+    let path = "/api/v1/insight/callers/anna@example.com/journey";
+    let journey: Value = app.get(&agent, path).await.json().await.unwrap();
+    assert_eq!(journey["caller"], "anna@example.com");
+    let shown: Vec<&str> = journey["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["journey"]["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        [numbers[0].as_str(), numbers[1].as_str()],
+        "not the HR case"
+    );
+    let first = &journey["incidents"][0];
+    assert_eq!(first["title"], "VPN drops");
+    assert_eq!(first["journey"]["lanes"][0]["group"], "desk");
+    assert_eq!(first["journey"]["contacts"][0]["by_caller"], false);
+    assert_eq!(journey["more"], false);
+    let theirs: Value = app.get(&hr, path).await.json().await.unwrap();
+    assert_eq!(
+        theirs["incidents"].as_array().unwrap().len(),
+        3,
+        "HR reads all three"
+    );
+    assert_eq!(app.get(&viewer, path).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&agent, "/api/v1/insight/callers/nobody@example.com/journey")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app.get(&agent, &format!("{path}?from=2026-02-30")).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    let browser = app.browser();
+    app.sign_in(&browser, "agent@example.com").await;
+    let page = app
+        .page(&browser, &format!("/incidents/{}", numbers[0]))
+        .await;
+    assert!(
+        page.contains("href=\"/insight/callers/anna%40example.com/journey\""),
+        "{page}"
+    );
+    let page = app
+        .page(&browser, "/insight/callers/anna%40example.com/journey")
+        .await;
+    assert!(page.contains("<svg class=\"chart swimlane\""), "{page}");
+    assert!(page.contains(&numbers[1]) && !page.contains(&numbers[2]));
+}
+
+/// Problem management's yield: a problem fixed with two incidents linked, three incidents of
+/// its service and category before the fix and one after; the fix resolved both linked ones.
+#[tokio::test]
+async fn problem_yield_counts_the_fixed_problem_its_incidents_and_the_recurrence() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    app.create_group("desk", "IT").await;
+    let res = app
+        .post(
+            &app.admin_token,
+            "/api/v1/services",
+            json!({"key": "print", "name": "Printing", "owner_group": "desk"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let agent = app.user_with_token("agent@example.com", "agent").await;
+    let manager = app
+        .user_with_token("pm@example.com", "problem_manager")
+        .await;
+    for email in ["agent@example.com", "pm@example.com"] {
+        app.join_groups(email, &["desk"]).await;
+    }
+    let log = |category: &'static str| {
+        let (app, agent) = (&app, agent.clone());
+        async move {
+            let created = app
+                .create_incident(
+                    &agent,
+                    json!({"title": "Printer jams", "service": "print", "category": category,
+                           "assignment_group": "desk"}),
+                )
+                .await;
+            created["number"].as_str().unwrap().to_owned()
+        }
+    };
+    let linked = [log("hardware").await, log("hardware").await];
+    let before = [linked[0].clone(), linked[1].clone(), log("hardware").await];
+    let long_before = log("hardware").await;
+    log("toner").await;
+    let problem = app
+        .create_problem(
+            &manager,
+            json!({"title": "Fuser wears out", "service": "print"}),
+        )
+        .await;
+    let problem = problem["number"].as_str().unwrap().to_owned();
+    for incident in &linked {
+        let res = app
+            .post(
+                &manager,
+                &format!("/api/v1/problems/{problem}/incidents"),
+                json!({"incident": incident}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    for step in [
+        json!({"to": "assessment"}),
+        json!({"to": "root_cause_analysis"}),
+        json!({"to": "resolved", "resolution_code": "fix_applied", "fix_notes": "New fuser units."}),
+    ] {
+        let res = app.move_problem(&manager, &problem, step).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let after = log("hardware").await;
+    leitstand::service::insight::facts::rebuild(&app.db, &|_| {})
+        .await
+        .unwrap();
+    // Everything above happened within a second; spread in time it reads: the fix a week
+    // ago (so a week is compared on each side), three incidents the day before it, one 30
+    // days before (outside the week), one the day after.
+    let at = |number: String, days_ago: i32| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query(
+                "update insight_incidents set opened_at = now() - make_interval(days => $2) \
+                 where incident_id = (select id from incidents where number = $1)",
+            )
+            .bind(number)
+            .bind(days_ago)
+            .execute(&db)
+            .await
+            .unwrap();
+        }
+    };
+    for number in before {
+        at(number, 8).await;
+    }
+    at(long_before, 30).await;
+    at(after, 6).await;
+    sqlx::query("update problems set resolved_at = now() - interval '7 days' where number = $1")
+        .bind(&problem)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let y: Value = app
+        .get(&manager, "/api/v1/insight/problems")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(y["fixed"], 1, "{y}");
+    assert_eq!(y["linked"], 2);
+    assert_eq!(y["median_linked"], 2);
+    assert_eq!(
+        (y["before"].as_i64(), y["after"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(y["solved_by_problem"], 2, "the fix resolved both");
+    assert_eq!(y["problems"][0]["number"], problem.as_str());
+    assert!((y["problems"][0]["days"].as_f64().unwrap() - 7.0).abs() < 0.01);
+    let csv = app
+        .api
+        .get(app.url("/api/v1/insight/problems"))
+        .bearer_auth(&manager)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with(&format!(
+            "number,title,fixed_at,linked,before,after,days\r\n{problem},Fuser wears out,"
+        )),
+        "{csv}"
+    );
+    let browser = app.browser();
+    app.sign_in(&browser, "pm@example.com").await;
+    let page = app.page(&browser, "/insight/problems").await;
+    assert!(
+        page.contains(&format!("href=\"/problems/{problem}\"")),
+        "{page}"
     );
 }

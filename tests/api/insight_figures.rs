@@ -425,6 +425,13 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     );
     assert_eq!(fcr["value"], 50.0);
     assert_eq!(fcr["provisional"], 0);
+    // Self-service: I6, logged by the caller, resolved by the desk without a handoff.
+    let own = figure("fcr_self_service");
+    assert_eq!(
+        (own["count"].as_i64(), own["met"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(own["value"], 100.0);
     // Reopened within 7 days: I2's first resolution, of five.
     let reopen = figure("reopen_7d");
     assert_eq!(

@@ -29,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(breakdown))
         .routes(routes!(flow))
         .routes(routes!(journey))
+        .routes(routes!(caller_journey))
+        .routes(routes!(problem_yield))
         .routes(routes!(list_markers, create_marker))
         .routes(routes!(get_marker, delete_marker))
 }
@@ -319,4 +321,72 @@ async fn journey(
     Ok(Json(
         crate::service::insight::journey::incident(&state.db, &actor, &number).await?,
     ))
+}
+
+/// The period of a caller's journey: the dashboard's `from` and `to`.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct PeriodParams {
+    /// First day (desk time zone); default: 27 days before `to`.
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<String>,
+    /// Last day, included; default: today. At most 731 days after `from`.
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<String>,
+}
+
+/// A caller's journey over a period: every incident of theirs that was open at some moment
+/// of it (and the reader may read), oldest first, each with its lanes and contacts, at most
+/// 50. For agents and up; an unknown caller is `404`.
+#[utoipa::path(get, path = "/api/v1/insight/callers/{email}/journey", tag = "insight",
+    params(("email" = String, Path), PeriodParams), security(("bearer" = [])),
+    responses((status = 200, body = crate::service::insight::journey::CallerJourney), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem)))]
+async fn caller_journey(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(email): Path<String>,
+    Query(period): Query<PeriodParams>,
+) -> AppResult<Json<crate::service::insight::journey::CallerJourney>> {
+    let query = FigureQuery {
+        from: period.from,
+        to: period.to,
+        ..FigureQuery::default()
+    };
+    query.refuse_empty()?;
+    Ok(Json(
+        crate::service::insight::journey::caller(&state.db, &actor, &email, &query).await?,
+    ))
+}
+
+/// Problem management's yield over the period (`problem_yield` of the catalogue): the problems
+/// whose permanent fix (`fix_applied`) fell in it, most linked incidents first, with the
+/// incidents of the same services and categories opened in the six weeks before each fix and
+/// after it; and the resolutions the fixes made. Same choices and scope as the figures (the
+/// category filter does not apply to problems). `Accept: text/csv` gives the problems.
+#[utoipa::path(get, path = "/api/v1/insight/problems", tag = "insight",
+    params(FigureQuery), security(("bearer" = [])),
+    responses((status = 200, description = "The yield; with `Accept: text/csv`, the problems",
+                  content((crate::service::insight::problems::ProblemYield = "application/json"), (String = "text/csv"))),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn problem_yield(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    headers: HeaderMap,
+    Query(query): Query<FigureQuery>,
+) -> AppResult<Response> {
+    use crate::service::insight::problems;
+    query.refuse_empty()?;
+    let result = problems::problem_yield(&state.db, &actor, &query).await?;
+    if super::wants_csv(&headers) {
+        return Ok(super::csv_page(
+            "/api/v1/insight/problems",
+            &[],
+            problems::problems_csv(&result),
+            None,
+        ));
+    }
+    Ok(Json(result).into_response())
 }

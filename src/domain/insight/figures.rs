@@ -14,6 +14,7 @@ text_enum! {
         SlaResolution = "sla_resolution",
         Backlog = "backlog",
         Fcr = "fcr",
+        FcrSelfService = "fcr_self_service",
         #[serde(rename = "reopen_7d")]
         Reopen7d = "reopen_7d",
         Reassignments = "reassignments",
@@ -67,9 +68,12 @@ impl Kpi {
     pub fn unit(self) -> Unit {
         match self {
             Kpi::Mtta | Kpi::Mttr => Unit::Hours,
-            Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d | Kpi::PingPong => {
-                Unit::Percent
-            }
+            Kpi::SlaResponse
+            | Kpi::SlaResolution
+            | Kpi::Fcr
+            | Kpi::FcrSelfService
+            | Kpi::Reopen7d
+            | Kpi::PingPong => Unit::Percent,
             Kpi::Backlog => Unit::Incidents,
             Kpi::Reassignments => Unit::PerIncident,
             Kpi::CallerHoursLost => Unit::CallerHours,
@@ -78,7 +82,10 @@ impl Kpi {
 
     /// Whether a higher figure is the better one.
     pub fn higher_is_better(self) -> bool {
-        matches!(self, Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr)
+        matches!(
+            self,
+            Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::FcrSelfService
+        )
     }
 
     /// Whether its values are durations (shown as hours in both clocks).

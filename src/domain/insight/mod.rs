@@ -196,6 +196,7 @@ mod tests {
                 "sla_resolution",
                 "backlog",
                 "fcr",
+                "fcr_self_service",
                 "reopen_7d",
                 "reassignments",
                 "ping_pong",

@@ -302,9 +302,12 @@ pub(crate) fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> O
     let hours = |s: Option<i64>| s.map(|s| s as f64 / 3600.0);
     match kpi {
         Kpi::Mtta | Kpi::Mttr => hours(a.business_median),
-        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d | Kpi::PingPong => {
-            share(a.met)
-        }
+        Kpi::SlaResponse
+        | Kpi::SlaResolution
+        | Kpi::Fcr
+        | Kpi::FcrSelfService
+        | Kpi::Reopen7d
+        | Kpi::PingPong => share(a.met),
         #[expect(clippy::cast_precision_loss, reason = "a count")]
         Kpi::Backlog => Some(a.count as f64),
         Kpi::Reassignments => a.calendar_mean,

@@ -97,8 +97,17 @@ pub async fn incident(db: &Db, actor: &Actor, number: &str) -> AppResult<Journey
     let incident = store::incidents::find_by_number(&mut conn, number)
         .await?
         .ok_or(AppError::NotFound)?;
-    let spans = store::insight_flow::journey(&mut conn, incident.id).await?;
-    let contacts = store::insight_flow::contacts(&mut conn, incident.id).await?;
+    Ok(journey_of(&mut conn, incident.id, number).await?)
+}
+
+/// The lanes and contacts of the incident with this id, from the facts.
+async fn journey_of(
+    conn: &mut sqlx::PgConnection,
+    id: uuid::Uuid,
+    number: &str,
+) -> sqlx::Result<Journey> {
+    let spans = store::insight_flow::journey(conn, id).await?;
+    let contacts = store::insight_flow::contacts(conn, id).await?;
     let mut lanes: Vec<Lane> = Vec::new();
     for span in spans {
         let bar = Bar {
@@ -125,5 +134,88 @@ pub async fn incident(db: &Db, actor: &Actor, number: &str) -> AppResult<Journey
                 by_caller,
             })
             .collect(),
+    })
+}
+
+/// One of a caller's incidents on their journey.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CallerIncident {
+    pub title: String,
+    pub journey: Journey,
+}
+
+/// A caller's journey: their incidents open at some moment of a period, each with its lanes
+/// and contacts, on one time axis.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CallerJourney {
+    /// The caller's e-mail.
+    pub caller: String,
+    pub period: super::figures::PeriodView,
+    /// The desk's time zone, whose midnight the period's days begin at.
+    pub time_zone: String,
+    /// Oldest first; only those the reader may read; at most `CALLER_INCIDENTS`.
+    pub incidents: Vec<CallerIncident>,
+    /// Whether the caller had more incidents in the period than shown.
+    pub more: bool,
+}
+
+/// The most incidents one caller's journey shows.
+pub const CALLER_INCIDENTS: i64 = 50;
+
+/// The journey of a caller over a period (default: the last 28 days; the dashboard's `from`
+/// and `to`; its other filters are not used): every incident of theirs open at some moment
+/// of it that the reader may read. For agents and up; an unknown caller is `404`.
+pub async fn caller(
+    db: &Db,
+    actor: &Actor,
+    email: &str,
+    query: &super::figures::FigureQuery,
+) -> AppResult<CallerJourney> {
+    // Who called about what is internal: agents and up.
+    actor.require(Permission::ReadInternal)?;
+    let period_only = super::figures::FigureQuery {
+        from: query.from.clone(),
+        to: query.to.clone(),
+        ..Default::default()
+    };
+    let chosen = super::figures::choose(db, actor, &period_only).await?;
+    let (from, to) = chosen.period.instants(&chosen.time_zone);
+    let mut conn = db.read().await?;
+    let person = store::users::find_by_email(&mut conn, email.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let found = store::insight_flow::caller_incidents(
+        &mut conn,
+        person.id,
+        from,
+        to.min(jiff::Timestamp::now()),
+        CALLER_INCIDENTS,
+    )
+    .await?;
+    let more = found.len() > usize::try_from(CALLER_INCIDENTS).unwrap_or(usize::MAX);
+    drop(conn);
+    let mut incidents = Vec::new();
+    for (id, number, title) in found
+        .into_iter()
+        .take(usize::try_from(CALLER_INCIDENTS).unwrap_or(0))
+    {
+        // Each incident's own read rules decide (confidential departments, scope).
+        match crate::service::incidents::get(db, actor, &number).await {
+            Ok(_) => {}
+            Err(AppError::NotFound | AppError::Forbidden) => continue,
+            Err(e) => return Err(e),
+        }
+        let mut conn = db.read().await?;
+        incidents.push(CallerIncident {
+            title,
+            journey: journey_of(&mut conn, id, &number).await?,
+        });
+    }
+    Ok(CallerJourney {
+        caller: person.email,
+        period: chosen.period.into(),
+        time_zone: chosen.time_zone_name,
+        incidents,
+        more,
     })
 }

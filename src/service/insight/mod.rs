@@ -7,3 +7,4 @@ pub mod figures;
 pub mod flow;
 pub mod journey;
 pub mod markers;
+pub mod problems;

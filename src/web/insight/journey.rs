@@ -190,3 +190,169 @@ pub(super) async fn journey(
     };
     Ok(render(StatusCode::OK, &page))
 }
+
+/// One of the caller's incidents, as the page's table shows it.
+struct CallerLine {
+    number: String,
+    title: String,
+    /// The groups it passed through, in order.
+    path: String,
+    opened: String,
+    contacts: usize,
+}
+
+#[derive(Template)]
+#[template(path = "insight/caller_journey.html")]
+struct CallerJourneyPage {
+    ctx: Ctx,
+    caller: String,
+    from: String,
+    to: String,
+    chart: String,
+    lines: Vec<CallerLine>,
+    more: bool,
+    /// The period refused, with the message.
+    error: Option<String>,
+}
+
+/// A lane per incident of a caller's journey (its stretches in every group, clipped to the
+/// axis), the contacts as marks, and the table's lines.
+#[expect(clippy::type_complexity, reason = "the three parts of one drawing")]
+fn caller_lanes(
+    tr: Tr,
+    shown: &crate::service::insight::journey::CallerJourney,
+    axis: &Axis,
+) -> (
+    Vec<(String, Vec<LaneBar>)>,
+    Vec<(f64, &'static str, String)>,
+    Vec<CallerLine>,
+) {
+    let clip = |share: f64| share.clamp(0.0, 1.0);
+    let mut lanes = Vec::new();
+    let mut marks = Vec::new();
+    let mut table = Vec::new();
+    for incident in &shown.incidents {
+        let journey = &incident.journey;
+        let mut bars: Vec<LaneBar> = journey
+            .lanes
+            .iter()
+            .flat_map(|lane| {
+                let name = lane_name(lane);
+                lane.bars.iter().map(move |b| (name.clone(), b))
+            })
+            .map(|(name, b)| LaneBar {
+                from: clip(axis.share(b.from)),
+                to: clip(axis.share(bar_end(b, axis.now))),
+                class: b.kind.as_str(),
+                words: format!(
+                    "{} · {name} · {}: {} – {}",
+                    journey.number,
+                    stretch_label(tr, b.kind),
+                    axis.shown(b.from),
+                    axis.shown_end(b.to)
+                ),
+            })
+            .collect();
+        bars.sort_by(|a, b| a.from.total_cmp(&b.from));
+        lanes.push((journey.number.clone(), bars));
+        for c in &journey.contacts {
+            let class = if c.by_caller { "by-caller" } else { "by-desk" };
+            let who = tr.t(if c.by_caller {
+                "insight.contact_caller"
+            } else {
+                "insight.contact_desk"
+            });
+            let share = axis.share(c.at);
+            if (0.0..=1.0).contains(&share) {
+                marks.push((
+                    share,
+                    class,
+                    format!("{} · {who} {}", journey.number, axis.shown(c.at)),
+                ));
+            }
+        }
+        let opened = journey
+            .lanes
+            .iter()
+            .flat_map(|l| l.bars.iter())
+            .map(|b| b.from)
+            .min();
+        table.push(CallerLine {
+            number: journey.number.clone(),
+            title: incident.title.clone(),
+            path: journey
+                .lanes
+                .iter()
+                .map(|l| l.group.clone().unwrap_or_else(|| "–".to_owned()))
+                .collect::<Vec<_>>()
+                .join(" → "),
+            opened: opened.map(|t| axis.shown(t)).unwrap_or_default(),
+            contacts: journey.contacts.len(),
+        });
+    }
+    (lanes, marks, table)
+}
+
+/// A caller's journey: all their incidents of a period on one timeline (a lane each), every
+/// stretch coloured by what it was, every contact marked; and the same as a table.
+pub(super) async fn caller_journey(
+    State(state): State<AppState>,
+    SignedIn { ctx, actor }: SignedIn,
+    axum::extract::Path(email): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<figures::FigureQuery>,
+) -> AppResult<Response> {
+    let shown =
+        match crate::service::insight::journey::caller(&state.db, &actor, &email, &query).await {
+            Ok(journey) => journey,
+            Err(error) => {
+                let (_, message) = super::refused(&ctx, error)?;
+                let page = CallerJourneyPage {
+                    caller: email,
+                    from: query.from.unwrap_or_default(),
+                    to: query.to.unwrap_or_default(),
+                    chart: String::new(),
+                    lines: Vec::new(),
+                    more: false,
+                    error: Some(message),
+                    ctx,
+                };
+                return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            }
+        };
+    let tz = jiff::tz::TimeZone::get(&shown.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = Timestamp::now();
+    let (start, end) = crate::domain::insight::figures::Period {
+        from: shown.period.from,
+        to: shown.period.to,
+    }
+    .instants(&tz);
+    let axis = Axis {
+        start,
+        end: end.min(now).max(start + jiff::SignedDuration::from_mins(1)),
+        now,
+        tz,
+    };
+    let (lanes, marks, table) = caller_lanes(ctx.tr, &shown, &axis);
+    let title = ctx.tr.t1("insight.caller_journey_of", &shown.caller);
+    let chart = if lanes.is_empty() {
+        String::new()
+    } else {
+        swimlane(
+            &title,
+            &lanes,
+            &marks,
+            (&axis.shown(axis.start), &axis.shown(axis.end)),
+        )
+    };
+    let page = CallerJourneyPage {
+        caller: shown.caller,
+        from: shown.period.from.to_string(),
+        to: shown.period.to.to_string(),
+        chart,
+        lines: table,
+        more: shown.more,
+        error: None,
+        ctx,
+    };
+    Ok(render(StatusCode::OK, &page))
+}

@@ -6,6 +6,7 @@ mod breakdown;
 mod flow;
 mod journey;
 mod marker_pages;
+mod problems;
 
 use std::fmt::Write as _;
 
@@ -38,8 +39,14 @@ pub fn router() -> Router<AppState> {
         .route("/insight/kpis", get(kpis))
         .route("/insight/flow", get(flow::flow))
         .route("/insight/breakdown", get(breakdown::breakdown))
+        .route("/insight/problems", get(problems::page))
+        .route("/insight/problems.csv", get(problems::csv))
         .route("/insight/breakdown.csv", get(breakdown::breakdown_csv))
         .route("/incidents/{number}/journey", get(journey::journey))
+        .route(
+            "/insight/callers/{email}/journey",
+            get(journey::caller_journey),
+        )
         .route("/insight/flow.csv", get(flow::flow_csv))
         .route(
             "/insight/markers/new",
@@ -604,7 +611,9 @@ fn line(
             let weighted = row.business.unwrap_or(0) as f64 / 3600.0;
             number(weighted, 1, locale)
         }
-        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::Reopen7d => String::new(),
+        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::FcrSelfService | Kpi::Reopen7d => {
+            String::new()
+        }
     };
     let met = match (row.met, row.provisional) {
         (None, _) => String::new(),
