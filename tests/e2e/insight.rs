@@ -54,6 +54,7 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
         .execute(&app.db)
         .await
         .unwrap();
+    app.create_user("anna@example.com", "caller", "de").await;
     for (n, group) in ["desk", "desk", "network", "desk", "network", "desk"]
         .into_iter()
         .enumerate()
@@ -61,7 +62,8 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
         let incident = app
             .create_incident(
                 &lead,
-                json!({"title": format!("Störung {n}"), "assignment_group": group}),
+                json!({"title": format!("Störung {n}"), "assignment_group": group,
+                       "caller": "anna@example.com"}),
             )
             .await;
         let number = incident["number"].as_str().unwrap();
@@ -143,6 +145,20 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
     assert!(page.contains("chart bars"), "{page}");
     assert_accessible(&client, "breakdown").await;
     screenshot(&client, "insight-breakdown-de-wide").await;
+
+    // Problem management's yield, and the journey of INC0000001's caller.
+    client.goto(&app.url("/insight/problems")).await.unwrap();
+    wait_for_text(&client, "Ertrag des Problemmanagements").await;
+    assert_accessible(&client, "problem yield").await;
+    screenshot(&client, "insight-problems-de-wide").await;
+    client
+        .goto(&app.url("/insight/callers/anna%40example.com/journey"))
+        .await
+        .unwrap();
+    let page = wait_for_text(&client, "Weg von anna@example.com").await;
+    assert!(page.contains("chart swimlane"), "{page}");
+    assert_accessible(&client, "caller journey").await;
+    screenshot(&client, "insight-caller-journey-de-wide").await;
 
     // A process change, recorded in the form, with its verdict.
     client.goto(&app.url("/insight?group=desk")).await.unwrap();
