@@ -96,7 +96,9 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> anyhow::Re
         // a one-query request): a connection that died fails its next query, that request
         // answers 503, and the pool replaces the connection.
         .test_before_acquire(false)
-        .connect_with(options)
+        // No JIT compilation: the desk's queries are short, and service insight's were seen
+        // to spend 120 ms of a 180 ms query compiling (PostgreSQL 15, 1,000,000 incidents).
+        .connect_with(options.options([("jit", "off")]))
         .await
         .context("could not connect to PostgreSQL")
 }

@@ -4,7 +4,7 @@
 
 use sqlx::PgConnection;
 
-use super::insight_figures::{FILTERS as SPAN_FILTERS, Selection, bind};
+use super::insight_figures::{FILTERS as SPAN_FILTERS, Selection, bind, not_canceled};
 
 /// The filters on a handoff: its place right after (`x`), but a group (and an agent's own
 /// groups) on either end: $4 … $10.
@@ -35,13 +35,13 @@ pub async fn handoffs(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Ve
                 count(*) filter (where h.returned) as returns, \
                 percentile_disc(0.5) within group (order by h.wait_secs) as median_wait \
          from insight_handoffs h \
-         join insight_incidents f on f.incident_id = h.incident_id and f.canceled_at is null \
-         join insight_spans x on x.incident_id = h.incident_id and x.started_at <= h.at \
-              and (x.ended_at > h.at or x.ended_at is null) \
+         cross join lateral (select * from insight_spans s where s.incident_id = h.incident_id \
+              and s.started_at <= h.at and (s.ended_at > h.at or s.ended_at is null) limit 1) x \
          join groups fg on fg.id = h.from_group_id \
          join groups tg on tg.id = h.to_group_id \
-         where h.at >= $1 and h.at < least($2, $3) and {HANDOFF_FILTERS} \
-         group by fg.key, tg.key order by fg.key, tg.key"
+         where h.at >= $1 and h.at < least($2, $3) and {HANDOFF_FILTERS} and {} \
+         group by fg.key, tg.key order by fg.key, tg.key",
+        not_canceled("h")
     );
     bind(sqlx::query_as(&sql), s).fetch_all(conn).await
 }
@@ -64,15 +64,15 @@ pub async fn group_times(conn: &mut PgConnection, s: &Selection) -> sqlx::Result
         "select g.key as group_key, x.state, x.hold_reason, x.assigned, \
                 sum(o.secs)::bigint as seconds, count(distinct x.incident_id) as incidents \
          from insight_spans x \
-         join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
          left join groups g on g.id = x.group_id \
          cross join lateral (select extract(epoch from \
                 least(coalesce(x.ended_at, $3), $2, $3) - greatest(x.started_at, $1)) as secs) o \
          where x.state in ('new', 'in_progress', 'on_hold', 'resolved') \
            and x.started_at < least($2, $3) and (x.ended_at > $1 or x.ended_at is null) \
-           and o.secs > 0 and {SPAN_FILTERS} \
+           and o.secs > 0 and {SPAN_FILTERS} and {} \
          group by g.key, x.state, x.hold_reason, x.assigned \
-         order by g.key nulls last, x.state, x.hold_reason nulls first, x.assigned"
+         order by g.key nulls last, x.state, x.hold_reason nulls first, x.assigned",
+        not_canceled("x")
     );
     bind(sqlx::query_as(&sql), s).fetch_all(conn).await
 }
@@ -95,11 +95,12 @@ pub async fn variants(
     limit: i64,
 ) -> sqlx::Result<(Vec<Variant>, i64)> {
     let filters = SPAN_FILTERS;
+    let not_canceled = not_canceled("x");
     let sql = format!(
         "with resolved as ( \
              select x.incident_id, x.resolved_at, x.calendar_secs from insight_resolutions x \
-             join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
-             where x.seq = 0 and x.resolved_at >= $1 and x.resolved_at < least($2, $3) and {filters}), \
+             where x.seq = 0 and x.resolved_at >= $1 and x.resolved_at < least($2, $3) and {filters} \
+               and {not_canceled}), \
          steps as ( \
              select sp.incident_id, sp.seq, coalesce(g.key, '–') as step, \
                     lag(coalesce(g.key, '–')) over (partition by sp.incident_id order by sp.seq) as before \

@@ -72,10 +72,10 @@ pub async fn fixed(
 pub async fn solved_by_problem(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<i64> {
     let sql = format!(
         "select count(*) from insight_resolutions x \
-         join insight_incidents f on f.incident_id = x.incident_id and f.canceled_at is null \
          where x.resolved_at >= $1 and x.resolved_at < $2 and x.resolution_code = 'solved_by_problem' \
-           and $3::timestamptz is not null and {}",
-        super::insight_figures::FILTERS
+           and $3::timestamptz is not null and {} and {}",
+        super::insight_figures::FILTERS,
+        super::insight_figures::not_canceled("x")
     );
     let (n,): (i64,) = super::insight_figures::bind(sqlx::query_as(&sql), s)
         .fetch_one(conn)
