@@ -228,33 +228,57 @@ pub async fn aggregate(
     bind(sqlx::query_as(&sql), s).fetch_one(conn).await
 }
 
-/// A KPI's rows summed up per ISO week (Monday, in time zone `tz`) of the moment they count
-/// at; weeks with nothing counted are missing. Not for the backlog and caller hours lost,
-/// whose rows are not events of one moment.
-pub async fn weekly(
+/// A KPI over two adjacent periods in one scan: the selection covers both (`from` the
+/// earlier period's first instant), `current_from` is where the later begins. Gives the
+/// later period's rows summed up, the earlier's, and the later's by ISO week (Monday, in time
+/// zone `tz`; weeks with nothing counted are missing). The same rows as `aggregate` and
+/// `weekly` of each period give. Not for the backlog and caller hours lost, whose rows depend
+/// on the period.
+pub async fn summary(
     conn: &mut PgConnection,
     kpi: Kpi,
     s: &Selection,
+    current_from: jiff::Timestamp,
     tz: &str,
-) -> sqlx::Result<Vec<(jiff::civil::Date, Aggregate)>> {
+) -> sqlx::Result<Summary> {
     let sql = format!(
-        "select (date_trunc('week', c.at at time zone $11))::date as week, {AGGREGATE} \
-         from ({}) c group by 1 order by 1",
+        "select c.current, case when grouping(c.week) = 0 then c.week end as week, {AGGREGATE} \
+         from (select r.*, r.at >= $11 as current, \
+                      (date_trunc('week', r.at at time zone $12))::date as week \
+               from ({}) r) c \
+         group by grouping sets ((c.current), (c.current, c.week))",
         counted(kpi)
     );
-    let rows: Vec<WeekRow> = bind(sqlx::query_as(&sql), s)
+    let rows: Vec<SummaryRow> = bind(sqlx::query_as(&sql), s)
+        .bind(jiff_sqlx::Timestamp::from(current_from))
         .bind(tz)
         .fetch_all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.week.to_jiff(), r.aggregate))
-        .collect())
+    let mut summary = Summary::default();
+    for row in rows {
+        match (row.current, row.week) {
+            (true, None) => summary.current = row.aggregate,
+            (false, None) => summary.previous = row.aggregate,
+            (true, Some(week)) => summary.weeks.push((week.to_jiff(), row.aggregate)),
+            (false, Some(_)) => {}
+        }
+    }
+    summary.weeks.sort_by_key(|(week, _)| *week);
+    Ok(summary)
+}
+
+/// A KPI over a period, the period before, and the period's weeks (`summary`).
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub current: Aggregate,
+    pub previous: Aggregate,
+    pub weeks: Vec<(jiff::civil::Date, Aggregate)>,
 }
 
 #[derive(sqlx::FromRow)]
-struct WeekRow {
-    week: jiff_sqlx::Date,
+struct SummaryRow {
+    current: bool,
+    week: Option<jiff_sqlx::Date>,
     #[sqlx(flatten)]
     aggregate: Aggregate,
 }

@@ -1,6 +1,6 @@
 //! Keeps service insight's facts current: builds them from the whole journal once if they
-//! never were (the first start after upgrading), then folds each incident whose events
-//! arrived. One process folds at a time; the others find the lock taken and wait their turn.
+//! never were (the first start after upgrading), then folds the incidents whose events
+//! arrived, a second's worth at a time. One process folds at a time; the others find the lock taken and wait their turn.
 
 use std::time::Duration;
 
@@ -19,15 +19,13 @@ pub async fn run(db: PgPool) {
         }
     }
     loop {
-        let busy = match facts::fold_pending(&db).await {
-            Ok(folded) => folded > 0,
-            Err(error) => {
-                tracing::warn!(error = %error, "folding insight facts failed; retrying");
-                false
-            }
-        };
-        if !busy {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Err(error) = facts::fold_pending(&db).await {
+            tracing::warn!(error = %error, "folding insight facts failed; retrying");
         }
+        // A pass takes in everything that arrived (in batches); then a second's pause, so a
+        // busy desk's events are folded a second's worth at a time instead of one incident
+        // per pass (at 1,000 incidents created a second, folding each as it came cost the
+        // desk 13 % of its create rate). The figures lag by about that second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }

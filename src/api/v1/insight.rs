@@ -64,15 +64,11 @@ async fn dashboard(
 ) -> AppResult<Response> {
     query.refuse_empty()?;
     let dashboard = figures::dashboard(&state.db, &actor, &query).await?;
-    if super::wants_csv(&headers) {
-        return Ok(super::csv_page(
-            "/api/v1/insight/figures",
-            &[],
-            figures::figures_csv(&dashboard),
-            None,
-        ));
-    }
-    Ok(Json(dashboard).into_response())
+    Ok(super::json_or_csv(
+        &headers,
+        dashboard,
+        figures::figures_csv,
+    ))
 }
 
 /// The rows a figure counts, exactly: as many as its `count` for the same period and filters,
@@ -149,16 +145,9 @@ async fn weeks(
     let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
     query.refuse_empty()?;
     let points = figures::trend(&state.db, &actor, &query, kpi).await?;
-    if super::wants_csv(&headers) {
-        let path = format!("/api/v1/insight/figures/{}/weeks", kpi.as_str());
-        return Ok(super::csv_page(
-            &path,
-            &[],
-            figures::trend_csv(kpi, &points),
-            None,
-        ));
-    }
-    Ok(Json(points).into_response())
+    Ok(super::json_or_csv(&headers, points, |p| {
+        figures::trend_csv(kpi, p)
+    }))
 }
 
 /// A KPI over the period broken down by where its rows counted (`by`: department, group,
@@ -184,16 +173,11 @@ async fn breakdown(
     let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
     query.refuse_empty()?;
     let result = breakdowns::breakdown(&state.db, &actor, &query, kpi, &levels).await?;
-    if super::wants_csv(&headers) {
-        let path = format!("/api/v1/insight/figures/{}/breakdown", kpi.as_str());
-        return Ok(super::csv_page(
-            &path,
-            &[],
-            breakdowns::breakdown_csv(&result),
-            None,
-        ));
-    }
-    Ok(Json(result).into_response())
+    Ok(super::json_or_csv(
+        &headers,
+        result,
+        breakdowns::breakdown_csv,
+    ))
 }
 
 /// The PDCA markers: process changes recorded by process owners, newest first.
@@ -295,15 +279,9 @@ async fn flow(
         })?,
     };
     let flow = figures_flow::flow(&state.db, &actor, &query).await?;
-    if super::wants_csv(&headers) {
-        return Ok(super::csv_page(
-            "/api/v1/insight/flow",
-            &[],
-            figures_flow::flow_csv(&flow, table),
-            None,
-        ));
-    }
-    Ok(Json(flow).into_response())
+    Ok(super::json_or_csv(&headers, flow, |f| {
+        figures_flow::flow_csv(f, table)
+    }))
 }
 
 /// An incident's journey: one lane per group it passed through (with its department), each
@@ -380,13 +358,5 @@ async fn problem_yield(
     use crate::service::insight::problems;
     query.refuse_empty()?;
     let result = problems::problem_yield(&state.db, &actor, &query).await?;
-    if super::wants_csv(&headers) {
-        return Ok(super::csv_page(
-            "/api/v1/insight/problems",
-            &[],
-            problems::problems_csv(&result),
-            None,
-        ));
-    }
-    Ok(Json(result).into_response())
+    Ok(super::json_or_csv(&headers, result, problems::problems_csv))
 }

@@ -107,6 +107,18 @@ pub fn wants_csv(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/csv"))
 }
 
+/// A view as JSON, or with `Accept: text/csv` as CSV made in one piece (no next page).
+pub fn json_or_csv<T: Serialize>(
+    headers: &HeaderMap,
+    value: T,
+    csv: impl FnOnce(&T) -> String,
+) -> Response {
+    if wants_csv(headers) {
+        return csv_page("", &[], csv(&value), None);
+    }
+    Json(value).into_response()
+}
+
 /// A list page as CSV, with the next page (the same query at the next cursor) in a `Link`
 /// header.
 pub fn csv_page(

@@ -326,9 +326,53 @@ pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figu
         &chosen.selection(chosen.period.previous()),
     )
     .await?;
-    let value = figure_value(kpi, &now);
-    let previous = figure_value(kpi, &before);
-    Ok(Figure {
+    Ok(figure_of(kpi, &now, &before))
+}
+
+/// One KPI over the chosen period and the previous one, with its weekly trend: for the KPIs
+/// whose rows are events of one moment, one scan of both periods gives all three.
+pub(crate) async fn figure_with_weeks(
+    db: &Db,
+    chosen: &Chosen,
+    kpi: Kpi,
+) -> AppResult<(Figure, Vec<WeekPoint>)> {
+    if matches!(kpi, Kpi::Backlog | Kpi::CallerHoursLost) {
+        return Ok((
+            figure(db, chosen, kpi).await?,
+            weeks(db, chosen, kpi).await?,
+        ));
+    }
+    let (from, _) = chosen.period.previous().instants(&chosen.time_zone);
+    let (current_from, to) = chosen.period.instants(&chosen.time_zone);
+    let both = Selection {
+        from,
+        to,
+        ..chosen.base.clone()
+    };
+    let mut conn = db.read().await?;
+    let summary = store::insight_figures::summary(
+        &mut conn,
+        kpi,
+        &both,
+        current_from,
+        &chosen.time_zone_name,
+    )
+    .await?;
+    Ok((
+        figure_of(kpi, &summary.current, &summary.previous),
+        week_points(kpi, chosen.period, &summary.weeks),
+    ))
+}
+
+/// A KPI's figure from its rows summed up over the period (`now`) and the one before.
+fn figure_of(
+    kpi: Kpi,
+    now: &store::insight_figures::Aggregate,
+    before: &store::insight_figures::Aggregate,
+) -> Figure {
+    let value = figure_value(kpi, now);
+    let previous = figure_value(kpi, before);
+    Figure {
         kpi,
         unit: kpi.unit(),
         value,
@@ -351,7 +395,7 @@ pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figu
             total: now.business_total,
         },
         ages: (kpi == Kpi::Backlog).then(|| now.ages.clone().unwrap_or_default()),
-    })
+    }
 }
 
 /// Every KPI's figure over the chosen period.
@@ -362,17 +406,29 @@ pub async fn dashboard(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult
 
 /// Every KPI's figure over a period already chosen.
 pub(crate) async fn dashboard_of(db: &Db, chosen: &Chosen) -> AppResult<Dashboard> {
+    Ok(dashboard_with_weeks(db, chosen).await?.0)
+}
+
+/// Every KPI's figure over a period already chosen, and each KPI's weekly trend.
+pub(crate) async fn dashboard_with_weeks(
+    db: &Db,
+    chosen: &Chosen,
+) -> AppResult<(Dashboard, Vec<Vec<WeekPoint>>)> {
     let mut figures = Vec::with_capacity(Kpi::ALL.len());
+    let mut trends = Vec::with_capacity(Kpi::ALL.len());
     for kpi in Kpi::ALL {
-        figures.push(figure(db, chosen, kpi).await?);
+        let (figure, weeks) = figure_with_weeks(db, chosen, kpi).await?;
+        figures.push(figure);
+        trends.push(weeks);
     }
-    Ok(Dashboard {
+    let dashboard = Dashboard {
         period: chosen.period.into(),
         previous: chosen.period.previous().into(),
         time_zone: chosen.time_zone_name.clone(),
         groups: chosen.groups.clone(),
         figures,
-    })
+    };
+    Ok((dashboard, trends))
 }
 
 /// One row a figure counts.
@@ -529,37 +585,16 @@ fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
     weeks
 }
 
-/// A KPI week by week over the chosen period: each week's figure is the figure of that week
-/// alone (the same query, so it links to the same list).
+/// The backlog or caller hours lost week by week over the chosen period: each week's figure
+/// is the figure of that week alone (the same query, so it links to the same list). Their
+/// rows depend on the period, so each week is counted by itself; the other KPIs' weeks come
+/// from one scan (`figure_with_weeks`).
 pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
-    let weeks = weeks_of(chosen.period);
     let mut conn = db.read().await?;
-    let mut points = Vec::with_capacity(weeks.len());
-    if matches!(kpi, Kpi::Backlog | Kpi::CallerHoursLost) {
-        for (week, period) in weeks {
-            let a = store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(period))
-                .await?;
-            points.push(WeekPoint {
-                week,
-                value: figure_value(kpi, &a),
-                count: a.count,
-            });
-        }
-        return Ok(points);
-    }
-    let counted = store::insight_figures::weekly(
-        &mut conn,
-        kpi,
-        &chosen.selection(chosen.period),
-        &chosen.time_zone_name,
-    )
-    .await?;
-    for (week, _) in weeks {
-        let a = counted
-            .iter()
-            .find(|(w, _)| *w == week)
-            .map(|(_, a)| a.clone())
-            .unwrap_or_default();
+    let mut points = Vec::new();
+    for (week, period) in weeks_of(chosen.period) {
+        let a =
+            store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(period)).await?;
         points.push(WeekPoint {
             week,
             value: figure_value(kpi, &a),
@@ -567,6 +602,29 @@ pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<W
         });
     }
     Ok(points)
+}
+
+/// Every week of the period with the KPI's figure of the rows counted in it.
+fn week_points(
+    kpi: Kpi,
+    period: Period,
+    counted: &[(jiff::civil::Date, store::insight_figures::Aggregate)],
+) -> Vec<WeekPoint> {
+    weeks_of(period)
+        .into_iter()
+        .map(|(week, _)| {
+            let a = counted
+                .iter()
+                .find(|(w, _)| *w == week)
+                .map(|(_, a)| a.clone())
+                .unwrap_or_default();
+            WeekPoint {
+                week,
+                value: figure_value(kpi, &a),
+                count: a.count,
+            }
+        })
+        .collect()
 }
 
 /// A KPI's weekly trend for the API and the CSV.
@@ -577,7 +635,8 @@ pub async fn trend(
     kpi: Kpi,
 ) -> AppResult<Vec<WeekPoint>> {
     let chosen = choose(db, actor, query).await?;
-    weeks(db, &chosen, kpi).await
+    // The dashboard's own path, so its charts and this list are the same figures.
+    Ok(figure_with_weeks(db, &chosen, kpi).await?.1)
 }
 
 /// A trend as CSV.

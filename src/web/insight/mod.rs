@@ -476,11 +476,7 @@ async fn dashboard(
     let mut filters = filters(&state, &ctx, &actor, query.clone()).await?;
     let shown = async {
         let chosen = figures::choose(&state.db, &actor, &query).await?;
-        let dashboard = figures::dashboard_of(&state.db, &chosen).await?;
-        let mut trends = Vec::with_capacity(dashboard.figures.len());
-        for f in &dashboard.figures {
-            trends.push(figures::weeks(&state.db, &chosen, f.kpi).await?);
-        }
+        let (dashboard, trends) = figures::dashboard_with_weeks(&state.db, &chosen).await?;
         let marks = markers::within(&state.db, &actor, chosen.period).await?;
         AppResult::Ok((dashboard, trends, marks))
     };
