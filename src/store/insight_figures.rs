@@ -283,6 +283,76 @@ struct SummaryRow {
     aggregate: Aggregate,
 }
 
+/// Caller hours lost week by week in one statement: for each window `(week, from, to)`, the
+/// incidents with open time in it and their open seconds within it, unweighted
+/// (`calendar_total`) and weighted by impact (`business_total`); the same rows as `counted`
+/// of each window alone. Windows with nothing counted are missing.
+pub async fn caller_hours_by_window(
+    conn: &mut PgConnection,
+    s: &Selection,
+    windows: &[(jiff::civil::Date, jiff::Timestamp, jiff::Timestamp)],
+) -> sqlx::Result<Vec<(jiff::civil::Date, Aggregate)>> {
+    let sql = format!(
+        "select w.week, count(distinct x.incident_id) as count, \
+                sum(o.secs)::bigint as calendar_total, \
+                sum(o.secs * case x.impact when 'high' then 100 when 'medium' then 10 else 1 end)::bigint \
+                    as business_total \
+         from unnest($11::date[], $12::timestamptz[], $13::timestamptz[]) as w(week, starts, ends) \
+         join insight_spans x on x.state in ('new', 'in_progress', 'on_hold') \
+              and tstzrange(x.started_at, x.ended_at) \
+                  && tstzrange(least(w.starts, w.ends, $3), least(w.ends, $3)) \
+         cross join lateral (select extract(epoch from \
+                least(coalesce(x.ended_at, $3), w.ends, $3) - greatest(x.started_at, w.starts)) as secs) o \
+         where o.secs > 0 and $1::timestamptz is not null and $2::timestamptz is not null \
+           and {FILTERS} and {} \
+         group by w.week",
+        not_canceled("x")
+    );
+    let rows: Vec<WindowRow> = bind(sqlx::query_as(&sql), s)
+        .bind(
+            windows
+                .iter()
+                .map(|(w, _, _)| jiff_sqlx::Date::from(*w))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            windows
+                .iter()
+                .map(|(_, f, _)| jiff_sqlx::Timestamp::from(*f))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            windows
+                .iter()
+                .map(|(_, _, t)| jiff_sqlx::Timestamp::from(*t))
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.week.to_jiff(),
+                Aggregate {
+                    count: r.count,
+                    calendar_total: r.calendar_total,
+                    business_total: r.business_total,
+                    ..Aggregate::default()
+                },
+            )
+        })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct WindowRow {
+    week: jiff_sqlx::Date,
+    count: i64,
+    calendar_total: Option<i64>,
+    business_total: Option<i64>,
+}
+
 /// One part of a breakdown: the first dimension's value, the second's (`None` on the
 /// first level's own rows and where the place had none), and its rows summed up.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -457,6 +457,23 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     assert_eq!(lost["value"], 4789.0);
     assert_eq!(lost["calendar"]["total"], 577 * H);
     assert_eq!(lost["previous"], 610.0);
+    // Its weeks (counted in one statement) add up to it: the weeks split the period.
+    let weeks: Value = app
+        .get(
+            &owner,
+            &format!("/api/v1/insight/figures/caller_hours_lost/weeks?{period}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sum: f64 = weeks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["value"].as_f64().unwrap())
+        .sum();
+    assert!((sum - 4789.0).abs() < 1e-6, "{weeks}");
 
     // Every figure's list holds exactly what it counts.
     for f in dashboard["figures"].as_array().unwrap() {

@@ -591,6 +591,23 @@ fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
 /// from one scan (`figure_with_weeks`).
 pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
     let mut conn = db.read().await?;
+    if kpi == Kpi::CallerHoursLost {
+        // Every week in one statement (each week's open time is that week's alone).
+        let windows: Vec<_> = weeks_of(chosen.period)
+            .into_iter()
+            .map(|(week, period)| {
+                let (from, to) = period.instants(&chosen.time_zone);
+                (week, from, to)
+            })
+            .collect();
+        let counted = store::insight_figures::caller_hours_by_window(
+            &mut conn,
+            &chosen.selection(chosen.period),
+            &windows,
+        )
+        .await?;
+        return Ok(week_points(kpi, chosen.period, &counted));
+    }
     let mut points = Vec::new();
     for (week, period) in weeks_of(chosen.period) {
         let a =
