@@ -324,9 +324,10 @@ pub async fn list(
     limit: i64,
 ) -> AppResult<Page<ImprovementView>> {
     actor.require(Permission::ReadInternal)?;
+    // Sent empty is malformed (400), as the document's enum says; the page sends none for
+    // "all".
     let state = state
         .map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(|s| {
             ImprovementState::parse(s)
                 .map_err(|key| AppError::InvalidParameter(FieldError::new("state", key)))

@@ -89,7 +89,7 @@ async fn list(
     let page = improvements::list(
         &state.db,
         &actor,
-        query.state.as_deref(),
+        query.state.as_deref().filter(|s| !s.trim().is_empty()),
         query.mine(),
         query.after.as_deref(),
         PAGE,
@@ -118,7 +118,7 @@ async fn list_csv(
     let first = improvements::list(
         &state.db,
         &actor,
-        query.state.as_deref(),
+        query.state.as_deref().filter(|s| !s.trim().is_empty()),
         query.mine(),
         None,
         EXPORT_PAGE,
@@ -136,7 +136,7 @@ async fn list_csv(
                 let page = improvements::list(
                     &db,
                     &actor,
-                    query.state.as_deref(),
+                    query.state.as_deref().filter(|s| !s.trim().is_empty()),
                     query.mine(),
                     Some(&after),
                     EXPORT_PAGE,

@@ -201,8 +201,13 @@ async fn an_idea_is_submitted_triaged_with_reasons_and_becomes_a_process_change(
         .await
         .unwrap();
     assert_eq!(done["items"].as_array().unwrap().len(), 1);
-    let res = app.get(&owner, "/api/v1/improvements?state=nope").await;
-    assert_eq!(fields(&problem(res, 400).await), ["state"]);
+    for query in ["state=nope", "state=", "mine=maybe"] {
+        let res = app
+            .get(&owner, &format!("/api/v1/improvements?{query}"))
+            .await;
+        let field = query.split('=').next().unwrap();
+        assert_eq!(fields(&problem(res, 400).await), [field], "{query}");
+    }
     let res = app.get(&caller, "/api/v1/improvements").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let csv = app

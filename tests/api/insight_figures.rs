@@ -753,7 +753,12 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     assert_eq!(theirs["parts"].as_array().unwrap().len(), 1, "{theirs}");
     assert_eq!(theirs["parts"][0]["place"]["key"], "network");
     assert_eq!(theirs["parts"][0]["count"], 2);
-    for (query, status, field) in [("by=nope", 400, "by"), ("by=group&then=group", 422, "then")] {
+    for (query, status, field) in [
+        ("by=nope", 400, "by"),
+        ("by=", 400, "by"),
+        ("then=", 400, "then"),
+        ("by=group&then=group", 422, "then"),
+    ] {
         let res = app
             .get(
                 &owner,

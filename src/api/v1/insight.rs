@@ -172,6 +172,7 @@ async fn breakdown(
 ) -> AppResult<Response> {
     let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
     query.refuse_empty()?;
+    levels.refuse_empty()?;
     let result = breakdowns::breakdown(&state.db, &actor, &query, kpi, &levels).await?;
     Ok(super::json_or_csv(
         &headers,

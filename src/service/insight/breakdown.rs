@@ -30,6 +30,20 @@ pub struct BreakdownQuery {
 }
 
 impl BreakdownQuery {
+    /// The API's check: a level sent empty is malformed (`400` naming it), as the document's
+    /// enum says; the page's form sends an empty second level for "none".
+    pub fn refuse_empty(&self) -> AppResult<()> {
+        for (name, value) in [("by", &self.by), ("then", &self.then)] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(AppError::InvalidParameter(FieldError::new(
+                    name,
+                    "error.dimension",
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The two levels; an unknown one is `400` naming it, the same twice `422`.
     pub fn levels(&self) -> AppResult<(Dimension, Option<Dimension>)> {
         let parse = |name: &'static str, value: Option<&str>| {
