@@ -114,19 +114,20 @@ async fn linked(
         invalid.add("problem", "error.improvement_one_record");
         return Ok((None, None, None));
     }
-    let readable = match (&incident, &problem) {
-        (Some(number), _) => crate::service::incidents::get(db, actor, number)
-            .await
-            .map(|_| ()),
-        (_, Some(number)) => crate::service::problems::get(db, actor, number)
-            .await
-            .map(|_| ()),
-        _ => return Ok((None, None, None)),
-    };
     let (field, table, number, key) = match (&incident, &problem) {
         (Some(n), _) => ("incident", "incidents", n, "error.unknown_incident"),
         (_, Some(n)) => ("problem", "problems", n, "error.unknown_problem"),
         _ => return Ok((None, None, None)),
+    };
+    // The record's own read rules decide whether the submitter may link it.
+    let readable = if field == "incident" {
+        crate::service::incidents::get(db, actor, number)
+            .await
+            .map(|_| ())
+    } else {
+        crate::service::problems::get(db, actor, number)
+            .await
+            .map(|_| ())
     };
     match readable {
         Ok(()) => {}

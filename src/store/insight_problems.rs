@@ -40,7 +40,7 @@ pub async fn fixed(
              and ($5::uuid is null or p.assignment_group_id = $5) \
              and ($6::uuid is null or p.service_id = $6) \
              and ($7::smallint is null or p.priority = $7) \
-             and ($8::text is null or true) \
+             and ($8::text is null or true) /* the category filter does not apply to problems */ \
              and ($9::uuid[] is null or p.assignment_group_id = any($9)) \
              and (p.department_id is null or not p.department_id = any($10))), \
          pairs as ( \

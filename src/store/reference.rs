@@ -42,8 +42,12 @@ impl Reference {
         self.departments.iter().find(|d| d.key == key)
     }
 
-    fn group_by_id(&self, id: Uuid) -> Option<&GroupRow> {
+    pub fn group_by_id(&self, id: Uuid) -> Option<&GroupRow> {
         self.groups.iter().find(|g| g.id == id)
+    }
+
+    pub fn service_by_id(&self, id: Uuid) -> Option<&ServiceRow> {
+        self.services.iter().find(|s| s.id == id)
     }
 
     pub fn department(&self, id: Uuid) -> Option<&DepartmentRow> {
@@ -54,7 +58,7 @@ impl Reference {
     /// assignment group's; `None` for a record of neither.
     pub fn department_of(&self, service_id: Option<Uuid>, group_id: Option<Uuid>) -> Option<Uuid> {
         let of_service = service_id
-            .and_then(|id| self.services.iter().find(|s| s.id == id))
+            .and_then(|id| self.service_by_id(id))
             .and_then(|s| s.owner_group_id)
             .and_then(|g| self.group_by_id(g));
         of_service

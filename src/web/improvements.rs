@@ -129,7 +129,7 @@ async fn list_csv(
     Ok(crate::web::csv_download(
         "improvements.csv",
         header,
-        first.fold_items(|rows| without_header(&improvements::csv(&rows))),
+        first.fold_items(|rows| super::csv_lines(&improvements::csv(&rows))),
         move |after| {
             let (db, actor, query) = (db.clone(), actor.clone(), query.clone());
             async move {
@@ -142,17 +142,10 @@ async fn list_csv(
                     EXPORT_PAGE,
                 )
                 .await?;
-                Ok(page.fold_items(|rows| without_header(&improvements::csv(&rows))))
+                Ok(page.fold_items(|rows| super::csv_lines(&improvements::csv(&rows))))
             }
         },
     ))
-}
-
-/// The CSV lines without their header line.
-fn without_header(csv: &str) -> String {
-    csv.split_once("\r\n")
-        .map(|(_, rest)| rest.to_owned())
-        .unwrap_or_default()
 }
 
 #[derive(Template)]

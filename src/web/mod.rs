@@ -46,9 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
 }
 
-/// A CSV download streamed page by page: `first` is the first page's lines and the key to
-/// continue after; `next` reads the page after a key. Memory stays flat at any size. A failure
-/// after the first page ends the download early (the connection is closed).
 /// A CSV made in one piece, as a download.
 pub fn csv_file(filename: &'static str, csv: String) -> Response {
     csv_download(filename, "", (csv, None), |_| async {
@@ -56,6 +53,16 @@ pub fn csv_file(filename: &'static str, csv: String) -> Response {
     })
 }
 
+/// A page's CSV lines without their header line (`csv_download` writes the header once).
+pub fn csv_lines(csv: &str) -> String {
+    csv.split_once("\r\n")
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_default()
+}
+
+/// A CSV download streamed page by page: `first` is the first page's lines and the key to
+/// continue after; `next` reads the page after a key. Memory stays flat at any size. A failure
+/// after the first page ends the download early (the connection is closed).
 pub fn csv_download<F, Fut>(
     filename: &'static str,
     header: &'static str,

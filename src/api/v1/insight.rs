@@ -35,6 +35,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_marker, delete_marker))
 }
 
+/// The KPI a path names (`404` for none with a figure), with the dashboard's choices checked
+/// as the API reads them.
+fn kpi_and_choices(kpi: &str, query: &FigureQuery) -> AppResult<Kpi> {
+    let kpi = Kpi::parse(kpi).map_err(|_| AppError::NotFound)?;
+    query.refuse_empty()?;
+    Ok(kpi)
+}
+
 /// The KPI catalogue: each KPI's id (stable; a changed definition is a new `version`), name,
 /// formula in words, unit and clocks, the period it counts in, what is included and excluded.
 /// The same text as `docs/metrics.md`. For staff (viewer and up).
@@ -90,8 +98,7 @@ async fn counted(
     Query(query): Query<FigureQuery>,
     Query(paging): Query<PageParams>,
 ) -> AppResult<Response> {
-    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
-    query.refuse_empty()?;
+    let kpi = kpi_and_choices(&kpi, &query)?;
     let page = paging.parse()?;
     let result = figures::counted(
         &state.db,
@@ -142,8 +149,7 @@ async fn weeks(
     Path(kpi): Path<String>,
     Query(query): Query<FigureQuery>,
 ) -> AppResult<Response> {
-    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
-    query.refuse_empty()?;
+    let kpi = kpi_and_choices(&kpi, &query)?;
     let points = figures::trend(&state.db, &actor, &query, kpi).await?;
     Ok(super::json_or_csv(&headers, points, |p| {
         figures::trend_csv(kpi, p)
@@ -170,8 +176,7 @@ async fn breakdown(
     Query(query): Query<FigureQuery>,
     Query(levels): Query<BreakdownQuery>,
 ) -> AppResult<Response> {
-    let kpi = Kpi::parse(&kpi).map_err(|_| AppError::NotFound)?;
-    query.refuse_empty()?;
+    let kpi = kpi_and_choices(&kpi, &query)?;
     levels.refuse_empty()?;
     let result = breakdowns::breakdown(&state.db, &actor, &query, kpi, &levels).await?;
     Ok(super::json_or_csv(

@@ -117,10 +117,10 @@ fn place(reference: &Reference, dimension: Dimension, value: Option<&str>) -> Pl
             .and_then(|id| reference.department(id))
             .map(|d| (d.key.clone(), d.name.clone())),
         Dimension::Group => id
-            .and_then(|id| reference.groups.iter().find(|g| g.id == id))
+            .and_then(|id| reference.group_by_id(id))
             .map(|g| (g.key.clone(), g.name.clone())),
         Dimension::Service => id
-            .and_then(|id| reference.services.iter().find(|s| s.id == id))
+            .and_then(|id| reference.service_by_id(id))
             .map(|s| (s.key.clone(), s.name.clone())),
         Dimension::Priority | Dimension::Category => Some((value.to_owned(), value.to_owned())),
     };

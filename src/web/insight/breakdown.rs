@@ -195,18 +195,19 @@ pub(super) async fn breakdown(
     let tr = ctx.tr;
     let mut filters = filters(&state, &ctx, &actor, params.figure.clone()).await?;
     let levels = params.levels.levels();
-    let kpi = params.kpi();
+    let chosen = params.kpi();
+    // The KPI shown (and offered) when the one sent is refused.
+    let kpi = *chosen.as_ref().unwrap_or(&Kpi::Mttr);
     let (by, then) = levels
         .as_ref()
         .map_or((None, None), |(b, t)| (Some(*b), *t));
-    filters.extra = choices(tr, *kpi.as_ref().unwrap_or(&Kpi::Mttr), by, then);
-    let result = match kpi {
+    filters.extra = choices(tr, kpi, by, then);
+    let result = match chosen {
         Ok(kpi) => {
             breakdowns::breakdown(&state.db, &actor, &params.figure, kpi, &params.levels).await
         }
         Err(e) => Err(e),
     };
-    let kpi = params.kpi().unwrap_or(Kpi::Mttr);
     let label = tr.t(kpi.label_key()).to_owned();
     let query = params.figure.to_query();
     let (mut lines, mut chart) = (Vec::new(), String::new());

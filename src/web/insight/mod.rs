@@ -713,13 +713,13 @@ async fn counted_csv(
     Ok(crate::web::csv_download(
         "insight-incidents.csv",
         header,
-        first.fold_items(|rows| strip_header(&figures::counted_csv(&rows))),
+        first.fold_items(|rows| crate::web::csv_lines(&figures::counted_csv(&rows))),
         move |after| {
             let (db, actor, figure) = (db.clone(), actor.clone(), figure.clone());
             async move {
                 let page =
                     figures::counted(&db, &actor, &figure, kpi, Some(&after), EXPORT_PAGE).await?;
-                Ok(page.fold_items(|rows| strip_header(&figures::counted_csv(&rows))))
+                Ok(page.fold_items(|rows| crate::web::csv_lines(&figures::counted_csv(&rows))))
             }
         },
     ))
@@ -737,13 +737,6 @@ async fn weeks_csv(
         "insight-weeks.csv",
         figures::trend_csv(kpi, &points),
     ))
-}
-
-/// The CSV lines without their header line.
-fn strip_header(csv: &str) -> String {
-    csv.split_once("\r\n")
-        .map(|(_, rest)| rest.to_owned())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
