@@ -187,17 +187,21 @@ pub async fn contacts(
 }
 
 /// The incidents of the caller with this id that were open (or resolved, not yet closed) at
-/// some moment of `[from, to)`, oldest first: id, number, title; `limit + 1` at most.
+/// some moment of `[from, to)`, oldest first, leaving out the `hidden` departments' (so the
+/// limit and what lies beyond it count only what the reader may see): id, number, title;
+/// `limit + 1` at most.
 pub async fn caller_incidents(
     conn: &mut PgConnection,
     caller: uuid::Uuid,
     from: jiff::Timestamp,
     to: jiff::Timestamp,
+    hidden: &[uuid::Uuid],
     limit: i64,
 ) -> sqlx::Result<Vec<(uuid::Uuid, String, String)>> {
     sqlx::query_as(
         "select i.id, i.number, i.title from incidents i \
          where i.caller_id = $1 and i.opened_at < $3 \
+           and (i.department_id is null or not i.department_id = any($5)) \
            and exists (select 1 from insight_spans x where x.incident_id = i.id \
                        and x.state in ('new', 'in_progress', 'on_hold', 'resolved') \
                        and x.started_at < $3 and (x.ended_at is null or x.ended_at > $2)) \
@@ -207,6 +211,7 @@ pub async fn caller_incidents(
     .bind(jiff_sqlx::Timestamp::from(from))
     .bind(jiff_sqlx::Timestamp::from(to))
     .bind(limit + 1)
+    .bind(hidden)
     .fetch_all(conn)
     .await
 }

@@ -23,7 +23,7 @@ pub struct FixedRow {
 }
 
 /// The problems fixed (`fix_applied`) within the selection's period, most linked incidents
-/// first, with the recurrence over `weeks` on each side (up to now). The selection's
+/// first (incidents of a confidential department the reader may not see are not counted), with the recurrence over `weeks` on each side (up to now). The selection's
 /// department, group, service and priority apply to the problem; its category is not used.
 /// Parameters as `insight_figures::FILTERS` ($4 … $10), on the problem.
 pub async fn fixed(
@@ -46,18 +46,22 @@ pub async fn fixed(
          pairs as ( \
            select distinct f.id, l.service_id, l.category \
            from fixed f join incidents l on l.problem_id = f.id \
-           where l.service_id is not null and l.category is not null) \
+           where l.service_id is not null and l.category is not null \
+             and (l.department_id is null or not l.department_id = any($10))) \
          select f.number, f.title, f.resolved_at as fixed_at, \
-                (select count(*) from incidents l where l.problem_id = f.id) as linked, \
+                (select count(*) from incidents l where l.problem_id = f.id \
+                   and (l.department_id is null or not l.department_id = any($10))) as linked, \
                 coalesce((select count(*) from pairs q join insight_incidents n \
                             on n.service_id = q.service_id and n.category = q.category \
                            and n.opened_at >= f.resolved_at - f.span and n.opened_at < f.resolved_at \
                            and n.canceled_at is null \
+                           and (n.department_id is null or not n.department_id = any($10)) \
                           where q.id = f.id), 0) as before, \
                 coalesce((select count(*) from pairs q join insight_incidents n \
                             on n.service_id = q.service_id and n.category = q.category \
                            and n.opened_at >= f.resolved_at and n.opened_at < f.resolved_at + f.span \
                            and n.canceled_at is null \
+                           and (n.department_id is null or not n.department_id = any($10)) \
                           where q.id = f.id), 0) as after, \
                 extract(epoch from f.span)::float8 / 86400 as days \
          from fixed f order by linked desc, f.resolved_at, f.number";

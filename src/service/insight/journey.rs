@@ -184,11 +184,15 @@ pub async fn caller(
     let person = store::users::find_by_email(&mut conn, email.trim())
         .await?
         .ok_or(AppError::NotFound)?;
+    let hidden = crate::service::reference::data(db)
+        .await?
+        .hidden_departments(&actor.groups);
     let found = store::insight_flow::caller_incidents(
         &mut conn,
         person.id,
         from,
         to.min(jiff::Timestamp::now()),
+        &hidden,
         CALLER_INCIDENTS,
     )
     .await?;
