@@ -249,5 +249,55 @@ async fn a_team_lead_filters_the_dashboard_and_follows_a_figure_to_its_list() {
         "the change is listed"
     );
     screenshot(&client, "insight-dashboard-de-phone").await;
+
+    // The same pages in English, on a wide screen, and the register on a phone.
+    sqlx::query("update users set locale = 'en' where email = 'lead@example.com'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sign_in_as(&client, &app, "lead@example.com").await;
+    client.set_window_size(1400, 1000).await.unwrap();
+    for (path, text, name) in [
+        (
+            "/insight/breakdown?kpi=mttr&by=group&then=priority",
+            "Breakdown: ",
+            "insight-breakdown-en-wide",
+        ),
+        (
+            "/insight/problems",
+            "Problem management's yield",
+            "insight-problems-en-wide",
+        ),
+        (
+            "/insight/callers/anna%40example.com/journey",
+            "Journey of anna@example.com",
+            "insight-caller-journey-en-wide",
+        ),
+        (
+            "/improvements",
+            "Ideas by state and age",
+            "improvements-en-wide",
+        ),
+        (
+            "/improvements/IMP0000001",
+            "Declined because:",
+            "improvement-en-wide",
+        ),
+        (
+            "/improvements/new?incident=INC0000001",
+            "About INC0000001",
+            "improvement-new-en-wide",
+        ),
+    ] {
+        client.goto(&app.url(path)).await.unwrap();
+        wait_for_text(&client, text).await;
+        assert_accessible(&client, name).await;
+        screenshot(&client, name).await;
+    }
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&app.url("/improvements")).await.unwrap();
+    wait_for_text(&client, "Ideas by state and age").await;
+    assert_accessible(&client, "improvement register on a phone").await;
+    screenshot(&client, "improvements-en-phone").await;
     client.close().await.unwrap();
 }
