@@ -237,6 +237,17 @@ async fn insight(pool: &sqlx::PgPool, command: InsightCommand) -> anyhow::Result
                 seconds = format!("{:.1}", rebuilt.seconds),
                 "insight facts rebuilt from the journal"
             );
+            // The days the new facts count on were marked: summed up now, not by the worker.
+            let started = std::time::Instant::now();
+            let days = service::insight::rollups::pending_days(pool).await?;
+            let progress = crate::demo::Progress::new("insight days", days);
+            let days = service::insight::rollups::roll_up(pool, &|n| progress.advance(n)).await?;
+            progress.finish();
+            tracing::info!(
+                days,
+                seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+                "insight rollups summed up"
+            );
         }
         InsightCommand::Check => {
             let differences = facts::check(pool).await?;

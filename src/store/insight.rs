@@ -211,10 +211,16 @@ fn seq(n: usize) -> Option<i64> {
     i64::try_from(n).ok()
 }
 
-/// Replaces the facts of these incidents (each with its facts) in five statements, whatever
-/// their number.
-pub async fn replace(conn: &mut PgConnection, folded: &[(&FoldInput, Facts)]) -> sqlx::Result<()> {
+/// Replaces the facts of these incidents (each with its facts) in seven statements, whatever
+/// their number, and marks the days they count on (in `zone`) for the rollups.
+pub async fn replace(
+    conn: &mut PgConnection,
+    folded: &[(&FoldInput, Facts)],
+    zone: &str,
+) -> sqlx::Result<()> {
     let ids: Vec<Uuid> = folded.iter().map(|(input, _)| input.id).collect();
+    // The days the old facts counted on, and (below) the new ones', are summed up again.
+    super::insight_rollups::mark_dirty(conn, &ids, zone).await?;
     sqlx::query(
         "with a as (delete from insight_spans where incident_id = any($1)), \
               b as (delete from insight_handoffs where incident_id = any($1)), \
@@ -257,7 +263,8 @@ pub async fn replace(conn: &mut PgConnection, folded: &[(&FoldInput, Facts)]) ->
             "insight_handoffs",
             "incident_id, from_group_id, to_group_id, at, seq, wait_secs, returned",
         )
-        .await
+        .await?;
+    super::insight_rollups::mark_dirty(conn, &ids, zone).await
 }
 
 fn incidents(folded: &[(&FoldInput, Facts)]) -> Columns {

@@ -9,6 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::insight::figures::{Dimension, Kpi};
+use crate::domain::insight::rollup::Values;
 
 /// What the figures are counted over: the period `[from, to)`, the filters (each `None`:
 /// any), and the reader's scope.
@@ -66,7 +67,7 @@ fn counted(kpi: Kpi) -> String {
 
 /// `counted`, each row also with the place it counted at in `dimensions`, as `d0`, `d1`, …
 /// (caller hours lost: one row per incident and place).
-fn counted_by(kpi: Kpi, dimensions: &[Dimension]) -> String {
+pub(super) fn counted_by(kpi: Kpi, dimensions: &[Dimension]) -> String {
     const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
     // The stretch as a range, as the open spans' index (migration 46) holds it.
     const DURING: &str = "tstzrange(x.started_at, x.ended_at)";
@@ -204,27 +205,42 @@ pub struct Aggregate {
     pub ages: Option<Vec<i64>>,
 }
 
-/// The columns of an `Aggregate` over the counted rows `c`.
-const AGGREGATE: &str = "count(*) as count, count(*) filter (where c.met) as met, \
+/// The columns of an `Aggregate` over the counted rows `c` of `kpi`: percentiles of
+/// durations over their values rounded down to a bucket (catalogue version 2, as the
+/// rollups keep them), means and totals exact.
+fn aggregate_columns(kpi: Kpi) -> String {
+    let ranked = |value: &str| match super::insight_rollups::values_of(kpi) {
+        Values::Durations => format!("insight_rounded({value})"),
+        Values::Counts | Values::Nothing => value.to_owned(),
+    };
+    let (calendar, business) = (ranked("c.calendar"), ranked("c.business"));
+    format!(
+        "count(*) as count, count(*) filter (where c.met) as met, \
                 count(*) filter (where c.provisional) as provisional, \
-                percentile_disc(0.5) within group (order by c.calendar) as calendar_median, \
-                percentile_disc(0.9) within group (order by c.calendar) as calendar_p90, \
+                percentile_disc(0.5) within group (order by {calendar}) as calendar_median, \
+                percentile_disc(0.9) within group (order by {calendar}) as calendar_p90, \
                 avg(c.calendar)::float8 as calendar_mean, sum(c.calendar)::bigint as calendar_total, \
-                percentile_disc(0.5) within group (order by c.business) as business_median, \
-                percentile_disc(0.9) within group (order by c.business) as business_p90, \
+                percentile_disc(0.5) within group (order by {business}) as business_median, \
+                percentile_disc(0.9) within group (order by {business}) as business_p90, \
                 avg(c.business)::float8 as business_mean, sum(c.business)::bigint as business_total, \
                 array[count(*) filter (where c.calendar < 2 * 86400), \
                       count(*) filter (where c.calendar >= 2 * 86400 and c.calendar < 6 * 86400), \
                       count(*) filter (where c.calendar >= 6 * 86400 and c.calendar < 11 * 86400), \
                       count(*) filter (where c.calendar >= 11 * 86400 and c.calendar < 31 * 86400), \
-                      count(*) filter (where c.calendar >= 31 * 86400)] as ages";
+                      count(*) filter (where c.calendar >= 31 * 86400)] as ages"
+    )
+}
 
 pub async fn aggregate(
     conn: &mut PgConnection,
     kpi: Kpi,
     s: &Selection,
 ) -> sqlx::Result<Aggregate> {
-    let sql = format!("select {AGGREGATE} from ({}) c", counted(kpi));
+    let sql = format!(
+        "select {} from ({}) c",
+        aggregate_columns(kpi),
+        counted(kpi)
+    );
     bind(sqlx::query_as(&sql), s).fetch_one(conn).await
 }
 
@@ -242,11 +258,12 @@ pub async fn summary(
     tz: &str,
 ) -> sqlx::Result<Summary> {
     let sql = format!(
-        "select c.current, case when grouping(c.week) = 0 then c.week end as week, {AGGREGATE} \
+        "select c.current, case when grouping(c.week) = 0 then c.week end as week, {} \
          from (select r.*, r.at >= $11 as current, \
                       (date_trunc('week', r.at at time zone $12))::date as week \
                from ({}) r) c \
          group by grouping sets ((c.current), (c.current, c.week))",
+        aggregate_columns(kpi),
         counted(kpi)
     );
     let rows: Vec<SummaryRow> = bind(sqlx::query_as(&sql), s)
@@ -383,7 +400,8 @@ pub async fn breakdown(
         None => (vec![first], "c.d0", "null::text as second, false as inner"),
     };
     let sql = format!(
-        "select c.d0 as first, {second}, {AGGREGATE} from ({}) c group by {sets}",
+        "select c.d0 as first, {second}, {} from ({}) c group by {sets}",
+        aggregate_columns(kpi),
         counted_by(kpi, &dimensions)
     );
     bind(sqlx::query_as(&sql), s).fetch_all(conn).await

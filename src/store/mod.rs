@@ -21,6 +21,7 @@ pub mod insight_figures;
 pub mod insight_flow;
 pub mod insight_markers;
 pub mod insight_problems;
+pub mod insight_rollups;
 pub mod journal;
 pub mod login_failures;
 pub mod mail;

@@ -1,12 +1,17 @@
 //! Keeps service insight's facts current: builds them from the whole journal once if they
 //! never were (the first start after upgrading), then folds the incidents whose events
-//! arrived, a second's worth at a time. One process folds at a time; the others find the lock taken and wait their turn.
+//! arrived, a second's worth at a time, and sums up the days that ended or changed once a
+//! minute (`rollups`). One process folds at a time; the others find the lock taken and wait
+//! their turn.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::service::insight::facts;
+use crate::service::insight::{facts, rollups};
+
+/// How often the rollups take in the days that ended or changed.
+const ROLL_UP_EVERY: Duration = Duration::from_secs(60);
 
 pub async fn run(db: PgPool) {
     loop {
@@ -18,9 +23,18 @@ pub async fn run(db: PgPool) {
             }
         }
     }
+    let mut rolled: Option<Instant> = None;
     loop {
         if let Err(error) = facts::fold_pending(&db).await {
             tracing::warn!(error = %error, "folding insight facts failed; retrying");
+        }
+        // The days that ended or whose facts changed are summed up once a minute; until then
+        // their figures are counted from the facts.
+        if rolled.is_none_or(|at| at.elapsed() >= ROLL_UP_EVERY) {
+            if let Err(error) = rollups::roll_up(&db, &|_| {}).await {
+                tracing::warn!(error = %error, "summing up insight days failed; retrying");
+            }
+            rolled = Some(Instant::now());
         }
         // A pass takes in everything that arrived (in batches); then a second's pause, so a
         // busy desk's events are folded a second's worth at a time instead of one incident

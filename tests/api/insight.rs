@@ -195,7 +195,8 @@ async fn the_worker_folds_each_change_into_facts_that_a_rebuild_and_the_check_ag
             ("insight_incidents", 2),
             ("insight_resolutions", 0),
             ("insight_spans", 0),
-            ("insight_handoffs", 0)
+            ("insight_handoffs", 0),
+            ("insight_rollups", 0)
         ]
     );
     let rebuilt = facts::rebuild(&app.db, &|_| {}).await.unwrap();

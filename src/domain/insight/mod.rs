@@ -9,6 +9,7 @@
 
 pub mod facts;
 pub mod figures;
+pub mod rollup;
 pub mod verdict;
 
 use std::sync::LazyLock;

@@ -115,7 +115,8 @@ pub async fn refold(conn: &mut PgConnection, ids: &[Uuid], reference: &Reference
     }
     let inputs = store::insight::fold_inputs(conn, ids).await?;
     let folded = fold_all(&inputs, reference)?;
-    store::insight::replace(conn, &folded).await?;
+    let zone = crate::service::insight::figures::desk_time_zone_name(reference);
+    store::insight::replace(conn, &folded, &zone).await?;
     Ok(())
 }
 
@@ -274,12 +275,17 @@ const FACT_TABLES: [(&str, &str); 4] = [
 /// folded first, so a desk at rest must agree exactly.
 pub async fn check(db: &PgPool) -> AppResult<Differences> {
     fold_pending(db).await?;
+    super::rollups::roll_up(db, &|_| {}).await?;
     let mut tx = db.begin().await?;
     // The kept facts, read in this snapshot, against the journal in the same snapshot.
     sqlx::query("set transaction isolation level repeatable read")
         .execute(&mut *tx)
         .await?;
-    for (table, _) in FACT_TABLES {
+    let shadowed = FACT_TABLES
+        .iter()
+        .map(|(table, _)| *table)
+        .chain(["insight_rollups", "insight_dirty_days"]);
+    for table in shadowed {
         sqlx::query(&format!(
             "create temporary table {table} (like public.{table} including defaults) on commit drop"
         ))
@@ -306,6 +312,7 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
         .await?;
         tables.push((table, differing));
     }
+    tables.push(("insight_rollups", super::rollups::differing(&mut tx).await?));
     tx.rollback().await?;
     Ok(Differences { incidents, tables })
 }

@@ -179,7 +179,7 @@ pub fn desk_time_zone_name(reference: &Reference) -> String {
 }
 
 /// The desk's time zone: the default service level's calendar's, else UTC.
-fn desk_time_zone(reference: &Reference) -> (jiff::tz::TimeZone, String) {
+pub(crate) fn desk_time_zone(reference: &Reference) -> (jiff::tz::TimeZone, String) {
     reference
         .policies
         .iter()
@@ -350,14 +350,19 @@ pub(crate) async fn figure_with_weeks(
         ..chosen.base.clone()
     };
     let mut conn = db.read().await?;
-    let summary = store::insight_figures::summary(
-        &mut conn,
-        kpi,
-        &both,
-        current_from,
-        &chosen.time_zone_name,
-    )
-    .await?;
+    let summary = match super::rollups::summary(&mut conn, kpi, chosen).await? {
+        Some(summary) => summary,
+        None => {
+            store::insight_figures::summary(
+                &mut conn,
+                kpi,
+                &both,
+                current_from,
+                &chosen.time_zone_name,
+            )
+            .await?
+        }
+    };
     Ok((
         figure_of(kpi, &summary.current, &summary.previous),
         week_points(kpi, chosen.period, &summary.weeks),

@@ -8,3 +8,4 @@ pub mod flow;
 pub mod journey;
 pub mod markers;
 pub mod problems;
+pub mod rollups;

@@ -1,0 +1,58 @@
+-- Service insight (issue 15): the dashboard's event figures summed up per day, so a year is
+-- read from a few thousand rows instead of every resolution, response and due time in it.
+-- Like the facts, nothing here is a source of truth: `leitstand insight rebuild` and the
+-- worker compute every row again from the facts (`service::insight::rollups`).
+
+-- A duration's bucket (catalogue version 2, docs/metrics.md "Statistics"): whole minutes
+-- below 64 minutes, then 32 steps per doubling (a step is at most 1/32 of the value, 3.1 %).
+-- `insight_rounded` is the bucket's lower end in seconds: the value a percentile reports.
+-- Mirrored by `domain::insight::rollup::{bucket, rounded}`; a test compares the two.
+create function insight_bucket(secs bigint) returns smallint
+    language sql immutable strict parallel safe
+    as $$
+        select case when m < 64 then m::smallint
+                    else (64 + (e - 1) * 32 + ((m - (1::bigint << (e + 5))) >> e))::smallint end
+        from (select m, width_bucket(m, array[64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+                  32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4194304, 8388608,
+                  16777216]::bigint[]) as e
+              from (select least(greatest(secs, 0) / 60, 33554431) as m) minutes) exponent
+    $$;
+
+create function insight_rounded(secs bigint) returns bigint
+    language sql immutable strict parallel safe
+    as $$
+        select case when b < 64 then b * 60
+                    else ((1::bigint << (e + 5)) + s * (1::bigint << e)) * 60 end
+        from (select b, ((b - 64) / 32 + 1)::integer as e, (b - 64) % 32 as s
+              from (select insight_bucket(secs)::bigint as b) bucket) parts
+    $$;
+
+-- One row per day (the desk's time zone), KPI and place at the moment counted (department,
+-- group): how many rows the KPI counted, how many met its condition, the sums of both
+-- clocks' values, and each clock's values by bucket (pairs of a little-endian u16 bucket and
+-- u32 count; counts for reassignments and ping-pong are their own bucket).
+create table insight_rollups (
+    day           date        not null,
+    kpi           text        not null,
+    department_id uuid,
+    group_id      uuid,
+    count         bigint      not null,
+    met           bigint      not null,
+    calendar_sum  bigint,
+    business_sum  bigint,
+    calendar_hist bytea       not null,
+    business_hist bytea       not null
+);
+create index insight_rollups_day_idx on insight_rollups (kpi, day);
+
+-- Days whose rows must be summed up again: a fold marks the days its incidents' facts count
+-- on (before and after), and every day is marked once when it has ended. Until a day is
+-- summed up again its figures are counted from the facts.
+create table insight_dirty_days (
+    day date primary key
+);
+
+-- The time zone the rows' days are in (a change of the desk's sums everything up anew), and
+-- the first day not yet summed up at all (null: none was).
+alter table insight_state add column rollup_time_zone text;
+alter table insight_state add column rolled_through date;

@@ -1,0 +1,355 @@
+//! Keeping the rollups (migration 47) and reading figures from them.
+//!
+//! A day is summed up once it has ended, and again whenever a fold changed facts that count
+//! on it (the fold marks those days). A figure is read from the rollups for the days summed
+//! up and unmarked, and counted from the facts for the others (today, days marked since,
+//! days not yet summed up): the same query either way, so the figure does not depend on how
+//! far the worker has come. Only the department and group filters (and the reader's scope)
+//! can be read from the rollups; a figure filtered by service, priority or category is
+//! counted from the facts.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use sqlx::{PgConnection, PgPool};
+
+use super::figures::{Chosen, desk_time_zone};
+use crate::domain::insight::figures::{Kpi, Period};
+use crate::domain::insight::rollup::Tally;
+use crate::error::AppResult;
+use crate::store::insight_figures::{Aggregate, Selection, Summary};
+use crate::store::insight_rollups::{self as kept, DayRow, ROLLED, values_of};
+
+/// Days summed up in one transaction.
+const BATCH: i64 = 31;
+
+/// The days of `days` (sorted) in runs of consecutive days.
+fn runs(days: &[Date]) -> Vec<Vec<Date>> {
+    let mut runs: Vec<Vec<Date>> = Vec::new();
+    for day in days {
+        match runs.last_mut() {
+            Some(run) if run.last().and_then(|d| d.tomorrow().ok()) == Some(*day) => run.push(*day),
+            _ => runs.push(vec![*day]),
+        }
+    }
+    runs
+}
+
+/// Every rolled KPI of these days counted from the facts, per day and place, with the
+/// selection's filters and scope (`base`; its period is replaced by each run's days).
+async fn count(
+    conn: &mut PgConnection,
+    kpis: &[Kpi],
+    base: &Selection,
+    tz: &jiff::tz::TimeZone,
+    zone: &str,
+    days: &[Date],
+) -> AppResult<Vec<(Kpi, DayRow)>> {
+    let mut rows = Vec::new();
+    for run in runs(days) {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            continue;
+        };
+        let (from, to) = Period {
+            from: *first,
+            to: *last,
+        }
+        .instants(tz);
+        let s = Selection {
+            from,
+            to,
+            ..base.clone()
+        };
+        for kpi in kpis {
+            for row in kept::count_days(conn, *kpi, &s, zone, &run).await? {
+                rows.push((*kpi, row));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Sums up the days that have ended and are not summed up yet or were marked since, a batch
+/// of days per transaction; returns how many days. A change of the desk's time zone starts
+/// the rollups afresh. Several processes may do this at once: each takes other days.
+pub async fn roll_up(db: &PgPool, advance: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+    let now = jiff::Timestamp::now();
+    let (tz, zone) = {
+        let mut tx = db.begin().await?;
+        let reference = crate::store::reference::load(&mut tx).await?;
+        let (tz, zone) = desk_time_zone(&reference);
+        let today = now.to_zoned(tz.clone()).date();
+        let mut state = kept::state(&mut tx, true).await?;
+        if state.zone.as_deref() != Some(zone.as_str()) {
+            kept::reset(&mut tx, &zone).await?;
+            state.rolled_through = None;
+        }
+        if state.rolled_through != Some(today) {
+            let from = match state.rolled_through {
+                Some(through) => through,
+                None => kept::first_day(&mut tx, &zone).await?.unwrap_or(today),
+            };
+            kept::mark_through(&mut tx, from.min(today), today).await?;
+        }
+        tx.commit().await?;
+        (tz, zone)
+    };
+    let today = now.to_zoned(tz.clone()).date();
+    let everything = everything(now);
+    let mut done = 0u64;
+    loop {
+        let mut tx = db.begin().await?;
+        let days = kept::take_dirty(&mut tx, today, BATCH).await?;
+        if days.is_empty() {
+            break;
+        }
+        let rows = count(&mut tx, &ROLLED, &everything, &tz, &zone, &days).await?;
+        kept::write(&mut tx, &days, &rows).await?;
+        tx.commit().await?;
+        let n = u64::try_from(days.len()).unwrap_or(0);
+        done += n;
+        advance(n);
+    }
+    Ok(done)
+}
+
+/// The days `roll_up` would sum up now (for a progress bar).
+pub async fn pending_days(db: &PgPool) -> AppResult<u64> {
+    let n: i64 = sqlx::query_scalar(
+        "select (select count(*) from insight_dirty_days) \
+              + coalesce((select current_date - coalesce(rolled_through, \
+                    (select min(opened_at)::date from insight_incidents)) from insight_state), 0)",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// In a transaction where temporary tables shadow `insight_rollups` and the facts (as
+/// `facts::check` makes them): sums up afresh every day the kept rollups hold as summed up
+/// (ended, not marked) and counts the rows in either that the other lacks.
+pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
+    let reference = crate::store::reference::load(&mut *conn).await?;
+    let (tz, zone) = desk_time_zone(&reference);
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned(tz.clone()).date();
+    let state = kept::state(conn, false).await?;
+    let (Some(kept_zone), Some(through)) = (state.zone, state.rolled_through) else {
+        return Ok(0);
+    };
+    if kept_zone != zone {
+        return Ok(0);
+    }
+    let Some(first) = kept::first_day(conn, &zone).await? else {
+        return Ok(0);
+    };
+    let end = through.min(today);
+    let dirty: Vec<jiff_sqlx::Date> =
+        sqlx::query_scalar("select day from public.insight_dirty_days")
+            .fetch_all(&mut *conn)
+            .await?;
+    let dirty: Vec<Date> = dirty.into_iter().map(jiff_sqlx::Date::to_jiff).collect();
+    let mut days = Vec::new();
+    let mut day = first;
+    while day < end {
+        if !dirty.contains(&day) {
+            days.push(day);
+        }
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+    }
+    let everything = everything(now);
+    let rows = count(conn, &ROLLED, &everything, &tz, &zone, &days).await?;
+    kept::write(conn, &days, &rows).await?;
+    const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
+                           business_sum, calendar_hist, business_hist";
+    let differing: i64 = sqlx::query_scalar(&format!(
+        "select (select count(*) from (select {COLUMNS} from pg_temp.insight_rollups \
+                 where day = any($1) except all \
+                 select {COLUMNS} from public.insight_rollups where day = any($1)) a) \
+              + (select count(*) from (select {COLUMNS} from public.insight_rollups \
+                 where day = any($1) except all \
+                 select {COLUMNS} from pg_temp.insight_rollups where day = any($1)) b)"
+    ))
+    .bind(
+        days.iter()
+            .map(|d| jiff_sqlx::Date::from(*d))
+            .collect::<Vec<_>>(),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(differing)
+}
+
+/// A selection of everything (no filter, every group) at `now`; its period is set per run.
+fn everything(now: jiff::Timestamp) -> Selection {
+    Selection {
+        from: now,
+        to: now,
+        now,
+        department: None,
+        group: None,
+        service: None,
+        priority: None,
+        category: None,
+        groups: None,
+        hidden: Vec::new(),
+    }
+}
+
+/// A rolled KPI over the chosen period, the one before and the period's weeks, from the
+/// rollups where they hold the day and from the facts elsewhere; `None` when the rollups
+/// cannot give it (a KPI not rolled up, a filter they do not keep, another time zone, none
+/// summed up yet): then count it all from the facts.
+pub(crate) async fn summary(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    chosen: &Chosen,
+) -> AppResult<Option<Summary>> {
+    let s = &chosen.base;
+    if !ROLLED.contains(&kpi) || s.service.is_some() || s.priority.is_some() || s.category.is_some()
+    {
+        return Ok(None);
+    }
+    let state = kept::state(conn, false).await?;
+    let (Some(zone), Some(through)) = (state.zone, state.rolled_through) else {
+        return Ok(None);
+    };
+    if zone != chosen.time_zone_name {
+        return Ok(None);
+    }
+    let today = s.now.to_zoned(chosen.time_zone.clone()).date();
+    let (first, last) = (chosen.period.previous().from, chosen.period.to);
+    // Read from the rollups: the days before today (and before `through`) not marked.
+    let kept_last = [
+        last,
+        through.yesterday().unwrap_or(through),
+        today.yesterday().unwrap_or(today),
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(last);
+    let (dirty, mut days) = if first <= kept_last {
+        let dirty = kept::dirty_between(conn, first, kept_last).await?;
+        let days = kept::read(conn, kpi, s, first, kept_last, &dirty).await?;
+        (dirty, days)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    // Counted from the facts: the rest.
+    let mut live = dirty;
+    let mut day = match kept_last.tomorrow() {
+        Ok(next) => next.max(first),
+        Err(_) => last.tomorrow().unwrap_or(last),
+    };
+    while day <= last {
+        live.push(day);
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+    }
+    live.sort_unstable();
+    for (_, row) in count(conn, &[kpi], s, &chosen.time_zone, &zone, &live).await? {
+        days.push((row.day, row.tally));
+    }
+    let mut current = Tally::default();
+    let mut previous = Tally::default();
+    let mut weeks: BTreeMap<Date, Tally> = BTreeMap::new();
+    for (day, tally) in &days {
+        if *day >= chosen.period.from {
+            current.merge(tally);
+            weeks.entry(monday(*day)).or_default().merge(tally);
+        } else {
+            previous.merge(tally);
+        }
+    }
+    let current_provisional = provisional(conn, kpi, chosen, chosen.period).await?;
+    let previous_provisional = provisional(conn, kpi, chosen, chosen.period.previous()).await?;
+    Ok(Some(Summary {
+        current: aggregate_of(kpi, &current, current_provisional),
+        previous: aggregate_of(kpi, &previous, previous_provisional),
+        weeks: weeks
+            .into_iter()
+            .map(|(week, tally)| (week, aggregate_of(kpi, &tally, 0)))
+            .collect(),
+    }))
+}
+
+/// The Monday of a day's ISO week.
+fn monday(day: Date) -> Date {
+    day.checked_sub(jiff::Span::new().days(i64::from(day.weekday().to_monday_zero_offset())))
+        .unwrap_or(day)
+}
+
+/// The rows of the period that may still change (a resolution less than 7 days old, for
+/// first-contact resolution and reopens), counted from the facts of those 7 days.
+async fn provisional(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    chosen: &Chosen,
+    period: Period,
+) -> AppResult<i64> {
+    if !matches!(kpi, Kpi::Fcr | Kpi::Reopen7d) {
+        return Ok(0);
+    }
+    let (from, to) = period.instants(&chosen.time_zone);
+    let recent = chosen
+        .base
+        .now
+        .checked_sub(jiff::SignedDuration::from_hours(7 * 24))
+        .unwrap_or(chosen.base.now);
+    let from = from.max(recent);
+    if from >= to {
+        return Ok(0);
+    }
+    let s = Selection {
+        from,
+        to,
+        ..chosen.base.clone()
+    };
+    Ok(crate::store::insight_figures::aggregate(conn, kpi, &s)
+        .await?
+        .provisional)
+}
+
+/// A tally as the figures' `Aggregate`.
+fn aggregate_of(kpi: Kpi, t: &Tally, provisional: i64) -> Aggregate {
+    let kind = values_of(kpi);
+    let calendar = t.stats(kind, false);
+    let business = t.stats(kind, true);
+    Aggregate {
+        count: t.count,
+        met: t.met,
+        provisional,
+        calendar_median: calendar.median,
+        calendar_p90: calendar.p90,
+        calendar_mean: calendar.mean,
+        calendar_total: calendar.total,
+        business_median: business.median,
+        business_p90: business.p90,
+        business_mean: business.mean,
+        business_total: business.total,
+        ages: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn days_split_into_runs() {
+        let days = [
+            date(2026, 2, 27),
+            date(2026, 2, 28),
+            date(2026, 3, 1),
+            date(2026, 3, 3),
+        ];
+        assert_eq!(
+            runs(&days),
+            vec![days[..3].to_vec(), vec![date(2026, 3, 3)]]
+        );
+        assert_eq!(monday(date(2026, 12, 6)), date(2026, 11, 30));
+        assert_eq!(monday(date(2026, 12, 7)), date(2026, 12, 7));
+    }
+}

@@ -1,0 +1,374 @@
+//! The rollups (migration 47): each event KPI's counted rows summed up per day of the desk
+//! and place (department, group), written from the same query the figures count with
+//! (`insight_figures::counted_by`), so a day read from the rollups and the same day counted
+//! from the facts give the same figure.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::insight_figures::{Selection, bind, counted_by};
+use crate::domain::insight::figures::{Dimension, Kpi};
+use crate::domain::insight::rollup::{Tally, Values};
+
+/// The KPIs summed up per day: those whose rows are events of one moment. The backlog and
+/// caller hours lost depend on the period, and are counted from the facts.
+pub const ROLLED: [Kpi; 9] = [
+    Kpi::Mtta,
+    Kpi::Mttr,
+    Kpi::SlaResponse,
+    Kpi::SlaResolution,
+    Kpi::Fcr,
+    Kpi::FcrSelfService,
+    Kpi::Reopen7d,
+    Kpi::Reassignments,
+    Kpi::PingPong,
+];
+
+/// What a KPI's values are, for their buckets.
+pub fn values_of(kpi: Kpi) -> Values {
+    match kpi {
+        Kpi::Mtta | Kpi::Mttr | Kpi::Backlog | Kpi::CallerHoursLost => Values::Durations,
+        Kpi::Reassignments | Kpi::PingPong => Values::Counts,
+        Kpi::SlaResponse | Kpi::SlaResolution | Kpi::Fcr | Kpi::FcrSelfService | Kpi::Reopen7d => {
+            Values::Nothing
+        }
+    }
+}
+
+/// A value's bucket in SQL, for a KPI's values `kind`.
+fn bucket_sql(kind: Values, value: &str) -> String {
+    match kind {
+        Values::Durations => format!("insight_bucket({value})::integer"),
+        // (`least` alone would give 65535 for a null.)
+        Values::Counts => {
+            format!("case when {value} is null then null else least({value}, 65535) end::integer")
+        }
+        Values::Nothing => "null::integer".to_owned(),
+    }
+}
+
+/// One day's sums at one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayRow {
+    pub day: jiff::civil::Date,
+    pub department: Option<Uuid>,
+    pub group: Option<Uuid>,
+    pub tally: Tally,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountedBucket {
+    day: jiff_sqlx::Date,
+    department_id: Option<Uuid>,
+    group_id: Option<Uuid>,
+    met: bool,
+    cb: Option<i32>,
+    bb: Option<i32>,
+    n: i64,
+    cs: i64,
+    bs: i64,
+}
+
+/// A KPI's rows counted from the facts over the selection (its filters and scope, `[from,
+/// to)`), summed up per day in `zone` and place; only the days in `days`.
+pub async fn count_days(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    s: &Selection,
+    zone: &str,
+    days: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<DayRow>> {
+    let kind = values_of(kpi);
+    let sql = format!(
+        "select c.day, c.d0::uuid as department_id, c.d1::uuid as group_id, \
+                coalesce(c.met, false) as met, {} as cb, {} as bb, count(*) as n, \
+                coalesce(sum(c.calendar), 0)::bigint as cs, coalesce(sum(c.business), 0)::bigint as bs \
+         from (select r.*, (r.at at time zone $11)::date as day from ({}) r) c \
+         where c.day = any($12) \
+         group by c.day, c.d0, c.d1, 4, 5, 6 order by c.day, c.d0, c.d1",
+        bucket_sql(kind, "c.calendar"),
+        bucket_sql(kind, "c.business"),
+        counted_by(kpi, &[Dimension::Department, Dimension::Group])
+    );
+    let rows: Vec<CountedBucket> = bind(sqlx::query_as(&sql), s)
+        .bind(zone)
+        .bind(
+            days.iter()
+                .map(|d| jiff_sqlx::Date::from(*d))
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(conn)
+        .await?;
+    let mut out: Vec<DayRow> = Vec::new();
+    for r in rows {
+        let day = r.day.to_jiff();
+        let same = out.last().is_some_and(|l| {
+            l.day == day && l.department == r.department_id && l.group == r.group_id
+        });
+        if !same {
+            out.push(DayRow {
+                day,
+                department: r.department_id,
+                group: r.group_id,
+                tally: Tally::default(),
+            });
+        }
+        let Some(t) = out.last_mut().map(|l| &mut l.tally) else {
+            continue;
+        };
+        t.count += r.n;
+        if r.met {
+            t.met += r.n;
+        }
+        t.calendar_sum += r.cs;
+        t.business_sum += r.bs;
+        let n = u64::try_from(r.n).unwrap_or(0);
+        if let Some(b) = r.cb.and_then(|b| u16::try_from(b).ok()) {
+            t.calendar.add(b, n);
+        }
+        if let Some(b) = r.bb.and_then(|b| u16::try_from(b).ok()) {
+            t.business.add(b, n);
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces every KPI's rows of these days with `rows` (`(kpi, row)`).
+pub async fn write(
+    conn: &mut PgConnection,
+    days: &[jiff::civil::Date],
+    rows: &[(Kpi, DayRow)],
+) -> sqlx::Result<()> {
+    let dates: Vec<jiff_sqlx::Date> = days.iter().map(|d| jiff_sqlx::Date::from(*d)).collect();
+    sqlx::query("delete from insight_rollups where day = any($1)")
+        .bind(&dates)
+        .execute(&mut *conn)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let column = |f: &dyn Fn(&(Kpi, DayRow)) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    sqlx::query(
+        "insert into insight_rollups (day, kpi, department_id, group_id, count, met, \
+             calendar_sum, business_sum, calendar_hist, business_hist) \
+         select * from unnest($1::date[], $2::text[], $3::uuid[], $4::uuid[], $5::int8[], \
+             $6::int8[], $7::int8[], $8::int8[], $9::bytea[], $10::bytea[])",
+    )
+    .bind(
+        rows.iter()
+            .map(|(_, r)| jiff_sqlx::Date::from(r.day))
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.department).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.group).collect::<Vec<_>>())
+    .bind(column(&|(_, r)| r.tally.count))
+    .bind(column(&|(_, r)| r.tally.met))
+    .bind(column(&|(_, r)| r.tally.calendar_sum))
+    .bind(column(&|(_, r)| r.tally.business_sum))
+    .bind(
+        rows.iter()
+            .map(|(_, r)| r.tally.calendar.encode())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|(_, r)| r.tally.business.encode())
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct KeptRow {
+    day: jiff_sqlx::Date,
+    count: i64,
+    met: i64,
+    calendar_sum: Option<i64>,
+    business_sum: Option<i64>,
+    calendar_hist: Vec<u8>,
+    business_hist: Vec<u8>,
+}
+
+/// A KPI's kept sums of the days `[from, to]` but those in `except`, with the selection's
+/// filters on department and group and its scope (the other filters cannot be read from the
+/// rollups), summed up per day.
+pub async fn read(
+    conn: &mut PgConnection,
+    kpi: Kpi,
+    s: &Selection,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    except: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<(jiff::civil::Date, Tally)>> {
+    let rows: Vec<KeptRow> = sqlx::query_as(
+        "select x.day, x.count, x.met, x.calendar_sum, x.business_sum, x.calendar_hist, \
+                x.business_hist \
+         from insight_rollups x \
+         where x.kpi = $1 and x.day >= $2 and x.day <= $3 and not x.day = any($4) \
+           and ($5::uuid is null or x.department_id = $5) \
+           and ($6::uuid is null or x.group_id = $6) \
+           and ($7::uuid[] is null or x.group_id = any($7)) \
+           and (x.department_id is null or not x.department_id = any($8)) \
+         order by x.day",
+    )
+    .bind(kpi.as_str())
+    .bind(jiff_sqlx::Date::from(from))
+    .bind(jiff_sqlx::Date::from(to))
+    .bind(
+        except
+            .iter()
+            .map(|d| jiff_sqlx::Date::from(*d))
+            .collect::<Vec<_>>(),
+    )
+    .bind(s.department)
+    .bind(s.group)
+    .bind(s.groups.as_deref())
+    .bind(&s.hidden)
+    .fetch_all(conn)
+    .await?;
+    let mut out: Vec<(jiff::civil::Date, Tally)> = Vec::new();
+    for r in rows {
+        let day = r.day.to_jiff();
+        if out.last().is_none_or(|(d, _)| *d != day) {
+            out.push((day, Tally::default()));
+        }
+        let Some((_, t)) = out.last_mut() else {
+            continue;
+        };
+        t.count += r.count;
+        t.met += r.met;
+        t.calendar_sum += r.calendar_sum.unwrap_or(0);
+        t.business_sum += r.business_sum.unwrap_or(0);
+        t.calendar.add_encoded(&r.calendar_hist);
+        t.business.add_encoded(&r.business_hist);
+    }
+    Ok(out)
+}
+
+/// Marks the days the facts of these incidents count on (a response, a due time, a
+/// resolution), in `zone`: called before their facts are replaced and after.
+pub async fn mark_dirty(conn: &mut PgConnection, ids: &[Uuid], zone: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into insight_dirty_days (day) \
+         select distinct (m.t at time zone $2)::date from ( \
+             select unnest(array[f.responded_at, f.response_due, f.resolution_due]) as t \
+             from insight_incidents f where f.incident_id = any($1) \
+             union all \
+             select r.resolved_at from insight_resolutions r where r.incident_id = any($1)) m \
+         where m.t is not null order by 1 \
+         on conflict do nothing",
+    )
+    .bind(ids)
+    .bind(zone)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Where the rollups stand: the time zone of their days, and the first day not yet summed
+/// up at all (`None`: none was).
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub zone: Option<String>,
+    pub rolled_through: Option<jiff::civil::Date>,
+}
+
+pub async fn state(conn: &mut PgConnection, lock: bool) -> sqlx::Result<State> {
+    let sql = if lock {
+        "select rollup_time_zone, rolled_through from insight_state for update"
+    } else {
+        "select rollup_time_zone, rolled_through from insight_state"
+    };
+    let (zone, through): (Option<String>, Option<jiff_sqlx::Date>) =
+        sqlx::query_as(sql).fetch_one(conn).await?;
+    Ok(State {
+        zone,
+        rolled_through: through.map(jiff_sqlx::Date::to_jiff),
+    })
+}
+
+/// Starts the rollups afresh in `zone`: every row and mark gone, no day summed up.
+pub async fn reset(conn: &mut PgConnection, zone: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "with a as (delete from insight_rollups), b as (delete from insight_dirty_days) \
+         update insight_state set rollup_time_zone = $1, rolled_through = null",
+    )
+    .bind(zone)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the days `[from, to)` for summing up and records that every day before `to` has
+/// been marked at least once.
+pub async fn mark_through(
+    conn: &mut PgConnection,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "with marked as (insert into insight_dirty_days (day) \
+             select d::date from generate_series($1::date, $2::date - 1, interval '1 day') d \
+             on conflict do nothing) \
+         update insight_state set rolled_through = $2",
+    )
+    .bind(jiff_sqlx::Date::from(from))
+    .bind(jiff_sqlx::Date::from(to))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The first day with facts, in `zone`.
+pub async fn first_day(
+    conn: &mut PgConnection,
+    zone: &str,
+) -> sqlx::Result<Option<jiff::civil::Date>> {
+    let day: Option<jiff_sqlx::Date> =
+        sqlx::query_scalar("select (min(opened_at) at time zone $1)::date from insight_incidents")
+            .bind(zone)
+            .fetch_one(conn)
+            .await?;
+    Ok(day.map(jiff_sqlx::Date::to_jiff))
+}
+
+/// Takes up to `limit` marked days before `before`, oldest first (their marks are gone once
+/// the transaction commits).
+pub async fn take_dirty(
+    conn: &mut PgConnection,
+    before: jiff::civil::Date,
+    limit: i64,
+) -> sqlx::Result<Vec<jiff::civil::Date>> {
+    let days: Vec<jiff_sqlx::Date> = sqlx::query_scalar(
+        "delete from insight_dirty_days where day in \
+             (select day from insight_dirty_days where day < $1 order by day limit $2 \
+              for update skip locked) \
+         returning day",
+    )
+    .bind(jiff_sqlx::Date::from(before))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    let mut days: Vec<_> = days.into_iter().map(jiff_sqlx::Date::to_jiff).collect();
+    days.sort_unstable();
+    Ok(days)
+}
+
+/// The marked days in `[from, to]`.
+pub async fn dirty_between(
+    conn: &mut PgConnection,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+) -> sqlx::Result<Vec<jiff::civil::Date>> {
+    let days: Vec<jiff_sqlx::Date> = sqlx::query_scalar(
+        "select day from insight_dirty_days where day >= $1 and day <= $2 order by day",
+    )
+    .bind(jiff_sqlx::Date::from(from))
+    .bind(jiff_sqlx::Date::from(to))
+    .fetch_all(conn)
+    .await?;
+    Ok(days.into_iter().map(jiff_sqlx::Date::to_jiff).collect())
+}
