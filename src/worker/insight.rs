@@ -28,13 +28,18 @@ pub async fn run(db: PgPool) {
         if let Err(error) = facts::fold_pending(&db).await {
             tracing::warn!(error = %error, "folding insight facts failed; retrying");
         }
-        // The days that ended or whose facts changed are summed up once a minute; until then
-        // their figures are counted from the facts.
+        // The days that ended or whose facts changed are summed up once a minute, a batch of
+        // days between folds while there are more (the first start after an upgrade sums up
+        // the whole history); until then their figures are counted from the facts.
         if rolled.is_none_or(|at| at.elapsed() >= ROLL_UP_EVERY) {
-            if let Err(error) = rollups::roll_up(&db, &|_| {}).await {
-                tracing::warn!(error = %error, "summing up insight days failed; retrying");
+            match rollups::roll_up(&db, Some(1), &|_| {}).await {
+                Ok(days) if days >= rollups::BATCH.unsigned_abs() => {}
+                Ok(_) => rolled = Some(Instant::now()),
+                Err(error) => {
+                    tracing::warn!(error = %error, "summing up insight days failed; retrying");
+                    rolled = Some(Instant::now());
+                }
             }
-            rolled = Some(Instant::now());
         }
         // A pass takes in everything that arrived (in batches); then a second's pause, so a
         // busy desk's events are folded a second's worth at a time instead of one incident

@@ -15,7 +15,7 @@ async fn the_kpi_catalogue_is_served_to_staff_as_docs_metrics_md_defines_it() {
     let res = app.get(&viewer, "/api/v1/insight/kpis").await;
     assert_eq!(res.status(), StatusCode::OK);
     let catalogue: Value = res.json().await.unwrap();
-    assert_eq!(catalogue["version"], 1);
+    assert_eq!(catalogue["version"], 2);
     let kpis = catalogue["kpis"].as_array().unwrap();
     assert_eq!(kpis.len(), 13);
     let mttr = kpis.iter().find(|k| k["id"] == "mttr").unwrap();
@@ -93,6 +93,38 @@ async fn reassign(app: &TestApp, number: &str, group: &str) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "reassign {number} to {group}");
+}
+
+/// The figures round durations in SQL (`insight_rounded`, from the facts) and in Rust (from
+/// the rollups' buckets): both must agree on every duration, or a figure would depend on
+/// which way it was read.
+#[tokio::test]
+async fn sql_and_rust_put_every_duration_in_the_same_bucket() {
+    use leitstand::domain::insight::rollup::{bucket, rounded};
+    let app = TestApp::spawn().await;
+    let mut values: Vec<i64> = vec![-1, 0, 59, 60, 3_839, 3_840, i64::MAX / 2, 2_013_265_920];
+    let mut v = 1i64;
+    while v < 4_000_000_000 {
+        values.extend([v - 1, v, v + 1, v * 60 - 1, v * 60]);
+        v = v * 3 / 2 + 7;
+    }
+    let sql: Vec<(i64, i16, i64)> = sqlx::query_as(
+        "select v, insight_bucket(v), insight_rounded(v) from unnest($1::bigint[]) v",
+    )
+    .bind(&values)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(sql.len(), values.len());
+    for (v, b, r) in sql {
+        assert_eq!((i64::from(b), r), (i64::from(bucket(v)), rounded(v)), "{v} s");
+    }
+    let null: (Option<i16>, Option<i64>) =
+        sqlx::query_as("select insight_bucket(null), insight_rounded(null)")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(null, (None, None), "no value, no bucket");
 }
 
 #[tokio::test]

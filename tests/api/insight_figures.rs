@@ -364,7 +364,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
     for q in &queries {
         from_facts.push(figures(q.clone()).await);
     }
-    let days = leitstand::service::insight::rollups::roll_up(&app.db, &|_| {})
+    let days = leitstand::service::insight::rollups::roll_up(&app.db, None, &|_| {})
         .await
         .unwrap();
     assert!(days > 250, "every day since 20 March: {days}");

@@ -14,16 +14,18 @@ const STEPS: i64 = 32;
 /// Longer durations count as this many minutes (63 years).
 const MAX_MINUTES: i64 = (1 << 25) - 1;
 
+/// A duration's whole minutes `m` (capped) and the doublings `e` above 32 minutes (0 below
+/// 64 minutes): its bucket is `32·e + (m >> e)`, its lower end `(m >> e) << e` minutes.
+fn minutes_and_doublings(secs: i64) -> (i64, u32) {
+    let m = (secs.max(0) / 60).min(MAX_MINUTES);
+    let e = if m < EXACT_MINUTES { 0 } else { m.ilog2() - 5 };
+    (m, e)
+}
+
 /// The bucket of a duration in seconds (`insight_bucket` in SQL).
 pub fn bucket(secs: i64) -> u16 {
-    let m = (secs.max(0) / 60).min(MAX_MINUTES);
-    if m < EXACT_MINUTES {
-        return u16::try_from(m).unwrap_or(0);
-    }
-    // 64 ≤ m < 128: e = 1, steps of 2 minutes; each doubling doubles the step.
-    let e = i64::from(m.ilog2()) - 5;
-    let sub = (m - (1 << (e + 5))) >> e;
-    u16::try_from(EXACT_MINUTES + (e - 1) * STEPS + sub).unwrap_or(u16::MAX)
+    let (m, e) = minutes_and_doublings(secs);
+    u16::try_from(STEPS * i64::from(e) + (m >> e)).unwrap_or(u16::MAX)
 }
 
 /// The lower end of a bucket, in seconds (`insight_rounded` in SQL gives it for a duration).
@@ -32,14 +34,14 @@ pub fn lower_end(bucket: u16) -> i64 {
     if b < EXACT_MINUTES {
         return b * 60;
     }
-    let e = (b - EXACT_MINUTES) / STEPS + 1;
-    let sub = (b - EXACT_MINUTES) % STEPS;
-    ((1 << (e + 5)) + sub * (1 << e)) * 60
+    let e = b / STEPS - 1;
+    ((b - STEPS * e) << e) * 60
 }
 
 /// A duration rounded down to its bucket's lower end.
 pub fn rounded(secs: i64) -> i64 {
-    lower_end(bucket(secs))
+    let (m, e) = minutes_and_doublings(secs);
+    ((m >> e) << e) * 60
 }
 
 /// What a KPI's values are, for their buckets.
@@ -204,6 +206,7 @@ mod tests {
         // Every bucket's lower end is in it, and the next value below it is not.
         for b in 0..=671u16 {
             assert_eq!(bucket(lower_end(b)), b, "{b}");
+            assert_eq!(rounded(lower_end(b)), lower_end(b), "{b}");
             if b > 0 {
                 assert_eq!(bucket(lower_end(b) - 1), b - 1, "{b}");
             }

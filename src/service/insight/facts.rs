@@ -275,7 +275,7 @@ const FACT_TABLES: [(&str, &str); 4] = [
 /// folded first, so a desk at rest must agree exactly.
 pub async fn check(db: &PgPool) -> AppResult<Differences> {
     fold_pending(db).await?;
-    super::rollups::roll_up(db, &|_| {}).await?;
+    super::rollups::roll_up(db, None, &|_| {}).await?;
     let mut tx = db.begin().await?;
     // The kept facts, read in this snapshot, against the journal in the same snapshot.
     sqlx::query("set transaction isolation level repeatable read")

@@ -21,7 +21,7 @@ use crate::store::insight_figures::{Aggregate, Selection, Summary};
 use crate::store::insight_rollups::{self as kept, DayRow, ROLLED, values_of};
 
 /// Days summed up in one transaction.
-const BATCH: i64 = 31;
+pub const BATCH: i64 = 31;
 
 /// The days of `days` (sorted) in runs of consecutive days.
 fn runs(days: &[Date]) -> Vec<Vec<Date>> {
@@ -70,9 +70,14 @@ async fn count(
 }
 
 /// Sums up the days that have ended and are not summed up yet or were marked since, a batch
-/// of days per transaction; returns how many days. A change of the desk's time zone starts
-/// the rollups afresh. Several processes may do this at once: each takes other days.
-pub async fn roll_up(db: &PgPool, advance: &(dyn Fn(u64) + Sync)) -> AppResult<u64> {
+/// of days per transaction, all of them or `batches` batches at most; returns how many days.
+/// A change of the desk's time zone starts the rollups afresh. Several processes may do this
+/// at once: each takes other days.
+pub async fn roll_up(
+    db: &PgPool,
+    batches: Option<usize>,
+    advance: &(dyn Fn(u64) + Sync),
+) -> AppResult<u64> {
     let now = jiff::Timestamp::now();
     let (tz, zone) = {
         let mut tx = db.begin().await?;
@@ -97,7 +102,7 @@ pub async fn roll_up(db: &PgPool, advance: &(dyn Fn(u64) + Sync)) -> AppResult<u
     let today = now.to_zoned(tz.clone()).date();
     let everything = everything(now);
     let mut done = 0u64;
-    loop {
+    for _ in 0..batches.unwrap_or(usize::MAX) {
         let mut tx = db.begin().await?;
         let days = kept::take_dirty(&mut tx, today, BATCH).await?;
         if days.is_empty() {
