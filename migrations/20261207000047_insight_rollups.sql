@@ -44,6 +44,14 @@ create table insight_rollups (
 );
 create index insight_rollups_day_idx on insight_rollups (kpi, day);
 
+-- For the backlog, a row holds the day's net change of open stretches at the place (`count`:
+-- those that began minus those that ended), so the backlog at the end of a day is the sum of
+-- the changes up to it. A start or end at instant t changes the day of t less a microsecond:
+-- the backlog at a day's end (midnight) counts a stretch that begins at that midnight and
+-- not one that ends then. The ends are found through this index.
+create index insight_spans_open_ended_idx on insight_spans (ended_at)
+    where state in ('new', 'in_progress', 'on_hold') and ended_at is not null;
+
 -- Days whose rows must be summed up again: a fold marks the days its incidents' facts count
 -- on (before and after), and every day is marked once when it has ended. Until a day is
 -- summed up again its figures are counted from the facts.

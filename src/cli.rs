@@ -241,7 +241,8 @@ async fn insight(pool: &sqlx::PgPool, command: InsightCommand) -> anyhow::Result
             let started = std::time::Instant::now();
             let days = service::insight::rollups::pending_days(pool).await?;
             let progress = crate::demo::Progress::new("insight days", days);
-            let days = service::insight::rollups::roll_up(pool, None, &|n| progress.advance(n)).await?;
+            let days =
+                service::insight::rollups::roll_up(pool, None, &|n| progress.advance(n)).await?;
             progress.finish();
             tracing::info!(
                 days,

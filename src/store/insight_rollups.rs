@@ -6,7 +6,7 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::insight_figures::{Selection, bind, counted_by};
+use super::insight_figures::{FILTERS, Selection, bind, counted_by};
 use crate::domain::insight::figures::{Dimension, Kpi};
 use crate::domain::insight::rollup::{Tally, Values};
 
@@ -133,6 +133,104 @@ pub async fn count_days(
     Ok(out)
 }
 
+/// The KPIs kept in the rollups: the rolled ones, and the backlog's daily changes.
+pub const KEPT: [Kpi; 10] = [
+    Kpi::Mtta,
+    Kpi::Mttr,
+    Kpi::SlaResponse,
+    Kpi::SlaResolution,
+    Kpi::Fcr,
+    Kpi::FcrSelfService,
+    Kpi::Reopen7d,
+    Kpi::Reassignments,
+    Kpi::PingPong,
+    Kpi::Backlog,
+];
+
+/// The net change of the backlog on each day of `days` (in `zone`) per place, from the
+/// facts, with the selection's filters (its period must cover the days): open stretches that
+/// began minus those that ended, each on the day of its instant less a microsecond (migration
+/// 47), as the `count` of a tally.
+pub async fn backlog_changes(
+    conn: &mut PgConnection,
+    s: &Selection,
+    zone: &str,
+    days: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<DayRow>> {
+    const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
+    let sql = format!(
+        "select c.day, c.department_id, c.group_id, sum(c.delta)::bigint as n from ( \
+             select ((x.started_at - interval '1 microsecond') at time zone $11)::date as day, \
+                    x.department_id, x.group_id, 1 as delta \
+             from insight_spans x where {OPEN} and x.started_at > $1 and x.started_at <= $2 \
+               and {FILTERS} \
+             union all \
+             select ((x.ended_at - interval '1 microsecond') at time zone $11)::date, \
+                    x.department_id, x.group_id, -1 \
+             from insight_spans x where {OPEN} and x.ended_at is not null \
+               and x.ended_at > $1 and x.ended_at <= $2 and {FILTERS}) c \
+         where c.day = any($12) and $3::timestamptz is not null \
+         group by c.day, c.department_id, c.group_id \
+         having sum(c.delta) <> 0 \
+         order by c.day, c.department_id, c.group_id"
+    );
+    let rows: Vec<(jiff_sqlx::Date, Option<Uuid>, Option<Uuid>, i64)> =
+        bind(sqlx::query_as(&sql), s)
+            .bind(zone)
+            .bind(
+                days.iter()
+                    .map(|d| jiff_sqlx::Date::from(*d))
+                    .collect::<Vec<_>>(),
+            )
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, department, group, n)| DayRow {
+            day: day.to_jiff(),
+            department,
+            group,
+            tally: Tally {
+                count: n,
+                ..Tally::default()
+            },
+        })
+        .collect())
+}
+
+/// The kept net changes of the backlog per day, up to `to` but the days in `except`, with
+/// the selection's department and group filters and scope.
+pub async fn read_backlog_changes(
+    conn: &mut PgConnection,
+    s: &Selection,
+    to: jiff::civil::Date,
+    except: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<(jiff::civil::Date, i64)>> {
+    let rows: Vec<(jiff_sqlx::Date, i64)> = sqlx::query_as(
+        "select x.day, sum(x.count)::bigint from insight_rollups x \
+         where x.kpi = 'backlog' and x.day <= $1 and not x.day = any($2) \
+           and ($3::uuid is null or x.department_id = $3) \
+           and ($4::uuid is null or x.group_id = $4) \
+           and ($5::uuid[] is null or x.group_id = any($5)) \
+           and (x.department_id is null or not x.department_id = any($6)) \
+         group by x.day order by x.day",
+    )
+    .bind(jiff_sqlx::Date::from(to))
+    .bind(
+        except
+            .iter()
+            .map(|d| jiff_sqlx::Date::from(*d))
+            .collect::<Vec<_>>(),
+    )
+    .bind(s.department)
+    .bind(s.group)
+    .bind(s.groups.as_deref())
+    .bind(&s.hidden)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(d, n)| (d.to_jiff(), n)).collect())
+}
+
 /// Replaces every KPI's rows of these days with `rows` (`(kpi, row)`).
 pub async fn write(
     conn: &mut PgConnection,
@@ -249,7 +347,8 @@ pub async fn read(
 }
 
 /// Marks the days the facts of these incidents count on (a response, a due time, a
-/// resolution), in `zone`: called before their facts are replaced and after.
+/// resolution, the start and end of an open stretch), in `zone`: called before their facts
+/// are replaced and after.
 pub async fn mark_dirty(conn: &mut PgConnection, ids: &[Uuid], zone: &str) -> sqlx::Result<()> {
     sqlx::query(
         "insert into insight_dirty_days (day) \
@@ -257,7 +356,11 @@ pub async fn mark_dirty(conn: &mut PgConnection, ids: &[Uuid], zone: &str) -> sq
              select unnest(array[f.responded_at, f.response_due, f.resolution_due]) as t \
              from insight_incidents f where f.incident_id = any($1) \
              union all \
-             select r.resolved_at from insight_resolutions r where r.incident_id = any($1)) m \
+             select r.resolved_at from insight_resolutions r where r.incident_id = any($1) \
+             union all \
+             select unnest(array[s.started_at, s.ended_at]) - interval '1 microsecond' \
+             from insight_spans s where s.incident_id = any($1) \
+               and s.state in ('new', 'in_progress', 'on_hold')) m \
          where m.t is not null order by 1 \
          on conflict do nothing",
     )

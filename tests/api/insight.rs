@@ -117,7 +117,11 @@ async fn sql_and_rust_put_every_duration_in_the_same_bucket() {
     .unwrap();
     assert_eq!(sql.len(), values.len());
     for (v, b, r) in sql {
-        assert_eq!((i64::from(b), r), (i64::from(bucket(v)), rounded(v)), "{v} s");
+        assert_eq!(
+            (i64::from(b), r),
+            (i64::from(bucket(v)), rounded(v)),
+            "{v} s"
+        );
     }
     let null: (Option<i16>, Option<i64>) =
         sqlx::query_as("select insight_bucket(null), insight_rounded(null)")

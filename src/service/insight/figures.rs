@@ -564,7 +564,7 @@ pub struct WeekPoint {
 }
 
 /// The weeks of the period (ISO weeks in the desk's time zone), each cut at the period's ends.
-fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
+pub(crate) fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
     let monday = |d: jiff::civil::Date| {
         d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
             .unwrap_or(d)
@@ -612,6 +612,20 @@ pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<W
         )
         .await?;
         return Ok(week_points(kpi, chosen.period, &counted));
+    }
+    if kpi == Kpi::Backlog
+        && let Some(points) =
+            super::rollups::backlog_weeks(&mut conn, chosen, &weeks_of(chosen.period)).await?
+    {
+        return Ok(points
+            .into_iter()
+            .map(|(week, count)| WeekPoint {
+                week,
+                #[expect(clippy::cast_precision_loss, reason = "a count")]
+                value: Some(count as f64),
+                count,
+            })
+            .collect());
     }
     let mut points = Vec::new();
     for (week, period) in weeks_of(chosen.period) {

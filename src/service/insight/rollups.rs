@@ -18,7 +18,7 @@ use crate::domain::insight::figures::{Kpi, Period};
 use crate::domain::insight::rollup::Tally;
 use crate::error::AppResult;
 use crate::store::insight_figures::{Aggregate, Selection, Summary};
-use crate::store::insight_rollups::{self as kept, DayRow, ROLLED, values_of};
+use crate::store::insight_rollups::{self as kept, DayRow, KEPT, ROLLED, values_of};
 
 /// Days summed up in one transaction.
 pub const BATCH: i64 = 31;
@@ -61,9 +61,12 @@ async fn count(
             ..base.clone()
         };
         for kpi in kpis {
-            for row in kept::count_days(conn, *kpi, &s, zone, &run).await? {
-                rows.push((*kpi, row));
-            }
+            let counted = if *kpi == Kpi::Backlog {
+                kept::backlog_changes(conn, &s, zone, &run).await?
+            } else {
+                kept::count_days(conn, *kpi, &s, zone, &run).await?
+            };
+            rows.extend(counted.into_iter().map(|row| (*kpi, row)));
         }
     }
     Ok(rows)
@@ -108,7 +111,7 @@ pub async fn roll_up(
         if days.is_empty() {
             break;
         }
-        let rows = count(&mut tx, &ROLLED, &everything, &tz, &zone, &days).await?;
+        let rows = count(&mut tx, &KEPT, &everything, &tz, &zone, &days).await?;
         kept::write(&mut tx, &days, &rows).await?;
         tx.commit().await?;
         let n = u64::try_from(days.len()).unwrap_or(0);
@@ -164,7 +167,7 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
         day = next;
     }
     let everything = everything(now);
-    let rows = count(conn, &ROLLED, &everything, &tz, &zone, &days).await?;
+    let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
     const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
                            business_sum, calendar_hist, business_hist";
@@ -211,29 +214,17 @@ pub(crate) async fn summary(
     kpi: Kpi,
     chosen: &Chosen,
 ) -> AppResult<Option<Summary>> {
-    let s = &chosen.base;
-    if !ROLLED.contains(&kpi) || s.service.is_some() || s.priority.is_some() || s.category.is_some()
-    {
+    if !ROLLED.contains(&kpi) {
         return Ok(None);
     }
-    let state = kept::state(conn, false).await?;
-    let (Some(zone), Some(through)) = (state.zone, state.rolled_through) else {
+    let Some((kept_last, _)) = usable(conn, chosen).await? else {
         return Ok(None);
     };
-    if zone != chosen.time_zone_name {
-        return Ok(None);
-    }
-    let today = s.now.to_zoned(chosen.time_zone.clone()).date();
+    let s = &chosen.base;
+    let zone = &chosen.time_zone_name;
     let (first, last) = (chosen.period.previous().from, chosen.period.to);
     // Read from the rollups: the days before today (and before `through`) not marked.
-    let kept_last = [
-        last,
-        through.yesterday().unwrap_or(through),
-        today.yesterday().unwrap_or(today),
-    ]
-    .into_iter()
-    .min()
-    .unwrap_or(last);
+    let kept_last = kept_last.min(last);
     let (dirty, mut days) = if first <= kept_last {
         let dirty = kept::dirty_between(conn, first, kept_last).await?;
         let days = kept::read(conn, kpi, s, first, kept_last, &dirty).await?;
@@ -253,7 +244,7 @@ pub(crate) async fn summary(
         day = next;
     }
     live.sort_unstable();
-    for (_, row) in count(conn, &[kpi], s, &chosen.time_zone, &zone, &live).await? {
+    for (_, row) in count(conn, &[kpi], s, &chosen.time_zone, zone, &live).await? {
         days.push((row.day, row.tally));
     }
     let mut current = Tally::default();
@@ -277,6 +268,80 @@ pub(crate) async fn summary(
             .map(|(week, tally)| (week, aggregate_of(kpi, &tally, 0)))
             .collect(),
     }))
+}
+
+/// Where the rollups hold the selection's figures: their time zone is the chosen one, a day
+/// was summed up, and no filter they do not keep was chosen. Gives the last day that may be
+/// read from them (before today and before every day not yet summed up) and today.
+async fn usable(conn: &mut PgConnection, chosen: &Chosen) -> AppResult<Option<(Date, Date)>> {
+    let s = &chosen.base;
+    if s.service.is_some() || s.priority.is_some() || s.category.is_some() {
+        return Ok(None);
+    }
+    let state = kept::state(conn, false).await?;
+    let (Some(zone), Some(through)) = (state.zone, state.rolled_through) else {
+        return Ok(None);
+    };
+    if zone != chosen.time_zone_name {
+        return Ok(None);
+    }
+    let today = s.now.to_zoned(chosen.time_zone.clone()).date();
+    let kept_last = through.min(today).yesterday().unwrap_or(through);
+    Ok(Some((kept_last, today)))
+}
+
+/// The backlog at the end of each of `weeks` (each cut at the period's end; for the week that
+/// holds today, at this moment), from the kept daily changes and from the facts for the days
+/// not kept; `None` where the rollups cannot give it. The same figure as the backlog counted
+/// at each instant from the facts (`insight_figures::aggregate`).
+pub(crate) async fn backlog_weeks(
+    conn: &mut PgConnection,
+    chosen: &Chosen,
+    weeks: &[(Date, Period)],
+) -> AppResult<Option<Vec<(Date, i64)>>> {
+    let Some((kept_last, today)) = usable(conn, chosen).await? else {
+        return Ok(None);
+    };
+    let s = &chosen.base;
+    // The changes up to the end of the last week that ended before today.
+    let mut changes: BTreeMap<Date, i64> = BTreeMap::new();
+    if let Some(last_end) = weeks.iter().map(|(_, p)| p.to).filter(|d| *d < today).max() {
+        let kept_to = kept_last.min(last_end);
+        let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
+        changes.extend(kept::read_backlog_changes(conn, s, kept_to, &dirty).await?);
+        // The days not kept, from the facts: those marked, and those after the last kept one.
+        let mut live = dirty;
+        let mut day = kept_to.tomorrow().unwrap_or(kept_to);
+        while day <= last_end {
+            live.push(day);
+            let Ok(next) = day.tomorrow() else { break };
+            day = next;
+        }
+        live.sort_unstable();
+        let zone = &chosen.time_zone_name;
+        for (_, row) in count(conn, &[Kpi::Backlog], s, &chosen.time_zone, zone, &live).await? {
+            *changes.entry(row.day).or_default() += row.tally.count;
+        }
+    }
+    let mut points = Vec::with_capacity(weeks.len());
+    for (week, period) in weeks {
+        let backlog = if period.to < today {
+            changes.range(..=period.to).map(|(_, n)| n).sum()
+        } else {
+            // The week that holds today: the backlog now.
+            let (from, to) = period.instants(&chosen.time_zone);
+            let at = Selection {
+                from,
+                to,
+                ..s.clone()
+            };
+            crate::store::insight_figures::aggregate(conn, Kpi::Backlog, &at)
+                .await?
+                .count
+        };
+        points.push((*week, backlog));
+    }
+    Ok(Some(points))
 }
 
 /// The Monday of a day's ISO week.
