@@ -269,7 +269,23 @@ async fn not_found() -> AppError {
 
 /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
 pub async fn serve(db: PgPool, args: ServeArgs) -> anyhow::Result<()> {
-    let state = AppState::new(db.clone(), Settings::from(&args));
+    let mut settings = Settings::from(&args);
+    if let Some(url) = &args.read_database_url {
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(|_| {
+                anyhow::anyhow!("LEITSTAND_READ_DATABASE_URL is not a valid PostgreSQL URL")
+            })?;
+        settings.insight_reads = Some(crate::db::replica(
+            options,
+            db.options().get_max_connections(),
+        ));
+        tracing::info!(
+            replica = %crate::config::redact_url(url),
+            "service insight reads its figures from the replica"
+        );
+    }
+    let state = AppState::new(db.clone(), settings);
     let kept_db = state.db.clone();
     let app = router(state)?;
     let mut conn = db.acquire().await?;

@@ -195,6 +195,13 @@ pub struct ServeArgs {
     #[arg(long, env = "LEITSTAND_INSIGHT_FOLD", default_value_t = true, action = clap::ArgAction::Set)]
     pub insight_fold: bool,
 
+    /// A PostgreSQL streaming replica of `DATABASE_URL` that service insight's figures are
+    /// read from (dashboard, breakdowns, value stream, problem yield), so heavy views do not
+    /// load the primary. Everything else, and every write, goes to the primary; when the
+    /// replica does not answer, insight reads go to the primary too.
+    #[arg(long, env = "LEITSTAND_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
+
     /// Private, loopback or link-local addresses webhook deliveries may reach after all, as
     /// addresses or networks (`10.1.0.0/16,127.0.0.1`). Public addresses need no entry; cloud
     /// metadata addresses (169.254.169.254) are refused unless named here.

@@ -34,6 +34,8 @@ pub struct Settings {
     pub webhook_allow: Vec<crate::domain::webhook::Network>,
     /// Where attachments keep their content, and their limits.
     pub attachments: crate::store::attachments::Storage,
+    /// A streaming replica service insight reads its figures from (`LEITSTAND_READ_DATABASE_URL`).
+    pub insight_reads: Option<PgPool>,
 }
 
 impl From<&ServeArgs> for Settings {
@@ -46,13 +48,16 @@ impl From<&ServeArgs> for Settings {
             metrics_token: args.metrics_token.clone(),
             webhook_allow: args.webhook_allow.clone(),
             attachments: args.attachments.storage(),
+            insight_reads: None,
         }
     }
 }
 
 impl AppState {
     pub fn new(db: PgPool, settings: Settings) -> Self {
-        let db = crate::db::Db::new(db).with_storage(settings.attachments.clone());
+        let db = crate::db::Db::new(db)
+            .with_storage(settings.attachments.clone())
+            .with_insight_reads(settings.insight_reads.clone());
         AppState {
             auth: crate::service::changes::start(&db),
             db,

@@ -54,6 +54,48 @@ impl PrivateCluster {
     /// Prepares the cluster in `data_dir` (created if missing; the cluster itself lives in
     /// `data_dir/pg`), running `initdb` when it does not exist yet. Does not start it.
     pub fn prepare(data_dir: &Path) -> anyhow::Result<Self> {
+        let cluster = Self::at(data_dir)?;
+        if !cluster.pgdata.join("PG_VERSION").exists() {
+            cluster.initdb()?;
+        }
+        Ok(cluster)
+    }
+
+    /// A streaming replica of this running cluster in `data_dir` (its cluster in
+    /// `data_dir/pg`), copied with `pg_basebackup` when it does not exist yet, set up to
+    /// follow this one (`standby.signal`, `primary_conninfo`). Does not start it.
+    pub fn replica(&self, data_dir: &Path) -> anyhow::Result<Self> {
+        let replica = Self::at(data_dir)?;
+        if !replica.pgdata.join("PG_VERSION").exists() {
+            self.fill(
+                &replica.pgdata,
+                "pg_basebackup",
+                &[
+                    OsStr::new("--host"),
+                    self.socket_dir.as_os_str(),
+                    OsStr::new("--username"),
+                    OsStr::new(SUPERUSER),
+                    OsStr::new("--wal-method=stream"),
+                    OsStr::new("--write-recovery-conf"),
+                    OsStr::new("--checkpoint=fast"),
+                ],
+            )?;
+            // The primary's socket lives in its directory (`socket_dir_for`): its lock file was
+            // copied, and would stop the replica from opening its own socket.
+            for entry in fs::read_dir(&replica.pgdata)? {
+                let path = entry?.path();
+                let name = path.file_name().and_then(OsStr::to_str).unwrap_or_default();
+                if name.starts_with(".s.PGSQL.") && name.ends_with(".lock") {
+                    fs::remove_file(&path)?;
+                }
+            }
+        }
+        Ok(replica)
+    }
+
+    /// The cluster directory of `data_dir`, made and given to the server user as needed;
+    /// nothing is run.
+    fn at(data_dir: &Path) -> anyhow::Result<Self> {
         let bindir = find_bindir().context(INSTALL_HINT)?;
         fs::create_dir_all(data_dir).with_context(|| {
             format!("could not create the data directory {}", data_dir.display())
@@ -98,9 +140,6 @@ impl PrivateCluster {
         };
         if let Some((uid, gid)) = run_as {
             check_reachable_by(uid, gid, cluster.pgdata.parent().unwrap_or(&data_dir))?;
-        }
-        if !cluster.pgdata.join("PG_VERSION").exists() {
-            cluster.initdb()?;
         }
         Ok(cluster)
     }
@@ -189,28 +228,38 @@ impl PrivateCluster {
     }
 
     fn initdb(&self) -> anyhow::Result<()> {
-        fs::create_dir_all(&self.pgdata)?;
-        fs::set_permissions(&self.pgdata, fs::Permissions::from_mode(0o700))?;
-        self.give_to_server_user(&self.pgdata)?;
+        self.fill(
+            &self.pgdata,
+            "initdb",
+            &[
+                OsStr::new("--username"),
+                OsStr::new(SUPERUSER),
+                OsStr::new("--auth=trust"),
+                OsStr::new("--encoding=UTF8"),
+                OsStr::new("--no-locale"),
+            ],
+        )
+    }
+
+    /// Runs `program` (`initdb`, `pg_basebackup`) with `--pgdata pgdata` and `args` to make a
+    /// cluster there, in a directory made for the server user. On failure nothing half-made
+    /// is left behind: the next start would take it for a real cluster.
+    fn fill(&self, pgdata: &Path, program: &str, args: &[&OsStr]) -> anyhow::Result<()> {
+        fs::create_dir_all(pgdata)?;
+        fs::set_permissions(pgdata, fs::Permissions::from_mode(0o700))?;
+        self.give_to_server_user(pgdata)?;
         let out = self
-            .command("initdb")
+            .command(program)
             .arg("--pgdata")
-            .arg(&self.pgdata)
-            .args([
-                "--username",
-                SUPERUSER,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--no-locale",
-            ])
+            .arg(pgdata)
+            .args(args)
             .output()
-            .context("could not run initdb")?;
+            .with_context(|| format!("could not run {program}"))?;
         if !out.status.success() {
-            // Leave no half-made cluster behind: the next start would take it for a real one.
-            let _ = fs::remove_dir_all(&self.pgdata);
+            let _ = fs::remove_dir_all(pgdata);
             bail!(
-                "initdb failed for {}: {}",
-                self.pgdata.display(),
+                "{program} failed for {}: {}",
+                pgdata.display(),
                 String::from_utf8_lossy(&out.stderr).trim()
             );
         }

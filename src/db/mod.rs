@@ -103,6 +103,17 @@ pub async fn pool(options: PgConnectOptions, max_connections: u32) -> anyhow::Re
         .context("could not connect to PostgreSQL")
 }
 
+/// A pool of a streaming replica (`LEITSTAND_READ_DATABASE_URL`): connected when first used,
+/// so the desk starts while the replica is away (its reads then go to the primary, `Db::insight`),
+/// never migrated (a replica takes its schema from the primary). A connection is tested
+/// before each use, and one that cannot be had within a second counts as the replica away.
+pub fn replica(options: PgConnectOptions, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(1))
+        .connect_lazy_with(options.options([("jit", "off")]))
+}
+
 /// Applies pending migrations; sqlx holds an advisory lock, so concurrent starts are safe.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR

@@ -13,6 +13,7 @@
 //! everything else that takes connections from the pool directly always find the other half.
 
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::pool::PoolConnection;
@@ -27,6 +28,9 @@ pub struct Db {
     reference: Arc<crate::store::reference::Kept>,
     /// Where this database's attachments keep their content, and their limits.
     storage: Arc<crate::store::attachments::Storage>,
+    /// A streaming replica service insight reads from, and until when (milliseconds since
+    /// the epoch) it is left alone after it did not answer.
+    insight: Option<(PgPool, Arc<AtomicU64>)>,
 }
 
 #[derive(Debug)]
@@ -37,16 +41,48 @@ struct Stack {
 
 impl Db {
     pub fn new(pool: PgPool) -> Self {
-        let capacity = usize::try_from(pool.options().get_max_connections() / 2).unwrap_or(0);
         Db {
+            warm: Stack::for_pool(&pool),
             pool,
-            warm: Arc::new(Stack {
-                connections: Mutex::new(Vec::with_capacity(capacity)),
-                capacity,
-            }),
             reference: Arc::default(),
             storage: Arc::default(),
+            insight: None,
         }
+    }
+
+    /// The same pool, with service insight's reads sent to `replica` when given.
+    #[must_use]
+    pub fn with_insight_reads(mut self, replica: Option<PgPool>) -> Self {
+        self.insight = replica.map(|pool| (pool, Arc::new(AtomicU64::new(0))));
+        self
+    }
+
+    /// A connection for service insight's reads: from the replica when there is one and it
+    /// answers, else as `read` gives it. The figures come from facts the worker keeps a second
+    /// behind the desk anyway, so the replica's lag does not change what they promise. A
+    /// replica's connections are tested on the way out of their pool and never kept warm, so
+    /// a replica that went away is noticed before a query is sent to it.
+    pub async fn insight(&self) -> Result<Warm, sqlx::Error> {
+        if let Some((pool, away_until)) = &self.insight
+            && now_millis() >= away_until.load(Ordering::Relaxed)
+        {
+            match pool.acquire().await {
+                Ok(connection) => {
+                    return Ok(Warm {
+                        connection: Some(connection),
+                        stack: Arc::new(Stack {
+                            connections: Mutex::new(Vec::new()),
+                            capacity: 0,
+                        }),
+                    });
+                }
+                Err(error) => {
+                    away_until.store(now_millis() + REPLICA_PAUSE_MILLIS, Ordering::Relaxed);
+                    tracing::warn!(error = %error, "the insight replica does not answer; reading from the primary for 30 s");
+                }
+            }
+        }
+        self.read().await
     }
 
     /// The same pool with attachments kept as `storage` says (the default: in PostgreSQL,
@@ -69,26 +105,50 @@ impl Db {
 
     /// A connection for reads: a warm one when there is one, else one from the pool.
     pub async fn read(&self) -> Result<Warm, sqlx::Error> {
-        let warm = self
-            .warm
-            .connections
-            .lock()
-            .ok()
-            .and_then(|mut stack| stack.pop());
-        let connection = match warm {
-            Some(connection) => connection,
-            None => self.pool.acquire().await?,
-        };
-        Ok(Warm {
-            connection: Some(connection),
-            stack: self.warm.clone(),
-        })
+        take(&self.pool, &self.warm).await
     }
 
     /// The pool itself.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
+
+/// How long insight reads stay on the primary after the replica did not answer.
+const REPLICA_PAUSE_MILLIS: u64 = 30_000;
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Stack {
+    /// A stack for half of the pool's connections.
+    fn for_pool(pool: &PgPool) -> Arc<Stack> {
+        let capacity = usize::try_from(pool.options().get_max_connections() / 2).unwrap_or(0);
+        Arc::new(Stack {
+            connections: Mutex::new(Vec::with_capacity(capacity)),
+            capacity,
+        })
+    }
+}
+
+/// A warm connection from `stack` when there is one, else one from `pool`.
+async fn take(pool: &PgPool, stack: &Arc<Stack>) -> Result<Warm, sqlx::Error> {
+    let warm = stack
+        .connections
+        .lock()
+        .ok()
+        .and_then(|mut connections| connections.pop());
+    let connection = match warm {
+        Some(connection) => connection,
+        None => pool.acquire().await?,
+    };
+    Ok(Warm {
+        connection: Some(connection),
+        stack: stack.clone(),
+    })
 }
 
 impl Deref for Db {

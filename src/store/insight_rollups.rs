@@ -47,6 +47,35 @@ fn bucket_sql(kind: Values, value: &str) -> String {
     }
 }
 
+/// The days as SQL dates.
+pub(crate) fn dates(days: &[jiff::civil::Date]) -> Vec<jiff_sqlx::Date> {
+    days.iter().map(|d| jiff_sqlx::Date::from(*d)).collect()
+}
+
+/// The filters the rollups keep, on their rows `x`: department, group, the reader's groups
+/// and the departments hidden from them, as parameters `$n` to `$n+3` (`bind_place`).
+fn place_filters(n: usize) -> String {
+    let (g, scope, hidden) = (n + 1, n + 2, n + 3);
+    format!(
+        "(${n}::uuid is null or x.department_id = ${n}) \
+         and (${g}::uuid is null or x.group_id = ${g}) \
+         and (${scope}::uuid[] is null or x.group_id = any(${scope})) \
+         and (x.department_id is null or not x.department_id = any(${hidden}))"
+    )
+}
+
+/// Binds a selection's filters to the parameters of `place_filters`.
+fn bind_place<'q, O>(
+    query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    s: &'q Selection,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    query
+        .bind(s.department)
+        .bind(s.group)
+        .bind(s.groups.as_deref())
+        .bind(&s.hidden)
+}
+
 /// One day's sums at one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayRow {
@@ -92,11 +121,7 @@ pub async fn count_days(
     );
     let rows: Vec<CountedBucket> = bind(sqlx::query_as(&sql), s)
         .bind(zone)
-        .bind(
-            days.iter()
-                .map(|d| jiff_sqlx::Date::from(*d))
-                .collect::<Vec<_>>(),
-        )
+        .bind(dates(days))
         .fetch_all(conn)
         .await?;
     let mut out: Vec<DayRow> = Vec::new();
@@ -177,11 +202,7 @@ pub async fn backlog_changes(
     let rows: Vec<(jiff_sqlx::Date, Option<Uuid>, Option<Uuid>, i64)> =
         bind(sqlx::query_as(&sql), s)
             .bind(zone)
-            .bind(
-                days.iter()
-                    .map(|d| jiff_sqlx::Date::from(*d))
-                    .collect::<Vec<_>>(),
-            )
+            .bind(dates(days))
             .fetch_all(conn)
             .await?;
     Ok(rows
@@ -206,28 +227,16 @@ pub async fn read_backlog_changes(
     to: jiff::civil::Date,
     except: &[jiff::civil::Date],
 ) -> sqlx::Result<Vec<(jiff::civil::Date, i64)>> {
-    let rows: Vec<(jiff_sqlx::Date, i64)> = sqlx::query_as(
+    let sql = format!(
         "select x.day, sum(x.count)::bigint from insight_rollups x \
-         where x.kpi = 'backlog' and x.day <= $1 and not x.day = any($2) \
-           and ($3::uuid is null or x.department_id = $3) \
-           and ($4::uuid is null or x.group_id = $4) \
-           and ($5::uuid[] is null or x.group_id = any($5)) \
-           and (x.department_id is null or not x.department_id = any($6)) \
+         where x.kpi = 'backlog' and x.day <= $1 and not x.day = any($2) and {} \
          group by x.day order by x.day",
-    )
-    .bind(jiff_sqlx::Date::from(to))
-    .bind(
-        except
-            .iter()
-            .map(|d| jiff_sqlx::Date::from(*d))
-            .collect::<Vec<_>>(),
-    )
-    .bind(s.department)
-    .bind(s.group)
-    .bind(s.groups.as_deref())
-    .bind(&s.hidden)
-    .fetch_all(conn)
-    .await?;
+        place_filters(3)
+    );
+    let query = sqlx::query_as(&sql)
+        .bind(jiff_sqlx::Date::from(to))
+        .bind(dates(except));
+    let rows: Vec<(jiff_sqlx::Date, i64)> = bind_place(query, s).fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(d, n)| (d.to_jiff(), n)).collect())
 }
 
@@ -237,9 +246,8 @@ pub async fn write(
     days: &[jiff::civil::Date],
     rows: &[(Kpi, DayRow)],
 ) -> sqlx::Result<()> {
-    let dates: Vec<jiff_sqlx::Date> = days.iter().map(|d| jiff_sqlx::Date::from(*d)).collect();
     sqlx::query("delete from insight_rollups where day = any($1)")
-        .bind(&dates)
+        .bind(dates(days))
         .execute(&mut *conn)
         .await?;
     if rows.is_empty() {
@@ -301,32 +309,20 @@ pub async fn read(
     to: jiff::civil::Date,
     except: &[jiff::civil::Date],
 ) -> sqlx::Result<Vec<(jiff::civil::Date, Tally)>> {
-    let rows: Vec<KeptRow> = sqlx::query_as(
+    let sql = format!(
         "select x.day, x.count, x.met, x.calendar_sum, x.business_sum, x.calendar_hist, \
                 x.business_hist \
          from insight_rollups x \
-         where x.kpi = $1 and x.day >= $2 and x.day <= $3 and not x.day = any($4) \
-           and ($5::uuid is null or x.department_id = $5) \
-           and ($6::uuid is null or x.group_id = $6) \
-           and ($7::uuid[] is null or x.group_id = any($7)) \
-           and (x.department_id is null or not x.department_id = any($8)) \
+         where x.kpi = $1 and x.day >= $2 and x.day <= $3 and not x.day = any($4) and {} \
          order by x.day",
-    )
-    .bind(kpi.as_str())
-    .bind(jiff_sqlx::Date::from(from))
-    .bind(jiff_sqlx::Date::from(to))
-    .bind(
-        except
-            .iter()
-            .map(|d| jiff_sqlx::Date::from(*d))
-            .collect::<Vec<_>>(),
-    )
-    .bind(s.department)
-    .bind(s.group)
-    .bind(s.groups.as_deref())
-    .bind(&s.hidden)
-    .fetch_all(conn)
-    .await?;
+        place_filters(5)
+    );
+    let query = sqlx::query_as(&sql)
+        .bind(kpi.as_str())
+        .bind(jiff_sqlx::Date::from(from))
+        .bind(jiff_sqlx::Date::from(to))
+        .bind(dates(except));
+    let rows: Vec<KeptRow> = bind_place(query, s).fetch_all(conn).await?;
     let mut out: Vec<(jiff::civil::Date, Tally)> = Vec::new();
     for r in rows {
         let day = r.day.to_jiff();

@@ -30,6 +30,7 @@ mod portal;
 mod problem_pages;
 mod problems;
 mod reference;
+mod replica;
 mod request_pages;
 mod requests;
 mod shares;

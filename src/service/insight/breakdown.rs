@@ -142,7 +142,7 @@ pub async fn breakdown(
     let (by, then) = levels.levels()?;
     let chosen = choose(db, actor, query).await?;
     let reference = crate::service::reference::data(db).await?;
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let rows = store::insight_figures::breakdown(
         &mut conn,
         kpi,

@@ -317,7 +317,7 @@ pub(crate) fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> O
 
 /// One KPI over the chosen period and the previous one.
 pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figure> {
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let now =
         store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(chosen.period)).await?;
     let before = store::insight_figures::aggregate(
@@ -349,7 +349,7 @@ pub(crate) async fn figure_with_weeks(
         to,
         ..chosen.base.clone()
     };
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let summary = match super::rollups::summary(&mut conn, kpi, chosen).await? {
         Some(summary) => summary,
         None => {
@@ -470,7 +470,7 @@ pub async fn counted(
                 .ok_or_else(|| AppError::field("cursor", "error.cursor"))
         })
         .transpose()?;
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let rows = store::insight_figures::counted_rows(
         &mut conn,
         kpi,
@@ -595,7 +595,7 @@ pub(crate) fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
 /// rows depend on the period, so each week is counted by itself; the other KPIs' weeks come
 /// from one scan (`figure_with_weeks`).
 pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     if kpi == Kpi::CallerHoursLost {
         // Every week in one statement (each week's open time is that week's alone).
         let windows: Vec<_> = weeks_of(chosen.period)

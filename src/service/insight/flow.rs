@@ -83,7 +83,7 @@ const VARIANTS: i64 = 10;
 pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow> {
     let chosen = choose(db, actor, query).await?;
     let selection = chosen.selection(chosen.period);
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let handoffs = store::insight_flow::handoffs(&mut conn, &selection)
         .await?
         .into_iter()

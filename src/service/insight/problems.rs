@@ -56,7 +56,7 @@ pub struct ProblemYield {
 pub async fn problem_yield(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<ProblemYield> {
     let chosen = choose(db, actor, query).await?;
     let selection = chosen.selection(chosen.period);
-    let mut conn = db.read().await?;
+    let mut conn = db.insight().await?;
     let rows = store::insight_problems::fixed(&mut conn, &selection, WEEKS).await?;
     let solved_by_problem =
         store::insight_problems::solved_by_problem(&mut conn, &selection).await?;

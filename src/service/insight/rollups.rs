@@ -179,11 +179,7 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
                  where day = any($1) except all \
                  select {COLUMNS} from pg_temp.insight_rollups where day = any($1)) b)"
     ))
-    .bind(
-        days.iter()
-            .map(|d| jiff_sqlx::Date::from(*d))
-            .collect::<Vec<_>>(),
-    )
+    .bind(kept::dates(&days))
     .fetch_one(&mut *conn)
     .await?;
     Ok(differing)
