@@ -105,7 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // `leitstand` alone serves with the same settings (flags and environment) as `serve`.
     let command = match cli.command {
         Some(command) => command,
-        None => Command::Serve(ServeArgs::from_environment()?),
+        None => Command::Serve(Box::new(ServeArgs::from_environment()?)),
     };
     let database =
         Database::locate(cli.database.database_url.as_deref(), &cli.database.data_dir).await?;
@@ -127,7 +127,7 @@ async fn run_command(command: Command, database: &Database, db_pool: u32) -> any
     match command {
         Command::Serve(args) => {
             let pool = database.connect(db_pool).await?;
-            crate::app::serve(pool, args).await?;
+            crate::app::serve(pool, *args).await?;
             Ok(true)
         }
         Command::Migrate => {

@@ -88,7 +88,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply migrations, then serve the web pages and the JSON API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage user accounts.
@@ -324,7 +324,7 @@ impl ServeArgs {
     /// with no flags, so every environment variable applies the same way to both forms.
     pub fn from_environment() -> Result<Self, clap::Error> {
         match Cli::try_parse_from(["leitstand", "serve"])?.command {
-            Some(Command::Serve(args)) => Ok(args),
+            Some(Command::Serve(args)) => Ok(*args),
             _ => unreachable!("`serve` parses as the serve command"),
         }
     }

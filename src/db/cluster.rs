@@ -85,7 +85,11 @@ impl PrivateCluster {
             for entry in fs::read_dir(&replica.pgdata)? {
                 let path = entry?.path();
                 let name = path.file_name().and_then(OsStr::to_str).unwrap_or_default();
-                if name.starts_with(".s.PGSQL.") && name.ends_with(".lock") {
+                if name.starts_with(".s.PGSQL.")
+                    && path
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("lock"))
+                {
                     fs::remove_file(&path)?;
                 }
             }

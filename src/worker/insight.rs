@@ -11,7 +11,7 @@ use sqlx::PgPool;
 use crate::service::insight::{facts, rollups};
 
 /// How often the rollups take in the days that ended or changed.
-const ROLL_UP_EVERY: Duration = Duration::from_secs(60);
+const ROLL_UP_EVERY: Duration = Duration::from_mins(1);
 
 pub async fn run(db: PgPool) {
     loop {

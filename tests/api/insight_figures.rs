@@ -359,7 +359,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         format!("/api/v1/insight/figures/fcr/weeks?{period}"),
         format!("/api/v1/insight/figures/sla_response/weeks?{period}"),
         format!("/api/v1/insight/figures/backlog/weeks?{period}"),
-        format!("/api/v1/insight/figures/backlog/weeks?from=2026-03-01&to=2026-04-30"),
+        "/api/v1/insight/figures/backlog/weeks?from=2026-03-01&to=2026-04-30".to_owned(),
         format!("/api/v1/insight/figures?{period}&group=network"),
         format!("/api/v1/insight/figures/backlog/weeks?{period}&group=network"),
     ];

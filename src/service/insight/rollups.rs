@@ -137,6 +137,8 @@ pub async fn pending_days(db: &PgPool) -> AppResult<u64> {
 /// `facts::check` makes them): sums up afresh every day the kept rollups hold as summed up
 /// (ended, not marked) and counts the rows in either that the other lacks.
 pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
+    const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
+                           business_sum, calendar_hist, business_hist";
     let reference = crate::store::reference::load(&mut *conn).await?;
     let (tz, zone) = desk_time_zone(&reference);
     let now = jiff::Timestamp::now();
@@ -169,8 +171,6 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     let everything = everything(now);
     let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
-    const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
-                           business_sum, calendar_hist, business_hist";
     let differing: i64 = sqlx::query_scalar(&format!(
         "select (select count(*) from (select {COLUMNS} from pg_temp.insight_rollups \
                  where day = any($1) except all \
