@@ -245,7 +245,7 @@ pub async fn replace(
             &mut *conn,
             "insight_resolutions",
             "incident_id, department_id, group_id, service_id, resolved_at, reopened_at, \
-         category, impact, resolution_code, seq, priority, calendar_secs, business_secs, \
+         category, impact, resolution_code, path, seq, priority, calendar_secs, business_secs, \
          reassignments, ping_pongs, first_contact",
         )
         .await?;
@@ -317,8 +317,19 @@ fn incidents(folded: &[(&FoldInput, Facts)]) -> Columns {
     c
 }
 
+/// An incident's path through the groups (`facts::path`) as kept on its first resolution:
+/// the groups' ids, `,`-separated, an empty part for no group; `None` for an empty path.
+pub fn path_text(path: &[Option<Uuid>]) -> Option<String> {
+    (!path.is_empty()).then(|| {
+        path.iter()
+            .map(|g| g.map(|g| g.to_string()).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
 fn resolutions(folded: &[(&FoldInput, Facts)]) -> Columns {
-    let mut c = Columns::new(4, 2, 3, 6, 1);
+    let mut c = Columns::new(4, 2, 4, 6, 1);
     for (input, facts) in folded {
         for (n, r) in facts.resolutions.iter().enumerate() {
             let p = &r.place;
@@ -327,12 +338,19 @@ fn resolutions(folded: &[(&FoldInput, Facts)]) -> Columns {
                 &[Some(input.id), p.department, p.group, p.service],
             );
             Columns::push(&mut c.time, &[Some(ts(r.at)), r.reopened_at.map(ts)]);
+            // The path up to the first resolution: the value stream's variants.
+            let path = if n == 0 {
+                path_text(&crate::domain::insight::facts::path(&facts.spans, r.at))
+            } else {
+                None
+            };
             Columns::push(
                 &mut c.text,
                 &[
                     p.category.clone(),
                     Some(p.impact.as_str().to_owned()),
                     r.code.map(|code| code.as_str().to_owned()),
+                    path,
                 ],
             );
             Columns::push(

@@ -3,6 +3,7 @@
 //! groups. Filters and scope as for the figures (`insight_figures::Selection`).
 
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use super::insight_figures::{FILTERS as SPAN_FILTERS, Selection, bind, not_canceled};
 
@@ -56,13 +57,12 @@ pub struct GroupTime {
     pub hold_reason: Option<String>,
     pub assigned: bool,
     pub seconds: i64,
-    pub incidents: i64,
 }
 
 pub async fn group_times(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Vec<GroupTime>> {
     let sql = format!(
         "select g.key as group_key, x.state, x.hold_reason, x.assigned, \
-                sum(o.secs)::bigint as seconds, count(distinct x.incident_id) as incidents \
+                sum(o.secs)::bigint as seconds \
          from insight_spans x \
          left join groups g on g.id = x.group_id \
          cross join lateral (select extract(epoch from \
@@ -78,67 +78,39 @@ pub async fn group_times(conn: &mut PgConnection, s: &Selection) -> sqlx::Result
 }
 
 /// A path incidents took through the groups (the groups they were open in, in order, a
-/// group repeated only after another), with how many took it and their median time to the
-/// first resolution.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Variant {
-    pub path: Vec<String>,
+/// group repeated only after another; `None` for a stretch without a group), with how many
+/// took it and their median time to the first resolution.
+#[derive(Debug, Clone)]
+pub struct Variant<G = Option<Uuid>> {
+    pub path: Vec<G>,
     pub incidents: i64,
     pub median_secs: Option<i64>,
 }
 
-/// The `limit` most frequent paths of the incidents first resolved in the period (their
-/// place at that resolution filtered), and how many incidents there were in all.
-pub async fn variants(
-    conn: &mut PgConnection,
-    s: &Selection,
-    limit: i64,
-) -> sqlx::Result<(Vec<Variant>, i64)> {
+/// Every path of the incidents first resolved in the period (their place at that resolution
+/// filtered), as kept on their first resolutions (migration 48).
+pub async fn variants(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Vec<Variant>> {
     let filters = SPAN_FILTERS;
     let not_canceled = not_canceled("x");
     let sql = format!(
-        "with resolved as ( \
-             select x.incident_id, x.resolved_at, x.calendar_secs from insight_resolutions x \
-             where x.seq = 0 and x.resolved_at >= $1 and x.resolved_at < least($2, $3) and {filters} \
-               and {not_canceled}), \
-         steps as ( \
-             select sp.incident_id, sp.seq, coalesce(g.key, '–') as step, \
-                    lag(coalesce(g.key, '–')) over (partition by sp.incident_id order by sp.seq) as before \
-             from insight_spans sp join resolved r on r.incident_id = sp.incident_id \
-             left join groups g on g.id = sp.group_id \
-             where sp.state in ('new', 'in_progress', 'on_hold') and sp.started_at < r.resolved_at), \
-         paths as ( \
-             select s.incident_id, array_agg(s.step order by s.seq) as path \
-             from steps s where s.before is null or s.before <> s.step group by s.incident_id) \
-         select p.path, count(*) as incidents, \
-                percentile_disc(0.5) within group (order by r.calendar_secs) as median_secs, \
-                sum(count(*)) over ()::bigint as total \
-         from paths p join resolved r on r.incident_id = p.incident_id \
-         group by p.path order by count(*) desc, p.path limit $11"
+        "select x.path, count(*) as incidents, \
+                percentile_disc(0.5) within group (order by x.calendar_secs) as median_secs \
+         from insight_resolutions x \
+         where x.seq = 0 and x.path is not null \
+           and x.resolved_at >= $1 and x.resolved_at < least($2, $3) and {filters} \
+           and {not_canceled} \
+         group by x.path"
     );
-    let rows: Vec<VariantRow> = bind(sqlx::query_as(&sql), s)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?;
-    let total = rows.first().map_or(0, |r| r.total);
-    Ok((
-        rows.into_iter()
-            .map(|r| Variant {
-                path: r.path,
-                incidents: r.incidents,
-                median_secs: r.median_secs,
-            })
-            .collect(),
-        total,
-    ))
-}
-
-#[derive(sqlx::FromRow)]
-struct VariantRow {
-    path: Vec<String>,
-    incidents: i64,
-    median_secs: Option<i64>,
-    total: i64,
+    let rows: Vec<(String, i64, Option<i64>)> =
+        bind(sqlx::query_as(&sql), s).fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(path, incidents, median_secs)| Variant {
+            path: path.split(',').map(|id| id.parse::<Uuid>().ok()).collect(),
+            incidents,
+            median_secs,
+        })
+        .collect())
 }
 
 /// One stretch of an incident's life, for its journey.

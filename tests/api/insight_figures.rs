@@ -379,6 +379,20 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .await
         .unwrap();
     assert!(kept > 0);
+    // Migration 48 gave the facts folded before it their paths in SQL: the same as the fold's.
+    let migration = include_str!("../../migrations/20261207000048_insight_resolution_paths.sql");
+    let fill = &migration[migration.find("update insight_resolutions").unwrap()..];
+    sqlx::query("update insight_resolutions set path = null")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    sqlx::query(fill).execute(&app.db).await.unwrap();
+    let paths: i64 =
+        sqlx::query_scalar("select count(*) from insight_resolutions where path is not null")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(paths, 4, "the first resolutions of I1, I2, I3 and I6");
     // And the check sums the days up afresh and finds them equal.
     let differences = leitstand::service::insight::facts::check(&app.db)
         .await

@@ -70,6 +70,22 @@ pub struct Span {
     pub business_secs: Option<i64>,
 }
 
+/// The groups an incident was open in before `until`, in order, a group repeated only after
+/// another (`None` for stretches without a group): its path through the groups, as the value
+/// stream's variants count it. Empty when it was never open before then.
+pub fn path(spans: &[Span], until: Timestamp) -> Vec<Option<Uuid>> {
+    let mut path: Vec<Option<Uuid>> = Vec::new();
+    for span in spans
+        .iter()
+        .filter(|s| s.place.state.is_open() && s.start < until)
+    {
+        if path.last() != Some(&span.place.group) {
+            path.push(span.place.group);
+        }
+    }
+    path
+}
+
 /// A change of assignment group from one group to another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handoff {

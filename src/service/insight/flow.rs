@@ -78,7 +78,7 @@ pub struct Flow {
 }
 
 /// The paths shown.
-const VARIANTS: i64 = 10;
+const VARIANTS: usize = 10;
 
 pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow> {
     let chosen = choose(db, actor, query).await?;
@@ -121,10 +121,32 @@ pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow
         let efficiency = (total > 0).then(|| g.work as f64 / total as f64 * 100.0);
         g.flow_efficiency = efficiency;
     }
-    let (variants, resolved) =
-        store::insight_flow::variants(&mut conn, &selection, VARIANTS).await?;
+    // Every path, its groups by key ('–' for none), the most frequent first (then by path).
+    let reference = crate::service::reference::data(db).await?;
+    let key = |group: Option<uuid::Uuid>| {
+        group
+            .and_then(|id| reference.group_by_id(id))
+            .map_or_else(|| "–".to_owned(), |g| g.key.clone())
+    };
+    let mut variants: Vec<store::insight_flow::Variant<String>> =
+        store::insight_flow::variants(&mut conn, &selection)
+            .await?
+            .into_iter()
+            .map(|v| store::insight_flow::Variant {
+                path: v.path.into_iter().map(key).collect(),
+                incidents: v.incidents,
+                median_secs: v.median_secs,
+            })
+            .collect();
+    variants.sort_by(|a, b| {
+        b.incidents
+            .cmp(&a.incidents)
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    let resolved: i64 = variants.iter().map(|v| v.incidents).sum();
     let variants = variants
         .into_iter()
+        .take(VARIANTS)
         .map(|v| VariantView {
             #[expect(clippy::cast_precision_loss, reason = "counts")]
             share: if resolved > 0 {
