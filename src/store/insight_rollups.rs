@@ -159,18 +159,15 @@ pub async fn count_days(
 }
 
 /// The KPIs kept in the rollups: the rolled ones, and the backlog's daily changes.
-pub const KEPT: [Kpi; 10] = [
-    Kpi::Mtta,
-    Kpi::Mttr,
-    Kpi::SlaResponse,
-    Kpi::SlaResolution,
-    Kpi::Fcr,
-    Kpi::FcrSelfService,
-    Kpi::Reopen7d,
-    Kpi::Reassignments,
-    Kpi::PingPong,
-    Kpi::Backlog,
-];
+pub const KEPT: [Kpi; ROLLED.len() + 1] = {
+    let mut kept = [Kpi::Backlog; ROLLED.len() + 1];
+    let mut i = 0;
+    while i < ROLLED.len() {
+        kept[i] = ROLLED[i];
+        i += 1;
+    }
+    kept
+};
 
 /// The net change of the backlog on each day of `days` (in `zone`) per place, from the
 /// facts, with the selection's filters (its period must cover the days): open stretches that
