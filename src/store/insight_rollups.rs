@@ -237,6 +237,127 @@ pub async fn read_backlog_changes(
     Ok(rows.into_iter().map(|(d, n)| (d.to_jiff(), n)).collect())
 }
 
+/// The stretches the value stream counts (its time per group).
+const TIMED: &str = "x.state in ('new', 'in_progress', 'on_hold', 'resolved')";
+
+/// The rows of `insight_span_days` (migration 49) of the days `$12` in zone `$11`, from the
+/// facts, with the selection's filters (`$1`..`$10`; its period must cover the days).
+fn span_days_sql() -> String {
+    let not_canceled = super::insight_figures::not_canceled("x");
+    let side = |column: &str, began: bool| {
+        format!(
+            "select ({column} at time zone $11)::date as day, x.department_id, x.group_id, \
+                    x.state, x.hold_reason, x.assigned, {began} as began, \
+                    extract(epoch from {column}) as at \
+             from insight_spans x where {TIMED} and {column} >= $1 and {column} < $2 \
+               and {FILTERS} and {not_canceled}"
+        )
+    };
+    format!(
+        "select c.day, c.department_id, c.group_id, c.state, c.hold_reason, c.assigned, \
+                count(*) filter (where c.began) as began, \
+                coalesce(sum(c.at) filter (where c.began), 0) as began_sum, \
+                count(*) filter (where not c.began) as ended, \
+                coalesce(sum(c.at) filter (where not c.began), 0) as ended_sum \
+         from ({} union all {}) c \
+         where c.day = any($12) and $3::timestamptz is not null \
+         group by c.day, c.department_id, c.group_id, c.state, c.hold_reason, c.assigned",
+        side("x.started_at", true),
+        side("x.ended_at", false)
+    )
+}
+
+/// Replaces the rows of `insight_span_days` of these days (in `zone`) with the facts' sums;
+/// the selection (no filters) covers the days.
+pub async fn write_span_days(
+    conn: &mut PgConnection,
+    s: &Selection,
+    zone: &str,
+    days: &[jiff::civil::Date],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from insight_span_days where day = any($1)")
+        .bind(dates(days))
+        .execute(&mut *conn)
+        .await?;
+    let sql = format!(
+        "with w as (insert into insight_span_days {} returning 1) select count(*) from w",
+        span_days_sql()
+    );
+    bind(sqlx::query_as::<_, (i64,)>(&sql), s)
+        .bind(zone)
+        .bind(dates(days))
+        .fetch_one(conn)
+        .await?;
+    Ok(())
+}
+
+/// The value stream's time per group, state, hold reason and assignment within `[f, t)` (`f`
+/// the start of day `f_day`, `t` the end of day `t_day` or now within it), from the kept
+/// per-day sums of the stretches up to `kept_last` but the days in `except`, and from the
+/// facts for the days `live` (covered by the selection's period). The same as
+/// `insight_flow::group_times` of the period. Parameters: the selection's `$1`..`$10` (its
+/// filters on department, group and scope only: the others are counted from the facts).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the two ends of two kinds of days"
+)]
+pub async fn group_times(
+    conn: &mut PgConnection,
+    s: &Selection,
+    zone: &str,
+    (f, f_day): (jiff::Timestamp, jiff::civil::Date),
+    (t, t_day): (jiff::Timestamp, jiff::civil::Date),
+    kept_last: jiff::civil::Date,
+    except: &[jiff::civil::Date],
+    live: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<super::insight_flow::GroupTime>> {
+    // C(at) over the rows before the day `before` (exclusive, `<`) or through it (`<=`).
+    let c = |at: &str, day: &str, op: &str| {
+        format!(
+            "({at}::numeric * (coalesce(sum(x.began) filter (where x.day {op} {day}), 0) \
+                              - coalesce(sum(x.ended) filter (where x.day {op} {day}), 0)) \
+              - (coalesce(sum(x.began_sum) filter (where x.day {op} {day}), 0) \
+                 - coalesce(sum(x.ended_sum) filter (where x.day {op} {day}), 0)))"
+        )
+    };
+    let seconds = format!("({} - {})", c("$15", "$16", "<="), c("$17", "$18", "<"));
+    let sql = format!(
+        "with x as ( \
+             select x.day, x.department_id, x.group_id, x.state, x.hold_reason, x.assigned, \
+                    x.began, x.began_sum, x.ended, x.ended_sum \
+             from insight_span_days x \
+             where x.day <= $13 and not x.day = any($14) \
+               and ($4::uuid is null or x.department_id = $4) \
+               and ($5::uuid is null or x.group_id = $5) \
+               and ($9::uuid[] is null or x.group_id = any($9)) \
+               and (x.department_id is null or not x.department_id = any($10)) \
+             union all {}) \
+         select g.key as group_key, x.state, x.hold_reason, x.assigned, \
+                round({seconds})::bigint as seconds \
+         from x left join groups g on g.id = x.group_id \
+         group by g.key, x.state, x.hold_reason, x.assigned \
+         having {seconds} > 0 \
+         order by g.key nulls last, x.state, x.hold_reason nulls first, x.assigned",
+        span_days_sql()
+    );
+    bind(sqlx::query_as(&sql), s)
+        .bind(zone)
+        .bind(dates(live))
+        .bind(jiff_sqlx::Date::from(kept_last))
+        .bind(dates(except))
+        .bind(epoch(t))
+        .bind(jiff_sqlx::Date::from(t_day))
+        .bind(epoch(f))
+        .bind(jiff_sqlx::Date::from(f_day))
+        .fetch_all(conn)
+        .await
+}
+
+/// An instant as epoch seconds with its microseconds, as text for a numeric parameter.
+fn epoch(t: jiff::Timestamp) -> String {
+    format!("{}.{:06}", t.as_second(), t.subsec_microsecond())
+}
+
 /// Replaces every KPI's rows of these days with `rows` (`(kpi, row)`).
 pub async fn write(
     conn: &mut PgConnection,
@@ -340,8 +461,8 @@ pub async fn read(
 }
 
 /// Marks the days the facts of these incidents count on (a response, a due time, a
-/// resolution, the start and end of an open stretch), in `zone`: called before their facts
-/// are replaced and after.
+/// resolution, the start and end of a stretch), in `zone`: called before their facts are
+/// replaced and after.
 pub async fn mark_dirty(conn: &mut PgConnection, ids: &[Uuid], zone: &str) -> sqlx::Result<()> {
     sqlx::query(
         "insert into insight_dirty_days (day) \
@@ -353,7 +474,11 @@ pub async fn mark_dirty(conn: &mut PgConnection, ids: &[Uuid], zone: &str) -> sq
              union all \
              select unnest(array[s.started_at, s.ended_at]) - interval '1 microsecond' \
              from insight_spans s where s.incident_id = any($1) \
-               and s.state in ('new', 'in_progress', 'on_hold')) m \
+               and s.state in ('new', 'in_progress', 'on_hold') \
+             union all \
+             select unnest(array[s.started_at, s.ended_at]) \
+             from insight_spans s where s.incident_id = any($1) \
+               and s.state in ('new', 'in_progress', 'on_hold', 'resolved')) m \
          where m.t is not null order by 1 \
          on conflict do nothing",
     )

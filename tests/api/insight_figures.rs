@@ -362,6 +362,9 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         "/api/v1/insight/figures/backlog/weeks?from=2026-03-01&to=2026-04-30".to_owned(),
         format!("/api/v1/insight/figures?{period}&group=network"),
         format!("/api/v1/insight/figures/backlog/weeks?{period}&group=network"),
+        format!("/api/v1/insight/flow?{period}"),
+        format!("/api/v1/insight/flow?{period}&group=network"),
+        "/api/v1/insight/flow?from=2026-03-26&to=2026-03-31".to_owned(),
     ];
     let mut from_facts = Vec::new();
     for q in &queries {
@@ -414,6 +417,17 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         backlog, from_facts[4],
         "the backlog's weeks add up the daily changes"
     );
+    sqlx::query(
+        "update insight_span_days set began_sum = began_sum - 3600 where day = '2026-03-25'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let flow = figures(queries[8].clone()).await;
+    assert_ne!(
+        flow, from_facts[8],
+        "the time per group adds up the daily sums"
+    );
     let differences = leitstand::service::insight::facts::check(&app.db)
         .await
         .unwrap();
@@ -426,6 +440,7 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .unwrap();
     assert_eq!(figures(queries[0].clone()).await, from_facts[0]);
     assert_eq!(figures(queries[4].clone()).await, from_facts[4]);
+    assert_eq!(figures(queries[8].clone()).await, from_facts[8]);
     let dashboard = from_facts[0].clone();
     assert_eq!(dashboard["time_zone"], "Europe/Berlin");
     assert_eq!(

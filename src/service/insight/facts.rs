@@ -281,10 +281,11 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
     sqlx::query("set transaction isolation level repeatable read")
         .execute(&mut *tx)
         .await?;
-    let shadowed = FACT_TABLES
-        .iter()
-        .map(|(table, _)| *table)
-        .chain(["insight_rollups", "insight_dirty_days"]);
+    let shadowed = FACT_TABLES.iter().map(|(table, _)| *table).chain([
+        "insight_rollups",
+        "insight_span_days",
+        "insight_dirty_days",
+    ]);
     for table in shadowed {
         sqlx::query(&format!(
             "create temporary table {table} (like public.{table} including defaults) on commit drop"

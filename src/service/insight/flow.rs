@@ -96,7 +96,11 @@ pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow
         })
         .collect();
     let mut groups: Vec<GroupFlow> = Vec::new();
-    for t in store::insight_flow::group_times(&mut conn, &selection).await? {
+    let times = match super::rollups::group_times(&mut conn, &chosen).await? {
+        Some(times) => times,
+        None => store::insight_flow::group_times(&mut conn, &selection).await?,
+    };
+    for t in times {
         if groups.last().is_none_or(|g| g.group != t.group_key) {
             groups.push(GroupFlow {
                 group: t.group_key.clone(),

@@ -72,6 +72,33 @@ async fn count(
     Ok(rows)
 }
 
+/// The stretches' per-day sums of these days (`insight_span_days`), from the facts.
+async fn write_span_days(
+    conn: &mut PgConnection,
+    tz: &jiff::tz::TimeZone,
+    zone: &str,
+    days: &[Date],
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    for run in runs(days) {
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            continue;
+        };
+        let (from, to) = Period {
+            from: *first,
+            to: *last,
+        }
+        .instants(tz);
+        let s = Selection {
+            from,
+            to,
+            ..everything(now)
+        };
+        kept::write_span_days(conn, &s, zone, &run).await?;
+    }
+    Ok(())
+}
+
 /// Sums up the days that have ended and are not summed up yet or were marked since, a batch
 /// of days per transaction, all of them or `batches` batches at most; returns how many days.
 /// A change of the desk's time zone starts the rollups afresh. Several processes may do this
@@ -113,6 +140,7 @@ pub async fn roll_up(
         }
         let rows = count(&mut tx, &KEPT, &everything, &tz, &zone, &days).await?;
         kept::write(&mut tx, &days, &rows).await?;
+        write_span_days(&mut tx, &tz, &zone, &days, now).await?;
         tx.commit().await?;
         let n = u64::try_from(days.len()).unwrap_or(0);
         done += n;
@@ -137,6 +165,8 @@ pub async fn pending_days(db: &PgPool) -> AppResult<u64> {
 /// `facts::check` makes them): sums up afresh every day the kept rollups hold as summed up
 /// (ended, not marked) and counts the rows in either that the other lacks.
 pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
+    const SPAN_COLUMNS: &str = "day, department_id, group_id, state, hold_reason, assigned, \
+                                began, began_sum, ended, ended_sum";
     const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
                            business_sum, calendar_hist, business_hist";
     let reference = crate::store::reference::load(&mut *conn).await?;
@@ -171,6 +201,18 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     let everything = everything(now);
     let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
+    write_span_days(conn, &tz, &zone, &days, now).await?;
+    let span_days: i64 = sqlx::query_scalar(&format!(
+        "select (select count(*) from (select {SPAN_COLUMNS} from pg_temp.insight_span_days \
+                 where day = any($1) except all \
+                 select {SPAN_COLUMNS} from public.insight_span_days where day = any($1)) a) \
+              + (select count(*) from (select {SPAN_COLUMNS} from public.insight_span_days \
+                 where day = any($1) except all \
+                 select {SPAN_COLUMNS} from pg_temp.insight_span_days where day = any($1)) b)"
+    ))
+    .bind(kept::dates(&days))
+    .fetch_one(&mut *conn)
+    .await?;
     let differing: i64 = sqlx::query_scalar(&format!(
         "select (select count(*) from (select {COLUMNS} from pg_temp.insight_rollups \
                  where day = any($1) except all \
@@ -182,7 +224,7 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     .bind(kept::dates(&days))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(differing)
+    Ok(differing + span_days)
 }
 
 /// A selection of everything (no filter, every group) at `now`; its period is set per run.
@@ -338,6 +380,67 @@ pub(crate) async fn backlog_weeks(
         points.push((*week, backlog));
     }
     Ok(Some(points))
+}
+
+/// The value stream's time per group over the chosen period from the kept per-day sums of
+/// the stretches and the facts for the days not kept; `None` where the rollups cannot give
+/// it. The same as `insight_flow::group_times` of the period.
+pub(crate) async fn group_times(
+    conn: &mut PgConnection,
+    chosen: &Chosen,
+) -> AppResult<Option<Vec<crate::store::insight_flow::GroupTime>>> {
+    let Some((kept_last, today)) = usable(conn, chosen).await? else {
+        return Ok(None);
+    };
+    let period = chosen.period;
+    let (f, period_end) = period.instants(&chosen.time_zone);
+    let now = chosen.base.now;
+    // Up to the period's end, or now within today.
+    let (t, until_day) = if period_end <= now {
+        (period_end, period.to)
+    } else {
+        (now, today.min(period.to))
+    };
+    if t <= f {
+        return Ok(Some(Vec::new()));
+    }
+    let kept_to = kept_last.min(until_day);
+    let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
+    let mut live = dirty.clone();
+    let mut day = kept_to.tomorrow().unwrap_or(kept_to);
+    while day <= until_day {
+        live.push(day);
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+    }
+    live.sort_unstable();
+    // The selection's period covers the live days (its filters apply to them).
+    let (from, to) = match (live.first(), live.last()) {
+        (Some(first), Some(last)) => Period {
+            from: *first,
+            to: *last,
+        }
+        .instants(&chosen.time_zone),
+        _ => (f, f),
+    };
+    let s = Selection {
+        from,
+        to,
+        ..chosen.base.clone()
+    };
+    Ok(Some(
+        kept::group_times(
+            conn,
+            &s,
+            &chosen.time_zone_name,
+            (f, period.from),
+            (t, until_day),
+            kept_to,
+            &dirty,
+            &live,
+        )
+        .await?,
+    ))
 }
 
 /// The Monday of a day's ISO week.
