@@ -35,6 +35,21 @@ fn runs(days: &[Date]) -> Vec<Vec<Date>> {
     runs
 }
 
+/// `base` with its period from the first of these days (sorted) to the last; `None` for
+/// none.
+fn covering(days: &[Date], tz: &jiff::tz::TimeZone, base: &Selection) -> Option<Selection> {
+    let (from, to) = Period {
+        from: *days.first()?,
+        to: *days.last()?,
+    }
+    .instants(tz);
+    Some(Selection {
+        from,
+        to,
+        ..base.clone()
+    })
+}
+
 /// Every rolled KPI of these days counted from the facts, per day and place, with the
 /// selection's filters and scope (`base`; its period is replaced by each run's days).
 async fn count(
@@ -47,18 +62,8 @@ async fn count(
 ) -> AppResult<Vec<(Kpi, DayRow)>> {
     let mut rows = Vec::new();
     for run in runs(days) {
-        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        let Some(s) = covering(&run, tz, base) else {
             continue;
-        };
-        let (from, to) = Period {
-            from: *first,
-            to: *last,
-        }
-        .instants(tz);
-        let s = Selection {
-            from,
-            to,
-            ..base.clone()
         };
         for kpi in kpis {
             let counted = if *kpi == Kpi::Backlog {
@@ -81,18 +86,8 @@ async fn write_span_days(
     now: jiff::Timestamp,
 ) -> AppResult<()> {
     for run in runs(days) {
-        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+        let Some(s) = covering(&run, tz, &everything(now)) else {
             continue;
-        };
-        let (from, to) = Period {
-            from: *first,
-            to: *last,
-        }
-        .instants(tz);
-        let s = Selection {
-            from,
-            to,
-            ..everything(now)
         };
         kept::write_span_days(conn, &s, zone, &run).await?;
     }
@@ -415,19 +410,11 @@ pub(crate) async fn group_times(
     }
     live.sort_unstable();
     // The selection's period covers the live days (its filters apply to them).
-    let (from, to) = match (live.first(), live.last()) {
-        (Some(first), Some(last)) => Period {
-            from: *first,
-            to: *last,
-        }
-        .instants(&chosen.time_zone),
-        _ => (f, f),
-    };
-    let s = Selection {
-        from,
-        to,
+    let s = covering(&live, &chosen.time_zone, &chosen.base).unwrap_or_else(|| Selection {
+        from: f,
+        to: f,
         ..chosen.base.clone()
-    };
+    });
     Ok(Some(
         kept::group_times(
             conn,
