@@ -303,17 +303,35 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
     }
     let mut tables = Vec::new();
     for (table, columns) in FACT_TABLES {
-        let differing: i64 = sqlx::query_scalar(&format!(
-            "select (select count(*) from (select {columns} from pg_temp.{table} \
-                     except all select {columns} from public.{table}) a) \
-                  + (select count(*) from (select {columns} from public.{table} \
-                     except all select {columns} from pg_temp.{table}) b)"
-        ))
-        .fetch_one(&mut *tx)
-        .await?;
-        tables.push((table, differing));
+        tables.push((table, differing_rows(&mut tx, table, columns, None).await?));
     }
     tables.push(("insight_rollups", super::rollups::differing(&mut tx).await?));
     tx.rollback().await?;
     Ok(Differences { incidents, tables })
+}
+
+/// The rows of the temporary table `table` that the kept one lacks and the other way round,
+/// compared on `columns`; only the days `days` (a `day` column) when given.
+pub(crate) async fn differing_rows(
+    conn: &mut PgConnection,
+    table: &str,
+    columns: &str,
+    days: Option<&[jiff::civil::Date]>,
+) -> AppResult<i64> {
+    let only = if days.is_some() {
+        "where day = any($1)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "select (select count(*) from (select {columns} from pg_temp.{table} {only} \
+                 except all select {columns} from public.{table} {only}) a) \
+              + (select count(*) from (select {columns} from public.{table} {only} \
+                 except all select {columns} from pg_temp.{table} {only}) b)"
+    );
+    let mut query = sqlx::query_scalar(&sql);
+    if let Some(days) = days {
+        query = query.bind(crate::store::insight_rollups::dates(days));
+    }
+    Ok(query.fetch_one(conn).await?)
 }

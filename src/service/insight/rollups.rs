@@ -197,29 +197,11 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
     write_span_days(conn, &tz, &zone, &days, now).await?;
-    let span_days: i64 = sqlx::query_scalar(&format!(
-        "select (select count(*) from (select {SPAN_COLUMNS} from pg_temp.insight_span_days \
-                 where day = any($1) except all \
-                 select {SPAN_COLUMNS} from public.insight_span_days where day = any($1)) a) \
-              + (select count(*) from (select {SPAN_COLUMNS} from public.insight_span_days \
-                 where day = any($1) except all \
-                 select {SPAN_COLUMNS} from pg_temp.insight_span_days where day = any($1)) b)"
-    ))
-    .bind(kept::dates(&days))
-    .fetch_one(&mut *conn)
-    .await?;
-    let differing: i64 = sqlx::query_scalar(&format!(
-        "select (select count(*) from (select {COLUMNS} from pg_temp.insight_rollups \
-                 where day = any($1) except all \
-                 select {COLUMNS} from public.insight_rollups where day = any($1)) a) \
-              + (select count(*) from (select {COLUMNS} from public.insight_rollups \
-                 where day = any($1) except all \
-                 select {COLUMNS} from pg_temp.insight_rollups where day = any($1)) b)"
-    ))
-    .bind(kept::dates(&days))
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(differing + span_days)
+    let rollups =
+        super::facts::differing_rows(conn, "insight_rollups", COLUMNS, Some(&days)).await?;
+    let span_days =
+        super::facts::differing_rows(conn, "insight_span_days", SPAN_COLUMNS, Some(&days)).await?;
+    Ok(rollups + span_days)
 }
 
 /// A selection of everything (no filter, every group) at `now`; its period is set per run.
