@@ -35,6 +35,21 @@ fn runs(days: &[Date]) -> Vec<Vec<Date>> {
     runs
 }
 
+/// Every day from `first` on.
+fn every_day(first: Date) -> impl Iterator<Item = Date> {
+    first.series(jiff::Span::new().days(1))
+}
+
+/// The days counted from the facts: those `marked`, and every day after `kept_to` (none
+/// before `from`) through `through`; sorted.
+fn live_days(mut marked: Vec<Date>, kept_to: Date, from: Date, through: Date) -> Vec<Date> {
+    if let Ok(next) = kept_to.tomorrow() {
+        marked.extend(every_day(next.max(from)).take_while(|d| *d <= through));
+    }
+    marked.sort_unstable();
+    marked
+}
+
 /// `base` with its period from the first of these days (sorted) to the last; `None` for
 /// none.
 fn covering(days: &[Date], tz: &jiff::tz::TimeZone, base: &Selection) -> Option<Selection> {
@@ -184,15 +199,10 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
             .fetch_all(&mut *conn)
             .await?;
     let dirty: Vec<Date> = dirty.into_iter().map(jiff_sqlx::Date::to_jiff).collect();
-    let mut days = Vec::new();
-    let mut day = first;
-    while day < end {
-        if !dirty.contains(&day) {
-            days.push(day);
-        }
-        let Ok(next) = day.tomorrow() else { break };
-        day = next;
-    }
+    let days: Vec<Date> = every_day(first)
+        .take_while(|d| *d < end)
+        .filter(|d| !dirty.contains(d))
+        .collect();
     let everything = everything(now);
     let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
@@ -248,17 +258,7 @@ pub(crate) async fn summary(
         (Vec::new(), Vec::new())
     };
     // Counted from the facts: the rest.
-    let mut live = dirty;
-    let mut day = match kept_last.tomorrow() {
-        Ok(next) => next.max(first),
-        Err(_) => last.tomorrow().unwrap_or(last),
-    };
-    while day <= last {
-        live.push(day);
-        let Ok(next) = day.tomorrow() else { break };
-        day = next;
-    }
-    live.sort_unstable();
+    let live = live_days(dirty, kept_last, first, last);
     for (_, row) in count(conn, &[kpi], s, &chosen.time_zone, zone, &live).await? {
         days.push((row.day, row.tally));
     }
@@ -325,14 +325,7 @@ pub(crate) async fn backlog_weeks(
         let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
         changes.extend(kept::read_backlog_changes(conn, s, kept_to, &dirty).await?);
         // The days not kept, from the facts: those marked, and those after the last kept one.
-        let mut live = dirty;
-        let mut day = kept_to.tomorrow().unwrap_or(kept_to);
-        while day <= last_end {
-            live.push(day);
-            let Ok(next) = day.tomorrow() else { break };
-            day = next;
-        }
-        live.sort_unstable();
+        let live = live_days(dirty, kept_to, Date::MIN, last_end);
         let zone = &chosen.time_zone_name;
         for (_, row) in count(conn, &[Kpi::Backlog], s, &chosen.time_zone, zone, &live).await? {
             *changes.entry(row.day).or_default() += row.tally.count;
@@ -383,14 +376,7 @@ pub(crate) async fn group_times(
     }
     let kept_to = kept_last.min(until_day);
     let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
-    let mut live = dirty.clone();
-    let mut day = kept_to.tomorrow().unwrap_or(kept_to);
-    while day <= until_day {
-        live.push(day);
-        let Ok(next) = day.tomorrow() else { break };
-        day = next;
-    }
-    live.sort_unstable();
+    let live = live_days(dirty.clone(), kept_to, Date::MIN, until_day);
     // The selection's period covers the live days (its filters apply to them).
     let s = covering(&live, &chosen.time_zone, &chosen.base).unwrap_or_else(|| Selection {
         from: f,
@@ -486,6 +472,26 @@ mod tests {
         assert_eq!(
             runs(&days),
             vec![days[..3].to_vec(), vec![date(2026, 3, 3)]]
+        );
+        assert_eq!(
+            live_days(
+                vec![date(2026, 3, 1)],
+                date(2026, 3, 3),
+                date(2026, 3, 2),
+                date(2026, 3, 5)
+            ),
+            [date(2026, 3, 1), date(2026, 3, 4), date(2026, 3, 5)],
+            "the marked days and those after the last kept one"
+        );
+        assert_eq!(
+            live_days(
+                Vec::new(),
+                date(2026, 3, 1),
+                date(2026, 3, 4),
+                date(2026, 3, 5)
+            ),
+            [date(2026, 3, 4), date(2026, 3, 5)],
+            "none before `from`"
         );
         assert_eq!(monday(date(2026, 12, 6)), date(2026, 11, 30));
         assert_eq!(monday(date(2026, 12, 7)), date(2026, 12, 7));
