@@ -254,7 +254,8 @@ pub async fn replace(
             &mut *conn,
             "insight_spans",
             "incident_id, department_id, group_id, service_id, started_at, ended_at, \
-         category, impact, state, hold_reason, seq, priority, business_secs, assigned, paused",
+         run_started_at, category, impact, state, hold_reason, seq, priority, business_secs, \
+         assigned, paused, run_ends",
         )
         .await?;
     handoffs(folded)
@@ -371,15 +372,23 @@ fn resolutions(folded: &[(&FoldInput, Facts)]) -> Columns {
 }
 
 fn spans(folded: &[(&FoldInput, Facts)]) -> Columns {
-    let mut c = Columns::new(4, 2, 4, 3, 2);
+    let mut c = Columns::new(4, 3, 4, 3, 3);
     for (input, facts) in folded {
-        for (n, s) in facts.spans.iter().enumerate() {
+        let runs = crate::domain::insight::facts::runs(&facts.spans);
+        for (n, (s, run)) in facts.spans.iter().zip(runs).enumerate() {
             let p = &s.place;
             Columns::push(
                 &mut c.uuid,
                 &[Some(input.id), p.department, p.group, p.service],
             );
-            Columns::push(&mut c.time, &[Some(ts(s.start)), span_end(s)]);
+            Columns::push(
+                &mut c.time,
+                &[
+                    Some(ts(s.start)),
+                    span_end(s),
+                    run.map(|r| ts(r.started_at)),
+                ],
+            );
             Columns::push(
                 &mut c.text,
                 &[
@@ -393,7 +402,14 @@ fn spans(folded: &[(&FoldInput, Facts)]) -> Columns {
                 &mut c.int,
                 &[seq(n), Some(i64::from(p.priority)), s.business_secs],
             );
-            Columns::push(&mut c.flag, &[Some(p.assigned), Some(s.paused)]);
+            Columns::push(
+                &mut c.flag,
+                &[
+                    Some(p.assigned),
+                    Some(s.paused),
+                    Some(run.is_some_and(|r| r.ends)),
+                ],
+            );
         }
     }
     c

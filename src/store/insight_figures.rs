@@ -38,6 +38,17 @@ pub(super) const FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
      and ($9::uuid[] is null or x.group_id = any($9)) \
      and (x.department_id is null or not x.department_id = any($10))";
 
+/// The weight of a stretch's impact in caller hours lost (people affected, by order of
+/// magnitude).
+pub(super) fn weight(alias: &str) -> String {
+    format!("case {alias}.impact when 'high' then 100 when 'medium' then 10 else 1 end")
+}
+
+/// A stretch `x`'s open time within `[$1, $2)` and before now (`$3`), in whole seconds: the
+/// instants counted to the second (catalogue version 3), so that the sums add up exactly.
+const LOST_SECONDS: &str = "floor(extract(epoch from least(coalesce(x.ended_at, $3), $2, $3))) \
+     - floor(extract(epoch from greatest(x.started_at, $1)))";
+
 /// The incident of the rows `alias` is not canceled: an anti-join against the small index of
 /// canceled ones (migration 46), not a join of every incident's facts.
 pub(super) fn not_canceled(alias: &str) -> String {
@@ -147,21 +158,21 @@ pub(super) fn counted_by(kpi: Kpi, dimensions: &[Dimension]) -> String {
              from insight_spans x join insight_incidents f on f.incident_id = x.incident_id \
              where {OPEN} and {DURING} @> least($2, $3)"
         ),
-        // Per incident: its open time within the period, unweighted and weighted by impact.
+        // Per run (an incident's uninterrupted open time at one place): its open time
+        // within the period in whole seconds, unweighted and weighted by impact.
         Kpi::CallerHoursLost => {
             let not_canceled = not_canceled("x");
+            let weight = weight("x");
             return format!(
                 "{select}x.incident_id, min(greatest(x.started_at, $1)) as at, \
                         sum(o.secs)::bigint as calendar, \
-                        sum(o.secs * case x.impact when 'high' then 100 when 'medium' then 10 else 1 end)::bigint as business, \
+                        sum(o.secs * {weight})::bigint as business, \
                         null::boolean as met, false as provisional \
                  from insight_spans x \
-                 cross join lateral (select extract(epoch from \
-                        least(coalesce(x.ended_at, $3), $2, $3) - greatest(x.started_at, $1)) as secs) o \
+                 cross join lateral (select {LOST_SECONDS} as secs) o \
                  where {OPEN} and {DURING} && tstzrange(least($1, $2, $3), least($2, $3)) \
-                   and {not_canceled} \
-                   and o.secs > 0 and {FILTERS} \
-                 group by x.incident_id{grouped}"
+                   and {not_canceled} and {FILTERS} \
+                 group by x.incident_id, x.run_started_at{grouped}"
             );
         }
     };
@@ -214,6 +225,21 @@ fn aggregate_columns(kpi: Kpi) -> String {
         Values::Counts | Values::Nothing => value.to_owned(),
     };
     let (calendar, business) = (ranked("c.calendar"), ranked("c.business"));
+    // Caller hours lost adds up (catalogue version 3): its totals, and their means per run
+    // as the rollups divide them.
+    if kpi == Kpi::CallerHoursLost {
+        let mean = |v: &str| format!("(sum({v})::float8 / nullif(count(*), 0)::float8)");
+        return format!(
+            "count(*) as count, 0::bigint as met, 0::bigint as provisional, \
+                    null::bigint as calendar_median, null::bigint as calendar_p90, \
+                    {} as calendar_mean, sum(c.calendar)::bigint as calendar_total, \
+                    null::bigint as business_median, null::bigint as business_p90, \
+                    {} as business_mean, sum(c.business)::bigint as business_total, \
+                    null::int8[] as ages",
+            mean("c.calendar"),
+            mean("c.business")
+        );
+    }
     format!(
         "count(*) as count, count(*) filter (where c.met) as met, \
                 count(*) filter (where c.provisional) as provisional, \
@@ -309,20 +335,22 @@ pub async fn caller_hours_by_window(
     s: &Selection,
     windows: &[(jiff::civil::Date, jiff::Timestamp, jiff::Timestamp)],
 ) -> sqlx::Result<Vec<(jiff::civil::Date, Aggregate)>> {
+    let seconds = LOST_SECONDS
+        .replace("$1", "w.starts")
+        .replace("$2", "w.ends");
     let sql = format!(
-        "select w.week, count(distinct x.incident_id) as count, \
+        "select w.week, count(distinct (x.incident_id, x.run_started_at)) as count, \
                 sum(o.secs)::bigint as calendar_total, \
-                sum(o.secs * case x.impact when 'high' then 100 when 'medium' then 10 else 1 end)::bigint \
-                    as business_total \
+                sum(o.secs * {})::bigint as business_total \
          from unnest($11::date[], $12::timestamptz[], $13::timestamptz[]) as w(week, starts, ends) \
          join insight_spans x on x.state in ('new', 'in_progress', 'on_hold') \
               and tstzrange(x.started_at, x.ended_at) \
                   && tstzrange(least(w.starts, w.ends, $3), least(w.ends, $3)) \
-         cross join lateral (select extract(epoch from \
-                least(coalesce(x.ended_at, $3), w.ends, $3) - greatest(x.started_at, w.starts)) as secs) o \
-         where o.secs > 0 and $1::timestamptz is not null and $2::timestamptz is not null \
+         cross join lateral (select {seconds} as secs) o \
+         where $1::timestamptz is not null and $2::timestamptz is not null \
            and {FILTERS} and {} \
          group by w.week",
+        weight("x"),
         not_canceled("x")
     );
     let rows: Vec<WindowRow> = bind(sqlx::query_as(&sql), s)

@@ -179,7 +179,6 @@ pub async fn backlog_changes(
     zone: &str,
     days: &[jiff::civil::Date],
 ) -> sqlx::Result<Vec<DayRow>> {
-    const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
     let sql = format!(
         "select c.day, c.department_id, c.group_id, sum(c.delta)::bigint as n from ( \
              select ((x.started_at - interval '1 microsecond') at time zone $11)::date as day, \
@@ -236,6 +235,13 @@ pub async fn read_backlog_changes(
     let rows: Vec<(jiff_sqlx::Date, i64)> = bind_place(query, s).fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(d, n)| (d.to_jiff(), n)).collect())
 }
+
+/// A selection's filters the rollups keep (department, group, scope), on rows `x` of a
+/// table of per-day sums, at the selection's own parameters (`bind`).
+const SELECTION_PLACE: &str = "($4::uuid is null or x.department_id = $4) \
+     and ($5::uuid is null or x.group_id = $5) \
+     and ($9::uuid[] is null or x.group_id = any($9)) \
+     and (x.department_id is null or not x.department_id = any($10))";
 
 /// The stretches the value stream counts (its time per group).
 const TIMED: &str = "x.state in ('new', 'in_progress', 'on_hold', 'resolved')";
@@ -327,10 +333,7 @@ pub async fn group_times(
                     x.began, x.began_sum, x.ended, x.ended_sum \
              from insight_span_days x \
              where x.day <= $13 and not x.day = any($14) \
-               and ($4::uuid is null or x.department_id = $4) \
-               and ($5::uuid is null or x.group_id = $5) \
-               and ($9::uuid[] is null or x.group_id = any($9)) \
-               and (x.department_id is null or not x.department_id = any($10)) \
+               and {SELECTION_PLACE} \
              union all {}) \
          select g.key as group_key, x.state, x.hold_reason, x.assigned, \
                 round({seconds})::bigint as seconds \
@@ -351,6 +354,166 @@ pub async fn group_times(
         .bind(jiff_sqlx::Date::from(f_day))
         .fetch_all(conn)
         .await
+}
+
+/// The open stretches: the backlog's, and those caller hours lost counts.
+const OPEN: &str = "x.state in ('new', 'in_progress', 'on_hold')";
+
+/// The rows of `insight_lost_days` (migration 50) of the days `$12` in zone `$11`, from the
+/// facts, with the selection's filters (`$1`..`$10`; its period must cover the days).
+fn lost_days_sql() -> String {
+    let not_canceled = super::insight_figures::not_canceled("x");
+    let side = |began: bool| {
+        let (day, at, run, within) = if began {
+            (
+                "x.started_at",
+                "x.started_at",
+                "x.run_started_at = x.started_at",
+                "x.started_at >= $1 and x.started_at < $2",
+            )
+        } else {
+            (
+                "x.ended_at - interval '1 microsecond'",
+                "x.ended_at",
+                "x.run_ends",
+                "x.ended_at > $1 and x.ended_at <= $2",
+            )
+        };
+        format!(
+            "select (({day}) at time zone $11)::date as day, x.department_id, x.group_id, \
+                    x.impact, {began} as began, floor(extract(epoch from {at}))::bigint as at, \
+                    {run} as run \
+             from insight_spans x where {OPEN} and {within} and {FILTERS} and {not_canceled}"
+        )
+    };
+    format!(
+        "select c.day, c.department_id, c.group_id, c.impact, \
+                count(*) filter (where c.began) as began, \
+                coalesce(sum(c.at) filter (where c.began), 0)::bigint as began_sum, \
+                count(*) filter (where not c.began) as ended, \
+                coalesce(sum(c.at) filter (where not c.began), 0)::bigint as ended_sum, \
+                count(*) filter (where c.began and c.run) as runs_began, \
+                count(*) filter (where not c.began and c.run) as runs_ended \
+         from ({} union all {}) c \
+         where c.day = any($12) and $3::timestamptz is not null \
+         group by c.day, c.department_id, c.group_id, c.impact",
+        side(true),
+        side(false)
+    )
+}
+
+/// Replaces the rows of `insight_lost_days` of these days (in `zone`) with the facts' sums;
+/// the selection (no filters) covers the days.
+pub async fn write_lost_days(
+    conn: &mut PgConnection,
+    s: &Selection,
+    zone: &str,
+    days: &[jiff::civil::Date],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from insight_lost_days where day = any($1)")
+        .bind(dates(days))
+        .execute(&mut *conn)
+        .await?;
+    let sql = format!(
+        "with w as (insert into insight_lost_days {} returning 1) select count(*) from w",
+        lost_days_sql()
+    );
+    bind(sqlx::query_as::<_, (i64,)>(&sql), s)
+        .bind(zone)
+        .bind(dates(days))
+        .fetch_one(conn)
+        .await?;
+    Ok(())
+}
+
+/// A window of caller hours lost: from the instant `from` (the start of day `from_day`) to
+/// `to` (the start of day `to_day`, or now within the day before it).
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub from: jiff::Timestamp,
+    pub from_day: jiff::civil::Date,
+    pub to: jiff::Timestamp,
+    pub to_day: jiff::civil::Date,
+}
+
+/// Caller hours lost in each window: the runs counted, the open seconds and the seconds
+/// weighted by impact (in the order of `windows`), from the kept per-day sums up to
+/// `kept_last` but the days in `except`, and from the facts for the days `live` (covered
+/// by the selection's period). The same as `insight_figures::aggregate` of each window.
+/// Parameters: the selection's `$1`..`$10` (its filters on department, group and scope
+/// only: the others are counted from the facts).
+pub async fn lost_windows(
+    conn: &mut PgConnection,
+    s: &Selection,
+    zone: &str,
+    windows: &[Window],
+    kept_last: jiff::civil::Date,
+    except: &[jiff::civil::Date],
+    live: &[jiff::civil::Date],
+) -> sqlx::Result<Vec<(i64, i64, i64)>> {
+    let weight = super::insight_figures::weight("x");
+    // C(at) of the rows before the day `day`, unweighted or weighted by impact.
+    let c = |at: &str, day: &str, w: &str| {
+        format!(
+            "coalesce(sum({w} * ({at} * (x.began - x.ended) - (x.began_sum - x.ended_sum))) \
+                 filter (where x.day < {day}), 0)"
+        )
+    };
+    let seconds = |w: &str| format!("({} - {})", c("w.t", "w.t_day", w), c("w.f", "w.f_day", w));
+    let sql = format!(
+        "with x as ( \
+             select x.day, x.impact, x.began::numeric, x.began_sum::numeric, x.ended::numeric, \
+                    x.ended_sum::numeric, x.runs_began, x.runs_ended \
+             from (select * from insight_lost_days x \
+                   where x.day <= $13 and not x.day = any($14) and {} \
+                   union all {}) x) \
+         select w.n, \
+                (coalesce(sum(x.runs_began) filter (where x.day < w.t_day), 0) \
+                 - coalesce(sum(x.runs_ended) filter (where x.day < w.f_day), 0))::bigint, \
+                {}::bigint, {}::bigint \
+         from unnest($15::int[], $16::int8[], $17::date[], $18::int8[], $19::date[]) \
+                  as w(n, f, f_day, t, t_day) \
+         cross join x \
+         group by w.n order by w.n",
+        SELECTION_PLACE,
+        lost_days_sql(),
+        seconds("1"),
+        seconds(&weight),
+    );
+    let whole = |t: jiff::Timestamp| t.as_second();
+    let rows: Vec<(i32, i64, i64, i64)> = bind(sqlx::query_as(&sql), s)
+        .bind(zone)
+        .bind(dates(live))
+        .bind(jiff_sqlx::Date::from(kept_last))
+        .bind(dates(except))
+        .bind(
+            (0..windows.len())
+                .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+                .collect::<Vec<_>>(),
+        )
+        .bind(windows.iter().map(|w| whole(w.from)).collect::<Vec<_>>())
+        .bind(
+            windows
+                .iter()
+                .map(|w| jiff_sqlx::Date::from(w.from_day))
+                .collect::<Vec<_>>(),
+        )
+        .bind(windows.iter().map(|w| whole(w.to)).collect::<Vec<_>>())
+        .bind(
+            windows
+                .iter()
+                .map(|w| jiff_sqlx::Date::from(w.to_day))
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(conn)
+        .await?;
+    let mut out = vec![(0, 0, 0); windows.len()];
+    for (n, runs, seconds, weighted) in rows {
+        if let Some(slot) = usize::try_from(n).ok().and_then(|n| out.get_mut(n)) {
+            *slot = (runs, seconds, weighted);
+        }
+    }
+    Ok(out)
 }
 
 /// An instant as epoch seconds with its microseconds, as text for a numeric parameter.

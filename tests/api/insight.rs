@@ -15,7 +15,7 @@ async fn the_kpi_catalogue_is_served_to_staff_as_docs_metrics_md_defines_it() {
     let res = app.get(&viewer, "/api/v1/insight/kpis").await;
     assert_eq!(res.status(), StatusCode::OK);
     let catalogue: Value = res.json().await.unwrap();
-    assert_eq!(catalogue["version"], 2);
+    assert_eq!(catalogue["version"], 3);
     let kpis = catalogue["kpis"].as_array().unwrap();
     assert_eq!(kpis.len(), 13);
     let mttr = kpis.iter().find(|k| k["id"] == "mttr").unwrap();

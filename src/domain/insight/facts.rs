@@ -86,6 +86,43 @@ pub fn path(spans: &[Span], until: Timestamp) -> Vec<Option<Uuid>> {
     path
 }
 
+/// Where an open stretch stands in its run: an incident's uninterrupted open time at one
+/// place (department and group), as caller hours lost counts it (catalogue version 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunMark {
+    /// When the run this stretch belongs to began.
+    pub started_at: Timestamp,
+    /// Whether the run ends where this stretch ends (not while it lasts).
+    pub ends: bool,
+}
+
+/// Each stretch's place in its run (`None` for stretches not open): consecutive open
+/// stretches at the same department and group, each beginning where the one before ended,
+/// are one run.
+pub fn runs(spans: &[Span]) -> Vec<Option<RunMark>> {
+    let continues = |before: &Span, after: &Span| {
+        before.place.state.is_open()
+            && after.place.state.is_open()
+            && before.place.department == after.place.department
+            && before.place.group == after.place.group
+            && before.end == Some(after.start)
+    };
+    let mut marks: Vec<Option<RunMark>> = Vec::with_capacity(spans.len());
+    for (n, span) in spans.iter().enumerate() {
+        if !span.place.state.is_open() {
+            marks.push(None);
+            continue;
+        }
+        let started_at = match (n.checked_sub(1).and_then(|b| spans.get(b)), marks.last()) {
+            (Some(before), Some(Some(mark))) if continues(before, span) => mark.started_at,
+            _ => span.start,
+        };
+        let ends = span.end.is_some() && spans.get(n + 1).is_none_or(|next| !continues(span, next));
+        marks.push(Some(RunMark { started_at, ends }));
+    }
+    marks
+}
+
 /// A change of assignment group from one group to another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handoff {
@@ -480,6 +517,61 @@ mod tests {
             BTreeSet::new(),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_run_is_open_time_at_one_place_without_a_break() {
+        let (a, b) = (g(1), g(2));
+        let steps = vec![
+            opened(IncidentState::New, Some(a), "2026-03-02T09:00:00Z"),
+            // Taken up in A: the same run.
+            Step {
+                state: Some(IncidentState::InProgress),
+                assigned: Some(true),
+                ..step(2, "2026-03-02T10:00:00Z")
+            },
+            // Handed to B: a new run; A's ends.
+            Step {
+                group: Some(Some(b)),
+                ..step(3, "2026-03-02T11:00:00Z")
+            },
+            Step {
+                state: Some(IncidentState::Resolved),
+                ..step(4, "2026-03-02T12:00:00Z")
+            },
+            // Reopened in B: a new run, which still lasts.
+            Step {
+                state: Some(IncidentState::InProgress),
+                ..step(5, "2026-03-03T08:00:00Z")
+            },
+        ];
+        let calendar = always();
+        let clock = Clock {
+            calendar: &calendar,
+            pause_reasons: &[],
+        };
+        let facts = fold(
+            &opening("2026-03-02T09:00:00Z"),
+            &steps,
+            &clock,
+            &no_department,
+        );
+        let mark = |started: &str, ends: bool| {
+            Some(RunMark {
+                started_at: at(started),
+                ends,
+            })
+        };
+        assert_eq!(
+            runs(&facts.spans),
+            [
+                mark("2026-03-02T09:00:00Z", false),
+                mark("2026-03-02T09:00:00Z", true),
+                mark("2026-03-02T11:00:00Z", true),
+                None,
+                mark("2026-03-03T08:00:00Z", false),
+            ]
+        );
     }
 
     #[test]

@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn the_catalogue_has_every_kpi_the_process_owners_need_each_fully_defined() {
         let catalogue = catalogue();
-        assert_eq!(catalogue.version, 2);
+        assert_eq!(catalogue.version, 3);
         let ids: Vec<&str> = catalogue.kpis.iter().map(|k| k.id.as_str()).collect();
         assert_eq!(
             ids,

@@ -284,6 +284,7 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
     let shadowed = FACT_TABLES.iter().map(|(table, _)| *table).chain([
         "insight_rollups",
         "insight_span_days",
+        "insight_lost_days",
         "insight_dirty_days",
     ]);
     for table in shadowed {

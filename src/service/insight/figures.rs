@@ -318,6 +318,17 @@ pub(crate) fn figure_value(kpi: Kpi, a: &store::insight_figures::Aggregate) -> O
 /// One KPI over the chosen period and the previous one.
 pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figure> {
     let mut conn = db.insight().await?;
+    if kpi == Kpi::CallerHoursLost
+        && let Some(both) = super::rollups::caller_hours(
+            &mut conn,
+            chosen,
+            &[chosen.period, chosen.period.previous()],
+        )
+        .await?
+        && let [now, before] = both.as_slice()
+    {
+        return Ok(figure_of(kpi, now, before));
+    }
     let now =
         store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(chosen.period)).await?;
     let before = store::insight_figures::aggregate(
@@ -336,6 +347,26 @@ pub(crate) async fn figure_with_weeks(
     chosen: &Chosen,
     kpi: Kpi,
 ) -> AppResult<(Figure, Vec<WeekPoint>)> {
+    if kpi == Kpi::CallerHoursLost {
+        // The period, the one before and the weeks from one read of the per-day sums.
+        let weeks = weeks_of(chosen.period);
+        let mut periods = vec![chosen.period, chosen.period.previous()];
+        periods.extend(weeks.iter().map(|(_, p)| *p));
+        let mut conn = db.insight().await?;
+        if let Some(counted) = super::rollups::caller_hours(&mut conn, chosen, &periods).await?
+            && let [now, before, by_week @ ..] = counted.as_slice()
+        {
+            let by_week: Vec<_> = weeks
+                .iter()
+                .map(|(w, _)| *w)
+                .zip(by_week.iter().cloned())
+                .collect();
+            return Ok((
+                figure_of(kpi, now, before),
+                week_points(kpi, chosen.period, &by_week),
+            ));
+        }
+    }
     if matches!(kpi, Kpi::Backlog | Kpi::CallerHoursLost) {
         return Ok((
             figure(db, chosen, kpi).await?,
@@ -597,6 +628,12 @@ pub(crate) fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
 pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
     let mut conn = db.insight().await?;
     if kpi == Kpi::CallerHoursLost {
+        let weeks = weeks_of(chosen.period);
+        let periods: Vec<Period> = weeks.iter().map(|(_, p)| *p).collect();
+        if let Some(counted) = super::rollups::caller_hours(&mut conn, chosen, &periods).await? {
+            let by_week: Vec<_> = weeks.iter().map(|(w, _)| *w).zip(counted).collect();
+            return Ok(week_points(kpi, chosen.period, &by_week));
+        }
         // Every week in one statement (each week's open time is that week's alone).
         let windows: Vec<_> = weeks_of(chosen.period)
             .into_iter()

@@ -92,7 +92,8 @@ async fn count(
     Ok(rows)
 }
 
-/// The stretches' per-day sums of these days (`insight_span_days`), from the facts.
+/// The stretches' per-day sums of these days (`insight_span_days`, `insight_lost_days`),
+/// from the facts.
 async fn write_span_days(
     conn: &mut PgConnection,
     tz: &jiff::tz::TimeZone,
@@ -105,6 +106,7 @@ async fn write_span_days(
             continue;
         };
         kept::write_span_days(conn, &s, zone, &run).await?;
+        kept::write_lost_days(conn, &s, zone, &run).await?;
     }
     Ok(())
 }
@@ -177,6 +179,8 @@ pub async fn pending_days(db: &PgPool) -> AppResult<u64> {
 pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     const SPAN_COLUMNS: &str = "day, department_id, group_id, state, hold_reason, assigned, \
                                 began, began_sum, ended, ended_sum";
+    const LOST_COLUMNS: &str = "day, department_id, group_id, impact, began, began_sum, ended, \
+                                ended_sum, runs_began, runs_ended";
     const COLUMNS: &str = "day, kpi, department_id, group_id, count, met, calendar_sum, \
                            business_sum, calendar_hist, business_hist";
     let reference = crate::store::reference::load(&mut *conn).await?;
@@ -211,7 +215,9 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
         super::facts::differing_rows(conn, "insight_rollups", COLUMNS, Some(&days)).await?;
     let span_days =
         super::facts::differing_rows(conn, "insight_span_days", SPAN_COLUMNS, Some(&days)).await?;
-    Ok(rollups + span_days)
+    let lost_days =
+        super::facts::differing_rows(conn, "insight_lost_days", LOST_COLUMNS, Some(&days)).await?;
+    Ok(rollups + span_days + lost_days)
 }
 
 /// A selection of everything (no filter, every group) at `now`; its period is set per run.
@@ -395,6 +401,78 @@ pub(crate) async fn group_times(
             &live,
         )
         .await?,
+    ))
+}
+
+/// Caller hours lost in each of `periods` (cut at now), from the kept per-day sums and the
+/// facts for the days not kept; `None` where the rollups cannot give it. The same as
+/// `insight_figures::aggregate` of each period.
+pub(crate) async fn caller_hours(
+    conn: &mut PgConnection,
+    chosen: &Chosen,
+    periods: &[Period],
+) -> AppResult<Option<Vec<Aggregate>>> {
+    let Some((kept_last, current_day)) = usable(conn, chosen).await? else {
+        return Ok(None);
+    };
+    let tz = &chosen.time_zone;
+    let now = chosen.base.now;
+    // Each period's window, cut at now; `None` for one that has not begun.
+    let windows: Vec<Option<kept::Window>> = periods
+        .iter()
+        .map(|period| {
+            let (from, end) = period.instants(tz);
+            let (until, until_day) = if end <= now {
+                (end, period.to.tomorrow().ok()?)
+            } else {
+                (now, current_day.tomorrow().ok()?)
+            };
+            (from < until).then_some(kept::Window {
+                from,
+                from_day: period.from,
+                to: until,
+                to_day: until_day,
+            })
+        })
+        .collect();
+    let begun: Vec<kept::Window> = windows.iter().flatten().copied().collect();
+    let Some(until_day) = begun.iter().filter_map(|w| w.to_day.yesterday().ok()).max() else {
+        return Ok(Some(vec![Aggregate::default(); periods.len()]));
+    };
+    let kept_to = kept_last.min(until_day);
+    let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
+    let live = live_days(dirty.clone(), kept_to, Date::MIN, until_day);
+    let s = covering(&live, tz, &chosen.base).unwrap_or_else(|| Selection {
+        from: now,
+        to: now,
+        ..chosen.base.clone()
+    });
+    let mut lost = kept::lost_windows(
+        conn,
+        &s,
+        &chosen.time_zone_name,
+        &begun,
+        kept_to,
+        &dirty,
+        &live,
+    )
+    .await?
+    .into_iter();
+    let lost = windows
+        .iter()
+        .map(|w| w.and_then(|_| lost.next()).unwrap_or_default());
+    #[expect(clippy::cast_precision_loss, reason = "seconds and counts below 2^53")]
+    let mean = |total: i64, count: i64| (count > 0).then(|| total as f64 / count as f64);
+    Ok(Some(
+        lost.map(|(count, calendar, business)| Aggregate {
+            count,
+            calendar_mean: mean(calendar, count),
+            calendar_total: (count > 0).then_some(calendar),
+            business_mean: mean(business, count),
+            business_total: (count > 0).then_some(business),
+            ..Aggregate::default()
+        })
+        .collect(),
     ))
 }
 
