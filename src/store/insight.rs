@@ -262,7 +262,8 @@ pub async fn replace(
         .insert(
             &mut *conn,
             "insight_handoffs",
-            "incident_id, from_group_id, to_group_id, at, seq, wait_secs, returned",
+            "incident_id, from_group_id, to_group_id, department_id, service_id, at, category, \
+         seq, wait_secs, priority, returned",
         )
         .await?;
     super::insight_rollups::mark_dirty(conn, &ids, zone).await
@@ -415,13 +416,33 @@ fn spans(folded: &[(&FoldInput, Facts)]) -> Columns {
     c
 }
 
+/// Each handoff with the place the incident was in right after it (the stretch that holds
+/// its moment), by which the handoff matrix is filtered (migration 51).
 fn handoffs(folded: &[(&FoldInput, Facts)]) -> Columns {
-    let mut c = Columns::new(3, 1, 0, 2, 1);
+    let mut c = Columns::new(5, 1, 1, 3, 1);
     for (input, facts) in folded {
         for (n, h) in facts.handoffs.iter().enumerate() {
-            Columns::push(&mut c.uuid, &[Some(input.id), Some(h.from), Some(h.to)]);
+            let place = facts
+                .spans
+                .iter()
+                .find(|s| s.start <= h.at && s.end.is_none_or(|end| end > h.at))
+                .map(|s| &s.place);
+            Columns::push(
+                &mut c.uuid,
+                &[
+                    Some(input.id),
+                    Some(h.from),
+                    Some(h.to),
+                    place.and_then(|p| p.department),
+                    place.and_then(|p| p.service),
+                ],
+            );
             Columns::push(&mut c.time, &[Some(ts(h.at))]);
-            Columns::push(&mut c.int, &[seq(n), h.wait_secs]);
+            Columns::push(&mut c.text, &[place.and_then(|p| p.category.clone())]);
+            Columns::push(
+                &mut c.int,
+                &[seq(n), h.wait_secs, place.map(|p| i64::from(p.priority))],
+            );
             Columns::push(&mut c.flag, &[Some(h.returned)]);
         }
     }

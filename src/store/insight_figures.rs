@@ -270,6 +270,17 @@ pub async fn aggregate(
     bind(sqlx::query_as(&sql), s).fetch_one(conn).await
 }
 
+/// How many of a KPI's rows may still change (a resolution less than 7 days old), without
+/// summing up the rest.
+pub async fn provisional(conn: &mut PgConnection, kpi: Kpi, s: &Selection) -> sqlx::Result<i64> {
+    let sql = format!(
+        "select count(*) from ({}) c where c.provisional",
+        counted(kpi)
+    );
+    let (n,): (i64,) = bind(sqlx::query_as(&sql), s).fetch_one(conn).await?;
+    Ok(n)
+}
+
 /// A KPI over two adjacent periods in one scan: the selection covers both (`from` the
 /// earlier period's first instant), `current_from` is where the later begins. Gives the
 /// later period's rows summed up, the earlier's, and the later's by ISO week (Monday, in time

@@ -7,15 +7,15 @@ use uuid::Uuid;
 
 use super::insight_figures::{FILTERS as SPAN_FILTERS, Selection, bind, not_canceled};
 
-/// The filters on a handoff: its place right after (`x`), but a group (and an agent's own
-/// groups) on either end: $4 … $10.
-const HANDOFF_FILTERS: &str = "($4::uuid is null or x.department_id = $4) \
+/// The filters on a handoff: its place right after (kept on it, migration 51), but a group
+/// (and an agent's own groups) on either end: $4 … $10.
+const HANDOFF_FILTERS: &str = "($4::uuid is null or h.department_id = $4) \
      and ($5::uuid is null or h.from_group_id = $5 or h.to_group_id = $5) \
-     and ($6::uuid is null or x.service_id = $6) \
-     and ($7::smallint is null or x.priority = $7) \
-     and ($8::text is null or x.category = $8) \
+     and ($6::uuid is null or h.service_id = $6) \
+     and ($7::smallint is null or h.priority = $7) \
+     and ($8::text is null or h.category = $8) \
      and ($9::uuid[] is null or h.from_group_id = any($9) or h.to_group_id = any($9)) \
-     and (x.department_id is null or not x.department_id = any($10))";
+     and (h.department_id is null or not h.department_id = any($10))";
 
 /// One cell of the handoff matrix.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -36,11 +36,10 @@ pub async fn handoffs(conn: &mut PgConnection, s: &Selection) -> sqlx::Result<Ve
                 count(*) filter (where h.returned) as returns, \
                 percentile_disc(0.5) within group (order by h.wait_secs) as median_wait \
          from insight_handoffs h \
-         cross join lateral (select * from insight_spans s where s.incident_id = h.incident_id \
-              and s.started_at <= h.at and (s.ended_at > h.at or s.ended_at is null) limit 1) x \
          join groups fg on fg.id = h.from_group_id \
          join groups tg on tg.id = h.to_group_id \
-         where h.at >= $1 and h.at < least($2, $3) and {HANDOFF_FILTERS} and {} \
+         where h.at >= $1 and h.at < least($2, $3) and h.priority is not null \
+           and {HANDOFF_FILTERS} and {} \
          group by fg.key, tg.key order by fg.key, tg.key",
         not_canceled("h")
     );

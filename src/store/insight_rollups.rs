@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::insight_figures::{FILTERS, Selection, bind, counted_by};
 use crate::domain::insight::figures::{Dimension, Kpi};
-use crate::domain::insight::rollup::{Tally, Values};
+use crate::domain::insight::rollup::{LostDay, Tally, Values};
 
 /// The KPIs summed up per day: those whose rows are events of one moment. The backlog and
 /// caller hours lost depend on the period, and are counted from the facts.
@@ -426,94 +426,54 @@ pub async fn write_lost_days(
     Ok(())
 }
 
-/// A window of caller hours lost: from the instant `from` (the start of day `from_day`) to
-/// `to` (the start of day `to_day`, or now within the day before it).
-#[derive(Debug, Clone, Copy)]
-pub struct Window {
-    pub from: jiff::Timestamp,
-    pub from_day: jiff::civil::Date,
-    pub to: jiff::Timestamp,
-    pub to_day: jiff::civil::Date,
-}
+/// A row of `lost_days`.
+type LostRow = (jiff_sqlx::Date, i64, i64, i64, i64, i64, i64, i64);
 
-/// Caller hours lost in each window: the runs counted, the open seconds and the seconds
-/// weighted by impact (in the order of `windows`), from the kept per-day sums up to
-/// `kept_last` but the days in `except`, and from the facts for the days `live` (covered
-/// by the selection's period). The same as `insight_figures::aggregate` of each window.
-/// Parameters: the selection's `$1`..`$10` (its filters on department, group and scope
-/// only: the others are counted from the facts).
-pub async fn lost_windows(
+/// The per-day sums of the open stretches (`insight_lost_days`) per day and impact weight,
+/// kept up to `kept_last` but the days in `except`, and from the facts for the days `live`
+/// (covered by the selection's period). Parameters: the selection's `$1`..`$10` (its filters
+/// on department, group and scope only: the others are counted from the facts).
+pub async fn lost_days(
     conn: &mut PgConnection,
     s: &Selection,
     zone: &str,
-    windows: &[Window],
     kept_last: jiff::civil::Date,
     except: &[jiff::civil::Date],
     live: &[jiff::civil::Date],
-) -> sqlx::Result<Vec<(i64, i64, i64)>> {
-    let weight = super::insight_figures::weight("x");
-    // C(at) of the rows before the day `day`, unweighted or weighted by impact.
-    let c = |at: &str, day: &str, w: &str| {
-        format!(
-            "coalesce(sum({w} * ({at} * (x.began - x.ended) - (x.began_sum - x.ended_sum))) \
-                 filter (where x.day < {day}), 0)"
-        )
-    };
-    let seconds = |w: &str| format!("({} - {})", c("w.t", "w.t_day", w), c("w.f", "w.f_day", w));
+) -> sqlx::Result<Vec<LostDay>> {
     let sql = format!(
-        "with x as ( \
-             select x.day, x.impact, x.began::numeric, x.began_sum::numeric, x.ended::numeric, \
-                    x.ended_sum::numeric, x.runs_began, x.runs_ended \
-             from (select * from insight_lost_days x \
-                   where x.day <= $13 and not x.day = any($14) and {} \
-                   union all {}) x) \
-         select w.n, \
-                (coalesce(sum(x.runs_began) filter (where x.day < w.t_day), 0) \
-                 - coalesce(sum(x.runs_ended) filter (where x.day < w.f_day), 0))::bigint, \
-                {}::bigint, {}::bigint \
-         from unnest($15::int[], $16::int8[], $17::date[], $18::int8[], $19::date[]) \
-                  as w(n, f, f_day, t, t_day) \
-         cross join x \
-         group by w.n order by w.n",
-        SELECTION_PLACE,
+        "select x.day, ({})::bigint as weight, sum(x.began)::bigint, sum(x.began_sum)::bigint, \
+                sum(x.ended)::bigint, sum(x.ended_sum)::bigint, sum(x.runs_began)::bigint, \
+                sum(x.runs_ended)::bigint \
+         from (select * from insight_lost_days x \
+               where x.day <= $13 and not x.day = any($14) and {SELECTION_PLACE} \
+               union all {}) x \
+         group by 1, 2 order by 1, 2",
+        super::insight_figures::weight("x"),
         lost_days_sql(),
-        seconds("1"),
-        seconds(&weight),
     );
-    let whole = |t: jiff::Timestamp| t.as_second();
-    let rows: Vec<(i32, i64, i64, i64)> = bind(sqlx::query_as(&sql), s)
+    let rows: Vec<LostRow> = bind(sqlx::query_as(&sql), s)
         .bind(zone)
         .bind(dates(live))
         .bind(jiff_sqlx::Date::from(kept_last))
         .bind(dates(except))
-        .bind(
-            (0..windows.len())
-                .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
-                .collect::<Vec<_>>(),
-        )
-        .bind(windows.iter().map(|w| whole(w.from)).collect::<Vec<_>>())
-        .bind(
-            windows
-                .iter()
-                .map(|w| jiff_sqlx::Date::from(w.from_day))
-                .collect::<Vec<_>>(),
-        )
-        .bind(windows.iter().map(|w| whole(w.to)).collect::<Vec<_>>())
-        .bind(
-            windows
-                .iter()
-                .map(|w| jiff_sqlx::Date::from(w.to_day))
-                .collect::<Vec<_>>(),
-        )
         .fetch_all(conn)
         .await?;
-    let mut out = vec![(0, 0, 0); windows.len()];
-    for (n, runs, seconds, weighted) in rows {
-        if let Some(slot) = usize::try_from(n).ok().and_then(|n| out.get_mut(n)) {
-            *slot = (runs, seconds, weighted);
-        }
-    }
-    Ok(out)
+    Ok(rows
+        .into_iter()
+        .map(
+            |(day, weight, began, began_sum, ended, ended_sum, runs_began, runs_ended)| LostDay {
+                day: day.to_jiff(),
+                weight,
+                began,
+                began_sum,
+                ended,
+                ended_sum,
+                runs_began,
+                runs_ended,
+            },
+        )
+        .collect())
 }
 
 /// An instant as epoch seconds with its microseconds, as text for a numeric parameter.

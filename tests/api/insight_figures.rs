@@ -347,8 +347,10 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         let (app, owner) = (&app, &owner);
         async move {
             let res = app.get(owner, &query).await;
-            assert_eq!(res.status(), 200, "{query}");
-            res.json::<Value>().await.unwrap()
+            let status = res.status();
+            let body = res.text().await.unwrap();
+            assert_eq!(status, 200, "{query}: {body}");
+            serde_json::from_str::<Value>(&body).unwrap()
         }
     };
     // Counted from the facts (no day summed up yet), then read from the rollups: the same
@@ -410,6 +412,20 @@ async fn every_kpi_matches_its_hand_computed_answer_and_lists_exactly_what_it_co
         .await
         .unwrap();
     sqlx::query(fill).execute(&app.db).await.unwrap();
+    // Migration 51 gave the handoffs folded before it their places in SQL: the same as the
+    // fold's.
+    let migration = include_str!("../../migrations/20261207000051_insight_handoff_places.sql");
+    sqlx::query(
+        "update insight_handoffs set department_id = null, service_id = null, \
+         priority = null, category = null",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(&migration[migration.find("update insight_handoffs").unwrap()..])
+        .execute(&app.db)
+        .await
+        .unwrap();
     // And the check sums the days up afresh and finds them equal.
     let differences = leitstand::service::insight::facts::check(&app.db)
         .await

@@ -188,9 +188,101 @@ pub struct ClockStats {
     pub total: Option<i64>,
 }
 
+/// One day's open stretches of one impact weight, as `insight_lost_days` keeps them
+/// (migration 50): how many began and ended that day, the sums of those instants (whole
+/// epoch seconds), and how many runs began and ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LostDay {
+    pub day: jiff::civil::Date,
+    pub weight: i64,
+    pub began: i64,
+    pub began_sum: i64,
+    pub ended: i64,
+    pub ended_sum: i64,
+    pub runs_began: i64,
+    pub runs_ended: i64,
+}
+
+/// Caller hours lost from the start of day `from_day` (the instant `from`, epoch seconds) to
+/// `to` (before day `to_day`): the runs counted, the open seconds and the seconds weighted by
+/// impact. Each stretch's time within is C(to) − C(from), C(t) the time before t of the
+/// stretches begun before it (`to_day`, `from_day`) less that of those ended by then; a run
+/// counts when it began before `to` and had not ended by `from`. Exact (integers).
+pub fn lost_within(
+    days: &[LostDay],
+    (from, from_day): (i64, jiff::civil::Date),
+    (to, to_day): (i64, jiff::civil::Date),
+) -> (i64, i64, i64) {
+    let c = |at: i64, before: jiff::civil::Date| {
+        let (mut plain, mut weighted) = (0i128, 0i128);
+        for d in days.iter().filter(|d| d.day < before) {
+            let open = i128::from(at) * i128::from(d.began - d.ended)
+                - (i128::from(d.began_sum) - i128::from(d.ended_sum));
+            plain += open;
+            weighted += open * i128::from(d.weight);
+        }
+        (plain, weighted)
+    };
+    let (to_plain, to_weighted) = c(to, to_day);
+    let (from_plain, from_weighted) = c(from, from_day);
+    let runs = days
+        .iter()
+        .filter(|d| d.day < to_day)
+        .map(|d| d.runs_began)
+        .sum::<i64>()
+        - days
+            .iter()
+            .filter(|d| d.day < from_day)
+            .map(|d| d.runs_ended)
+            .sum::<i64>();
+    let whole = |n: i128| i64::try_from(n).unwrap_or(i64::MAX);
+    (
+        runs,
+        whole(to_plain - from_plain),
+        whole(to_weighted - from_weighted),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_time_within_a_window_is_the_difference_of_two_sums() {
+        use jiff::civil::date;
+        // A stretch of weight 10 from day 1 at 100 s to day 3 at 400 s, and one of weight 1
+        // begun on day 2 at 250 s and still open.
+        let row = |day, weight, began, began_sum, ended, ended_sum| LostDay {
+            day,
+            weight,
+            began,
+            began_sum,
+            ended,
+            ended_sum,
+            runs_began: began,
+            runs_ended: ended,
+        };
+        let days = [
+            row(date(2026, 3, 1), 10, 1, 100, 0, 0),
+            row(date(2026, 3, 2), 1, 1, 250, 0, 0),
+            row(date(2026, 3, 3), 10, 0, 0, 1, 400),
+        ];
+        // [200, 300) from day 2 to day 3: 100 s of the first (×10), 50 s of the second.
+        assert_eq!(
+            lost_within(&days, (200, date(2026, 3, 2)), (300, date(2026, 3, 3))),
+            (2, 150, 1_050)
+        );
+        // [0, 1000) over every day: 300 s and 750 s.
+        assert_eq!(
+            lost_within(&days, (0, date(2026, 2, 28)), (1_000, date(2026, 3, 4))),
+            (2, 1_050, 3_750)
+        );
+        // After the first ended: the second alone.
+        assert_eq!(
+            lost_within(&days, (400, date(2026, 3, 4)), (500, date(2026, 3, 5))),
+            (1, 100, 100)
+        );
+    }
 
     #[test]
     fn durations_round_down_to_the_minute_then_to_a_32nd_of_a_doubling() {

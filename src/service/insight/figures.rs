@@ -331,12 +331,22 @@ pub(crate) async fn figure(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Figu
     }
     let now =
         store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(chosen.period)).await?;
-    let before = store::insight_figures::aggregate(
-        &mut conn,
-        kpi,
-        &chosen.selection(chosen.period.previous()),
-    )
-    .await?;
+    let previous = chosen.period.previous();
+    // The backlog at the end of the period before, from the kept daily changes.
+    if kpi == Kpi::Backlog
+        && let Some(points) =
+            super::rollups::backlog_weeks(&mut conn, chosen, &[(previous.from, previous)], None)
+                .await?
+        && let [(_, count)] = points.as_slice()
+    {
+        let before = store::insight_figures::Aggregate {
+            count: *count,
+            ..store::insight_figures::Aggregate::default()
+        };
+        return Ok(figure_of(kpi, &now, &before));
+    }
+    let before =
+        store::insight_figures::aggregate(&mut conn, kpi, &chosen.selection(previous)).await?;
     Ok(figure_of(kpi, &now, &before))
 }
 
@@ -368,10 +378,11 @@ pub(crate) async fn figure_with_weeks(
         }
     }
     if matches!(kpi, Kpi::Backlog | Kpi::CallerHoursLost) {
-        return Ok((
-            figure(db, chosen, kpi).await?,
-            weeks(db, chosen, kpi).await?,
-        ));
+        let figure = figure(db, chosen, kpi).await?;
+        // The backlog now is the figure's: not counted twice.
+        let now = (kpi == Kpi::Backlog).then_some(figure.count);
+        let weeks = weeks_with(db, chosen, kpi, now).await?;
+        return Ok((figure, weeks));
     }
     let (from, _) = chosen.period.previous().instants(&chosen.time_zone);
     let (current_from, to) = chosen.period.instants(&chosen.time_zone);
@@ -445,18 +456,23 @@ pub(crate) async fn dashboard_of(db: &Db, chosen: &Chosen) -> AppResult<Dashboar
     Ok(dashboard_with_weeks(db, chosen).await?.0)
 }
 
+/// How many of a dashboard's KPIs are counted at once.
+const DASHBOARD_CONCURRENCY: usize = 2;
+
 /// Every KPI's figure over a period already chosen, and each KPI's weekly trend.
 pub(crate) async fn dashboard_with_weeks(
     db: &Db,
     chosen: &Chosen,
 ) -> AppResult<(Dashboard, Vec<Vec<WeekPoint>>)> {
-    let mut figures = Vec::with_capacity(Kpi::ALL.len());
-    let mut trends = Vec::with_capacity(Kpi::ALL.len());
-    for kpi in Kpi::ALL {
-        let (figure, weeks) = figure_with_weeks(db, chosen, kpi).await?;
-        figures.push(figure);
-        trends.push(weeks);
-    }
+    use futures_util::{StreamExt as _, TryStreamExt as _};
+    // Two KPIs at a time, each on its own connection: the database works on one while the
+    // other's rows come back, without one dashboard taking the whole pool.
+    let counted: Vec<(Figure, Vec<WeekPoint>)> = futures_util::stream::iter(Kpi::ALL)
+        .map(|kpi| figure_with_weeks(db, chosen, kpi))
+        .buffered(DASHBOARD_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let (figures, trends): (Vec<_>, Vec<_>) = counted.into_iter().unzip();
     let dashboard = Dashboard {
         period: chosen.period.into(),
         previous: chosen.period.previous().into(),
@@ -626,6 +642,16 @@ pub(crate) fn weeks_of(period: Period) -> Vec<(jiff::civil::Date, Period)> {
 /// rows depend on the period, so each week is counted by itself; the other KPIs' weeks come
 /// from one scan (`figure_with_weeks`).
 pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<WeekPoint>> {
+    weeks_with(db, chosen, kpi, None).await
+}
+
+/// `weeks`, given the backlog now when the caller counted it already.
+async fn weeks_with(
+    db: &Db,
+    chosen: &Chosen,
+    kpi: Kpi,
+    backlog_now: Option<i64>,
+) -> AppResult<Vec<WeekPoint>> {
     let mut conn = db.insight().await?;
     if kpi == Kpi::CallerHoursLost {
         let weeks = weeks_of(chosen.period);
@@ -652,7 +678,8 @@ pub(crate) async fn weeks(db: &Db, chosen: &Chosen, kpi: Kpi) -> AppResult<Vec<W
     }
     if kpi == Kpi::Backlog
         && let Some(points) =
-            super::rollups::backlog_weeks(&mut conn, chosen, &weeks_of(chosen.period)).await?
+            super::rollups::backlog_weeks(&mut conn, chosen, &weeks_of(chosen.period), backlog_now)
+                .await?
     {
         return Ok(points
             .into_iter()

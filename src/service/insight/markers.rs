@@ -283,11 +283,14 @@ pub async fn get(db: &Db, actor: &Actor, id: Uuid) -> AppResult<MarkerView> {
             ^ u64::try_from(bits & u128::from(u64::MAX)).unwrap_or(0)
     };
     let kpi = view.kpi;
-    let before_values = values(db, &chosen, kpi, before).await?;
-    let after_values = match after {
-        Some(after) => values(db, &chosen, kpi, after).await?,
-        None => Vec::new(),
-    };
+    // Both sides at once, each on its own connection.
+    let (before_values, after_values) =
+        tokio::try_join!(values(db, &chosen, kpi, before), async {
+            match after {
+                Some(after) => values(db, &chosen, kpi, after).await,
+                None => Ok(Vec::new()),
+            }
+        })?;
     let statistic = if kpi.durations() {
         Statistic::Median
     } else {

@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 
 use super::figures::{Chosen, desk_time_zone};
 use crate::domain::insight::figures::{Kpi, Period};
-use crate::domain::insight::rollup::Tally;
+use crate::domain::insight::rollup::{Tally, lost_within};
 use crate::error::AppResult;
 use crate::store::insight_figures::{Aggregate, Selection, Summary};
 use crate::store::insight_rollups::{self as kept, DayRow, KEPT, ROLLED, values_of};
@@ -312,13 +312,14 @@ async fn usable(conn: &mut PgConnection, chosen: &Chosen) -> AppResult<Option<(D
 }
 
 /// The backlog at the end of each of `weeks` (each cut at the period's end; for the week that
-/// holds today, at this moment), from the kept daily changes and from the facts for the days
+/// holds today, at this moment: `now` when the caller counted it already), from the kept daily changes and from the facts for the days
 /// not kept; `None` where the rollups cannot give it. The same figure as the backlog counted
 /// at each instant from the facts (`insight_figures::aggregate`).
 pub(crate) async fn backlog_weeks(
     conn: &mut PgConnection,
     chosen: &Chosen,
     weeks: &[(Date, Period)],
+    now: Option<i64>,
 ) -> AppResult<Option<Vec<(Date, i64)>>> {
     let Some((kept_last, today)) = usable(conn, chosen).await? else {
         return Ok(None);
@@ -341,6 +342,8 @@ pub(crate) async fn backlog_weeks(
     for (week, period) in weeks {
         let backlog = if period.to < today {
             changes.range(..=period.to).map(|(_, n)| n).sum()
+        } else if let Some(now) = now {
+            now
         } else {
             // The week that holds today: the backlog now.
             let (from, to) = period.instants(&chosen.time_zone);
@@ -418,7 +421,7 @@ pub(crate) async fn caller_hours(
     let tz = &chosen.time_zone;
     let now = chosen.base.now;
     // Each period's window, cut at now; `None` for one that has not begun.
-    let windows: Vec<Option<kept::Window>> = periods
+    let windows: Vec<Option<Window>> = periods
         .iter()
         .map(|period| {
             let (from, end) = period.instants(tz);
@@ -427,16 +430,18 @@ pub(crate) async fn caller_hours(
             } else {
                 (now, current_day.tomorrow().ok()?)
             };
-            (from < until).then_some(kept::Window {
-                from,
-                from_day: period.from,
-                to: until,
-                to_day: until_day,
-            })
+            (from < until).then_some((
+                (from.as_second(), period.from),
+                (until.as_second(), until_day),
+            ))
         })
         .collect();
-    let begun: Vec<kept::Window> = windows.iter().flatten().copied().collect();
-    let Some(until_day) = begun.iter().filter_map(|w| w.to_day.yesterday().ok()).max() else {
+    let Some(until_day) = windows
+        .iter()
+        .flatten()
+        .filter_map(|(_, (_, day))| day.yesterday().ok())
+        .max()
+    else {
         return Ok(Some(vec![Aggregate::default(); periods.len()]));
     };
     let kept_to = kept_last.min(until_day);
@@ -447,34 +452,33 @@ pub(crate) async fn caller_hours(
         to: now,
         ..chosen.base.clone()
     });
-    let mut lost = kept::lost_windows(
-        conn,
-        &s,
-        &chosen.time_zone_name,
-        &begun,
-        kept_to,
-        &dirty,
-        &live,
-    )
-    .await?
-    .into_iter();
-    let lost = windows
-        .iter()
-        .map(|w| w.and_then(|_| lost.next()).unwrap_or_default());
+    let days = kept::lost_days(conn, &s, &chosen.time_zone_name, kept_to, &dirty, &live).await?;
     #[expect(clippy::cast_precision_loss, reason = "seconds and counts below 2^53")]
     let mean = |total: i64, count: i64| (count > 0).then(|| total as f64 / count as f64);
     Ok(Some(
-        lost.map(|(count, calendar, business)| Aggregate {
-            count,
-            calendar_mean: mean(calendar, count),
-            calendar_total: (count > 0).then_some(calendar),
-            business_mean: mean(business, count),
-            business_total: (count > 0).then_some(business),
-            ..Aggregate::default()
-        })
-        .collect(),
+        windows
+            .iter()
+            .map(|window| {
+                let Some((from, to)) = *window else {
+                    return Aggregate::default();
+                };
+                let (count, calendar, business) = lost_within(&days, from, to);
+                Aggregate {
+                    count,
+                    calendar_mean: mean(calendar, count),
+                    calendar_total: (count > 0).then_some(calendar),
+                    business_mean: mean(business, count),
+                    business_total: (count > 0).then_some(business),
+                    ..Aggregate::default()
+                }
+            })
+            .collect(),
     ))
 }
+
+/// A window of caller hours lost: its start and end (epoch seconds), each with the day
+/// before which a stretch counts as begun or ended by then.
+type Window = ((i64, Date), (i64, Date));
 
 /// The Monday of a day's ISO week.
 fn monday(day: Date) -> Date {
@@ -508,9 +512,7 @@ async fn provisional(
         to,
         ..chosen.base.clone()
     };
-    Ok(crate::store::insight_figures::aggregate(conn, kpi, &s)
-        .await?
-        .provisional)
+    Ok(crate::store::insight_figures::provisional(conn, kpi, &s).await?)
 }
 
 /// A tally as the figures' `Aggregate`.
