@@ -83,9 +83,27 @@ const VARIANTS: usize = 10;
 pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow> {
     let chosen = choose(db, actor, query).await?;
     let selection = chosen.selection(chosen.period);
-    let mut conn = db.insight().await?;
-    let handoffs = store::insight_flow::handoffs(&mut conn, &selection)
-        .await?
+    // The matrix, the time per group and the paths at once, each on its own connection.
+    let (cells, times, paths) = tokio::try_join!(
+        async {
+            let mut conn = db.insight().await?;
+            AppResult::Ok(store::insight_flow::handoffs(&mut conn, &selection).await?)
+        },
+        async {
+            let mut conn = db.insight().await?;
+            AppResult::Ok(
+                match super::rollups::group_times(&mut conn, &chosen).await? {
+                    Some(times) => times,
+                    None => store::insight_flow::group_times(&mut conn, &selection).await?,
+                },
+            )
+        },
+        async {
+            let mut conn = db.insight().await?;
+            AppResult::Ok(store::insight_flow::variants(&mut conn, &selection).await?)
+        },
+    )?;
+    let handoffs = cells
         .into_iter()
         .map(|c| HandoffView {
             from: c.from_group,
@@ -96,10 +114,6 @@ pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow
         })
         .collect();
     let mut groups: Vec<GroupFlow> = Vec::new();
-    let times = match super::rollups::group_times(&mut conn, &chosen).await? {
-        Some(times) => times,
-        None => store::insight_flow::group_times(&mut conn, &selection).await?,
-    };
     for t in times {
         if groups.last().is_none_or(|g| g.group != t.group_key) {
             groups.push(GroupFlow {
@@ -132,16 +146,14 @@ pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow
             .and_then(|id| reference.group_by_id(id))
             .map_or_else(|| "–".to_owned(), |g| g.key.clone())
     };
-    let mut variants: Vec<store::insight_flow::Variant<String>> =
-        store::insight_flow::variants(&mut conn, &selection)
-            .await?
-            .into_iter()
-            .map(|v| store::insight_flow::Variant {
-                path: v.path.into_iter().map(key).collect(),
-                incidents: v.incidents,
-                median_secs: v.median_secs,
-            })
-            .collect();
+    let mut variants: Vec<store::insight_flow::Variant<String>> = paths
+        .into_iter()
+        .map(|v| store::insight_flow::Variant {
+            path: v.path.into_iter().map(key).collect(),
+            incidents: v.incidents,
+            median_secs: v.median_secs,
+        })
+        .collect();
     variants.sort_by(|a, b| {
         b.incidents
             .cmp(&a.incidents)
