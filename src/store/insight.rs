@@ -61,14 +61,28 @@ pub async fn take_unfolded(conn: &mut PgConnection, batch: i64) -> sqlx::Result<
 pub async fn incident_ids_after(
     conn: &mut PgConnection,
     after: Option<Uuid>,
+    through: Option<Uuid>,
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(
-        "select id from incidents where ($1::uuid is null or id > $1) order by id limit $2",
+        "select id from incidents where ($1::uuid is null or id > $1) \
+         and ($2::uuid is null or id <= $2) order by id limit $3",
     )
     .bind(after)
+    .bind(through)
     .bind(limit)
     .fetch_all(conn)
+    .await
+}
+
+/// The id halfway through the incidents (by id), to fold the two halves at once; `None` for
+/// none.
+pub async fn middle_incident(conn: &mut PgConnection) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar(
+        "select id from incidents order by id \
+         offset greatest((select count(*) / 2 from incidents) - 1, 0) limit 1",
+    )
+    .fetch_optional(conn)
     .await
 }
 

@@ -124,11 +124,11 @@ pub async fn refold(conn: &mut PgConnection, ids: &[Uuid], reference: &Reference
 /// check); returns the last id and how many, `None` when none are left.
 async fn refold_batch(
     conn: &mut PgConnection,
-    after: Option<Uuid>,
+    (after, through): (Option<Uuid>, Option<Uuid>),
     reference: &Reference,
 ) -> AppResult<Option<(Uuid, u64)>> {
-    let ids = store::insight::incident_ids_after(conn, after, i64::try_from(BATCH).unwrap_or(1000))
-        .await?;
+    let limit = i64::try_from(BATCH).unwrap_or(1000);
+    let ids = store::insight::incident_ids_after(conn, after, through, limit).await?;
     let Some(last) = ids.last().copied() else {
         return Ok(None);
     };
@@ -193,18 +193,38 @@ async fn rebuild_locked(db: &PgPool, advance: &(dyn Fn(u64) + Sync)) -> AppResul
         let mut conn = db.acquire().await?;
         store::reference::load(&mut conn).await?
     };
-    let mut after = None;
-    let mut incidents = 0u64;
-    loop {
-        let mut tx = db.begin().await?;
-        let Some((last, n)) = refold_batch(&mut tx, after, &reference).await? else {
-            break;
-        };
-        tx.commit().await?;
-        incidents += n;
-        advance(n);
-        after = Some(last);
-    }
+    // The two halves of the incidents at once, each a batch per transaction: one folds while
+    // the other's rows are read and written (a batch marks its days in order, so two never
+    // wait on each other in a circle).
+    let middle = {
+        let mut conn = db.acquire().await?;
+        store::insight::middle_incident(&mut conn).await?
+    };
+    let halves = match middle {
+        Some(middle) => vec![(None, Some(middle)), (Some(middle), None)],
+        None => vec![(None, None)],
+    };
+    let folded = futures_util::future::try_join_all(halves.into_iter().map(|(from, through)| {
+        let reference = &reference;
+        async move {
+            let mut after = from;
+            let mut incidents = 0u64;
+            loop {
+                let mut tx = db.begin().await?;
+                let Some((last, n)) = refold_batch(&mut tx, (after, through), reference).await?
+                else {
+                    break;
+                };
+                tx.commit().await?;
+                incidents += n;
+                advance(n);
+                after = Some(last);
+            }
+            AppResult::Ok(incidents)
+        }
+    }))
+    .await?;
+    let incidents: u64 = folded.iter().sum();
     let seconds = started.elapsed().as_secs_f64();
     let mut conn = db.acquire().await?;
     store::insight::record_rebuild(&mut conn, i64::try_from(incidents).unwrap_or(0), seconds)
@@ -298,7 +318,7 @@ pub async fn check(db: &PgPool) -> AppResult<Differences> {
     let mut after = None;
     let mut incidents = 0u64;
     // Unqualified names find the temporary tables first.
-    while let Some((last, n)) = refold_batch(&mut tx, after, &reference).await? {
+    while let Some((last, n)) = refold_batch(&mut tx, (after, None), &reference).await? {
         incidents += n;
         after = Some(last);
     }

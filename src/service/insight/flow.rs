@@ -80,29 +80,41 @@ pub struct Flow {
 /// The paths shown.
 const VARIANTS: usize = 10;
 
-pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow> {
-    let chosen = choose(db, actor, query).await?;
-    let selection = chosen.selection(chosen.period);
-    // The matrix, the time per group and the paths at once, each on its own connection.
-    let (cells, times, paths) = tokio::try_join!(
+/// The matrix, the time per group and the paths at once, each on its own connection.
+async fn parts(
+    db: &Db,
+    chosen: &super::figures::Chosen,
+    selection: &store::insight_figures::Selection,
+) -> AppResult<(
+    Vec<store::insight_flow::HandoffCell>,
+    Vec<store::insight_flow::GroupTime>,
+    Vec<store::insight_flow::Variant>,
+)> {
+    tokio::try_join!(
         async {
             let mut conn = db.insight().await?;
-            AppResult::Ok(store::insight_flow::handoffs(&mut conn, &selection).await?)
+            AppResult::Ok(store::insight_flow::handoffs(&mut conn, selection).await?)
         },
         async {
             let mut conn = db.insight().await?;
             AppResult::Ok(
-                match super::rollups::group_times(&mut conn, &chosen).await? {
+                match super::rollups::group_times(&mut conn, chosen).await? {
                     Some(times) => times,
-                    None => store::insight_flow::group_times(&mut conn, &selection).await?,
+                    None => store::insight_flow::group_times(&mut conn, selection).await?,
                 },
             )
         },
         async {
             let mut conn = db.insight().await?;
-            AppResult::Ok(store::insight_flow::variants(&mut conn, &selection).await?)
+            AppResult::Ok(store::insight_flow::variants(&mut conn, selection).await?)
         },
-    )?;
+    )
+}
+
+pub async fn flow(db: &Db, actor: &Actor, query: &FigureQuery) -> AppResult<Flow> {
+    let chosen = choose(db, actor, query).await?;
+    let selection = chosen.selection(chosen.period);
+    let (cells, times, paths) = parts(db, &chosen, &selection).await?;
     let handoffs = cells
         .into_iter()
         .map(|c| HandoffView {
