@@ -273,21 +273,49 @@ fn span_days_sql() -> String {
     )
 }
 
-/// Replaces the rows of `insight_span_days` of these days (in `zone`) with the facts' sums;
-/// the selection (no filters) covers the days.
-pub async fn write_span_days(
+/// The per-day sums of the stretches: the value stream's (migration 49) and caller hours
+/// lost's (migration 50).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StretchDays {
+    Span,
+    Lost,
+}
+
+impl StretchDays {
+    pub const ALL: [StretchDays; 2] = [StretchDays::Span, StretchDays::Lost];
+
+    fn table(self) -> &'static str {
+        match self {
+            StretchDays::Span => "insight_span_days",
+            StretchDays::Lost => "insight_lost_days",
+        }
+    }
+
+    fn sql(self) -> String {
+        match self {
+            StretchDays::Span => span_days_sql(),
+            StretchDays::Lost => lost_days_sql(),
+        }
+    }
+}
+
+/// Replaces the rows of one table of per-day sums of the stretches of these days (in `zone`)
+/// with the facts' sums; the selection (no filters) covers the days.
+pub async fn write_stretch_days(
     conn: &mut PgConnection,
+    kind: StretchDays,
     s: &Selection,
     zone: &str,
     days: &[jiff::civil::Date],
 ) -> sqlx::Result<()> {
-    sqlx::query("delete from insight_span_days where day = any($1)")
+    let table = kind.table();
+    sqlx::query(&format!("delete from {table} where day = any($1)"))
         .bind(dates(days))
         .execute(&mut *conn)
         .await?;
     let sql = format!(
-        "with w as (insert into insight_span_days {} returning 1) select count(*) from w",
-        span_days_sql()
+        "with w as (insert into {table} {} returning 1) select count(*) from w",
+        kind.sql()
     );
     bind(sqlx::query_as::<_, (i64,)>(&sql), s)
         .bind(zone)
@@ -400,30 +428,6 @@ fn lost_days_sql() -> String {
         side(true),
         side(false)
     )
-}
-
-/// Replaces the rows of `insight_lost_days` of these days (in `zone`) with the facts' sums;
-/// the selection (no filters) covers the days.
-pub async fn write_lost_days(
-    conn: &mut PgConnection,
-    s: &Selection,
-    zone: &str,
-    days: &[jiff::civil::Date],
-) -> sqlx::Result<()> {
-    sqlx::query("delete from insight_lost_days where day = any($1)")
-        .bind(dates(days))
-        .execute(&mut *conn)
-        .await?;
-    let sql = format!(
-        "with w as (insert into insight_lost_days {} returning 1) select count(*) from w",
-        lost_days_sql()
-    );
-    bind(sqlx::query_as::<_, (i64,)>(&sql), s)
-        .bind(zone)
-        .bind(dates(days))
-        .fetch_one(conn)
-        .await?;
-    Ok(())
 }
 
 /// A row of `lost_days`.

@@ -94,7 +94,7 @@ async fn count(
 
 /// The stretches' per-day sums of these days (`insight_span_days`, `insight_lost_days`),
 /// from the facts.
-async fn write_span_days(
+async fn write_stretch_days(
     conn: &mut PgConnection,
     tz: &jiff::tz::TimeZone,
     zone: &str,
@@ -105,8 +105,9 @@ async fn write_span_days(
         let Some(s) = covering(&run, tz, &everything(now)) else {
             continue;
         };
-        kept::write_span_days(conn, &s, zone, &run).await?;
-        kept::write_lost_days(conn, &s, zone, &run).await?;
+        for kind in kept::StretchDays::ALL {
+            kept::write_stretch_days(conn, kind, &s, zone, &run).await?;
+        }
     }
     Ok(())
 }
@@ -152,7 +153,7 @@ pub async fn roll_up(
         }
         let rows = count(&mut tx, &KEPT, &everything, &tz, &zone, &days).await?;
         kept::write(&mut tx, &days, &rows).await?;
-        write_span_days(&mut tx, &tz, &zone, &days, now).await?;
+        write_stretch_days(&mut tx, &tz, &zone, &days, now).await?;
         tx.commit().await?;
         let n = u64::try_from(days.len()).unwrap_or(0);
         done += n;
@@ -210,7 +211,7 @@ pub(crate) async fn differing(conn: &mut PgConnection) -> AppResult<i64> {
     let everything = everything(now);
     let rows = count(conn, &KEPT, &everything, &tz, &zone, &days).await?;
     kept::write(conn, &days, &rows).await?;
-    write_span_days(conn, &tz, &zone, &days, now).await?;
+    write_stretch_days(conn, &tz, &zone, &days, now).await?;
     let rollups =
         super::facts::differing_rows(conn, "insight_rollups", COLUMNS, Some(&days)).await?;
     let span_days =
