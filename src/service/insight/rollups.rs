@@ -313,9 +313,10 @@ async fn usable(conn: &mut PgConnection, chosen: &Chosen) -> AppResult<Option<(D
 }
 
 /// The backlog at the end of each of `weeks` (each cut at the period's end; for the week that
-/// holds today, at this moment: `now` when the caller counted it already), from the kept daily changes and from the facts for the days
-/// not kept; `None` where the rollups cannot give it. The same figure as the backlog counted
-/// at each instant from the facts (`insight_figures::aggregate`).
+/// holds today, at this moment: `now` when the caller counted it already), from the kept
+/// daily changes and from the facts for the days not kept; `None` where the rollups cannot
+/// give it. The same figure as the backlog counted at each instant from the facts
+/// (`insight_figures::aggregate`).
 pub(crate) async fn backlog_weeks(
     conn: &mut PgConnection,
     chosen: &Chosen,
@@ -362,6 +363,38 @@ pub(crate) async fn backlog_weeks(
     Ok(Some(points))
 }
 
+/// The days through `until_day` split into those read from the kept per-day sums (through
+/// `kept_to`, but the `marked` ones) and those counted from the facts (`live`), with the
+/// chosen filters over a period that covers the live days.
+struct Split {
+    kept_to: Date,
+    marked: Vec<Date>,
+    live: Vec<Date>,
+    selection: Selection,
+}
+
+impl Split {
+    async fn of(
+        conn: &mut PgConnection,
+        chosen: &Chosen,
+        kept_last: Date,
+        until_day: Date,
+    ) -> AppResult<Split> {
+        let kept_to = kept_last.min(until_day);
+        let marked = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
+        let live = live_days(marked.clone(), kept_to, Date::MIN, until_day);
+        // No live day: the facts' part counts nothing, whatever the period.
+        let selection =
+            covering(&live, &chosen.time_zone, &chosen.base).unwrap_or_else(|| chosen.base.clone());
+        Ok(Split {
+            kept_to,
+            marked,
+            live,
+            selection,
+        })
+    }
+}
+
 /// The value stream's time per group over the chosen period from the kept per-day sums of
 /// the stretches and the facts for the days not kept; `None` where the rollups cannot give
 /// it. The same as `insight_flow::group_times` of the period.
@@ -384,25 +417,17 @@ pub(crate) async fn group_times(
     if t <= f {
         return Ok(Some(Vec::new()));
     }
-    let kept_to = kept_last.min(until_day);
-    let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
-    let live = live_days(dirty.clone(), kept_to, Date::MIN, until_day);
-    // The selection's period covers the live days (its filters apply to them).
-    let s = covering(&live, &chosen.time_zone, &chosen.base).unwrap_or_else(|| Selection {
-        from: f,
-        to: f,
-        ..chosen.base.clone()
-    });
+    let days = Split::of(conn, chosen, kept_last, until_day).await?;
     Ok(Some(
         kept::group_times(
             conn,
-            &s,
+            &days.selection,
             &chosen.time_zone_name,
             (f, period.from),
             (t, until_day),
-            kept_to,
-            &dirty,
-            &live,
+            days.kept_to,
+            &days.marked,
+            &days.live,
         )
         .await?,
     ))
@@ -445,15 +470,16 @@ pub(crate) async fn caller_hours(
     else {
         return Ok(Some(vec![Aggregate::default(); periods.len()]));
     };
-    let kept_to = kept_last.min(until_day);
-    let dirty = kept::dirty_between(conn, jiff::civil::date(1900, 1, 1), kept_to).await?;
-    let live = live_days(dirty.clone(), kept_to, Date::MIN, until_day);
-    let s = covering(&live, tz, &chosen.base).unwrap_or_else(|| Selection {
-        from: now,
-        to: now,
-        ..chosen.base.clone()
-    });
-    let days = kept::lost_days(conn, &s, &chosen.time_zone_name, kept_to, &dirty, &live).await?;
+    let split = Split::of(conn, chosen, kept_last, until_day).await?;
+    let days = kept::lost_days(
+        conn,
+        &split.selection,
+        &chosen.time_zone_name,
+        split.kept_to,
+        &split.marked,
+        &split.live,
+    )
+    .await?;
     #[expect(clippy::cast_precision_loss, reason = "seconds and counts below 2^53")]
     let mean = |total: i64, count: i64| (count > 0).then(|| total as f64 / count as f64);
     Ok(Some(
